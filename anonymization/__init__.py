@@ -1,0 +1,1 @@
+"""anonymization — see ARCHITECTURE.md; not yet implemented beyond this package marker."""

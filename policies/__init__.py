@@ -1,0 +1,1 @@
+"""policies — see ARCHITECTURE.md; not yet implemented beyond this package marker."""

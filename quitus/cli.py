@@ -1,0 +1,82 @@
+"""The ``quitus`` command line.
+
+Imports stay light at module level so ``quitus --help`` answers at once; each command
+imports what it needs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quitus.cli_support import console, fail, settings_or_fail
+from quitus.commands import forms, ingest, reports, templates
+
+app = typer.Typer(
+    name="quitus",
+    help="GDPR-aware workflow engine for field-service intervention reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(reports.app, name="reports")
+app.add_typer(forms.app, name="forms")
+app.add_typer(templates.app, name="templates")
+app.command("ingest")(ingest.ingest_command)
+
+
+@app.command()
+def init() -> None:
+    """Create QUITUS_HOME: keys (mode 0600), blob store and database schema. Safe to re-run."""
+    from quitus.wiring import initialize  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    created = initialize(settings)
+    for path in created:
+        console.print(f"created {path}")
+    console.print(f"[green]ready[/green]: {settings.home} (database {settings.resolved_database_url.split(':')[0]})")
+    if any(p.name == "kek.key" for p in created):
+        console.print("[yellow]Back up keys/kek.key separately from the data: without it nothing can be read."
+                      "[/yellow]")
+
+
+@app.command()
+def demo(
+    reports_count: Annotated[int, typer.Option("--reports", min=1, max=5000, help="How many reports.")] = 40,
+    output: Annotated[Path, typer.Option(help="Folder for the generated inbox and outputs.")] = Path(
+        "demo-output"),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same reports).")] = 2026,
+) -> None:
+    """Generate realistic French reports (some invalid, some unfinished) and ingest them."""
+    from quitus.demo import run_demo  # noqa: PLC0415
+
+    run_demo(settings_or_fail(), count=reports_count, output=output, seed=seed)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of a report submission (personal fields carry x-personal-data)."""
+    from quitus.cli_support import report_json_schema  # noqa: PLC0415
+
+    text = report_json_schema()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def main() -> None:
+    """Entry point: turns quitus errors into one clear line and exit code 2."""
+    from quitus.errors_boundary import run_with_error_boundary  # noqa: PLC0415
+
+    run_with_error_boundary(app)
+
+
+if __name__ == "__main__":
+    main()

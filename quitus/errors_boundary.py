@@ -1,0 +1,20 @@
+"""The CLI's outer boundary: known errors become one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import typer
+
+from quitus.cli_support import err_console
+from quitus.settings import SettingsError
+from reports.errors import ReportsError
+from storage.errors import StorageError
+
+__all__ = ["run_with_error_boundary"]
+
+
+def run_with_error_boundary(app: typer.Typer) -> None:
+    try:
+        app(standalone_mode=True)
+    except (StorageError, ReportsError, SettingsError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None

@@ -1,0 +1,74 @@
+"""All settings, read once from the environment (prefix ``QUITUS_``).
+
+=============================  ==============================================================
+``QUITUS_HOME``                data directory (database, keys, blobs); default ``~/.quitus``
+``QUITUS_DATABASE_URL``        SQLAlchemy URL; default SQLite ``$QUITUS_HOME/quitus.db``
+``QUITUS_KEK``                 key-encryption key in base64, instead of ``keys/kek.key``
+``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
+``QUITUS_PHOTO_MAX_PIXELS``    largest accepted photo in pixels (default 40 million)
+``QUITUS_PHOTO_MAX_SIDE``      photos are scaled down to this longer side (default 4096)
+``QUITUS_MAX_SUBMISSION_BYTES`` largest accepted submission file (default 100 MB)
+=============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+
+class SettingsError(Exception):
+    """An environment variable has a value quitus cannot use."""
+
+
+class Settings(BaseModel):
+    """quitus configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".quitus")
+    database_url: str | None = None
+    kek: str | None = Field(default=None, repr=False)
+    photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
+    photo_max_pixels: int = Field(default=40_000_000, gt=0)
+    photo_max_side: int = Field(default=4096, ge=64)
+    max_submission_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'quitus.db'}"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def template_dir(self) -> Path:
+        """Company templates that add to or override the built-in ones."""
+        return self.home / "templates"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``QUITUS_*`` variables; a bad value names the variable."""
+    env = os.environ if environ is None else environ
+    prefix = "QUITUS_"
+    values = {name.removeprefix(prefix).lower(): value for name, value in env.items()
+              if name.startswith(prefix) and value != ""}
+    known = set(Settings.model_fields)
+    values = {k: v for k, v in values.items() if k in known}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors(include_input=False))
+        raise SettingsError(problems) from exc

@@ -1,0 +1,41 @@
+"""Errors raised by the intervention-report domain.
+
+Hierarchy::
+
+    ReportsError                 base of every error raised by ``reports``
+    ├── CaptureError             a submission could not be read (bad JSON, bad photo, bad form)
+    ├── TemplateError            a template file is invalid or a template is unknown
+    └── FormError                a blank form could not be generated
+
+Messages say what was wrong, where (field path or file and line) and what to do.
+They never quote a submitted value: submitted values may be personal data.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CaptureError", "FormError", "ReportsError", "TemplateError"]
+
+
+class ReportsError(Exception):
+    """Base class of the errors raised by the ``reports`` package."""
+
+
+class CaptureError(ReportsError):
+    """A submission (or a part of it, such as a photo) could not be read."""
+
+    def __init__(self, code: str, message: str, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.code = code
+        """Stable machine-readable code, e.g. ``photo_too_large``."""
+        self.message = message
+        """Human-readable explanation, without any submitted value."""
+        self.path = path
+        """Field path such as ``photos[2].file``; empty for the whole submission."""
+
+
+class TemplateError(ReportsError):
+    """A template file is invalid, or no template matches a report."""
+
+
+class FormError(ReportsError):
+    """A blank form could not be generated."""

@@ -1,0 +1,121 @@
+"""Validation of a parsed report against its template.
+
+:func:`validate_report` returns every problem at once (not only the first) so a
+technician corrects a report in one go. Schema problems (types, missing fields) are
+found earlier, when the submission is parsed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reports.issues import ReportIssue, issue
+from reports.schema import InterventionReport
+from reports.templates import Template, TemplateCatalog
+
+__all__ = ["find_template", "validate_report"]
+
+
+def find_template(report: InterventionReport, catalog: TemplateCatalog) -> Template | ReportIssue:
+    """The report's template, or an ``unknown_template`` issue."""
+    template = catalog.for_report(*report.template_key)
+    if template is not None:
+        return template
+    return issue("intervention_type", "unknown_template", category=report.equipment.category,
+                 intervention_type=report.intervention_type, known=", ".join(t.id for t in catalog))
+
+
+def validate_report(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    """Every way ``report`` falls short of ``template``; empty when it is valid."""
+    return [
+        *_check_checklist(report, template),
+        *_check_measurements(report, template),
+        *_check_selections(report, template),
+        *_check_photos(report, template),
+        *_check_signatures(report, template),
+    ]
+
+
+def _duplicates(ids: list[str]) -> set[str]:
+    return {i for i, n in Counter(ids).items() if n > 1}
+
+
+def _check_checklist(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    found: list[ReportIssue] = []
+    given = [item.id for item in report.checklist]
+    for index, item in enumerate(report.checklist):
+        if template.checklist_item(item.id) is None:
+            found.append(issue(f"checklist[{index}].id", "checklist_unknown", item=item.id, template=template.id))
+    found += [issue("checklist", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
+    for spec in template.checklist:
+        if spec.required and spec.id not in given:
+            found.append(issue("checklist", "checklist_missing", item=spec.id, label=spec.label))
+    return found
+
+
+def _check_measurements(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    found: list[ReportIssue] = []
+    given = [m.id for m in report.measurements]
+    for index, measured in enumerate(report.measurements):
+        spec = template.measurement(measured.id)
+        if spec is None:
+            found.append(issue(f"measurements[{index}].id", "measurement_unknown",
+                               item=measured.id, template=template.id))
+            continue
+        if measured.unit != spec.unit:
+            found.append(issue(f"measurements[{index}].unit", "measurement_wrong_unit", item=spec.id,
+                               label=spec.label, expected=spec.unit, unit=measured.unit))
+            continue
+        too_low = spec.min is not None and measured.value < spec.min
+        too_high = spec.max is not None and measured.value > spec.max
+        if too_low or too_high:
+            found.append(issue(f"measurements[{index}].value", "measurement_out_of_range", item=spec.id,
+                               label=spec.label, value=measured.value, unit=spec.unit,
+                               low="-∞" if spec.min is None else spec.min,
+                               high="+∞" if spec.max is None else spec.max))
+    found += [issue("measurements", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
+    for spec in template.measurements:
+        if spec.required and spec.id not in given and report.outcome.status == "completed":
+            found.append(issue("measurements", "measurement_missing", item=spec.id,
+                               label=spec.label, unit=spec.unit))
+    return found
+
+
+def _check_selections(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    found: list[ReportIssue] = []
+    for selection_id, value in report.selections.items():
+        spec = template.selection(selection_id)
+        if spec is None:
+            found.append(issue(f"selections.{selection_id}", "selection_unknown",
+                               item=selection_id, template=template.id))
+        elif value not in spec.choices:
+            found.append(issue(f"selections.{selection_id}", "selection_invalid", item=spec.id,
+                               label=spec.label, choices=" | ".join(spec.choices)))
+    for spec in template.selections:
+        if spec.required and spec.id not in report.selections:
+            found.append(issue("selections", "selection_missing", item=spec.id, label=spec.label))
+    return found
+
+
+def _check_photos(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    counts = Counter(photo.kind for photo in report.photos)
+    # An unfinished intervention may not have reached the "after" state.
+    unfinished = report.outcome.status == "unfinished"
+    return [
+        issue("photos", "photo_missing", template=template.id, count=need.min_count,
+              kind=need.kind, label=need.label)
+        for need in template.photos
+        if counts[need.kind] < need.min_count and not (unfinished and need.kind == "after")
+    ]
+
+
+def _check_signatures(report: InterventionReport, template: Template) -> list[ReportIssue]:
+    if report.outcome.status == "unfinished":
+        return []
+    found = []
+    if template.client_signature_required and report.client_signature is None:
+        found.append(issue("client_signature", "signature_missing", who="client", who_fr="du client"))
+    if report.technician_signature is None:
+        found.append(issue("technician_signature", "signature_missing", who="technician",
+                           who_fr="du technicien"))
+    return found

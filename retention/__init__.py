@@ -1,0 +1,1 @@
+"""retention — see ARCHITECTURE.md; not yet implemented beyond this package marker."""

@@ -1,0 +1,1 @@
+"""Persistence: database, encrypted blobs, keys. Knows nothing of Presidio or Prefect."""

@@ -1,0 +1,58 @@
+"""Errors raised by the storage layer.
+
+Hierarchy::
+
+    StorageError                  base of every error raised by ``storage``
+    ├── DatabaseError             the database cannot be reached or migrated
+    ├── KeyStoreError             a key file is missing, unreadable or wrong
+    │   └── WrongKeyError         the key-encryption key does not unwrap a data key
+    ├── KeyDestroyedError         the report's data key was shredded: its data is gone
+    ├── BlobError                 a blob is missing or fails its integrity check
+    ├── ReportNotFoundError       no report with that id
+    └── InvalidTransitionError    a state change the report's state machine forbids
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BlobError",
+    "DatabaseError",
+    "InvalidTransitionError",
+    "KeyDestroyedError",
+    "KeyStoreError",
+    "ReportNotFoundError",
+    "StorageError",
+    "WrongKeyError",
+]
+
+
+class StorageError(Exception):
+    """Base class of the errors raised by the ``storage`` package."""
+
+
+class DatabaseError(StorageError):
+    """The database cannot be reached, opened or migrated."""
+
+
+class KeyStoreError(StorageError):
+    """A key file is missing, unreadable or malformed."""
+
+
+class WrongKeyError(KeyStoreError):
+    """The key-encryption key in use is not the one that wrapped this data key."""
+
+
+class KeyDestroyedError(StorageError):
+    """The report's data key was destroyed (crypto-shredded)."""
+
+
+class BlobError(StorageError):
+    """A blob is missing, truncated or was modified."""
+
+
+class ReportNotFoundError(StorageError):
+    """No report has this id."""
+
+
+class InvalidTransitionError(StorageError):
+    """The report's state machine does not allow this change."""

@@ -1,0 +1,87 @@
+"""SQLAlchemy models. No column holds personal data in clear (ARCHITECTURE invariant 1):
+report content lives in encrypted blobs; rows hold ids, states, dates and hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "BlobRecord", "DataKeyRecord", "ReportRecord", "SubmissionRecord"]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReportRecord(Base):
+    """One intervention report and where it is in its life."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    submission_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    """The sender's idempotency key; NULL for a submission that could not be read."""
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    """``json`` or ``pdf_form``."""
+    template_id: Mapped[str | None] = mapped_column(String(130))
+    client_kind: Mapped[str | None] = mapped_column(String(16))
+    intervention_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    content_blob_id: Mapped[str | None] = mapped_column(String(40))
+    """Encrypted parsed report (JSON), once the submission could be parsed."""
+    issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Structured problems (path, code, messages); never a submitted value."""
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SubmissionRecord(Base):
+    """Every raw submission received, kept encrypted: nothing is ever lost."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    """Keyed HMAC of the raw bytes: recognizes a resubmission without revealing content."""
+    raw_blob_id: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``captured``, ``rejected`` or ``conflict``."""
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataKeyRecord(Base):
+    """A report's data key, wrapped by the key-encryption key."""
+
+    __tablename__ = "data_keys"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """NULL once destroyed (crypto-shredded)."""
+    kek_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BlobRecord(Base):
+    """Metadata of an encrypted blob: kind, size and hash of the ciphertext."""
+
+    __tablename__ = "blobs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ciphertext_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,291 @@
+"""The report repository: reports, their raw submissions, keys and blobs.
+
+Capture is idempotent on the sender's ``submission_id`` (:meth:`ReportStore.receive`):
+
+* a new id creates a report;
+* the same id with the same bytes returns the same report and stores nothing;
+* the same id with new bytes is a correction when the report was rejected, and a
+  conflict otherwise — the conflicting bytes are then kept as a new rejected report.
+
+Every raw submission is written to the encrypted blob store in the same transaction
+that records it, so a crash leaves either both or an orphan blob under an unknown
+report id, never a report without its bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.blobs import BlobStore, StoredBlob
+from storage.database import Database
+from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError
+from storage.keys import DataKey, KeyMaterial
+from storage.models import BlobRecord, DataKeyRecord, ReportRecord, SubmissionRecord, utcnow
+from storage.states import ReportState, can_transition
+
+__all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_report_id() -> str:
+    """``RI-`` + a ULID: sortable by creation time, unguessable."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "RI-" + "".join(reversed(chars))
+
+
+class ReceiptKind(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    """Same submission_id, same bytes: nothing stored, the existing report returned."""
+    CORRECTION = "correction"
+    """Same submission_id, new bytes, report was rejected: it is captured again."""
+    CONFLICT = "conflict"
+    """Same submission_id, new bytes, report already accepted: kept as a new rejected report."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What :meth:`ReportStore.receive` did with a submission."""
+
+    kind: ReceiptKind
+    report_id: str
+    conflicting_report_id: str | None = None
+    """For a conflict: the report that already owns the submission_id."""
+
+
+@dataclass(frozen=True)
+class BlobToStore:
+    """A plaintext blob to encrypt and store with a capture."""
+
+    kind: str
+    content: bytes
+    media_type: str | None = None
+    blob_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """A report's row: no personal data."""
+
+    id: str
+    submission_id: str | None
+    state: ReportState
+    source: str
+    template_id: str | None
+    client_kind: str | None
+    intervention_date: dt.date | None
+    outcome: str | None
+    content_blob_id: str | None
+    issues: list[dict[str, Any]]
+    revision: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: ReportRecord) -> ReportSummary:
+        return cls(
+            id=row.id, submission_id=row.submission_id, state=ReportState(row.state), source=row.source,
+            template_id=row.template_id, client_kind=row.client_kind,
+            intervention_date=row.intervention_date, outcome=row.outcome,
+            content_blob_id=row.content_blob_id, issues=list(row.issues or []), revision=row.revision,
+            created_at=row.created_at, updated_at=row.updated_at,
+        )
+
+
+class ReportStore:
+    """Reports and their encrypted data, over a :class:`Database` and a :class:`BlobStore`."""
+
+    def __init__(self, database: Database, keys: KeyMaterial, blobs: BlobStore) -> None:
+        self.database = database
+        self.keys = keys
+        self.blobs = blobs
+
+    # -- capture ---------------------------------------------------------------------------
+
+    def receive(self, raw: bytes, *, source: str, submission_id: str | None) -> Receipt:
+        """Record a raw submission (encrypted) and decide what it is; see the module doc."""
+        fingerprint = self.keys.fingerprint(raw)
+        for attempt in range(2):
+            try:
+                with self.database.session() as session:
+                    return self._receive(session, raw, source, submission_id, fingerprint)
+            except IntegrityError:
+                # Another process inserted the same submission_id meanwhile: decide again.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _receive(self, session: Session, raw: bytes, source: str, submission_id: str | None,
+                 fingerprint: str) -> Receipt:
+        existing = None
+        if submission_id is not None:
+            existing = session.scalars(
+                select(ReportRecord).where(ReportRecord.submission_id == submission_id).with_for_update()
+            ).first()
+        if existing is None:
+            report = self._new_report(session, source, submission_id)
+            self._store_raw(session, report.id, raw, source, fingerprint, "captured")
+            return Receipt(ReceiptKind.NEW, report.id)
+        seen = session.scalar(select(SubmissionRecord.id).where(
+            SubmissionRecord.report_id == existing.id, SubmissionRecord.fingerprint == fingerprint).limit(1))
+        if seen is not None:
+            return Receipt(ReceiptKind.DUPLICATE, existing.id)
+        if existing.state == ReportState.REJECTED:
+            self._store_raw(session, existing.id, raw, source, fingerprint, "captured")
+            existing.state = ReportState.CAPTURED
+            existing.source = source
+            existing.revision += 1
+            existing.issues = []
+            existing.updated_at = utcnow()
+            return Receipt(ReceiptKind.CORRECTION, existing.id)
+        report = self._new_report(session, source, None)
+        self._store_raw(session, report.id, raw, source, fingerprint, "conflict")
+        return Receipt(ReceiptKind.CONFLICT, report.id, conflicting_report_id=existing.id)
+
+    def _new_report(self, session: Session, source: str, submission_id: str | None) -> ReportRecord:
+        now = utcnow()
+        report = ReportRecord(id=new_report_id(), submission_id=submission_id, state=ReportState.CAPTURED,
+                              source=source, issues=[], revision=1, created_at=now, updated_at=now)
+        session.add(report)
+        _key, wrapped = self.keys.new_data_key(report.id)
+        session.add(DataKeyRecord(report_id=report.id, wrapped_key=wrapped, kek_id=self.keys.kek_id,
+                                  created_at=now))
+        session.flush()
+        return report
+
+    def _store_raw(self, session: Session, report_id: str, raw: bytes, source: str, fingerprint: str,
+                   outcome: str) -> None:
+        stored = self._put_blob(session, report_id, BlobToStore("submission", raw))
+        session.add(SubmissionRecord(id="s" + secrets.token_hex(12), report_id=report_id, source=source,
+                                     fingerprint=fingerprint, raw_blob_id=stored.blob_id, outcome=outcome,
+                                     received_at=utcnow()))
+
+    def _put_blob(self, session: Session, report_id: str, blob: BlobToStore) -> StoredBlob:
+        stored = self.blobs.put(self._data_key(session, report_id), blob.kind, blob.content, blob.blob_id)
+        session.add(BlobRecord(id=stored.blob_id, report_id=report_id, kind=blob.kind,
+                               ciphertext_sha256=stored.ciphertext_sha256, size=stored.size,
+                               media_type=blob.media_type, created_at=utcnow()))
+        return stored
+
+    def save_capture(self, report_id: str, *, content: bytes | None, blobs: Sequence[BlobToStore] = (),
+                     issues: Sequence[dict[str, Any]] = (), template_id: str | None = None,
+                     client_kind: str | None = None, intervention_date: dt.date | None = None,
+                     outcome: str | None = None) -> ReportSummary:
+        """Store the parsed report (encrypted) and its blobs; reject when ``issues`` is not empty.
+
+        The report stays ``captured`` when it could be parsed without issue.
+        """
+        with self.database.session() as session:
+            report = self._locked(session, report_id)
+            for blob in blobs:
+                self._put_blob(session, report_id, blob)
+            if content is not None:
+                report.content_blob_id = self._put_blob(
+                    session, report_id, BlobToStore("report", content, "application/json")).blob_id
+            report.template_id = template_id
+            report.client_kind = client_kind
+            report.intervention_date = intervention_date
+            report.outcome = outcome
+            if issues:
+                self._move(report, ReportState.REJECTED, issues)
+            report.updated_at = utcnow()
+            return ReportSummary.of(report)
+
+    def transition(self, report_id: str, target: ReportState, *,
+                   issues: Sequence[dict[str, Any]] = (), expected: ReportState | None = None) -> ReportSummary:
+        """Move a report to ``target``; refuses what the state machine forbids.
+
+        With ``expected``, moving from any other state is refused too: the step was
+        already done (or undone) by someone else.
+        """
+        with self.database.session() as session:
+            report = self._locked(session, report_id)
+            if expected is not None and report.state != expected:
+                raise InvalidTransitionError(
+                    f"report {report_id} is {report.state}, expected {expected.value}")
+            self._move(report, target, issues)
+            return ReportSummary.of(report)
+
+    @staticmethod
+    def _move(report: ReportRecord, target: ReportState, issues: Sequence[dict[str, Any]]) -> None:
+        current = ReportState(report.state)
+        if not can_transition(current, target):
+            raise InvalidTransitionError(
+                f"report {report.id} cannot go from {current.value} to {target.value}")
+        report.state = target
+        report.issues = list(issues)
+        report.updated_at = utcnow()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, report_id: str) -> ReportSummary:
+        with self.database.session() as session:
+            report = session.get(ReportRecord, report_id)
+            if report is None:
+                raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
+            return ReportSummary.of(report)
+
+    def list(self, *, state: ReportState | None = None, limit: int = 100, offset: int = 0,
+             ids: Sequence[str] | None = None) -> list[ReportSummary]:
+        query = select(ReportRecord).order_by(ReportRecord.id)
+        if state is not None:
+            query = query.where(ReportRecord.state == state)
+        if ids is not None:
+            query = query.where(ReportRecord.id.in_(list(ids)))
+        with self.database.session() as session:
+            return [ReportSummary.of(r) for r in session.scalars(query.limit(limit).offset(offset))]
+
+    def count_by_state(self) -> dict[ReportState, int]:
+        with self.database.session() as session:
+            rows = session.execute(select(ReportRecord.state, func.count()).group_by(ReportRecord.state))
+            return {ReportState(state): count for state, count in rows}
+
+    def submissions(self, report_id: str) -> list[SubmissionRecord]:
+        with self.database.session() as session:
+            return list(session.scalars(select(SubmissionRecord).where(
+                SubmissionRecord.report_id == report_id).order_by(SubmissionRecord.received_at)))
+
+    def blob_records(self, report_id: str) -> list[BlobRecord]:
+        with self.database.session() as session:
+            return list(session.scalars(select(BlobRecord).where(BlobRecord.report_id == report_id)))
+
+    def read_blob(self, report_id: str, blob_id: str) -> bytes:
+        """Decrypt one of the report's blobs (for an authorized reader)."""
+        with self.database.session() as session:
+            record = session.get(BlobRecord, blob_id)
+            if record is None or record.report_id != report_id:
+                raise ReportNotFoundError(f"report {report_id} has no blob {blob_id}")
+            key = self._data_key(session, report_id)
+            return self.blobs.get(key, record.kind, blob_id)
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _data_key(self, session: Session, report_id: str) -> DataKey:
+        record = session.get(DataKeyRecord, report_id)
+        if record is None:
+            raise ReportNotFoundError(f"no data key for report {report_id}")
+        if record.wrapped_key is None:
+            raise KeyDestroyedError(f"report {report_id}'s data was erased (key destroyed)")
+        return self.keys.unwrap(report_id, record.wrapped_key, record.kek_id)
+
+    @staticmethod
+    def _locked(session: Session, report_id: str) -> ReportRecord:
+        report = session.scalars(select(ReportRecord).where(ReportRecord.id == report_id).with_for_update()).first()
+        if report is None:
+            raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
+        return report

@@ -1,0 +1,1 @@
+"""workflows — see ARCHITECTURE.md; not yet implemented beyond this package marker."""
