@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from quitus.cli_support import err_console
@@ -18,3 +20,10 @@ def run_with_error_boundary(app: typer.Typer) -> None:
     except (StorageError, ReportsError, SettingsError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(2) from None
+    except Exception as exc:  # the last line of defence: no traceback, no message that may hold data
+        if os.environ.get("QUITUS_DEBUG") == "1":
+            raise
+        err_console.print(
+            f"[red]internal error[/red] ({exc.__class__.__module__}.{exc.__class__.__name__}); nothing was "
+            "half-written. Rerun with QUITUS_DEBUG=1 to see the traceback and report it.")
+        raise SystemExit(3) from None

@@ -30,7 +30,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         try:
-            self.engine: Engine = create_engine(url, echo=echo, **_engine_options(url))
+            self.engine: Engine = create_engine(
+                url, echo=echo, hide_parameters=True, **_engine_options(url))
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"cannot use database URL {_safe(url)}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
@@ -70,6 +71,8 @@ class Database:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters (above): bound values may be personal data and must never reach
+    # an exception message or a log line.
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {"pool_pre_ping": True}

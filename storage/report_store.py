@@ -137,6 +137,11 @@ class ReportStore:
             existing = session.scalars(
                 select(ReportRecord).where(ReportRecord.submission_id == submission_id).with_for_update()
             ).first()
+        else:
+            # The same unreadable bytes again: same report, not a second one.
+            earlier = self._seen_without_id(session, fingerprint)
+            if earlier is not None:
+                return Receipt(ReceiptKind.DUPLICATE, earlier)
         if existing is None:
             report = self._new_report(session, source, submission_id)
             self._store_raw(session, report.id, raw, source, fingerprint, "captured")
@@ -157,11 +162,21 @@ class ReportStore:
         self._store_raw(session, report.id, raw, source, fingerprint, "conflict")
         return Receipt(ReceiptKind.CONFLICT, report.id, conflicting_report_id=existing.id)
 
+    @staticmethod
+    def _seen_without_id(session: Session, fingerprint: str) -> str | None:
+        return session.scalar(
+            select(SubmissionRecord.report_id)
+            .join(ReportRecord, ReportRecord.id == SubmissionRecord.report_id)
+            .where(SubmissionRecord.fingerprint == fingerprint, ReportRecord.submission_id.is_(None),
+                   SubmissionRecord.outcome != "conflict")
+            .limit(1))
+
     def _new_report(self, session: Session, source: str, submission_id: str | None) -> ReportRecord:
         now = utcnow()
         report = ReportRecord(id=new_report_id(), submission_id=submission_id, state=ReportState.CAPTURED,
                               source=source, issues=[], revision=1, created_at=now, updated_at=now)
         session.add(report)
+        session.flush()  # the report row first: data_keys references it
         _key, wrapped = self.keys.new_data_key(report.id)
         session.add(DataKeyRecord(report_id=report.id, wrapped_key=wrapped, kek_id=self.keys.kek_id,
                                   created_at=now))

@@ -49,29 +49,33 @@ def iter_inputs(paths: list[str]) -> Iterator[InputFile | str]:
 
 def ingest_command(
     paths: Annotated[list[str], typer.Argument(help="JSON files, filled PDF forms, folders, or - for stdin.")],
-    output_format: Annotated[Literal["table", "jsonl"], typer.Option(
-        "--format", help="table for people, jsonl for programs (one line per input).")] = "table",
+    output_format: Annotated[Literal["text", "jsonl"], typer.Option(
+        "--format", help="text for people, jsonl for programs (one line per input).")] = "text",
 ) -> None:
     """Capture and validate reports. Exit code 1 when any input is rejected or unreadable."""
     from quitus.wiring import open_app  # noqa: PLC0415
 
     app = open_app(settings_or_fail())
-    failures = 0
-    rows: list[tuple[str, CaptureOutcome | str]] = []
+    accepted = rejected = unreadable = 0
     try:
         for item in iter_inputs(paths):
             result = item if isinstance(item, str) else _ingest_one(app, item)
-            if isinstance(result, str) or not result.accepted:
-                failures += 1
+            if isinstance(result, str):
+                unreadable += 1
+            elif result.accepted:
+                accepted += 1
+            else:
+                rejected += 1
             if output_format == "jsonl":
                 sys.stdout.write(json.dumps(_as_json(item, result), ensure_ascii=False) + "\n")
             else:
-                rows.append((item.label if isinstance(item, InputFile) else "", result))
+                _print_result(item, result)
     finally:
         app.close()
-    if output_format == "table":
-        _print_table(rows)
-    raise typer.Exit(1 if failures else 0)
+    if output_format == "text":
+        summary = f"{accepted} accepted, {rejected} rejected"
+        console.print(summary + (f", {unreadable} unreadable" if unreadable else ""))
+    raise typer.Exit(1 if rejected or unreadable else 0)
 
 
 def _ingest_one(app: App, item: InputFile) -> CaptureOutcome | str:
@@ -94,38 +98,23 @@ def _ingest_one(app: App, item: InputFile) -> CaptureOutcome | str:
     return app.intake.ingest(Submission(raw=raw, source=source, attachments_dir=base))
 
 
-RESULT_STYLE = {"validated": "green", "captured": "green", "rejected": "red"}
-
-
 def _result_text(outcome: CaptureOutcome) -> str:
     state = outcome.report.state.value
-    text = {"validated": "accepted", "rejected": "rejected"}.get(state, state)
+    text = {"validated": "[green]accepted[/]", "rejected": "[red]rejected[/]"}.get(state, state)
     if outcome.receipt.value != "new":
         text += f" ({outcome.receipt.value})"
     return text
 
 
-def _print_table(rows: list[tuple[str, CaptureOutcome | str]]) -> None:
-    from rich.table import Table  # noqa: PLC0415
-
-    table = Table(show_lines=False)
-    for column in ("input", "report", "result", "details"):
-        table.add_column(column, overflow="fold")
-    accepted = rejected = 0
-    for label, result in rows:
-        if isinstance(result, str):
-            rejected += 1
-            err_console.print(f"[red]error:[/red] {result}")
-            continue
-        state = result.report.state.value
-        accepted += result.accepted
-        rejected += not result.accepted
-        details = "\n".join(f"{i.path or '(submission)'}: {i.message} [{i.code}]" for i in result.issues)
-        table.add_row(label, result.report.id, f"[{RESULT_STYLE.get(state, 'white')}]{_result_text(result)}[/]",
-                      details)
-    if table.row_count:
-        console.print(table)
-    console.print(f"{accepted} accepted, {rejected} rejected")
+def _print_result(item: InputFile | str, result: CaptureOutcome | str) -> None:
+    if isinstance(result, str):
+        err_console.print(f"[red]unreadable[/] {result}")
+        return
+    label = item.label if isinstance(item, InputFile) else ""
+    console.print(f"{_result_text(result)}  {result.report.id}  {label}", soft_wrap=True)
+    for problem in result.issues:
+        console.print(f"    {problem.path or '(submission)'}: {problem.message} [dim]\\[{problem.code}][/]",
+                      soft_wrap=True)
 
 
 def _as_json(item: InputFile | str, result: CaptureOutcome | str) -> dict[str, object]:

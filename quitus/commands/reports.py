@@ -39,7 +39,8 @@ def list_reports(
     finally:
         app_.close()
     table = Table()
-    for column in ("report", "state", "template", "intervention", "outcome", "issues", "updated"):
+    table.add_column("report", no_wrap=True)
+    for column in ("state", "template", "intervention", "outcome", "issues", "updated"):
         table.add_column(column)
     for r in reports:
         table.add_row(r.id, r.state.value, r.template_id or "—", str(r.intervention_date or "—"),
