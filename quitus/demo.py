@@ -1,0 +1,148 @@
+"""``quitus demo``: realistic French reports through everything that exists so far.
+
+Writes an inbox the way a back office would receive it (JSON files with photo files
+beside them, filled PDF forms, and a few broken inputs), then ingests it and prints
+what was accepted and what was rejected, and why.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from quitus.settings import Settings
+from quitus.wiring import initialize, open_app
+from reports.capture.pdf_form import blank_form
+from reports.capture.pdf_form_fill import fill_form
+from reports.intake import CaptureOutcome, Submission
+from reports.samples import Sample, generate_samples
+from reports.templates import TemplateCatalog
+
+__all__ = ["run_demo", "write_inbox"]
+
+PDF_FORM_EVERY = 5
+"""One valid report in this many arrives as a filled PDF form."""
+
+
+def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None:
+    console = Console(highlight=False)
+    initialize(settings)
+    app = open_app(settings)
+    try:
+        inbox = output / "inbox"
+        started = time.perf_counter()
+        files = write_inbox(app.catalog, inbox, count=count, seed=seed)
+        console.print(f"generated {count} reports into {inbox} ({len(files)} files) "
+                      f"in {time.perf_counter() - started:.1f} s")
+        forms_dir = output / "blank-forms"
+        forms_dir.mkdir(parents=True, exist_ok=True)
+        for template in app.catalog:
+            (forms_dir / f"{template.id}.pdf").write_bytes(blank_form(template))
+        outcomes: list[tuple[Path, CaptureOutcome]] = []
+        started = time.perf_counter()
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("ingesting", total=len(files))
+            for path in files:
+                raw = path.read_bytes()
+                source = "pdf_form" if path.suffix == ".pdf" else "json"
+                outcomes.append((path, app.intake.ingest(
+                    Submission(raw=raw, source=source, attachments_dir=path.parent))))
+                progress.advance(task)
+        elapsed = time.perf_counter() - started
+        _print_summary(console, outcomes, elapsed, inbox)
+        console.print(f"\nblank forms: {forms_dir}\nQUITUS_HOME: {settings.home}\n"
+                      f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected")
+    finally:
+        app.close()
+
+
+def write_inbox(catalog: TemplateCatalog, inbox: Path, *, count: int, seed: int) -> list[Path]:
+    """Write ``count`` generated reports plus a few broken inputs; return the files in ingest order."""
+    photos_dir = inbox / "photos"
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    samples = generate_samples(catalog, count, seed=seed)
+    files: list[Path] = []
+    for index, sample in enumerate(samples, start=1):
+        stem = f"{index:04d}-{sample.template_id}"
+        if sample.expected == "valid" and index % PDF_FORM_EVERY == 0:
+            path = inbox / f"{stem}.pdf"
+            path.write_bytes(fill_form(catalog.by_id(sample.template_id), sample.payload))
+        else:
+            path = inbox / f"{stem}.json"
+            path.write_text(json.dumps(_with_photo_files(sample.payload, photos_dir, stem), ensure_ascii=False,
+                                       indent=2), encoding="utf-8")
+        files.append(path)
+    files += _broken_inputs(samples, inbox, photos_dir)
+    return files
+
+
+def _with_photo_files(payload: dict[str, Any], photos_dir: Path, stem: str) -> dict[str, Any]:
+    """Photos as files next to the JSON (as a back office exports them); signatures stay inline."""
+    out = copy.deepcopy(payload)
+    for number, photo in enumerate(out.get("photos", []), start=1):
+        name = f"{stem}-{photo['kind']}-{number}.jpg"
+        (photos_dir / name).write_bytes(base64.b64decode(photo["image"]["content_base64"]))
+        photo["image"] = {"file": f"photos/{name}"}
+    return out
+
+
+def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list[Path]:
+    """Inputs a real inbox receives sooner or later; each must be rejected clearly and kept."""
+    broken = inbox / "broken"
+    broken.mkdir(exist_ok=True)
+    valid = [s for s in samples if s.expected == "valid"]
+    out: list[Path] = []
+
+    def write(name: str, data: bytes) -> None:
+        (broken / name).write_bytes(data)
+        out.append(broken / name)
+
+    write("malformed.json", b'{"submission_id": "demo-malformed", "client": {')
+    write("latin1.json", '{"submission_id": "demo-latin1", "observations": "réglage"}'.encode("latin-1"))
+    write("not-a-form.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    if valid:
+        corrupt = copy.deepcopy(valid[0].payload)
+        corrupt["submission_id"] = "demo-corrupt-photo"
+        (photos_dir / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+        if corrupt.get("photos"):
+            corrupt["photos"][0]["image"] = {"file": "../photos/corrupt.jpg"}
+        write("corrupt-photo.json", json.dumps(corrupt, ensure_ascii=False).encode())
+        # The same submission_id with other content, after the original was accepted.
+        conflict = copy.deepcopy(valid[0].payload)
+        conflict["observations"] = "Version modifiée envoyée une seconde fois."
+        write("conflicting-resubmission.json", json.dumps(conflict, ensure_ascii=False).encode())
+    return out
+
+
+def _print_summary(console: Console, outcomes: list[tuple[Path, CaptureOutcome]], elapsed: float,
+                   inbox: Path) -> None:
+    accepted = [o for _, o in outcomes if o.accepted]
+    rejected = [(p, o) for p, o in outcomes if not o.accepted]
+    per_template = Counter((o.report.template_id or "—", o.report.state.value) for _, o in outcomes)
+    table = Table(title="Reports by template")
+    for column in ("template", "accepted", "rejected"):
+        table.add_column(column)
+    for template_id in sorted({t for t, _ in per_template}):
+        table.add_row(template_id, str(per_template[(template_id, "validated")]),
+                      str(per_template[(template_id, "rejected")]))
+    console.print(table)
+    unfinished = sum(1 for o in accepted if o.report.outcome == "unfinished")
+    console.print(f"[green]{len(accepted)} accepted[/] ({unfinished} unfinished, to reschedule), "
+                  f"[red]{len(rejected)} rejected[/] — {len(outcomes) / elapsed:.1f} submissions/s")
+    if rejected:
+        console.print("\n[bold]Rejected, with reasons[/bold]")
+        for path, outcome in rejected:
+            console.print(f"  {path.relative_to(inbox)} → {outcome.report.id}", soft_wrap=True)
+            for problem in outcome.issues[:3]:
+                console.print(f"      {problem.path or '(submission)'}: {problem.message}", soft_wrap=True)
+            if len(outcome.issues) > 3:
+                console.print(f"      … and {len(outcome.issues) - 3} more")
