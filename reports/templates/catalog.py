@@ -133,13 +133,17 @@ def load_template(path: Path) -> Template:
     except YamlSourceError as exc:
         raise TemplateError(str(exc)) from exc
     try:
-        return Template.model_validate(document.data)
+        template = Template.model_validate(document.data)
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_input=False, include_url=False):
             key = ".".join(str(p) for p in error["loc"]) or "(top level)"
             lines.append(f"{document.where(error['loc'])}: {key}: {error['msg']}")
         raise TemplateError("invalid template:\n  " + "\n  ".join(lines)) from exc
+    if path.stem != template.id:
+        raise TemplateError(f"{document.where(('id',))}: template '{template.id}' must be in a file named "
+                            f"{template.id}.yaml, not {path.name}")
+    return template
 
 
 class TemplateCatalog:
@@ -148,13 +152,8 @@ class TemplateCatalog:
     def __init__(self, templates: Iterable[Template]) -> None:
         self._by_id: dict[str, Template] = {}
         self._by_key: dict[tuple[str, str], Template] = {}
+        # A template's id is its key (category.type) and its file name: no two can collide.
         for template in templates:
-            previous = self._by_key.get(template.key)
-            if previous is not None and previous.id != template.id:
-                raise TemplateError(
-                    f"templates '{previous.id}' and '{template.id}' both cover "
-                    f"{template.equipment_category} × {template.intervention_type}; keep one"
-                )
             self._by_id[template.id] = template
             self._by_key[template.key] = template
 

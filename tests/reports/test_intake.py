@@ -1,0 +1,199 @@
+"""Capture and validation end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from reports.capture.photos import PhotoLimits
+from reports.intake import Intake, Submission
+from reports.samples import Sample, generate_samples
+from reports.schema import InterventionReport
+from reports.templates import TemplateCatalog
+from storage.report_store import ReceiptKind, ReportStore
+from storage.states import ReportState
+
+
+@pytest.fixture(scope="module")
+def samples() -> list[Sample]:
+    return generate_samples(TemplateCatalog.load(), 24, seed=11, photo_size=(320, 240))
+
+
+def valid(samples: list[Sample], n: int = 0) -> dict[str, Any]:
+    return copy.deepcopy([s for s in samples if s.expected == "valid" and not s.unfinished][n].payload)
+
+
+def as_json(payload: Any) -> Submission:
+    return Submission(json.dumps(payload, ensure_ascii=False).encode(), "json")
+
+
+def codes(outcome: Any) -> set[str]:
+    return {i.code for i in outcome.issues}
+
+
+def test_a_valid_report_is_accepted_with_its_photos_stored_clean(intake: Intake, samples: list[Sample]) -> None:
+    payload = valid(samples)
+    outcome = intake.ingest(as_json(payload))
+    assert outcome.accepted, outcome.issues
+    report = outcome.report
+    assert report.state == ReportState.VALIDATED
+    assert report.template_id == payload["equipment"]["category"] + "." + payload["intervention_type"]
+    stored = InterventionReport.model_validate_json(intake.store.read_blob(report.id, report.content_blob_id or ""))
+    assert stored.client.name == payload["client"]["name"]
+    assert len(stored.photos) == len(payload["photos"])
+    for photo in stored.photos:
+        assert photo.image.blob_id is not None and photo.image.content_base64 is None
+        image = Image.open(io.BytesIO(intake.store.read_blob(report.id, photo.image.blob_id)))
+        assert not image.getexif(), "EXIF (GPS) must be stripped"
+    assert stored.client_signature is not None and stored.client_signature.image.blob_id is not None
+
+
+def test_every_sample_gets_the_expected_verdict(intake: Intake, samples: list[Sample]) -> None:
+    for sample in samples:
+        outcome = intake.ingest(as_json(sample.payload))
+        if sample.expected == "valid":
+            assert outcome.accepted, (sample.template_id, outcome.issues)
+            assert outcome.report.outcome == ("unfinished" if sample.unfinished else "completed")
+        else:
+            assert not outcome.accepted
+            assert sample.defect in codes(outcome), (sample.defect, outcome.issues)
+
+
+@pytest.mark.parametrize(("raw", "code", "path"), [
+    (b'{"submission_id": "x", ', "invalid_json", ""),
+    ('{"submission_id": "é"}'.encode("latin-1"), "not_utf8", ""),
+    (b"[1, 2]", "not_an_object", ""),
+    (b"", "invalid_json", ""),
+])
+def test_unreadable_json_is_rejected_and_kept(intake: Intake, raw: bytes, code: str, path: str) -> None:
+    outcome = intake.ingest(Submission(raw, "json"))
+    assert outcome.report.state == ReportState.REJECTED
+    assert [(i.code, i.path) for i in outcome.issues] == [(code, path)]
+    kept = intake.store.submissions(outcome.report.id)
+    assert intake.store.read_blob(outcome.report.id, kept[0].raw_blob_id) == raw
+
+
+@pytest.mark.parametrize(("mutate", "code", "path"), [
+    (lambda p: p["measurements"][0].update(value="beaucoup"), "invalid_value", "measurements[0].value"),
+    (lambda p: p["client"].update(kind="entreprise"), "invalid_value", "client.kind"),
+    (lambda p: p["client"].pop("name"), "missing", "client.name"),
+    (lambda p: p.update(colour="bleu"), "extra_forbidden", "colour"),
+    (lambda p: p["client"].update(email="pas-une-adresse"), "invalid_value", "client.email"),
+    (lambda p: p.update(departure="2020-01-01T08:00:00"), "invalid_value", ""),
+    (lambda p: p.update(intervention_type="ramonage"), "unknown_template", "intervention_type"),
+    (lambda p: p["photos"][0]["image"].update(content_base64="***"), "attachment_bad_base64",
+     "photos[0].image.content_base64"),
+    (lambda p: p["photos"][0]["image"].update(content_base64=base64.b64encode(b"GIF89a....").decode()),
+     "photo_unsupported_type", "photos[0].image"),
+    (lambda p: p["photos"][0].update(image={"file": "nowhere.jpg"}), "attachment_file_refused",
+     "photos[0].image.file"),
+    (lambda p: p["photos"][0].update(image={"blob_id": "b123"}), "attachment_blob_id_refused", "photos[0].image"),
+    (lambda p: p["outcome"].update(status="unfinished"), "invalid_value", "outcome"),
+])
+def test_bad_fields_are_named(intake: Intake, samples: list[Sample], mutate: Any, code: str, path: str) -> None:
+    payload = valid(samples)
+    mutate(payload)
+    outcome = intake.ingest(as_json(payload))
+    assert outcome.report.state == ReportState.REJECTED
+    assert (code, path) in {(i.code, i.path) for i in outcome.issues}, outcome.issues
+
+
+def test_photo_files_are_read_next_to_the_submission(intake: Intake, samples: list[Sample], tmp_path: Path) -> None:
+    payload = valid(samples)
+    for number, photo in enumerate(payload["photos"]):
+        (tmp_path / f"p{number}.jpg").write_bytes(base64.b64decode(photo["image"]["content_base64"]))
+        photo["image"] = {"file": f"p{number}.jpg"}
+    assert intake.ingest(Submission(json.dumps(payload).encode(), "json", tmp_path)).accepted
+    payload["submission_id"] += "-missing"
+    payload["photos"][0]["image"] = {"file": "absent.jpg"}
+    outcome = intake.ingest(Submission(json.dumps(payload).encode(), "json", tmp_path))
+    assert ("attachment_file_missing", "photos[0].image.file") in {(i.code, i.path) for i in outcome.issues}
+
+
+def test_an_oversized_photo_is_refused_and_kept(store: ReportStore, catalog: TemplateCatalog,
+                                                samples: list[Sample], tmp_path: Path) -> None:
+    strict = Intake(store, catalog, photo_limits=PhotoLimits(max_bytes=2_000))
+    payload = valid(samples)
+    photo = tmp_path / "big.jpg"
+    photo.write_bytes(base64.b64decode(payload["photos"][0]["image"]["content_base64"]))
+    payload["photos"][0]["image"] = {"file": "big.jpg"}
+    outcome = strict.ingest(Submission(json.dumps(payload).encode(), "json", tmp_path))
+    assert "photo_too_large" in codes(outcome)
+    kinds = {b.kind for b in store.blob_records(outcome.report.id)}
+    assert "quarantined_attachment" in kinds
+
+
+def test_resubmission_is_idempotent_and_a_correction_revives_a_rejected_report(
+        intake: Intake, samples: list[Sample]) -> None:
+    payload = valid(samples)
+    broken = copy.deepcopy(payload)
+    broken["measurements"] = broken["measurements"][1:]
+    first = intake.ingest(as_json(broken))
+    assert first.report.state == ReportState.REJECTED
+    again = intake.ingest(as_json(broken))
+    assert (again.receipt, again.report.id) == (ReceiptKind.DUPLICATE, first.report.id)
+    assert codes(again) == codes(first)
+    fixed = intake.ingest(as_json(payload))
+    assert (fixed.receipt, fixed.report.id, fixed.report.state) == (
+        ReceiptKind.CORRECTION, first.report.id, ReportState.VALIDATED)
+    assert fixed.report.revision == 2
+    assert len(intake.store.list()) == 1
+
+
+def test_other_content_under_an_accepted_submission_id_is_a_conflict(
+        intake: Intake, samples: list[Sample]) -> None:
+    payload = valid(samples)
+    original = intake.ingest(as_json(payload))
+    payload["observations"] = "Autre version"
+    conflict = intake.ingest(as_json(payload))
+    assert conflict.receipt == ReceiptKind.CONFLICT
+    assert conflict.report.id != original.report.id
+    assert [i.code for i in conflict.issues] == ["submission_conflict"]
+    assert original.report.id in conflict.issues[0].message
+    assert intake.store.get(original.report.id).state == ReportState.VALIDATED
+
+
+def test_issue_messages_never_quote_submitted_values(intake: Intake, samples: list[Sample]) -> None:
+    payload = valid(samples)
+    payload["client"]["email"] = "jeanne.secretvalue@@exemple.fr"
+    payload["client"]["phone"] = "secretphone"
+    payload["request"]["date"] = "le 3 mai chez Mme Secretname"
+    outcome = intake.ingest(as_json(payload))
+    dumped = json.dumps([i.as_dict() for i in outcome.issues], ensure_ascii=False)
+    assert len(outcome.issues) >= 3
+    for secret in ("secretvalue", "secretphone", "Secretname"):
+        assert secret not in dumped
+
+
+def test_no_personal_value_in_clear_in_the_database_or_blobs(
+        intake: Intake, samples: list[Sample], tmp_path: Path) -> None:
+    """ARCHITECTURE invariant 1, for capture: rows and files hold no captured value in clear."""
+    secrets: set[str] = set()
+    for sample in samples:
+        intake.ingest(as_json(sample.payload))
+        client = sample.payload["client"]
+        secrets |= {client["name"], client["address"]["street"]} | {
+            v for v in (client.get("phone"), client.get("email")) if v}
+    database = intake.store.database
+    if database.dialect == "sqlite":
+        database.dispose()  # checkpoint the WAL into the file
+        dumps = [p.read_bytes() for p in tmp_path.glob("quitus.db*")]
+    else:
+        from sqlalchemy import text  # noqa: PLC0415
+
+        with database.engine.connect() as connection:
+            dumps = [json.dumps([list(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {t}"))],
+                                ensure_ascii=False).encode()
+                     for t in ("reports", "submissions", "data_keys", "blobs")]
+    dumps += [p.read_bytes() for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+    assert len(secrets) > 20
+    for secret in secrets:
+        for dump in dumps:
+            assert secret.encode() not in dump, "a personal value is stored in clear"

@@ -1,0 +1,103 @@
+"""Templates: the built-in library loads, and bad files are refused with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reports.errors import TemplateError
+from reports.templates import TemplateCatalog, load_template
+
+GOOD = """\
+id: vmc.entretien
+title: Entretien VMC
+equipment_category: vmc
+intervention_type: entretien
+checklist:
+  - id: nettoyage_bouches
+    label: Nettoyage des bouches
+measurements:
+  - id: debit
+    label: Débit
+    unit: m3/h
+    min: 45
+    max: 135
+selections:
+  - id: type_vmc
+    label: Type
+    choices: [Simple flux, Double flux]
+photos:
+  - kind: after
+    label: Caisson
+"""
+
+
+def test_builtin_library_has_the_four_french_templates(catalog: TemplateCatalog) -> None:
+    assert {t.id for t in catalog} >= {
+        "chaudiere_gaz.entretien_annuel", "pompe_a_chaleur.depannage",
+        "climatisation.mise_en_service", "tableau_electrique.controle"}
+
+
+def test_air_conditioning_template_records_cerfa_15497_fluid_data(catalog: TemplateCatalog) -> None:
+    clim = catalog.by_id("climatisation.mise_en_service")
+    assert {"quantite_chargee", "quantite_recuperee"} <= {m.id for m in clim.measurements}
+    assert all(m.unit == "kg" for m in clim.measurements if m.id.startswith("quantite"))
+    fluid = clim.selection("fluide")
+    assert fluid is not None and {"R32", "R410A"} <= set(fluid.choices)
+    assert clim.selection("resultat_controle_etancheite") is not None
+
+
+def test_a_company_template_is_added(tmp_path: Path) -> None:
+    (tmp_path / "vmc.entretien.yaml").write_text(GOOD, encoding="utf-8")
+    catalog = TemplateCatalog.load(tmp_path)
+    vmc = catalog.for_report("vmc", "entretien")
+    assert vmc is not None and vmc.measurement("debit") is not None
+
+
+def test_a_company_template_overrides_a_builtin_one(tmp_path: Path) -> None:
+    text = GOOD.replace("vmc.entretien", "chaudiere_gaz.entretien_annuel").replace(
+        "equipment_category: vmc", "equipment_category: chaudiere_gaz").replace(
+        "intervention_type: entretien", "intervention_type: entretien_annuel")
+    (tmp_path / "chaudiere_gaz.entretien_annuel.yaml").write_text(text, encoding="utf-8")
+    template = TemplateCatalog.load(tmp_path).by_id("chaudiere_gaz.entretien_annuel")
+    assert template.title == "Entretien VMC"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("    unit: m3/h\n", "    unit: m3/h\n    colour: red\n"), r"\.yaml:12: measurements\.0\.colour: Extra inputs"),
+    (("title: Entretien VMC\n", ""), r"\.yaml:1: title: Field required"),
+    (("    min: 45\n", "    min: 500\n"), r"\.yaml:9: measurements\.0: .*'min' is greater than 'max'"),
+    (("id: vmc.entretien\n", "id: vmc.autre\n"), r"\.yaml:1: .*id must be 'vmc\.entretien'"),
+    (("  - kind: after\n", "  - kind: pendant\n"), r"\.yaml:19: photos\.0\.kind: Input should be"),
+    (("    choices: [Simple flux, Double flux]\n", "    choices: []\n"), r"\.yaml:17: selections\.0\.choices"),
+    (("  - id: debit\n", "  - id: nettoyage_bouches\n"), r"ids used twice: nettoyage_bouches"),
+    (("checklist:\n", "checklist: [\n"), r"\.yaml:\d+: invalid YAML"),
+])
+def test_bad_template_is_refused_with_file_and_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in GOOD
+    path = tmp_path / "vmc.entretien.yaml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(TemplateError, match=expected):
+        load_template(path)
+
+
+def test_template_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "vmc.entretien.yaml"
+    path.write_bytes(GOOD.replace("Débit", "D\xe9bit").encode("latin-1"))
+    with pytest.raises(TemplateError, match="not UTF-8"):
+        load_template(path)
+
+
+def test_a_template_must_be_in_the_file_named_by_its_id(tmp_path: Path) -> None:
+    # so two files can never define the same template
+    (tmp_path / "vmc.entretien.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "vmc.entretien2.yaml").write_text(GOOD, encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"vmc\.entretien2\.yaml:1: .* named vmc\.entretien\.yaml"):
+        TemplateCatalog.load(tmp_path)
+
+
+def test_unknown_template_id_lists_the_known_ones(catalog: TemplateCatalog) -> None:
+    with pytest.raises(TemplateError, match="known templates: chaudiere_gaz"):
+        catalog.by_id("nope.nope")
