@@ -11,6 +11,7 @@ report, database rows, fsync'd atomic writes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import base64
 import json
 import tempfile
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
+from reports.samples import generate_samples
 
 from reports.capture.pdf_form import read_form
 from reports.capture.pdf_form_fill import fill_form
@@ -26,7 +28,6 @@ from reports.capture.photos import sanitize_image
 from reports.errors import CaptureError
 from reports.intake import Intake, Submission
 from reports.issues import ReportIssue
-from reports.samples import generate_samples
 from reports.schema import InterventionReport
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
@@ -46,10 +47,8 @@ def in_memory_only(catalog: TemplateCatalog, payload: dict[str, object]) -> None
     images += [s.image for s in (report.client_signature, report.technician_signature) if s is not None]
     for image in images:
         if image.content_base64 is not None:
-            try:
+            with contextlib.suppress(CaptureError):
                 sanitize_image(base64.b64decode(image.content_base64), path="bench")
-            except CaptureError:
-                pass
     template = find_template(report, catalog)
     if not isinstance(template, ReportIssue):
         validate_report(report, template)
@@ -65,7 +64,9 @@ def timed(label: str, count: int, work: Callable[[], None]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
     args = parser.parse_args()
@@ -76,34 +77,53 @@ def main() -> None:
     valid = [s for s in samples if s.expected == "valid"]
     forms = [fill_form(catalog.by_id(s.template_id), s.payload) for s in valid]
     size = sum(map(len, json_payloads)) / len(json_payloads) / 1024
-    print(f"{len(samples)} generated reports (avg JSON {size:.0f} KiB with inline photos), "
-          f"{len(forms)} filled PDF forms")
+    print(
+        f"{len(samples)} generated reports (avg JSON {size:.0f} KiB with inline photos), "
+        f"{len(forms)} filled PDF forms"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         create_key_files(home / "keys")
         database = Database(args.database_url or f"sqlite:///{home / 'quitus.db'}")
         database.upgrade()
-        store = ReportStore(database, load_key_material(home / "keys"), BlobStore(LocalBlobBackend(home / "b")))
+        store = ReportStore(
+            database, load_key_material(home / "keys"), BlobStore(LocalBlobBackend(home / "b"))
+        )
         intake = Intake(store, catalog)
         print(f"database: {database.dialect}")
 
         print("JSON")
-        base_json = timed("baseline: parse + sanitize + validate", len(samples),
-                          lambda: [in_memory_only(catalog, s.payload) for s in samples])
-        full_json = timed("quitus ingest (stored, encrypted)", len(samples),
-                          lambda: [intake.ingest(Submission(p, "json")) for p in json_payloads])
+        base_json = timed(
+            "baseline: parse + sanitize + validate",
+            len(samples),
+            lambda: [in_memory_only(catalog, s.payload) for s in samples],
+        )
+        full_json = timed(
+            "quitus ingest (stored, encrypted)",
+            len(samples),
+            lambda: [intake.ingest(Submission(p, "json")) for p in json_payloads],
+        )
         print(f"  ratio ingest / baseline: {full_json / base_json:.2f}")
 
         print("PDF forms")
-        base_pdf = timed("baseline: read form + parse + sanitize + validate", len(forms),
-                         lambda: [in_memory_only(catalog, read_form(f)) for f in forms])
-        full_pdf = timed("quitus ingest (stored, encrypted)", len(forms),
-                         lambda: [intake.ingest(Submission(f, "pdf_form")) for f in forms])
+        base_pdf = timed(
+            "baseline: read form + parse + sanitize + validate",
+            len(forms),
+            lambda: [in_memory_only(catalog, read_form(f)) for f in forms],
+        )
+        full_pdf = timed(
+            "quitus ingest (stored, encrypted)",
+            len(forms),
+            lambda: [intake.ingest(Submission(f, "pdf_form")) for f in forms],
+        )
         print(f"  ratio ingest / baseline: {full_pdf / base_pdf:.2f}")
 
-        timed("resubmission of the same JSON (idempotent)", len(samples),
-              lambda: [intake.ingest(Submission(p, "json")) for p in json_payloads])
+        timed(
+            "resubmission of the same JSON (idempotent)",
+            len(samples),
+            lambda: [intake.ingest(Submission(p, "json")) for p in json_payloads],
+        )
         database.dispose()
 
 

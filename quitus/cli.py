@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, settings_or_fail
 from quitus.commands import forms, ingest, reports, templates
 
 app = typer.Typer(
@@ -37,17 +37,21 @@ def init() -> None:
     created = initialize(settings)
     for path in created:
         console.print(f"created {path}")
-    console.print(f"[green]ready[/green]: {settings.home} (database {settings.resolved_database_url.split(':')[0]})")
+    console.print(
+        f"[green]ready[/green]: {settings.home} (database {settings.resolved_database_url.split(':')[0]})"
+    )
     if any(p.name == "kek.key" for p in created):
-        console.print("[yellow]Back up keys/kek.key separately from the data: without it nothing can be read."
-                      "[/yellow]")
+        console.print(
+            "[yellow]Back up keys/kek.key separately from the data: without it nothing can be read.[/yellow]"
+        )
 
 
 @app.command()
 def demo(
     reports_count: Annotated[int, typer.Option("--reports", min=1, max=5000, help="How many reports.")] = 40,
     output: Annotated[Path, typer.Option(help="Folder for the generated inbox and outputs.")] = Path(
-        "demo-output"),
+        "demo-output"
+    ),
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same reports).")] = 2026,
 ) -> None:
     """Generate realistic French reports (some invalid, some unfinished) and ingest them."""

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from reports.samples import Sample, generate_samples
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -23,8 +24,7 @@ from quitus.settings import Settings
 from quitus.wiring import initialize, open_app
 from reports.capture.pdf_form import blank_form
 from reports.capture.pdf_form_fill import fill_form
-from reports.intake import CaptureOutcome, Submission
-from reports.samples import Sample, generate_samples
+from reports.intake import CaptureOutcome, SourceKind, Submission
 from reports.templates import TemplateCatalog
 
 __all__ = ["run_demo", "write_inbox"]
@@ -41,8 +41,10 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
         inbox = output / "inbox"
         started = time.perf_counter()
         files = write_inbox(app.catalog, inbox, count=count, seed=seed)
-        console.print(f"generated {count} reports into {inbox} ({len(files)} files) "
-                      f"in {time.perf_counter() - started:.1f} s")
+        console.print(
+            f"generated {count} reports into {inbox} ({len(files)} files) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         forms_dir = output / "blank-forms"
         forms_dir.mkdir(parents=True, exist_ok=True)
         for template in app.catalog:
@@ -53,14 +55,17 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
             task = progress.add_task("ingesting", total=len(files))
             for path in files:
                 raw = path.read_bytes()
-                source = "pdf_form" if path.suffix == ".pdf" else "json"
-                outcomes.append((path, app.intake.ingest(
-                    Submission(raw=raw, source=source, attachments_dir=path.parent))))
+                source: SourceKind = "pdf_form" if path.suffix == ".pdf" else "json"
+                outcomes.append(
+                    (path, app.intake.ingest(Submission(raw=raw, source=source, attachments_dir=path.parent)))
+                )
                 progress.advance(task)
         elapsed = time.perf_counter() - started
         _print_summary(console, outcomes, elapsed, inbox)
-        console.print(f"\nblank forms: {forms_dir}\nQUITUS_HOME: {settings.home}\n"
-                      f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected")
+        console.print(
+            f"\nblank forms: {forms_dir}\nQUITUS_HOME: {settings.home}\n"
+            f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected"
+        )
     finally:
         app.close()
 
@@ -78,8 +83,10 @@ def write_inbox(catalog: TemplateCatalog, inbox: Path, *, count: int, seed: int)
             path.write_bytes(fill_form(catalog.by_id(sample.template_id), sample.payload))
         else:
             path = inbox / f"{stem}.json"
-            path.write_text(json.dumps(_with_photo_files(sample.payload, photos_dir, stem), ensure_ascii=False,
-                                       indent=2), encoding="utf-8")
+            path.write_text(
+                json.dumps(_with_photo_files(sample.payload, photos_dir, stem), ensure_ascii=False, indent=2),
+                encoding="utf-8",
+            )
         files.append(path)
     files += _broken_inputs(samples, inbox, photos_dir)
     return files
@@ -123,8 +130,9 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
     return out
 
 
-def _print_summary(console: Console, outcomes: list[tuple[Path, CaptureOutcome]], elapsed: float,
-                   inbox: Path) -> None:
+def _print_summary(
+    console: Console, outcomes: list[tuple[Path, CaptureOutcome]], elapsed: float, inbox: Path
+) -> None:
     accepted = [o for _, o in outcomes if o.accepted]
     rejected = [(p, o) for p, o in outcomes if not o.accepted]
     per_template = Counter((o.report.template_id or "—", o.report.state.value) for _, o in outcomes)
@@ -132,12 +140,17 @@ def _print_summary(console: Console, outcomes: list[tuple[Path, CaptureOutcome]]
     for column in ("template", "accepted", "rejected"):
         table.add_column(column)
     for template_id in sorted({t for t, _ in per_template}):
-        table.add_row(template_id, str(per_template[(template_id, "validated")]),
-                      str(per_template[(template_id, "rejected")]))
+        table.add_row(
+            template_id,
+            str(per_template[(template_id, "validated")]),
+            str(per_template[(template_id, "rejected")]),
+        )
     console.print(table)
     unfinished = sum(1 for o in accepted if o.report.outcome == "unfinished")
-    console.print(f"[green]{len(accepted)} accepted[/] ({unfinished} unfinished, to reschedule), "
-                  f"[red]{len(rejected)} rejected[/] — {len(outcomes) / elapsed:.1f} submissions/s")
+    console.print(
+        f"[green]{len(accepted)} accepted[/] ({unfinished} unfinished, to reschedule), "
+        f"[red]{len(rejected)} rejected[/] — {len(outcomes) / elapsed:.1f} submissions/s"
+    )
     if rejected:
         console.print("\n[bold]Rejected, with reasons[/bold]")
         for path, outcome in rejected:

@@ -25,5 +25,6 @@ def run_with_error_boundary(app: typer.Typer) -> None:
             raise
         err_console.print(
             f"[red]internal error[/red] ({exc.__class__.__module__}.{exc.__class__.__name__}); nothing was "
-            "half-written. Rerun with QUITUS_DEBUG=1 to see the traceback and report it.")
+            "half-written. Rerun with QUITUS_DEBUG=1 to see the traceback and report it."
+        )
         raise SystemExit(3) from None

@@ -61,8 +61,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``QUITUS_*`` variables; a bad value names the variable."""
     env = os.environ if environ is None else environ
     prefix = "QUITUS_"
-    values = {name.removeprefix(prefix).lower(): value for name, value in env.items()
-              if name.startswith(prefix) and value != ""}
+    values = {
+        name.removeprefix(prefix).lower(): value
+        for name, value in env.items()
+        if name.startswith(prefix) and value != ""
+    }
     known = set(Settings.model_fields)
     values = {k: v for k, v in values.items() if k in known}
     try:
@@ -70,5 +73,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-            for e in exc.errors(include_input=False))
+            for e in exc.errors(include_input=False)
+        )
         raise SettingsError(problems) from exc

@@ -52,6 +52,9 @@ def open_app(settings: Settings) -> App:
     database.upgrade()
     store = ReportStore(database, keys, BlobStore(LocalBlobBackend(settings.blob_dir)))
     catalog = TemplateCatalog.load(settings.template_dir)
-    limits = PhotoLimits(max_bytes=settings.photo_max_bytes, max_pixels=settings.photo_max_pixels,
-                         max_side=settings.photo_max_side)
+    limits = PhotoLimits(
+        max_bytes=settings.photo_max_bytes,
+        max_pixels=settings.photo_max_pixels,
+        max_side=settings.photo_max_side,
+    )
     return App(settings, database, store, catalog, Intake(store, catalog, photo_limits=limits))

@@ -30,7 +30,7 @@ from storage.blobs import new_blob_id
 from storage.report_store import BlobToStore, ReceiptKind, ReportStore, ReportSummary
 from storage.states import ReportState
 
-__all__ = ["CaptureOutcome", "Intake", "Submission"]
+__all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission"]
 
 SourceKind = Literal["json", "pdf_form"]
 _SUBMISSION_ID: TypeAdapter[str] = TypeAdapter(SubmissionId)
@@ -62,9 +62,14 @@ class CaptureOutcome:
 class Intake:
     """Capture and validation, over a :class:`ReportStore` and a :class:`TemplateCatalog`."""
 
-    def __init__(self, store: ReportStore, catalog: TemplateCatalog, *,
-                 photo_limits: PhotoLimits | None = None,
-                 form_reader: Callable[[bytes], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        catalog: TemplateCatalog,
+        *,
+        photo_limits: PhotoLimits | None = None,
+        form_reader: Callable[[bytes], dict[str, Any]] | None = None,
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.photo_limits = photo_limits or PhotoLimits()
@@ -81,8 +86,9 @@ class Intake:
 
     def capture(self, submission: Submission) -> CaptureOutcome:
         payload, decode_issue = self._decode(submission)
-        receipt = self.store.receive(submission.raw, source=submission.source,
-                                     submission_id=_submission_id(payload))
+        receipt = self.store.receive(
+            submission.raw, source=submission.source, submission_id=_submission_id(payload)
+        )
         if receipt.kind == ReceiptKind.DUPLICATE:
             summary = self.store.get(receipt.report_id)
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
@@ -98,10 +104,15 @@ class Intake:
         report, blobs, problems = self._store_attachments(report, submission)
         template = self.catalog.for_report(*report.template_key)
         summary = self.store.save_capture(
-            receipt.report_id, content=report.model_dump_json().encode(), blobs=blobs,
-            issues=[p.as_dict() for p in problems], template_id=template.id if template else None,
-            client_kind=report.client.kind, intervention_date=report.intervention_date,
-            outcome=report.outcome.status)
+            receipt.report_id,
+            content=report.model_dump_json().encode(),
+            blobs=blobs,
+            issues=[p.as_dict() for p in problems],
+            template_id=template.id if template else None,
+            client_kind=report.client.kind,
+            intervention_date=report.intervention_date,
+            outcome=report.outcome.status,
+        )
         return CaptureOutcome(summary, receipt.kind, problems)
 
     def _decode(self, submission: Submission) -> tuple[Any, ReportIssue | None]:
@@ -121,22 +132,30 @@ class Intake:
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
-            return None, issue("", "invalid_json", detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
+            return None, issue(
+                "", "invalid_json", detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+            )
         if not isinstance(payload, dict):
             return None, issue("", "not_an_object")
         return payload, None
 
-    def _store_attachments(self, report: InterventionReport, submission: Submission
-                           ) -> tuple[InterventionReport, list[BlobToStore], list[ReportIssue]]:
+    def _store_attachments(
+        self, report: InterventionReport, submission: Submission
+    ) -> tuple[InterventionReport, list[BlobToStore], list[ReportIssue]]:
         """Sanitize every photo and signature, queue them as blobs, point the report at them."""
         blobs: list[BlobToStore] = []
         problems: list[ReportIssue] = []
 
         def stored(attachment: Attachment, path: str, kind: str) -> Attachment:
             if attachment.blob_id is not None:
-                problems.append(ReportIssue(path=path, code="attachment_blob_id_refused",
-                                            message="blob_id is set by quitus; send 'file' or 'content_base64'",
-                                            message_fr="blob_id est attribué par quitus"))
+                problems.append(
+                    ReportIssue(
+                        path=path,
+                        code="attachment_blob_id_refused",
+                        message="blob_id is set by quitus; send 'file' or 'content_base64'",
+                        message_fr="blob_id est attribué par quitus",
+                    )
+                )
                 return attachment
             try:
                 raw = self._attachment_bytes(attachment, path, submission.attachments_dir)
@@ -154,14 +173,17 @@ class Intake:
             blobs.append(BlobToStore(kind, clean.content, clean.media_type, blob_id))
             return Attachment(blob_id=blob_id)
 
-        photos = [photo.model_copy(update={"image": stored(photo.image, f"photos[{i}].image", "photo")})
-                  for i, photo in enumerate(report.photos)]
+        photos = [
+            photo.model_copy(update={"image": stored(photo.image, f"photos[{i}].image", "photo")})
+            for i, photo in enumerate(report.photos)
+        ]
         update: dict[str, Any] = {"photos": photos}
         for name in ("client_signature", "technician_signature"):
             signature = getattr(report, name)
             if signature is not None:
                 update[name] = signature.model_copy(
-                    update={"image": stored(signature.image, f"{name}.image", "signature")})
+                    update={"image": stored(signature.image, f"{name}.image", "signature")}
+                )
         return report.model_copy(update=update), blobs, problems
 
     @staticmethod
@@ -170,22 +192,32 @@ class Intake:
             try:
                 return base64.b64decode(attachment.content_base64, validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise CaptureError("attachment_bad_base64", "content_base64 is not valid base64",
-                                   f"{path}.content_base64") from exc
+                raise CaptureError(
+                    "attachment_bad_base64", "content_base64 is not valid base64", f"{path}.content_base64"
+                ) from exc
         assert attachment.file is not None
         if base is None:
-            raise CaptureError("attachment_file_refused",
-                               "file references are not accepted here; send content_base64", f"{path}.file")
+            raise CaptureError(
+                "attachment_file_refused",
+                "file references are not accepted here; send content_base64",
+                f"{path}.file",
+            )
         target = base / attachment.file
         try:
             return target.read_bytes()
         except FileNotFoundError:
-            raise CaptureError("attachment_file_missing",
-                               "the referenced file does not exist next to the submission; "
-                               "paths are relative to the JSON file", f"{path}.file") from None
+            raise CaptureError(
+                "attachment_file_missing",
+                "the referenced file does not exist next to the submission; "
+                "paths are relative to the JSON file",
+                f"{path}.file",
+            ) from None
         except OSError as exc:
-            raise CaptureError("attachment_file_unreadable", f"cannot read the referenced file ({exc.strerror})",
-                               f"{path}.file") from exc
+            raise CaptureError(
+                "attachment_file_unreadable",
+                f"cannot read the referenced file ({exc.strerror})",
+                f"{path}.file",
+            ) from exc
 
     def _reject(self, report_id: str, receipt: ReceiptKind, problems: list[ReportIssue]) -> CaptureOutcome:
         summary = self.store.save_capture(report_id, content=None, issues=[p.as_dict() for p in problems])
@@ -198,12 +230,15 @@ class Intake:
         summary = self.store.get(report_id)
         if summary.state != ReportState.CAPTURED or summary.content_blob_id is None:
             return CaptureOutcome(summary, receipt, [ReportIssue.from_dict(i) for i in summary.issues])
-        report = InterventionReport.model_validate_json(self.store.read_blob(report_id, summary.content_blob_id))
+        report = InterventionReport.model_validate_json(
+            self.store.read_blob(report_id, summary.content_blob_id)
+        )
         template = find_template(report, self.catalog)
         problems = [template] if isinstance(template, ReportIssue) else validate_report(report, template)
         target = ReportState.REJECTED if problems else ReportState.VALIDATED
-        summary = self.store.transition(report_id, target, issues=[p.as_dict() for p in problems],
-                                        expected=ReportState.CAPTURED)
+        summary = self.store.transition(
+            report_id, target, issues=[p.as_dict() for p in problems], expected=ReportState.CAPTURED
+        )
         return CaptureOutcome(summary, receipt, problems)
 
 

@@ -17,49 +17,82 @@ __all__ = ["MESSAGES", "ReportIssue", "format_path", "issue", "issues_from_valid
 
 MESSAGES: Mapping[str, tuple[str, str]] = {
     # capture
-    "invalid_json": ("not valid JSON ({detail}); fix the syntax and resubmit",
-                     "JSON invalide ({detail}) ; corrigez la syntaxe et renvoyez"),
-    "not_utf8": ("not UTF-8 text (invalid byte at offset {offset}); save the file as UTF-8",
-                 "texte non UTF-8 (octet invalide à la position {offset}) ; enregistrez en UTF-8"),
-    "not_an_object": ("expected a JSON object describing one report",
-                      "un objet JSON décrivant un rapport est attendu"),
+    "invalid_json": (
+        "not valid JSON ({detail}); fix the syntax and resubmit",
+        "JSON invalide ({detail}) ; corrigez la syntaxe et renvoyez",
+    ),
+    "not_utf8": (
+        "not UTF-8 text (invalid byte at offset {offset}); save the file as UTF-8",
+        "texte non UTF-8 (octet invalide à la position {offset}) ; enregistrez en UTF-8",
+    ),
+    "not_an_object": (
+        "expected a JSON object describing one report",
+        "un objet JSON décrivant un rapport est attendu",
+    ),
     "missing": ("required field is missing", "champ obligatoire manquant"),
-    "extra_forbidden": ("unknown field; check the spelling against docs/report.schema.json",
-                        "champ inconnu ; vérifiez l'orthographe (docs/report.schema.json)"),
+    "extra_forbidden": (
+        "unknown field; check the spelling against docs/report.schema.json",
+        "champ inconnu ; vérifiez l'orthographe (docs/report.schema.json)",
+    ),
     "invalid_value": ("{detail}", "valeur invalide : {detail}"),
     "submission_conflict": (
         "submission_id already used by report {report_id} with different content; "
         "send corrections with a new submission_id, or correct the rejected report",
         "submission_id déjà utilisé par le rapport {report_id} avec un autre contenu ; "
-        "utilisez un nouveau submission_id"),
+        "utilisez un nouveau submission_id",
+    ),
     # template
-    "unknown_template": ("no template for equipment category '{category}' and intervention type "
-                         "'{intervention_type}'; known: {known}",
-                         "aucun modèle pour la catégorie '{category}' et le type '{intervention_type}' ; "
-                         "modèles connus : {known}"),
-    "checklist_missing": ("required checklist item '{item}' ({label}) has no status",
-                          "le point de contrôle obligatoire « {label} » n'est pas renseigné"),
-    "checklist_unknown": ("checklist item '{item}' is not in template {template}",
-                          "le point de contrôle '{item}' n'existe pas dans le modèle {template}"),
+    "unknown_template": (
+        "no template for equipment category '{category}' and intervention type "
+        "'{intervention_type}'; known: {known}",
+        "aucun modèle pour la catégorie '{category}' et le type '{intervention_type}' ; "
+        "modèles connus : {known}",
+    ),
+    "checklist_missing": (
+        "required checklist item '{item}' ({label}) has no status",
+        "le point de contrôle obligatoire « {label} » n'est pas renseigné",
+    ),
+    "checklist_unknown": (
+        "checklist item '{item}' is not in template {template}",
+        "le point de contrôle '{item}' n'existe pas dans le modèle {template}",
+    ),
     "duplicate_entry": ("'{item}' is given more than once", "'{item}' est renseigné plusieurs fois"),
-    "measurement_missing": ("required measurement '{item}' ({label}, in {unit}) is missing",
-                            "la mesure obligatoire « {label} » ({unit}) est manquante"),
-    "measurement_unknown": ("measurement '{item}' is not in template {template}",
-                            "la mesure '{item}' n'existe pas dans le modèle {template}"),
-    "measurement_wrong_unit": ("measurement '{item}' must be in {expected}, got {unit}",
-                               "la mesure « {label} » doit être en {expected} (reçu : {unit})"),
-    "measurement_out_of_range": ("measurement '{item}' = {value} {unit} is outside {low}..{high} {unit}",
-                                 "la mesure « {label} » = {value} {unit} est hors plage ({low} à {high} {unit})"),
-    "selection_missing": ("required choice '{item}' ({label}) is missing",
-                          "le choix obligatoire « {label} » est manquant"),
-    "selection_unknown": ("choice '{item}' is not in template {template}",
-                          "le choix '{item}' n'existe pas dans le modèle {template}"),
-    "selection_invalid": ("'{item}' must be one of: {choices}",
-                          "« {label} » doit valoir l'une de ces valeurs : {choices}"),
-    "photo_missing": ("template {template} needs at least {count} '{kind}' photo(s) ({label})",
-                      "le modèle exige au moins {count} photo(s) « {label} »"),
-    "signature_missing": ("the {who} signature is required for a completed intervention",
-                          "la signature {who_fr} est obligatoire pour une intervention terminée"),
+    "measurement_missing": (
+        "required measurement '{item}' ({label}, in {unit}) is missing",
+        "la mesure obligatoire « {label} » ({unit}) est manquante",
+    ),
+    "measurement_unknown": (
+        "measurement '{item}' is not in template {template}",
+        "la mesure '{item}' n'existe pas dans le modèle {template}",
+    ),
+    "measurement_wrong_unit": (
+        "measurement '{item}' must be in {expected}, got {unit}",
+        "la mesure « {label} » doit être en {expected} (reçu : {unit})",
+    ),
+    "measurement_out_of_range": (
+        "measurement '{item}' = {value} {unit} is outside {low}..{high} {unit}",
+        "la mesure « {label} » = {value} {unit} est hors plage ({low} à {high} {unit})",
+    ),
+    "selection_missing": (
+        "required choice '{item}' ({label}) is missing",
+        "le choix obligatoire « {label} » est manquant",
+    ),
+    "selection_unknown": (
+        "choice '{item}' is not in template {template}",
+        "le choix '{item}' n'existe pas dans le modèle {template}",
+    ),
+    "selection_invalid": (
+        "'{item}' must be one of: {choices}",
+        "« {label} » doit valoir l'une de ces valeurs : {choices}",
+    ),
+    "photo_missing": (
+        "template {template} needs at least {count} '{kind}' photo(s) ({label})",
+        "le modèle exige au moins {count} photo(s) « {label} »",
+    ),
+    "signature_missing": (
+        "the {who} signature is required for a completed intervention",
+        "la signature {who_fr} est obligatoire pour une intervention terminée",
+    ),
 }
 
 
@@ -82,16 +115,25 @@ class ReportIssue:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportIssue:
-        return cls(path=data["path"], code=data["code"], message=data["message"],
-                   message_fr=data.get("message_fr", ""))
+        return cls(
+            path=data["path"],
+            code=data["code"],
+            message=data["message"],
+            message_fr=data.get("message_fr", ""),
+        )
 
 
 def issue(path: str, code: str, **params: object) -> ReportIssue:
     """Build an issue from :data:`MESSAGES`; ``params`` must hold no personal data."""
     text = {k: str(v) for k, v in params.items()}
     english, french = MESSAGES[code]
-    return ReportIssue(path=path, code=code, message=english.format_map(_Lenient(text)),
-                       message_fr=french.format_map(_Lenient(text)), params=text)
+    return ReportIssue(
+        path=path,
+        code=code,
+        message=english.format_map(_Lenient(text)),
+        message_fr=french.format_map(_Lenient(text)),
+        params=text,
+    )
 
 
 class _Lenient(dict[str, str]):

@@ -29,7 +29,6 @@ from pydantic import (
 
 __all__ = [
     "SCHEMA_VERSION",
-    "SubmissionId",
     "Address",
     "Attachment",
     "ChecklistItem",
@@ -47,6 +46,7 @@ __all__ = [
     "RescheduleRequest",
     "Signature",
     "Site",
+    "SubmissionId",
     "Technician",
     "personal_data_fields",
 ]
@@ -248,7 +248,7 @@ class Outcome(_Model):
 class InterventionReport(_Model):
     """A technician's intervention report (*rapport d'intervention*), as submitted."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     submission_id: SubmissionId = Field(
         description="The sender's idempotency key: resubmitting the same id never creates a second report."
     )

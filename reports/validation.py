@@ -21,8 +21,13 @@ def find_template(report: InterventionReport, catalog: TemplateCatalog) -> Templ
     template = catalog.for_report(*report.template_key)
     if template is not None:
         return template
-    return issue("intervention_type", "unknown_template", category=report.equipment.category,
-                 intervention_type=report.intervention_type, known=", ".join(t.id for t in catalog))
+    return issue(
+        "intervention_type",
+        "unknown_template",
+        category=report.equipment.category,
+        intervention_type=report.intervention_type,
+        known=", ".join(t.id for t in catalog),
+    )
 
 
 def validate_report(report: InterventionReport, template: Template) -> list[ReportIssue]:
@@ -45,7 +50,9 @@ def _check_checklist(report: InterventionReport, template: Template) -> list[Rep
     given = [item.id for item in report.checklist]
     for index, item in enumerate(report.checklist):
         if template.checklist_item(item.id) is None:
-            found.append(issue(f"checklist[{index}].id", "checklist_unknown", item=item.id, template=template.id))
+            found.append(
+                issue(f"checklist[{index}].id", "checklist_unknown", item=item.id, template=template.id)
+            )
     found += [issue("checklist", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
     for spec in template.checklist:
         if spec.required and spec.id not in given:
@@ -59,25 +66,45 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
     for index, measured in enumerate(report.measurements):
         spec = template.measurement(measured.id)
         if spec is None:
-            found.append(issue(f"measurements[{index}].id", "measurement_unknown",
-                               item=measured.id, template=template.id))
+            found.append(
+                issue(
+                    f"measurements[{index}].id", "measurement_unknown", item=measured.id, template=template.id
+                )
+            )
             continue
         if measured.unit != spec.unit:
-            found.append(issue(f"measurements[{index}].unit", "measurement_wrong_unit", item=spec.id,
-                               label=spec.label, expected=spec.unit, unit=measured.unit))
+            found.append(
+                issue(
+                    f"measurements[{index}].unit",
+                    "measurement_wrong_unit",
+                    item=spec.id,
+                    label=spec.label,
+                    expected=spec.unit,
+                    unit=measured.unit,
+                )
+            )
             continue
         too_low = spec.min is not None and measured.value < spec.min
         too_high = spec.max is not None and measured.value > spec.max
         if too_low or too_high:
-            found.append(issue(f"measurements[{index}].value", "measurement_out_of_range", item=spec.id,
-                               label=spec.label, value=measured.value, unit=spec.unit,
-                               low="-∞" if spec.min is None else spec.min,
-                               high="+∞" if spec.max is None else spec.max))
+            found.append(
+                issue(
+                    f"measurements[{index}].value",
+                    "measurement_out_of_range",
+                    item=spec.id,
+                    label=spec.label,
+                    value=measured.value,
+                    unit=spec.unit,
+                    low="-∞" if spec.min is None else spec.min,
+                    high="+∞" if spec.max is None else spec.max,
+                )
+            )
     found += [issue("measurements", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
     for spec in template.measurements:
         if spec.required and spec.id not in given and report.outcome.status == "completed":
-            found.append(issue("measurements", "measurement_missing", item=spec.id,
-                               label=spec.label, unit=spec.unit))
+            found.append(
+                issue("measurements", "measurement_missing", item=spec.id, label=spec.label, unit=spec.unit)
+            )
     return found
 
 
@@ -86,11 +113,21 @@ def _check_selections(report: InterventionReport, template: Template) -> list[Re
     for selection_id, value in report.selections.items():
         spec = template.selection(selection_id)
         if spec is None:
-            found.append(issue(f"selections.{selection_id}", "selection_unknown",
-                               item=selection_id, template=template.id))
+            found.append(
+                issue(
+                    f"selections.{selection_id}", "selection_unknown", item=selection_id, template=template.id
+                )
+            )
         elif value not in spec.choices:
-            found.append(issue(f"selections.{selection_id}", "selection_invalid", item=spec.id,
-                               label=spec.label, choices=" | ".join(spec.choices)))
+            found.append(
+                issue(
+                    f"selections.{selection_id}",
+                    "selection_invalid",
+                    item=spec.id,
+                    label=spec.label,
+                    choices=" | ".join(spec.choices),
+                )
+            )
     for spec in template.selections:
         if spec.required and spec.id not in report.selections:
             found.append(issue("selections", "selection_missing", item=spec.id, label=spec.label))
@@ -102,8 +139,14 @@ def _check_photos(report: InterventionReport, template: Template) -> list[Report
     # An unfinished intervention may not have reached the "after" state.
     unfinished = report.outcome.status == "unfinished"
     return [
-        issue("photos", "photo_missing", template=template.id, count=need.min_count,
-              kind=need.kind, label=need.label)
+        issue(
+            "photos",
+            "photo_missing",
+            template=template.id,
+            count=need.min_count,
+            kind=need.kind,
+            label=need.label,
+        )
         for need in template.photos
         if counts[need.kind] < need.min_count and not (unfinished and need.kind == "after")
     ]
@@ -116,6 +159,7 @@ def _check_signatures(report: InterventionReport, template: Template) -> list[Re
     if template.client_signature_required and report.client_signature is None:
         found.append(issue("client_signature", "signature_missing", who="client", who_fr="du client"))
     if report.technician_signature is None:
-        found.append(issue("technician_signature", "signature_missing", who="technician",
-                           who_fr="du technicien"))
+        found.append(
+            issue("technician_signature", "signature_missing", who="technician", who_fr="du technicien")
+        )
     return found

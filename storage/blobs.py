@@ -123,8 +123,9 @@ class BlobStore:
             raise BlobError(f"blob {blob_id} of report {key.report_id} is truncated or not a quitus blob")
         nonce = data[len(_MAGIC) : len(_MAGIC) + _NONCE_BYTES]
         try:
-            return AESGCM(key.key).decrypt(nonce, data[len(_MAGIC) + _NONCE_BYTES :],
-                                           _aad(key.report_id, kind, blob_id))
+            return AESGCM(key.key).decrypt(
+                nonce, data[len(_MAGIC) + _NONCE_BYTES :], _aad(key.report_id, kind, blob_id)
+            )
         except InvalidTag as exc:
             raise BlobError(
                 f"blob {blob_id} of report {key.report_id} failed its integrity check: "

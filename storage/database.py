@@ -10,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,8 +31,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         try:
-            self.engine: Engine = create_engine(
-                url, echo=echo, hide_parameters=True, **_engine_options(url))
+            self.engine: Engine = create_engine(url, echo=echo, hide_parameters=True, **_engine_options(url))
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"cannot use database URL {_safe(url)}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
@@ -51,8 +51,10 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot migrate database {_safe(self.url)}: {exc.__class__.__name__}: "
-                                f"{exc.orig if hasattr(exc, 'orig') else exc}") from exc
+            raise DatabaseError(
+                f"cannot migrate database {_safe(self.url)}: {exc.__class__.__name__}: "
+                f"{exc.orig if hasattr(exc, 'orig') else exc}"
+            ) from exc
 
     def is_initialized(self) -> bool:
         try:
@@ -89,8 +91,6 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (SQLAlchemyError, ValueError):

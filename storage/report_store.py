@@ -99,11 +99,19 @@ class ReportSummary:
     @classmethod
     def of(cls, row: ReportRecord) -> ReportSummary:
         return cls(
-            id=row.id, submission_id=row.submission_id, state=ReportState(row.state), source=row.source,
-            template_id=row.template_id, client_kind=row.client_kind,
-            intervention_date=row.intervention_date, outcome=row.outcome,
-            content_blob_id=row.content_blob_id, issues=list(row.issues or []), revision=row.revision,
-            created_at=row.created_at, updated_at=row.updated_at,
+            id=row.id,
+            submission_id=row.submission_id,
+            state=ReportState(row.state),
+            source=row.source,
+            template_id=row.template_id,
+            client_kind=row.client_kind,
+            intervention_date=row.intervention_date,
+            outcome=row.outcome,
+            content_blob_id=row.content_blob_id,
+            issues=list(row.issues or []),
+            revision=row.revision,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
 
@@ -130,8 +138,9 @@ class ReportStore:
                     raise
         raise AssertionError("unreachable")
 
-    def _receive(self, session: Session, raw: bytes, source: str, submission_id: str | None,
-                 fingerprint: str) -> Receipt:
+    def _receive(
+        self, session: Session, raw: bytes, source: str, submission_id: str | None, fingerprint: str
+    ) -> Receipt:
         existing = None
         if submission_id is not None:
             existing = session.scalars(
@@ -144,14 +153,21 @@ class ReportStore:
                 return Receipt(ReceiptKind.DUPLICATE, earlier)
         if existing is None:
             report = self._new_report(session, source, submission_id)
-            self._store_raw(session, report.id, raw, source, fingerprint, "captured")
+            self._store_raw(
+                session, report.id, raw, source=source, fingerprint=fingerprint, outcome="captured"
+            )
             return Receipt(ReceiptKind.NEW, report.id)
-        seen = session.scalar(select(SubmissionRecord.id).where(
-            SubmissionRecord.report_id == existing.id, SubmissionRecord.fingerprint == fingerprint).limit(1))
+        seen = session.scalar(
+            select(SubmissionRecord.id)
+            .where(SubmissionRecord.report_id == existing.id, SubmissionRecord.fingerprint == fingerprint)
+            .limit(1)
+        )
         if seen is not None:
             return Receipt(ReceiptKind.DUPLICATE, existing.id)
         if existing.state == ReportState.REJECTED:
-            self._store_raw(session, existing.id, raw, source, fingerprint, "captured")
+            self._store_raw(
+                session, existing.id, raw, source=source, fingerprint=fingerprint, outcome="captured"
+            )
             existing.state = ReportState.CAPTURED
             existing.source = source
             existing.revision += 1
@@ -159,7 +175,7 @@ class ReportStore:
             existing.updated_at = utcnow()
             return Receipt(ReceiptKind.CORRECTION, existing.id)
         report = self._new_report(session, source, None)
-        self._store_raw(session, report.id, raw, source, fingerprint, "conflict")
+        self._store_raw(session, report.id, raw, source=source, fingerprint=fingerprint, outcome="conflict")
         return Receipt(ReceiptKind.CONFLICT, report.id, conflicting_report_id=existing.id)
 
     @staticmethod
@@ -167,40 +183,78 @@ class ReportStore:
         return session.scalar(
             select(SubmissionRecord.report_id)
             .join(ReportRecord, ReportRecord.id == SubmissionRecord.report_id)
-            .where(SubmissionRecord.fingerprint == fingerprint, ReportRecord.submission_id.is_(None),
-                   SubmissionRecord.outcome != "conflict")
-            .limit(1))
+            .where(
+                SubmissionRecord.fingerprint == fingerprint,
+                ReportRecord.submission_id.is_(None),
+                SubmissionRecord.outcome != "conflict",
+            )
+            .limit(1)
+        )
 
     def _new_report(self, session: Session, source: str, submission_id: str | None) -> ReportRecord:
         now = utcnow()
-        report = ReportRecord(id=new_report_id(), submission_id=submission_id, state=ReportState.CAPTURED,
-                              source=source, issues=[], revision=1, created_at=now, updated_at=now)
+        report = ReportRecord(
+            id=new_report_id(),
+            submission_id=submission_id,
+            state=ReportState.CAPTURED,
+            source=source,
+            issues=[],
+            revision=1,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(report)
         session.flush()  # the report row first: data_keys references it
         _key, wrapped = self.keys.new_data_key(report.id)
-        session.add(DataKeyRecord(report_id=report.id, wrapped_key=wrapped, kek_id=self.keys.kek_id,
-                                  created_at=now))
+        session.add(
+            DataKeyRecord(report_id=report.id, wrapped_key=wrapped, kek_id=self.keys.kek_id, created_at=now)
+        )
         session.flush()
         return report
 
-    def _store_raw(self, session: Session, report_id: str, raw: bytes, source: str, fingerprint: str,
-                   outcome: str) -> None:
+    def _store_raw(
+        self, session: Session, report_id: str, raw: bytes, *, source: str, fingerprint: str, outcome: str
+    ) -> None:
         stored = self._put_blob(session, report_id, BlobToStore("submission", raw))
-        session.add(SubmissionRecord(id="s" + secrets.token_hex(12), report_id=report_id, source=source,
-                                     fingerprint=fingerprint, raw_blob_id=stored.blob_id, outcome=outcome,
-                                     received_at=utcnow()))
+        session.add(
+            SubmissionRecord(
+                id="s" + secrets.token_hex(12),
+                report_id=report_id,
+                source=source,
+                fingerprint=fingerprint,
+                raw_blob_id=stored.blob_id,
+                outcome=outcome,
+                received_at=utcnow(),
+            )
+        )
 
     def _put_blob(self, session: Session, report_id: str, blob: BlobToStore) -> StoredBlob:
         stored = self.blobs.put(self._data_key(session, report_id), blob.kind, blob.content, blob.blob_id)
-        session.add(BlobRecord(id=stored.blob_id, report_id=report_id, kind=blob.kind,
-                               ciphertext_sha256=stored.ciphertext_sha256, size=stored.size,
-                               media_type=blob.media_type, created_at=utcnow()))
+        session.add(
+            BlobRecord(
+                id=stored.blob_id,
+                report_id=report_id,
+                kind=blob.kind,
+                ciphertext_sha256=stored.ciphertext_sha256,
+                size=stored.size,
+                media_type=blob.media_type,
+                created_at=utcnow(),
+            )
+        )
         return stored
 
-    def save_capture(self, report_id: str, *, content: bytes | None, blobs: Sequence[BlobToStore] = (),
-                     issues: Sequence[dict[str, Any]] = (), template_id: str | None = None,
-                     client_kind: str | None = None, intervention_date: dt.date | None = None,
-                     outcome: str | None = None) -> ReportSummary:
+    def save_capture(
+        self,
+        report_id: str,
+        *,
+        content: bytes | None,
+        blobs: Sequence[BlobToStore] = (),
+        issues: Sequence[dict[str, Any]] = (),
+        template_id: str | None = None,
+        client_kind: str | None = None,
+        intervention_date: dt.date | None = None,
+        outcome: str | None = None,
+    ) -> ReportSummary:
         """Store the parsed report (encrypted) and its blobs; reject when ``issues`` is not empty.
 
         The report stays ``captured`` when it could be parsed without issue.
@@ -211,7 +265,8 @@ class ReportStore:
                 self._put_blob(session, report_id, blob)
             if content is not None:
                 report.content_blob_id = self._put_blob(
-                    session, report_id, BlobToStore("report", content, "application/json")).blob_id
+                    session, report_id, BlobToStore("report", content, "application/json")
+                ).blob_id
             report.template_id = template_id
             report.client_kind = client_kind
             report.intervention_date = intervention_date
@@ -221,8 +276,14 @@ class ReportStore:
             report.updated_at = utcnow()
             return ReportSummary.of(report)
 
-    def transition(self, report_id: str, target: ReportState, *,
-                   issues: Sequence[dict[str, Any]] = (), expected: ReportState | None = None) -> ReportSummary:
+    def transition(
+        self,
+        report_id: str,
+        target: ReportState,
+        *,
+        issues: Sequence[dict[str, Any]] = (),
+        expected: ReportState | None = None,
+    ) -> ReportSummary:
         """Move a report to ``target``; refuses what the state machine forbids.
 
         With ``expected``, moving from any other state is refused too: the step was
@@ -232,7 +293,8 @@ class ReportStore:
             report = self._locked(session, report_id)
             if expected is not None and report.state != expected:
                 raise InvalidTransitionError(
-                    f"report {report_id} is {report.state}, expected {expected.value}")
+                    f"report {report_id} is {report.state}, expected {expected.value}"
+                )
             self._move(report, target, issues)
             return ReportSummary.of(report)
 
@@ -241,7 +303,8 @@ class ReportStore:
         current = ReportState(report.state)
         if not can_transition(current, target):
             raise InvalidTransitionError(
-                f"report {report.id} cannot go from {current.value} to {target.value}")
+                f"report {report.id} cannot go from {current.value} to {target.value}"
+            )
         report.state = target
         report.issues = list(issues)
         report.updated_at = utcnow()
@@ -255,8 +318,14 @@ class ReportStore:
                 raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
             return ReportSummary.of(report)
 
-    def list(self, *, state: ReportState | None = None, limit: int = 100, offset: int = 0,
-             ids: Sequence[str] | None = None) -> list[ReportSummary]:
+    def list_reports(
+        self,
+        *,
+        state: ReportState | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        ids: Sequence[str] | None = None,
+    ) -> list[ReportSummary]:
         query = select(ReportRecord).order_by(ReportRecord.id)
         if state is not None:
             query = query.where(ReportRecord.state == state)
@@ -272,8 +341,13 @@ class ReportStore:
 
     def submissions(self, report_id: str) -> list[SubmissionRecord]:
         with self.database.session() as session:
-            return list(session.scalars(select(SubmissionRecord).where(
-                SubmissionRecord.report_id == report_id).order_by(SubmissionRecord.received_at)))
+            return list(
+                session.scalars(
+                    select(SubmissionRecord)
+                    .where(SubmissionRecord.report_id == report_id)
+                    .order_by(SubmissionRecord.received_at)
+                )
+            )
 
     def blob_records(self, report_id: str) -> list[BlobRecord]:
         with self.database.session() as session:
@@ -300,7 +374,9 @@ class ReportStore:
 
     @staticmethod
     def _locked(session: Session, report_id: str) -> ReportRecord:
-        report = session.scalars(select(ReportRecord).where(ReportRecord.id == report_id).with_for_update()).first()
+        report = session.scalars(
+            select(ReportRecord).where(ReportRecord.id == report_id).with_for_update()
+        ).first()
         if report is None:
             raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
         return report

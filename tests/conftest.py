@@ -20,7 +20,8 @@ from storage.models import Base
 from storage.report_store import ReportStore
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "QUITUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    "QUITUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(scope="session")

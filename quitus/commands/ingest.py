@@ -48,9 +48,13 @@ def iter_inputs(paths: list[str]) -> Iterator[InputFile | str]:
 
 
 def ingest_command(
-    paths: Annotated[list[str], typer.Argument(help="JSON files, filled PDF forms, folders, or - for stdin.")],
-    output_format: Annotated[Literal["text", "jsonl"], typer.Option(
-        "--format", help="text for people, jsonl for programs (one line per input).")] = "text",
+    paths: Annotated[
+        list[str], typer.Argument(help="JSON files, filled PDF forms, folders, or - for stdin.")
+    ],
+    output_format: Annotated[
+        Literal["text", "jsonl"],
+        typer.Option("--format", help="text for people, jsonl for programs (one line per input)."),
+    ] = "text",
 ) -> None:
     """Capture and validate reports. Exit code 1 when any input is rejected or unreadable."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -113,8 +117,10 @@ def _print_result(item: InputFile | str, result: CaptureOutcome | str) -> None:
     label = item.label if isinstance(item, InputFile) else ""
     console.print(f"{_result_text(result)}  {result.report.id}  {label}", soft_wrap=True)
     for problem in result.issues:
-        console.print(f"    {problem.path or '(submission)'}: {problem.message} [dim]\\[{problem.code}][/]",
-                      soft_wrap=True)
+        console.print(
+            f"    {problem.path or '(submission)'}: {problem.message} [dim]\\[{problem.code}][/]",
+            soft_wrap=True,
+        )
 
 
 def _as_json(item: InputFile | str, result: CaptureOutcome | str) -> dict[str, object]:

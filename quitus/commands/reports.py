@@ -16,7 +16,9 @@ app = typer.Typer(help="List and inspect reports.", no_args_is_help=True)
 
 @app.command("list")
 def list_reports(
-    state: Annotated[str | None, typer.Option(help="Only this state (captured, validated, rejected, …).")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Only this state (captured, validated, rejected, …).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
@@ -34,7 +36,7 @@ def list_reports(
             fail(f"unknown state '{state}'; one of: {', '.join(s.value for s in ReportState)}")
     app_ = open_app(settings_or_fail())
     try:
-        reports = app_.store.list(state=wanted, limit=limit, offset=offset)
+        reports = app_.store.list_reports(state=wanted, limit=limit, offset=offset)
         counts = app_.store.count_by_state()
     finally:
         app_.close()
@@ -43,8 +45,15 @@ def list_reports(
     for column in ("state", "template", "intervention", "outcome", "issues", "updated"):
         table.add_column(column)
     for r in reports:
-        table.add_row(r.id, r.state.value, r.template_id or "—", str(r.intervention_date or "—"),
-                      r.outcome or "—", str(len(r.issues)), r.updated_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            r.id,
+            r.state.value,
+            r.template_id or "—",
+            str(r.intervention_date or "—"),
+            r.outcome or "—",
+            str(len(r.issues)),
+            r.updated_at.strftime("%Y-%m-%d %H:%M"),
+        )
     console.print(table)
     console.print(", ".join(f"{s.value}: {n}" for s, n in sorted(counts.items())) or "no reports yet")
 
@@ -52,8 +61,10 @@ def list_reports(
 @app.command("show")
 def show_report(
     report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
-    reveal: Annotated[bool, typer.Option(
-        "--reveal", help="Also decrypt and print the report's content, personal data included.")] = False,
+    reveal: Annotated[
+        bool,
+        typer.Option("--reveal", help="Also decrypt and print the report's content, personal data included."),
+    ] = False,
 ) -> None:
     """A report's state, issues and history; its content only with --reveal."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -62,15 +73,24 @@ def show_report(
     try:
         report = app_.store.get(report_id)
         submissions = app_.store.submissions(report_id)
-        content = (app_.store.read_blob(report_id, report.content_blob_id)
-                   if reveal and report.content_blob_id else None)
+        content = (
+            app_.store.read_blob(report_id, report.content_blob_id)
+            if reveal and report.content_blob_id
+            else None
+        )
     finally:
         app_.close()
     console.print(f"[bold]{report.id}[/bold]  {report.state.value}  revision {report.revision}")
-    for label, value in (("submission_id", report.submission_id), ("source", report.source),
-                         ("template", report.template_id), ("intervention date", report.intervention_date),
-                         ("outcome", report.outcome), ("client kind", report.client_kind),
-                         ("created", report.created_at), ("updated", report.updated_at)):
+    for label, value in (
+        ("submission_id", report.submission_id),
+        ("source", report.source),
+        ("template", report.template_id),
+        ("intervention date", report.intervention_date),
+        ("outcome", report.outcome),
+        ("client kind", report.client_kind),
+        ("created", report.created_at),
+        ("updated", report.updated_at),
+    ):
         console.print(f"  {label:<18} {value if value is not None else '—'}")
     if report.issues:
         console.print("[red]issues[/red]")

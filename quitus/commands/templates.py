@@ -25,14 +25,21 @@ def list_templates() -> None:
     for column in ("id", "title", "checklist", "measurements", "dropdowns", "photos"):
         table.add_column(column)
     for t in catalog:
-        table.add_row(t.id, t.title, str(len(t.checklist)), str(len(t.measurements)), str(len(t.selections)),
-                      ", ".join(f"{p.kind}×{p.min_count}" for p in t.photos) or "—")
+        table.add_row(
+            t.id,
+            t.title,
+            str(len(t.checklist)),
+            str(len(t.measurements)),
+            str(len(t.selections)),
+            ", ".join(f"{p.kind}×{p.min_count}" for p in t.photos) or "—",
+        )
     console.print(table)
 
 
 @app.command("show")
-def show_template(template_id: Annotated[str, typer.Argument(help="Template id, e.g. chaudiere_gaz.entretien_annuel")]
-                  ) -> None:
+def show_template(
+    template_id: Annotated[str, typer.Argument(help="Template id, e.g. chaudiere_gaz.entretien_annuel")],
+) -> None:
     """A template's checklist, measurements (unit, range) and dropdowns."""
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 

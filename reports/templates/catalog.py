@@ -106,7 +106,11 @@ class Template(_Spec):
         expected = f"{self.equipment_category}.{self.intervention_type}"
         if self.id != expected:
             raise ValueError(f"id must be '{expected}' (equipment_category.intervention_type)")
-        ids = [i.id for i in self.checklist] + [m.id for m in self.measurements] + [s.id for s in self.selections]
+        ids = (
+            [i.id for i in self.checklist]
+            + [m.id for m in self.measurements]
+            + [s.id for s in self.selections]
+        )
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"ids used twice: {', '.join(dupes)}")
@@ -141,8 +145,10 @@ def load_template(path: Path) -> Template:
             lines.append(f"{document.where(error['loc'])}: {key}: {error['msg']}")
         raise TemplateError("invalid template:\n  " + "\n  ".join(lines)) from exc
     if path.stem != template.id:
-        raise TemplateError(f"{document.where(('id',))}: template '{template.id}' must be in a file named "
-                            f"{template.id}.yaml, not {path.name}")
+        raise TemplateError(
+            f"{document.where(('id',))}: template '{template.id}' must be in a file named "
+            f"{template.id}.yaml, not {path.name}"
+        )
     return template
 
 

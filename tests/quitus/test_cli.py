@@ -18,9 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def quitus(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
     env.pop("QUITUS_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "quitus.cli", *args], env=env, capture_output=True,
-                          input=stdin.decode() if stdin is not None else None, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "quitus.cli", *args],
+        env=env,
+        capture_output=True,
+        input=stdin.decode() if stdin is not None else None,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -31,8 +37,10 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_help_is_fast_because_nothing_heavy_is_imported() -> None:
-    code = ("import sys, quitus.cli; heavy = {'sqlalchemy', 'PIL', 'pypdf', 'reportlab', 'prefect', 'spacy', "
-            "'faker', 'cryptography'} & set(sys.modules); print(sorted(heavy))")
+    code = (
+        "import sys, quitus.cli; heavy = {'sqlalchemy', 'PIL', 'pypdf', 'reportlab', 'prefect', 'spacy', "
+        "'faker', 'cryptography'} & set(sys.modules); print(sorted(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -99,8 +107,13 @@ def test_forms_blank_writes_a_pdf_and_refuses_an_unknown_template(home: Path, tm
 
 def test_bad_setting_is_named(tmp_path: Path) -> None:
     env = {**os.environ, "QUITUS_HOME": str(tmp_path), "QUITUS_PHOTO_MAX_BYTES": "lots"}
-    result = subprocess.run([sys.executable, "-m", "quitus.cli", "templates", "list"], env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "quitus.cli", "templates", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2 and "QUITUS_PHOTO_MAX_BYTES" in result.stderr
 
 

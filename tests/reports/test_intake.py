@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from reports.samples import Sample, generate_samples
 
 from reports.capture.photos import PhotoLimits
 from reports.intake import Intake, Submission
-from reports.samples import Sample, generate_samples
 from reports.schema import InterventionReport
 from reports.templates import TemplateCatalog
 from storage.report_store import ReceiptKind, ReportStore
@@ -38,14 +38,18 @@ def codes(outcome: Any) -> set[str]:
     return {i.code for i in outcome.issues}
 
 
-def test_a_valid_report_is_accepted_with_its_photos_stored_clean(intake: Intake, samples: list[Sample]) -> None:
+def test_a_valid_report_is_accepted_with_its_photos_stored_clean(
+    intake: Intake, samples: list[Sample]
+) -> None:
     payload = valid(samples)
     outcome = intake.ingest(as_json(payload))
     assert outcome.accepted, outcome.issues
     report = outcome.report
     assert report.state == ReportState.VALIDATED
     assert report.template_id == payload["equipment"]["category"] + "." + payload["intervention_type"]
-    stored = InterventionReport.model_validate_json(intake.store.read_blob(report.id, report.content_blob_id or ""))
+    stored = InterventionReport.model_validate_json(
+        intake.store.read_blob(report.id, report.content_blob_id or "")
+    )
     assert stored.client.name == payload["client"]["name"]
     assert len(stored.photos) == len(payload["photos"])
     for photo in stored.photos:
@@ -66,12 +70,15 @@ def test_every_sample_gets_the_expected_verdict(intake: Intake, samples: list[Sa
             assert sample.defect in codes(outcome), (sample.defect, outcome.issues)
 
 
-@pytest.mark.parametrize(("raw", "code", "path"), [
-    (b'{"submission_id": "x", ', "invalid_json", ""),
-    ('{"submission_id": "é"}'.encode("latin-1"), "not_utf8", ""),
-    (b"[1, 2]", "not_an_object", ""),
-    (b"", "invalid_json", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "code", "path"),
+    [
+        (b'{"submission_id": "x", ', "invalid_json", ""),
+        ('{"submission_id": "é"}'.encode("latin-1"), "not_utf8", ""),
+        (b"[1, 2]", "not_an_object", ""),
+        (b"", "invalid_json", ""),
+    ],
+)
 def test_unreadable_json_is_rejected_and_kept(intake: Intake, raw: bytes, code: str, path: str) -> None:
     outcome = intake.ingest(Submission(raw, "json"))
     assert outcome.report.state == ReportState.REJECTED
@@ -80,24 +87,42 @@ def test_unreadable_json_is_rejected_and_kept(intake: Intake, raw: bytes, code: 
     assert intake.store.read_blob(outcome.report.id, kept[0].raw_blob_id) == raw
 
 
-@pytest.mark.parametrize(("mutate", "code", "path"), [
-    (lambda p: p["measurements"][0].update(value="beaucoup"), "invalid_value", "measurements[0].value"),
-    (lambda p: p["client"].update(kind="entreprise"), "invalid_value", "client.kind"),
-    (lambda p: p["client"].pop("name"), "missing", "client.name"),
-    (lambda p: p.update(colour="bleu"), "extra_forbidden", "colour"),
-    (lambda p: p["client"].update(email="pas-une-adresse"), "invalid_value", "client.email"),
-    (lambda p: p.update(departure="2020-01-01T08:00:00"), "invalid_value", ""),
-    (lambda p: p.update(intervention_type="ramonage"), "unknown_template", "intervention_type"),
-    (lambda p: p["photos"][0]["image"].update(content_base64="***"), "attachment_bad_base64",
-     "photos[0].image.content_base64"),
-    (lambda p: p["photos"][0]["image"].update(content_base64=base64.b64encode(b"GIF89a....").decode()),
-     "photo_unsupported_type", "photos[0].image"),
-    (lambda p: p["photos"][0].update(image={"file": "nowhere.jpg"}), "attachment_file_refused",
-     "photos[0].image.file"),
-    (lambda p: p["photos"][0].update(image={"blob_id": "b123"}), "attachment_blob_id_refused", "photos[0].image"),
-    (lambda p: p["outcome"].update(status="unfinished"), "invalid_value", "outcome"),
-])
-def test_bad_fields_are_named(intake: Intake, samples: list[Sample], mutate: Any, code: str, path: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "code", "path"),
+    [
+        (lambda p: p["measurements"][0].update(value="beaucoup"), "invalid_value", "measurements[0].value"),
+        (lambda p: p["client"].update(kind="entreprise"), "invalid_value", "client.kind"),
+        (lambda p: p["client"].pop("name"), "missing", "client.name"),
+        (lambda p: p.update(colour="bleu"), "extra_forbidden", "colour"),
+        (lambda p: p["client"].update(email="pas-une-adresse"), "invalid_value", "client.email"),
+        (lambda p: p.update(departure="2020-01-01T08:00:00"), "invalid_value", ""),
+        (lambda p: p.update(intervention_type="ramonage"), "unknown_template", "intervention_type"),
+        (
+            lambda p: p["photos"][0]["image"].update(content_base64="***"),
+            "attachment_bad_base64",
+            "photos[0].image.content_base64",
+        ),
+        (
+            lambda p: p["photos"][0]["image"].update(content_base64=base64.b64encode(b"GIF89a....").decode()),
+            "photo_unsupported_type",
+            "photos[0].image",
+        ),
+        (
+            lambda p: p["photos"][0].update(image={"file": "nowhere.jpg"}),
+            "attachment_file_refused",
+            "photos[0].image.file",
+        ),
+        (
+            lambda p: p["photos"][0].update(image={"blob_id": "b123"}),
+            "attachment_blob_id_refused",
+            "photos[0].image",
+        ),
+        (lambda p: p["outcome"].update(status="unfinished"), "invalid_value", "outcome"),
+    ],
+)
+def test_bad_fields_are_named(
+    intake: Intake, samples: list[Sample], mutate: Any, code: str, path: str
+) -> None:
     payload = valid(samples)
     mutate(payload)
     outcome = intake.ingest(as_json(payload))
@@ -105,7 +130,9 @@ def test_bad_fields_are_named(intake: Intake, samples: list[Sample], mutate: Any
     assert (code, path) in {(i.code, i.path) for i in outcome.issues}, outcome.issues
 
 
-def test_photo_files_are_read_next_to_the_submission(intake: Intake, samples: list[Sample], tmp_path: Path) -> None:
+def test_photo_files_are_read_next_to_the_submission(
+    intake: Intake, samples: list[Sample], tmp_path: Path
+) -> None:
     payload = valid(samples)
     for number, photo in enumerate(payload["photos"]):
         (tmp_path / f"p{number}.jpg").write_bytes(base64.b64decode(photo["image"]["content_base64"]))
@@ -117,8 +144,9 @@ def test_photo_files_are_read_next_to_the_submission(intake: Intake, samples: li
     assert ("attachment_file_missing", "photos[0].image.file") in {(i.code, i.path) for i in outcome.issues}
 
 
-def test_an_oversized_photo_is_refused_and_kept(store: ReportStore, catalog: TemplateCatalog,
-                                                samples: list[Sample], tmp_path: Path) -> None:
+def test_an_oversized_photo_is_refused_and_kept(
+    store: ReportStore, catalog: TemplateCatalog, samples: list[Sample], tmp_path: Path
+) -> None:
     strict = Intake(store, catalog, photo_limits=PhotoLimits(max_bytes=2_000))
     payload = valid(samples)
     photo = tmp_path / "big.jpg"
@@ -131,7 +159,8 @@ def test_an_oversized_photo_is_refused_and_kept(store: ReportStore, catalog: Tem
 
 
 def test_resubmission_is_idempotent_and_a_correction_revives_a_rejected_report(
-        intake: Intake, samples: list[Sample]) -> None:
+    intake: Intake, samples: list[Sample]
+) -> None:
     payload = valid(samples)
     broken = copy.deepcopy(payload)
     broken["measurements"] = broken["measurements"][1:]
@@ -142,13 +171,17 @@ def test_resubmission_is_idempotent_and_a_correction_revives_a_rejected_report(
     assert codes(again) == codes(first)
     fixed = intake.ingest(as_json(payload))
     assert (fixed.receipt, fixed.report.id, fixed.report.state) == (
-        ReceiptKind.CORRECTION, first.report.id, ReportState.VALIDATED)
+        ReceiptKind.CORRECTION,
+        first.report.id,
+        ReportState.VALIDATED,
+    )
     assert fixed.report.revision == 2
-    assert len(intake.store.list()) == 1
+    assert len(intake.store.list_reports()) == 1
 
 
 def test_other_content_under_an_accepted_submission_id_is_a_conflict(
-        intake: Intake, samples: list[Sample]) -> None:
+    intake: Intake, samples: list[Sample]
+) -> None:
     payload = valid(samples)
     original = intake.ingest(as_json(payload))
     payload["observations"] = "Autre version"
@@ -173,25 +206,31 @@ def test_issue_messages_never_quote_submitted_values(intake: Intake, samples: li
 
 
 def test_no_personal_value_in_clear_in_the_database_or_blobs(
-        intake: Intake, samples: list[Sample], tmp_path: Path) -> None:
+    intake: Intake, samples: list[Sample], tmp_path: Path
+) -> None:
     """ARCHITECTURE invariant 1, for capture: rows and files hold no captured value in clear."""
     secrets: set[str] = set()
     for sample in samples:
         intake.ingest(as_json(sample.payload))
         client = sample.payload["client"]
         secrets |= {client["name"], client["address"]["street"]} | {
-            v for v in (client.get("phone"), client.get("email")) if v}
+            v for v in (client.get("phone"), client.get("email")) if v
+        }
     database = intake.store.database
     if database.dialect == "sqlite":
         database.dispose()  # checkpoint the WAL into the file
         dumps = [p.read_bytes() for p in tmp_path.glob("quitus.db*")]
     else:
-        from sqlalchemy import text  # noqa: PLC0415
+        from sqlalchemy import text
 
         with database.engine.connect() as connection:
-            dumps = [json.dumps([list(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {t}"))],
-                                ensure_ascii=False).encode()
-                     for t in ("reports", "submissions", "data_keys", "blobs")]
+            dumps = [
+                json.dumps(
+                    [list(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {t}"))],
+                    ensure_ascii=False,
+                ).encode()
+                for t in ("reports", "submissions", "data_keys", "blobs")
+            ]
     dumps += [p.read_bytes() for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
     assert len(secrets) > 20
     for secret in secrets:

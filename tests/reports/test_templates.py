@@ -35,8 +35,11 @@ photos:
 
 def test_builtin_library_has_the_four_french_templates(catalog: TemplateCatalog) -> None:
     assert {t.id for t in catalog} >= {
-        "chaudiere_gaz.entretien_annuel", "pompe_a_chaleur.depannage",
-        "climatisation.mise_en_service", "tableau_electrique.controle"}
+        "chaudiere_gaz.entretien_annuel",
+        "pompe_a_chaleur.depannage",
+        "climatisation.mise_en_service",
+        "tableau_electrique.controle",
+    }
 
 
 def test_air_conditioning_template_records_cerfa_15497_fluid_data(catalog: TemplateCatalog) -> None:
@@ -56,25 +59,38 @@ def test_a_company_template_is_added(tmp_path: Path) -> None:
 
 
 def test_a_company_template_overrides_a_builtin_one(tmp_path: Path) -> None:
-    text = GOOD.replace("vmc.entretien", "chaudiere_gaz.entretien_annuel").replace(
-        "equipment_category: vmc", "equipment_category: chaudiere_gaz").replace(
-        "intervention_type: entretien", "intervention_type: entretien_annuel")
+    text = (
+        GOOD.replace("vmc.entretien", "chaudiere_gaz.entretien_annuel")
+        .replace("equipment_category: vmc", "equipment_category: chaudiere_gaz")
+        .replace("intervention_type: entretien", "intervention_type: entretien_annuel")
+    )
     (tmp_path / "chaudiere_gaz.entretien_annuel.yaml").write_text(text, encoding="utf-8")
     template = TemplateCatalog.load(tmp_path).by_id("chaudiere_gaz.entretien_annuel")
     assert template.title == "Entretien VMC"
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("    unit: m3/h\n", "    unit: m3/h\n    colour: red\n"), r"\.yaml:12: measurements\.0\.colour: Extra inputs"),
-    (("title: Entretien VMC\n", ""), r"\.yaml:1: title: Field required"),
-    (("    min: 45\n", "    min: 500\n"), r"\.yaml:9: measurements\.0: .*'min' is greater than 'max'"),
-    (("id: vmc.entretien\n", "id: vmc.autre\n"), r"\.yaml:1: .*id must be 'vmc\.entretien'"),
-    (("  - kind: after\n", "  - kind: pendant\n"), r"\.yaml:19: photos\.0\.kind: Input should be"),
-    (("    choices: [Simple flux, Double flux]\n", "    choices: []\n"), r"\.yaml:17: selections\.0\.choices"),
-    (("  - id: debit\n", "  - id: nettoyage_bouches\n"), r"ids used twice: nettoyage_bouches"),
-    (("checklist:\n", "checklist: [\n"), r"\.yaml:\d+: invalid YAML"),
-])
-def test_bad_template_is_refused_with_file_and_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("    unit: m3/h\n", "    unit: m3/h\n    colour: red\n"),
+            r"\.yaml:12: measurements\.0\.colour: Extra inputs",
+        ),
+        (("title: Entretien VMC\n", ""), r"\.yaml:1: title: Field required"),
+        (("    min: 45\n", "    min: 500\n"), r"\.yaml:9: measurements\.0: .*'min' is greater than 'max'"),
+        (("id: vmc.entretien\n", "id: vmc.autre\n"), r"\.yaml:1: .*id must be 'vmc\.entretien'"),
+        (("  - kind: after\n", "  - kind: pendant\n"), r"\.yaml:19: photos\.0\.kind: Input should be"),
+        (
+            ("    choices: [Simple flux, Double flux]\n", "    choices: []\n"),
+            r"\.yaml:17: selections\.0\.choices",
+        ),
+        (("  - id: debit\n", "  - id: nettoyage_bouches\n"), r"ids used twice: nettoyage_bouches"),
+        (("checklist:\n", "checklist: [\n"), r"\.yaml:\d+: invalid YAML"),
+    ],
+)
+def test_bad_template_is_refused_with_file_and_line(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
     old, new = change
     assert old in GOOD
     path = tmp_path / "vmc.entretien.yaml"

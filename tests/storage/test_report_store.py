@@ -30,7 +30,7 @@ def test_same_bytes_again_is_the_same_report(store: ReportStore) -> None:
     again = store.receive(b"payload", source="json", submission_id="sub-1")
     assert again == type(again)(ReceiptKind.DUPLICATE, first.report_id)
     assert len(store.submissions(first.report_id)) == 1
-    assert len(store.list()) == 1
+    assert len(store.list_reports()) == 1
 
 
 def test_unreadable_bytes_without_id_are_not_duplicated(store: ReportStore) -> None:
@@ -106,20 +106,26 @@ def test_a_blob_moved_to_another_report_does_not_decrypt(store: ReportStore, tmp
 def test_wrong_key_encryption_key_is_named(store: ReportStore, tmp_path: Path) -> None:
     receipt = store.receive(b"x", source="json", submission_id="a")
     create_key_files(tmp_path / "other-keys")
-    other = ReportStore(store.database, load_key_material(tmp_path / "other-keys"),
-                        BlobStore(LocalBlobBackend(tmp_path / "blobs")))
+    other = ReportStore(
+        store.database,
+        load_key_material(tmp_path / "other-keys"),
+        BlobStore(LocalBlobBackend(tmp_path / "blobs")),
+    )
     blob_id = store.submissions(receipt.report_id)[0].raw_blob_id
     with pytest.raises(WrongKeyError, match="key-encryption key"):
         other.read_blob(receipt.report_id, blob_id)
 
 
-@pytest.mark.parametrize(("start", "target", "allowed"), [
-    (ReportState.CAPTURED, ReportState.VALIDATED, True),
-    (ReportState.CAPTURED, ReportState.REJECTED, True),
-    (ReportState.CAPTURED, ReportState.SIGNED, False),
-    (ReportState.VALIDATED, ReportState.CAPTURED, False),
-    (ReportState.VALIDATED, ReportState.REDACTED, True),
-])
+@pytest.mark.parametrize(
+    ("start", "target", "allowed"),
+    [
+        (ReportState.CAPTURED, ReportState.VALIDATED, True),
+        (ReportState.CAPTURED, ReportState.REJECTED, True),
+        (ReportState.CAPTURED, ReportState.SIGNED, False),
+        (ReportState.VALIDATED, ReportState.CAPTURED, False),
+        (ReportState.VALIDATED, ReportState.REDACTED, True),
+    ],
+)
 def test_state_machine(store: ReportStore, start: ReportState, target: ReportState, allowed: bool) -> None:
     report_id = store.receive(b"x", source="json", submission_id="a").report_id
     if start != ReportState.CAPTURED:
@@ -148,10 +154,13 @@ def test_key_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / "k" / "kek.key").read_bytes() == before
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("not base64!!", "not base64"),
-    ("c2hvcnQ=", "expected 32"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not base64!!", "not base64"),
+        ("c2hvcnQ=", "expected 32"),
+    ],
+)
 def test_malformed_key_file_is_named(tmp_path: Path, content: str, message: str) -> None:
     create_key_files(tmp_path / "k")
     (tmp_path / "k" / "kek.key").write_text(content)
