@@ -11,8 +11,8 @@ report, database rows, fsync'd atomic writes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import base64
+import contextlib
 import json
 import tempfile
 import time
@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
-from reports.samples import generate_samples
 
 from reports.capture.pdf_form import read_form
 from reports.capture.pdf_form_fill import fill_form
@@ -28,6 +27,7 @@ from reports.capture.photos import sanitize_image
 from reports.errors import CaptureError
 from reports.intake import Intake, Submission
 from reports.issues import ReportIssue
+from reports.samples import generate_samples
 from reports.schema import InterventionReport
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from reports.samples import Sample, generate_samples
+from reportlab.pdfgen import canvas
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -25,6 +26,7 @@ from quitus.wiring import initialize, open_app
 from reports.capture.pdf_form import blank_form
 from reports.capture.pdf_form_fill import fill_form
 from reports.intake import CaptureOutcome, SourceKind, Submission
+from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
 
 __all__ = ["run_demo", "write_inbox"]
@@ -115,7 +117,8 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
 
     write("malformed.json", b'{"submission_id": "demo-malformed", "client": {')
     write("latin1.json", '{"submission_id": "demo-latin1", "observations": "réglage"}'.encode("latin-1"))
-    write("not-a-form.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    write("not-a-form.pdf", _plain_pdf())
+    write("truncated-form.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog")
     if valid:
         corrupt = copy.deepcopy(valid[0].payload)
         corrupt["submission_id"] = "demo-corrupt-photo"
@@ -128,6 +131,15 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
         conflict["observations"] = "Version modifiée envoyée une seconde fois."
         write("conflicting-resubmission.json", json.dumps(conflict, ensure_ascii=False).encode())
     return out
+
+
+def _plain_pdf() -> bytes:
+    """A letter scanned to PDF: a real PDF, but not a quitus form."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.drawString(72, 760, "Bon pour accord - devis n° 2026-118")
+    page.save()
+    return buffer.getvalue()
 
 
 def _print_summary(

@@ -6,9 +6,10 @@ values, an Ink annotation per drawn signature, and embedded files for the photos
 so :func:`~reports.capture.pdf_form.read_form` sees nothing it would not see from a
 real tablet.
 
-The form does not carry everything a JSON submission can: photo captions, tags, the
-parts to order of a reschedule request and a non-French address country are not
-written. Any other payload value without a field on the form is an error.
+The form does not carry everything a JSON submission can: photo captions, tags and
+the parts to order of a reschedule request are left out. Any other value the form has
+no field for (an address country other than FR, a seventh part, a checklist item not
+in the template…) is a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections.abc import Mapping
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,20 +36,37 @@ from pypdf.generic import (
     NumberObject,
 )
 
-from reports.capture.pdf_form import SIGNATURE_FIELDS, SignatureBox, blank_form, form_info
+from reports.capture.pdf_form import blank_form
+from reports.capture.pdf_form_fields import (
+    SIGNATURE_FIELDS,
+    STATIC_FIELDS,
+    FieldKind,
+    SignatureBox,
+    form_info,
+)
 from reports.templates import Template
 
 __all__ = ["fill_form"]
 
 # Keys the form has no field for, by design (see the module docstring).
-_NOT_ON_FORM = {"schema_version", "equipment.category", "intervention_type", "tags", "photos",
-                "outcome.reschedule.parts_to_order", "client_signature.image", "technician_signature.image"}
+_NOT_ON_FORM = {
+    "schema_version",
+    "equipment.category",
+    "intervention_type",
+    "tags",
+    "photos",
+    "outcome.reschedule.parts_to_order",
+    "client_signature.image",
+    "technician_signature.image",
+}
 _PHOTO_PREFIXES = {"before": "avant", "after": "apres", "other": "autre"}
 _INK_STEP = 1.0
 """Distance between traced rows, in PDF points: one stroke per run of dark pixels."""
 _INK_WIDTH = 1.2
 _PADDING = 6.0
 _PARIS = ZoneInfo("Europe/Paris")
+_APPEARANCE_LOGGER = "pypdf.generic._appearance_stream"
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def fill_form(template: Template, payload: Mapping[str, Any], *, blank: bytes | None = None) -> bytes:
@@ -57,15 +78,17 @@ def fill_form(template: Template, payload: Mapping[str, Any], *, blank: bytes | 
     ``ValueError`` when the payload holds a value the form has no field for.
     """
     reader = PdfReader(io.BytesIO(blank if blank is not None else blank_form(template)))
-    info = form_info(reader)
+    fields = reader.get_fields() or {}
+    info = form_info(fields)
     if info.template_id != template.id:
         raise ValueError(f"the blank form is for template {info.template_id!r}, not {template.id!r}")
     values = _field_values(payload)
-    missing = sorted(set(values) - set(reader.get_fields() or {}))
+    missing = sorted(set(values) - set(fields))
     if missing:
         raise ValueError(f"the form has no field for: {', '.join(missing)}")
     writer = PdfWriter(clone_from=reader)
-    writer.update_page_form_field_values(None, values, auto_regenerate=True)
+    with _values_kept_out_of_logs():
+        writer.update_page_form_field_values(None, values, auto_regenerate=True)
     for who in SIGNATURE_FIELDS:
         signature = payload.get(who)
         if signature and "image" in signature:
@@ -74,10 +97,33 @@ def fill_form(template: Template, payload: Mapping[str, Any], *, blank: bytes | 
     for index, photo in enumerate(payload.get("photos") or ()):
         content = _image_bytes(photo["image"], f"photos[{index}]")
         counts[photo["kind"]] += 1
-        writer.add_attachment(f"{_PHOTO_PREFIXES[photo['kind']]}-{counts[photo['kind']]}.{_extension(content)}", content)
+        writer.add_attachment(
+            f"{_PHOTO_PREFIXES[photo['kind']]}-{counts[photo['kind']]}.{_extension(content)}", content
+        )
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+@contextmanager
+def _values_kept_out_of_logs() -> Iterator[None]:
+    """Drop pypdf's warning that quotes a value its core fonts cannot draw (Ω, for one).
+
+    The value is personal data and must not reach the logs; the warning is moot anyway,
+    since the form asks the viewer to redraw its fields (``NeedAppearances``).
+    """
+    logger = logging.getLogger(_APPEARANCE_LOGGER)
+    quoting = _QuotedValueFilter()
+    logger.addFilter(quoting)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quoting)
+
+
+class _QuotedValueFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Text string")
 
 
 def _field_values(payload: Mapping[str, Any]) -> dict[str, str]:
@@ -87,14 +133,13 @@ def _field_values(payload: Mapping[str, Any]) -> dict[str, str]:
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
             path = f"{prefix}{key}"
-            if path in _NOT_ON_FORM or value is None or path.endswith(".country") and value == "FR":
+            if path in _NOT_ON_FORM or value is None or (path.endswith(".country") and value == "FR"):
                 continue
             if isinstance(value, Mapping):
                 walk(value, f"{path}.")
-            elif path in ("checklist", "measurements", "parts") or path.startswith("selections."):
-                continue
-            else:
-                values[path] = _text(value, path)
+            elif path not in ("checklist", "measurements", "parts") and not path.startswith("selections."):
+                spec = STATIC_FIELDS.get(path)
+                values[path] = _text(value, spec.kind if spec else "text")
 
     walk(payload, "")
     for item in payload.get("checklist") or ():
@@ -102,27 +147,31 @@ def _field_values(payload: Mapping[str, Any]) -> dict[str, str]:
         if item.get("comment") is not None:
             values[f"checklist.{item['id']}.comment"] = item["comment"]
     for measurement in payload.get("measurements") or ():
-        values[f"measurements.{measurement['id']}"] = _text(measurement["value"], "")
-    values.update({f"selections.{key}": str(choice) for key, choice in (payload.get("selections") or {}).items()})
+        values[f"measurements.{measurement['id']}"] = _text(measurement["value"], "decimal")
+    for key, choice in (payload.get("selections") or {}).items():
+        values[f"selections.{key}"] = str(choice)
     for row, part in enumerate(payload.get("parts") or ()):
-        values.update({f"parts.{row}.{key}": _text(value, "") for key, value in part.items()})
+        for key, value in part.items():
+            spec = STATIC_FIELDS.get(f"parts.{row}.{key}")
+            values[f"parts.{row}.{key}"] = _text(value, spec.kind if spec else "text")
     return values
 
 
-def _text(value: object, path: str) -> str:
-    """A value as a technician would type it: French dates, decimal commas."""
-    if isinstance(value, str) and path.endswith(("arrival", "departure", "signed_at", "date")):
+def _text(value: object, kind: FieldKind = "text") -> str:
+    """``value`` as a technician types it: French dates in Europe/Paris, decimal commas."""
+    if isinstance(value, str) and kind in ("date", "datetime"):
         try:
-            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            value = dt.datetime.fromisoformat(value) if kind == "datetime" else dt.date.fromisoformat(value)
         except ValueError:
-            return value  # kept as typed: the reader reports it
+            return str(value)  # written as it is: reading it back reports it
     if isinstance(value, dt.datetime):
-        local = value.astimezone(_PARIS) if value.tzinfo else value
-        return local.strftime("%d/%m/%Y %H:%M")
+        return (value.astimezone(_PARIS) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float | Decimal | int) and not isinstance(value, bool):
         return str(value).replace(".", ",")
+    if kind == "decimal" and isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value.replace(".", ",")
     return str(value)
 
 
@@ -145,52 +194,62 @@ def _draw_ink(writer: PdfWriter, box: SignatureBox, image_bytes: bytes) -> None:
     drawing = [f"0 G {_INK_WIDTH} w 1 J 1 j"]
     for stroke in strokes:
         (x0, y0), *rest = stroke
-        drawing.append(f"{x0:.2f} {y0:.2f} m " + " ".join(f"{x:.2f} {y:.2f} l" for x, y in rest or [(x0, y0)]) + " S")
+        drawing.append(
+            f"{x0:.2f} {y0:.2f} m " + " ".join(f"{x:.2f} {y:.2f} l" for x, y in rest or [(x0, y0)]) + " S"
+        )
     appearance = DecodedStreamObject()
     appearance.set_data("\n".join(drawing).encode("ascii"))
     rect = ArrayObject(FloatObject(v) for v in (left, bottom, right, top))
-    appearance.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                       NameObject("/BBox"): rect})
-    annotation = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"),
-        NameObject("/Subtype"): NameObject("/Ink"),
-        NameObject("/Rect"): rect,
-        NameObject("/F"): NumberObject(4),
-        NameObject("/C"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(0)]),
-        NameObject("/BS"): DictionaryObject({NameObject("/W"): FloatObject(_INK_WIDTH)}),
-        NameObject("/InkList"): ArrayObject(
-            ArrayObject(FloatObject(round(c, 2)) for point in stroke for c in point) for stroke in strokes
-        ),
-        # A stream must be an indirect object, and pypdf has no public call to add one.
-        NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(appearance)}),
-    })
+    appearance.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): rect,
+        }
+    )
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Ink"),
+            NameObject("/Rect"): rect,
+            NameObject("/F"): NumberObject(4),
+            NameObject("/C"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(0)]),
+            NameObject("/BS"): DictionaryObject({NameObject("/W"): FloatObject(_INK_WIDTH)}),
+            NameObject("/InkList"): ArrayObject(
+                ArrayObject(FloatObject(round(c, 2)) for point in stroke for c in point) for stroke in strokes
+            ),
+            # A stream must be an indirect object, and pypdf has no public call to add one.
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(appearance)}),
+        }
+    )
     writer.add_annotation(box.page, annotation)
 
 
 def _trace(image_bytes: bytes, box: SignatureBox) -> list[list[tuple[float, float]]]:
-    """One horizontal stroke per run of dark pixels, row by row, in page coordinates."""
+    """One horizontal stroke per run of dark cells, row by row, in page coordinates.
+
+    The image is fitted into the box on a grid of ``_INK_STEP`` points; a cell is dark
+    when any pixel in it is, so thin lines of a large image survive the scaling.
+    """
     with Image.open(io.BytesIO(image_bytes)) as opened:
-        image = opened.convert("RGBA")
-    white = Image.new("RGBA", image.size, "white")
-    gray = Image.alpha_composite(white, image).convert("L")
+        rgba = opened.convert("RGBA")
+    gray = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("L")
+    ink = gray.point(lambda v: 255 if v < 128 else 0)
     left, bottom, right, top = box.rect
-    scale = min((right - left - 2 * _PADDING) / gray.width, (top - bottom - 2 * _PADDING) / gray.height)
-    columns, rows = max(1, round(gray.width * scale / _INK_STEP)), max(1, round(gray.height * scale / _INK_STEP))
-    sampled = gray.resize((columns, rows), Image.Resampling.BOX)
-    pixels = sampled.load()
-    assert pixels is not None
+    scale = min((right - left - 2 * _PADDING) / ink.width, (top - bottom - 2 * _PADDING) / ink.height)
+    columns = max(1, round(ink.width * scale / _INK_STEP))
+    rows = max(1, round(ink.height * scale / _INK_STEP))
+    cells = ink.resize((columns, rows), Image.Resampling.BOX).tobytes()
     strokes: list[list[tuple[float, float]]] = []
     for row in range(rows):
         y = top - _PADDING - (row + 0.5) * _INK_STEP
+        line = cells[row * columns : (row + 1) * columns] + b"\0"
         start: int | None = None
-        for column in range(columns + 1):
-            value = pixels[column, row] if column < columns else 255
-            dark = isinstance(value, int | float) and value < 160
-            if dark and start is None:
+        for column, value in enumerate(line):
+            if value and start is None:
                 start = column
-            elif not dark and start is not None:
-                x0 = left + _PADDING + (start + 0.5) * _INK_STEP
-                x1 = left + _PADDING + (column - 0.5) * _INK_STEP
+            elif not value and start is not None:
+                x0, x1 = (left + _PADDING + (c + 0.5) * _INK_STEP for c in (start, column - 1))
                 strokes.append([(x0, y), (x1, y)] if x1 > x0 else [(x0, y)])
                 start = None
     return strokes

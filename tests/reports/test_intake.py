@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from reports.samples import Sample, generate_samples
 
 from reports.capture.photos import PhotoLimits
 from reports.intake import Intake, Submission
+from reports.samples import Sample, generate_samples
 from reports.schema import InterventionReport
 from reports.templates import TemplateCatalog
 from storage.report_store import ReceiptKind, ReportStore
