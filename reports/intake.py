@@ -27,7 +27,8 @@ from reports.schema import Attachment, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
 from storage.blobs import new_blob_id
-from storage.report_store import BlobToStore, ReceiptKind, ReportStore, ReportSummary
+from storage.errors import InvalidTransitionError
+from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore, ReportSummary
 from storage.states import ReportState
 
 __all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission"]
@@ -91,10 +92,25 @@ class Intake:
         )
         if receipt.kind == ReceiptKind.DUPLICATE:
             summary = self.store.get(receipt.report_id)
+            if not _capture_interrupted(summary):
+                return CaptureOutcome(
+                    summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues]
+                )
+            # An earlier run stored these bytes and stopped before reading them: finish its work.
+            receipt = Receipt(ReceiptKind.NEW, receipt.report_id, receipt.conflicting_report_id)
+        try:
+            return self._read_and_store(submission, payload, decode_issue, receipt)
+        except InvalidTransitionError:
+            # Another process finished this capture meanwhile: its result stands.
+            summary = self.store.get(receipt.report_id)
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
+
+    def _read_and_store(
+        self, submission: Submission, payload: Any, decode_issue: ReportIssue | None, receipt: Receipt
+    ) -> CaptureOutcome:
         if decode_issue is not None:
             return self._reject(receipt.report_id, receipt.kind, [decode_issue])
-        if receipt.kind == ReceiptKind.CONFLICT:
+        if receipt.conflicting_report_id is not None:
             conflict = issue("submission_id", "submission_conflict", report_id=receipt.conflicting_report_id)
             return self._reject(receipt.report_id, receipt.kind, [conflict])
         try:
@@ -249,6 +265,11 @@ def _submission_id(payload: Any) -> str | None:
         return _SUBMISSION_ID.validate_python(value)
     except ValidationError:
         return None
+
+
+def _capture_interrupted(summary: ReportSummary) -> bool:
+    """Raw bytes stored, but the run that stored them stopped before parsing them."""
+    return summary.state == ReportState.CAPTURED and summary.content_blob_id is None and not summary.issues
 
 
 def _capture_issue(exc: CaptureError) -> ReportIssue:

@@ -169,11 +169,19 @@ class ReportStore:
                 session, existing.id, raw, source=source, fingerprint=fingerprint, outcome="captured"
             )
             existing.state = ReportState.CAPTURED
+            existing.content_blob_id = None
             existing.source = source
             existing.revision += 1
             existing.issues = []
             existing.updated_at = utcnow()
             return Receipt(ReceiptKind.CORRECTION, existing.id)
+        earlier_conflict = session.scalar(
+            select(SubmissionRecord.report_id)
+            .where(SubmissionRecord.fingerprint == fingerprint, SubmissionRecord.outcome == "conflict")
+            .limit(1)
+        )
+        if earlier_conflict is not None:
+            return Receipt(ReceiptKind.DUPLICATE, earlier_conflict, conflicting_report_id=existing.id)
         report = self._new_report(session, source, None)
         self._store_raw(session, report.id, raw, source=source, fingerprint=fingerprint, outcome="conflict")
         return Receipt(ReceiptKind.CONFLICT, report.id, conflicting_report_id=existing.id)
@@ -261,6 +269,10 @@ class ReportStore:
         """
         with self.database.session() as session:
             report = self._locked(session, report_id)
+            if report.state != ReportState.CAPTURED or report.content_blob_id is not None:
+                raise InvalidTransitionError(
+                    f"report {report_id} was already captured (state {report.state}); nothing to save"
+                )
             for blob in blobs:
                 self._put_blob(session, report_id, blob)
             if content is not None:

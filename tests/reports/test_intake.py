@@ -236,3 +236,37 @@ def test_no_personal_value_in_clear_in_the_database_or_blobs(
     for secret in secrets:
         for dump in dumps:
             assert secret.encode() not in dump, "a personal value is stored in clear"
+
+
+def test_the_same_conflicting_bytes_twice_make_one_conflict_report(
+    intake: Intake, samples: list[Sample]
+) -> None:
+    payload = valid(samples)
+    intake.ingest(as_json(payload))
+    payload["observations"] = "Autre version"
+    first = intake.ingest(as_json(payload))
+    second = intake.ingest(as_json(payload))
+    assert (second.receipt, second.report.id) == (ReceiptKind.DUPLICATE, first.report.id)
+    assert len(intake.store.list_reports()) == 2
+
+
+def test_a_capture_interrupted_after_storing_the_raw_bytes_is_finished_by_the_next_run(
+    intake: Intake, samples: list[Sample]
+) -> None:
+    submission = as_json(valid(samples))
+    # What a run killed right after the first transaction leaves behind:
+    receipt = intake.store.receive(
+        submission.raw, source="json", submission_id=valid(samples)["submission_id"]
+    )
+    assert intake.store.get(receipt.report_id).state == ReportState.CAPTURED
+    outcome = intake.ingest(submission)
+    assert (outcome.report.id, outcome.report.state) == (receipt.report_id, ReportState.VALIDATED)
+    assert len(intake.store.list_reports()) == 1
+
+
+def test_a_validation_interrupted_is_finished_by_the_next_run(intake: Intake, samples: list[Sample]) -> None:
+    submission = as_json(valid(samples))
+    captured = intake.capture(submission)  # killed before validate()
+    assert captured.report.state == ReportState.CAPTURED
+    outcome = intake.ingest(submission)
+    assert (outcome.report.id, outcome.report.state) == (captured.report.id, ReportState.VALIDATED)
