@@ -93,6 +93,8 @@ class Checkpoint:
             raise CheckpointError(f"tree size must be between 0 and {_MAX_TREE_SIZE}, got {self.size}")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
             raise CheckpointError(f"root hash must be {HASH_SIZE} bytes")
+        if not isinstance(self.extensions, tuple):
+            raise CheckpointError("extensions must be a tuple of lines")
         for number, line in enumerate(self.extensions, start=1):
             _check_line(line, f"extension line {number}")
 
