@@ -3,7 +3,11 @@
 =============================  ==============================================================
 ``QUITUS_HOME``                data directory (database, keys, blobs); default ``~/.quitus``
 ``QUITUS_DATABASE_URL``        SQLAlchemy URL; default SQLite ``$QUITUS_HOME/quitus.db``
-``QUITUS_KEK``                 key-encryption key in base64, instead of ``keys/kek.key``
+``QUITUS_KEY_DIR``             keys and wrapped data keys; default ``$QUITUS_HOME-keys`` (beside,
+                               never inside, the data: a data backup must not hold its keys)
+``QUITUS_KEYSTORE_URL``        database of the wrapped data keys; default SQLite in the key folder
+``QUITUS_KEK``                 key-encryption key in base64, instead of ``$QUITUS_KEY_DIR/kek.key``
+``QUITUS_ACTOR``               who the audit ledger names for CLI actions (default ``cli``)
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
 ``QUITUS_PHOTO_MAX_PIXELS``    largest accepted photo in pixels (default 40 million)
 ``QUITUS_PHOTO_MAX_SIDE``      photos are scaled down to this longer side (default 4096)
@@ -33,7 +37,10 @@ class Settings(BaseModel):
 
     home: Path = Field(default_factory=lambda: Path.home() / ".quitus")
     database_url: str | None = None
+    key_dir: Path | None = None
+    keystore_url: str | None = None
     kek: str | None = Field(default=None, repr=False)
+    actor: str = Field(default="cli", pattern=r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     photo_max_pixels: int = Field(default=40_000_000, gt=0)
     photo_max_side: int = Field(default=4096, ge=64)
@@ -44,8 +51,12 @@ class Settings(BaseModel):
         return self.database_url or f"sqlite:///{self.home / 'quitus.db'}"
 
     @property
-    def key_dir(self) -> Path:
-        return self.home / "keys"
+    def resolved_key_dir(self) -> Path:
+        return self.key_dir or self.home.parent / f"{self.home.name}-keys"
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        return self.keystore_url or f"sqlite:///{self.resolved_key_dir / 'datakeys.db'}"
 
     @property
     def blob_dir(self) -> Path:

@@ -11,50 +11,80 @@ from reports.intake import Intake
 from reports.templates import TemplateCatalog
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
-from storage.keys import create_key_files, load_key_material
+from storage.keys import create_key_files, load_key_material, read_key_file
+from storage.keystore import DataKeyStore
+from storage.ledger.checkpoint import NoteSigner, load_signer
+from storage.ledger.store import Ledger, origin_for
 from storage.report_store import ReportStore
 
-__all__ = ["App", "initialize", "open_app"]
+__all__ = ["App", "initialize", "ledger_signer", "open_app"]
+
+LEDGER_PUBLIC_KEY_FILE = "ledger.vkey"
+"""In QUITUS_HOME: the verifier key auditors use to check checkpoints."""
 
 
 @dataclass
 class App:
     settings: Settings
     database: Database
+    keystore: DataKeyStore
+    ledger: Ledger
     store: ReportStore
     catalog: TemplateCatalog
     intake: Intake
 
     def close(self) -> None:
         self.database.dispose()
+        self.keystore.dispose()
+
+
+def ledger_signer(settings: Settings) -> NoteSigner:
+    """The checkpoint signer; its key name is the ledger's origin."""
+    private = read_key_file(settings.resolved_key_dir / "ledger.key")
+    provisional = load_signer("quitus.ledger", private)
+    return load_signer(origin_for(provisional), private)
 
 
 def initialize(settings: Settings) -> list[Path]:
-    """Create the home, the keys and the schema; idempotent. Returns what was created."""
+    """Create the data and key folders, the keys and the schemas; idempotent. Returns what was created."""
     created: list[Path] = []
     for directory in (settings.home, settings.blob_dir, settings.template_dir):
         if not directory.exists():
             directory.mkdir(parents=True, mode=0o700)
             created.append(directory)
-    created += create_key_files(settings.key_dir)
+    created += create_key_files(settings.resolved_key_dir)
+    keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek)
+    keystore = DataKeyStore(settings.resolved_keystore_url, keys)
     database = Database(settings.resolved_database_url)
     try:
+        keystore.ensure_schema()
         database.upgrade()
     finally:
+        keystore.dispose()
         database.dispose()
+    vkey = settings.home / LEDGER_PUBLIC_KEY_FILE
+    if not vkey.exists():
+        vkey.write_text(ledger_signer(settings).verifier_key() + "\n", encoding="ascii")
+        created.append(vkey)
     return created
 
 
 def open_app(settings: Settings) -> App:
     """Open an initialized installation (``quitus init`` first)."""
-    keys = load_key_material(settings.key_dir, kek_override=settings.kek)
+    keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek)
+    keystore = DataKeyStore(settings.resolved_keystore_url, keys)
     database = Database(settings.resolved_database_url)
     database.upgrade()
-    store = ReportStore(database, keys, BlobStore(LocalBlobBackend(settings.blob_dir)))
+    ledger = Ledger(database, ledger_signer(settings))
+    store = ReportStore(
+        database, keystore, BlobStore(LocalBlobBackend(settings.blob_dir)), ledger, actor=settings.actor
+    )
     catalog = TemplateCatalog.load(settings.template_dir)
     limits = PhotoLimits(
         max_bytes=settings.photo_max_bytes,
         max_pixels=settings.photo_max_pixels,
         max_side=settings.photo_max_side,
     )
-    return App(settings, database, store, catalog, Intake(store, catalog, photo_limits=limits))
+    return App(
+        settings, database, keystore, ledger, store, catalog, Intake(store, catalog, photo_limits=limits)
+    )

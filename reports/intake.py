@@ -26,6 +26,7 @@ from reports.issues import ReportIssue, issue, issues_from_validation_error
 from reports.schema import Attachment, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
+from storage.blind_index import SubjectKind, subject_digests
 from storage.blobs import new_blob_id
 from storage.errors import InvalidTransitionError
 from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore, ReportSummary
@@ -128,6 +129,7 @@ class Intake:
             client_kind=report.client.kind,
             intervention_date=report.intervention_date,
             outcome=report.outcome.status,
+            subjects=subject_digests(self.store.keys.index_key, subject_terms(report)),
         )
         return CaptureOutcome(summary, receipt.kind, problems)
 
@@ -265,6 +267,19 @@ def _submission_id(payload: Any) -> str | None:
         return _SUBMISSION_ID.validate_python(value)
     except ValidationError:
         return None
+
+
+def subject_terms(report: InterventionReport) -> list[tuple[SubjectKind, str]]:
+    """Who a report is about, for the blind index (data-subject requests)."""
+    terms: list[tuple[SubjectKind, str]] = [("name", report.client.name), ("name", report.technician.name)]
+    if report.client.company_name:
+        terms.append(("name", report.client.company_name))
+    if report.client.email:
+        terms.append(("email", str(report.client.email)))
+    if report.client.phone:
+        terms.append(("phone", report.client.phone))
+    terms += [("name", s.signer_name) for s in (report.client_signature, report.technician_signature) if s]
+    return terms
 
 
 def _capture_interrupted(summary: ReportSummary) -> bool:

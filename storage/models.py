@@ -6,10 +6,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "BlobRecord", "DataKeyRecord", "ReportRecord", "SubmissionRecord"]
+__all__ = [
+    "Base",
+    "BlobRecord",
+    "LedgerCheckpointRecord",
+    "LedgerEntryRecord",
+    "LedgerHeadRecord",
+    "LedgerNodeRecord",
+    "ReportRecord",
+    "SubjectIndexRecord",
+    "SubmissionRecord",
+]
 
 
 def utcnow() -> dt.datetime:
@@ -40,6 +62,8 @@ class ReportRecord(Base):
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """Structured problems (path, code, messages); never a submitted value."""
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the report's data key was destroyed; the row stays as a tombstone."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -60,19 +84,6 @@ class SubmissionRecord(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class DataKeyRecord(Base):
-    """A report's data key, wrapped by the key-encryption key."""
-
-    __tablename__ = "data_keys"
-
-    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    """NULL once destroyed (crypto-shredded)."""
-    kek_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
 class BlobRecord(Base):
     """Metadata of an encrypted blob: kind, size and hash of the ciphertext."""
 
@@ -85,3 +96,58 @@ class BlobRecord(Base):
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SubjectIndexRecord(Base):
+    """Blind index: keyed HMAC of a normalized e-mail, phone or name → report.
+
+    Finds a person's reports for a data-subject request without storing who they are.
+    """
+
+    __tablename__ = "subject_index"
+    __table_args__ = (Index("ix_subject_index_lookup", "kind", "digest"),)
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class LedgerEntryRecord(Base):
+    """One audit event, as the canonical JSON that the Merkle leaf hashes. Append-only."""
+
+    __tablename__ = "ledger_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    report_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    step: Mapped[str] = mapped_column(String(48))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    entry: Mapped[str] = mapped_column(Text)
+
+
+class LedgerNodeRecord(Base):
+    """A complete (perfect) subtree hash of the ledger's Merkle tree. Append-only."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCheckpointRecord(Base):
+    """A signed checkpoint (C2SP signed note) of the ledger at ``size``. Append-only."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerHeadRecord(Base):
+    """The ledger's size: one row, locked by each append; it can only grow."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)

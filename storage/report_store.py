@@ -17,20 +17,22 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore, StoredBlob
 from storage.database import Database
-from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError
-from storage.keys import DataKey, KeyMaterial
-from storage.models import BlobRecord, DataKeyRecord, ReportRecord, SubmissionRecord, utcnow
+from storage.errors import InvalidTransitionError, ReportNotFoundError
+from storage.keystore import DataKeyStore
+from storage.ledger.events import LedgerEvent
+from storage.ledger.store import Ledger
+from storage.models import BlobRecord, ReportRecord, SubjectIndexRecord, SubmissionRecord, utcnow
 from storage.states import ReportState, can_transition
 
 __all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
@@ -118,10 +120,22 @@ class ReportSummary:
 class ReportStore:
     """Reports and their encrypted data, over a :class:`Database` and a :class:`BlobStore`."""
 
-    def __init__(self, database: Database, keys: KeyMaterial, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        database: Database,
+        keystore: DataKeyStore,
+        blobs: BlobStore,
+        ledger: Ledger,
+        *,
+        actor: str = "quitus",
+    ) -> None:
         self.database = database
-        self.keys = keys
+        self.keystore = keystore
+        self.keys = keystore.keys
         self.blobs = blobs
+        self.ledger = ledger
+        self.actor = actor
+        """Who the ledger names for the steps this store records (a user id or a job name)."""
 
     # -- capture ---------------------------------------------------------------------------
 
@@ -211,12 +225,9 @@ class ReportStore:
             created_at=now,
             updated_at=now,
         )
+        # The key is stored (in the key store) before anything is encrypted with it.
+        self.keystore.create(report.id)
         session.add(report)
-        session.flush()  # the report row first: data_keys references it
-        _key, wrapped = self.keys.new_data_key(report.id)
-        session.add(
-            DataKeyRecord(report_id=report.id, wrapped_key=wrapped, kek_id=self.keys.kek_id, created_at=now)
-        )
         session.flush()
         return report
 
@@ -224,6 +235,19 @@ class ReportStore:
         self, session: Session, report_id: str, raw: bytes, *, source: str, fingerprint: str, outcome: str
     ) -> None:
         stored = self._put_blob(session, report_id, BlobToStore("submission", raw))
+        self.ledger.append(
+            session,
+            [
+                LedgerEvent(
+                    step="receive",
+                    actor=self.actor,
+                    outcome=outcome,
+                    report_id=report_id,
+                    artifacts={stored.blob_id: stored.ciphertext_sha256},
+                    details={"source": source},
+                )
+            ],
+        )
         session.add(
             SubmissionRecord(
                 id="s" + secrets.token_hex(12),
@@ -237,7 +261,7 @@ class ReportStore:
         )
 
     def _put_blob(self, session: Session, report_id: str, blob: BlobToStore) -> StoredBlob:
-        stored = self.blobs.put(self._data_key(session, report_id), blob.kind, blob.content, blob.blob_id)
+        stored = self.blobs.put(self.keystore.get(report_id), blob.kind, blob.content, blob.blob_id)
         session.add(
             BlobRecord(
                 id=stored.blob_id,
@@ -262,10 +286,12 @@ class ReportStore:
         client_kind: str | None = None,
         intervention_date: dt.date | None = None,
         outcome: str | None = None,
+        subjects: Iterable[tuple[str, str]] = (),
     ) -> ReportSummary:
         """Store the parsed report (encrypted) and its blobs; reject when ``issues`` is not empty.
 
-        The report stays ``captured`` when it could be parsed without issue.
+        The report stays ``captured`` when it could be parsed without issue. ``subjects``
+        are blind-index entries (kind, digest) for data-subject requests.
         """
         with self.database.session() as session:
             report = self._locked(session, report_id)
@@ -273,12 +299,17 @@ class ReportStore:
                 raise InvalidTransitionError(
                     f"report {report_id} was already captured (state {report.state}); nothing to save"
                 )
-            for blob in blobs:
-                self._put_blob(session, report_id, blob)
+            stored = [self._put_blob(session, report_id, blob) for blob in blobs]
             if content is not None:
-                report.content_blob_id = self._put_blob(
+                parsed = self._put_blob(
                     session, report_id, BlobToStore("report", content, "application/json")
-                ).blob_id
+                )
+                report.content_blob_id = parsed.blob_id
+                stored.append(parsed)
+            # A correction replaces what an earlier revision said about who the report concerns.
+            session.execute(delete(SubjectIndexRecord).where(SubjectIndexRecord.report_id == report_id))
+            for kind, digest in set(subjects):
+                session.add(SubjectIndexRecord(report_id=report_id, kind=kind, digest=digest))
             report.template_id = template_id
             report.client_kind = client_kind
             report.intervention_date = intervention_date
@@ -286,6 +317,19 @@ class ReportStore:
             if issues:
                 self._move(report, ReportState.REJECTED, issues)
             report.updated_at = utcnow()
+            self.ledger.append(
+                session,
+                [
+                    LedgerEvent(
+                        step="capture",
+                        actor=self.actor,
+                        outcome="rejected" if issues else "captured",
+                        report_id=report_id,
+                        artifacts={b.blob_id: b.ciphertext_sha256 for b in stored},
+                        details=_issue_codes(issues),
+                    )
+                ],
+            )
             return ReportSummary.of(report)
 
     def transition(
@@ -295,11 +339,14 @@ class ReportStore:
         *,
         issues: Sequence[dict[str, Any]] = (),
         expected: ReportState | None = None,
+        step: str | None = None,
+        artifacts: dict[str, str] | None = None,
+        policy: str | None = None,
     ) -> ReportSummary:
-        """Move a report to ``target``; refuses what the state machine forbids.
+        """Move a report to ``target`` and record the step in the ledger, atomically.
 
-        With ``expected``, moving from any other state is refused too: the step was
-        already done (or undone) by someone else.
+        Refuses what the state machine forbids. With ``expected``, moving from any other
+        state is refused too: the step was already done (or undone) by someone else.
         """
         with self.database.session() as session:
             report = self._locked(session, report_id)
@@ -308,7 +355,68 @@ class ReportStore:
                     f"report {report_id} is {report.state}, expected {expected.value}"
                 )
             self._move(report, target, issues)
+            self.ledger.append(
+                session,
+                [
+                    LedgerEvent(
+                        step=step or target.value,
+                        actor=self.actor,
+                        outcome=target.value,
+                        report_id=report_id,
+                        artifacts=artifacts or {},
+                        policy=policy,
+                        details=_issue_codes(issues),
+                    )
+                ],
+            )
             return ReportSummary.of(report)
+
+    def shred(self, report_id: str, *, reason: str) -> bool:
+        """Crypto-shred a report: destroy its data key, delete its blobs, keep a tombstone.
+
+        The key goes first: from that instant every copy of the report's ciphertext,
+        backups included, is unreadable. Safe to repeat (after a crash, say): returns
+        False when the report was already erased. ``reason`` is a code (e.g. ``retention``,
+        ``subject_request``), recorded in the ledger.
+        """
+        self.get(report_id)  # a clear error for an unknown id
+        destroyed_now = self.keystore.destroy(report_id)
+        with self.database.session() as session:
+            report = self._locked(session, report_id)
+            if report.state == ReportState.ERASED:
+                self.blobs.delete_report(report_id)
+                return False
+            report.state = ReportState.ERASED
+            report.erased_at = report.updated_at = utcnow()
+            report.content_blob_id = None
+            session.execute(delete(SubjectIndexRecord).where(SubjectIndexRecord.report_id == report_id))
+            self.ledger.append(
+                session,
+                [
+                    LedgerEvent(
+                        step="shred",
+                        actor=self.actor,
+                        outcome="destroyed" if destroyed_now else "already_destroyed",
+                        report_id=report_id,
+                        details={"reason": reason},
+                    )
+                ],
+            )
+        self.blobs.delete_report(report_id)
+        return True
+
+    def find_by_subject(self, digests: Iterable[tuple[str, str]]) -> list[str]:
+        """Report ids whose blind index holds any of ``digests`` (kind, digest)."""
+        wanted = list(digests)
+        if not wanted:
+            return []
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(SubjectIndexRecord.report_id)
+                .where(tuple_(SubjectIndexRecord.kind, SubjectIndexRecord.digest).in_(wanted))
+                .distinct()
+            )
+            return sorted(rows)
 
     @staticmethod
     def _move(report: ReportRecord, target: ReportState, issues: Sequence[dict[str, Any]]) -> None:
@@ -371,18 +479,10 @@ class ReportStore:
             record = session.get(BlobRecord, blob_id)
             if record is None or record.report_id != report_id:
                 raise ReportNotFoundError(f"report {report_id} has no blob {blob_id}")
-            key = self._data_key(session, report_id)
+            key = self.keystore.get(report_id)
             return self.blobs.get(key, record.kind, blob_id)
 
     # -- keys ------------------------------------------------------------------------------
-
-    def _data_key(self, session: Session, report_id: str) -> DataKey:
-        record = session.get(DataKeyRecord, report_id)
-        if record is None:
-            raise ReportNotFoundError(f"no data key for report {report_id}")
-        if record.wrapped_key is None:
-            raise KeyDestroyedError(f"report {report_id}'s data was erased (key destroyed)")
-        return self.keys.unwrap(report_id, record.wrapped_key, record.kek_id)
 
     @staticmethod
     def _locked(session: Session, report_id: str) -> ReportRecord:
@@ -392,3 +492,8 @@ class ReportStore:
         if report is None:
             raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
         return report
+
+
+def _issue_codes(issues: Sequence[dict[str, Any]]) -> dict[str, str | int | list[str]]:
+    """Issue codes only: messages and paths stay out of the ledger."""
+    return {"issues": sorted({str(i["code"]) for i in issues})} if issues else {}

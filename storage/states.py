@@ -19,9 +19,11 @@ class ReportState(StrEnum):
     ARCHIVED = "archived"
     REJECTED = "rejected"
     """Kept with structured issues; a corrected resubmission (same submission_id) revives it."""
+    ERASED = "erased"
+    """Data key destroyed (crypto-shredded): only a tombstone and the ledger remain."""
 
 
-ALLOWED_TRANSITIONS: dict[ReportState, frozenset[ReportState]] = {
+_FORWARD: dict[ReportState, frozenset[ReportState]] = {
     ReportState.CAPTURED: frozenset({ReportState.VALIDATED, ReportState.REJECTED}),
     ReportState.VALIDATED: frozenset({ReportState.REDACTED, ReportState.REJECTED}),
     ReportState.REDACTED: frozenset({ReportState.RENDERED}),
@@ -29,6 +31,11 @@ ALLOWED_TRANSITIONS: dict[ReportState, frozenset[ReportState]] = {
     ReportState.SIGNED: frozenset({ReportState.ARCHIVED}),
     ReportState.ARCHIVED: frozenset(),
     ReportState.REJECTED: frozenset({ReportState.CAPTURED}),
+}
+# Any report can be erased; an erased one never comes back.
+ALLOWED_TRANSITIONS: dict[ReportState, frozenset[ReportState]] = {
+    **{state: targets | {ReportState.ERASED} for state, targets in _FORWARD.items()},
+    ReportState.ERASED: frozenset(),
 }
 
 

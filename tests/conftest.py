@@ -15,8 +15,11 @@ from reports.intake import Intake
 from reports.templates import TemplateCatalog
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
-from storage.keys import KeyMaterial, create_key_files, load_key_material
-from storage.models import Base
+from storage.keys import KeyMaterial, create_key_files, load_key_material, read_key_file
+from storage.keystore import DataKeyStore
+from storage.ledger.checkpoint import load_signer
+from storage.ledger.store import Ledger
+from storage.models import Base, LedgerHeadRecord
 from storage.report_store import ReportStore
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -60,8 +63,11 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         return
     db = request.getfixturevalue("_postgres_database")
     with db.engine.begin() as connection:
+        # The ledger's triggers refuse deletes; a superuser's replica role bypasses them.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+        connection.execute(LedgerHeadRecord.__table__.insert().values(id=1, size=0))
     yield db
 
 
@@ -72,8 +78,23 @@ def keys(tmp_path: Path) -> KeyMaterial:
 
 
 @pytest.fixture
-def store(database: Database, keys: KeyMaterial, tmp_path: Path) -> ReportStore:
-    return ReportStore(database, keys, BlobStore(LocalBlobBackend(tmp_path / "blobs")))
+def keystore(keys: KeyMaterial, tmp_path: Path) -> Iterator[DataKeyStore]:
+    keystore = DataKeyStore(f"sqlite:///{tmp_path / 'keys' / 'datakeys.db'}", keys)
+    keystore.ensure_schema()
+    yield keystore
+    keystore.dispose()
+
+
+@pytest.fixture
+def ledger(database: Database, tmp_path: Path) -> Ledger:
+    return Ledger(database, load_signer("quitus.test", read_key_file(tmp_path / "keys" / "ledger.key")))
+
+
+@pytest.fixture
+def store(database: Database, keystore: DataKeyStore, ledger: Ledger, tmp_path: Path) -> ReportStore:
+    return ReportStore(
+        database, keystore, BlobStore(LocalBlobBackend(tmp_path / "blobs")), ledger, actor="test"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs import BlobStore, LocalBlobBackend
 from storage.errors import BlobError, InvalidTransitionError, KeyStoreError, WrongKeyError
 from storage.keys import create_key_files, load_key_material
+from storage.keystore import DataKeyStore
 from storage.report_store import ReceiptKind, ReportStore, new_report_id
 from storage.states import ReportState
 
@@ -106,14 +106,11 @@ def test_a_blob_moved_to_another_report_does_not_decrypt(store: ReportStore, tmp
 def test_wrong_key_encryption_key_is_named(store: ReportStore, tmp_path: Path) -> None:
     receipt = store.receive(b"x", source="json", submission_id="a")
     create_key_files(tmp_path / "other-keys")
-    other = ReportStore(
-        store.database,
-        load_key_material(tmp_path / "other-keys"),
-        BlobStore(LocalBlobBackend(tmp_path / "blobs")),
-    )
-    blob_id = store.submissions(receipt.report_id)[0].raw_blob_id
-    with pytest.raises(WrongKeyError, match="key-encryption key"):
-        other.read_blob(receipt.report_id, blob_id)
+    other_keys = load_key_material(tmp_path / "other-keys")
+    other = DataKeyStore(f"sqlite:///{tmp_path / 'keys' / 'datakeys.db'}", other_keys)
+    with pytest.raises(WrongKeyError, match=r"key-encryption key .* not available"):
+        other.get(receipt.report_id)
+    other.dispose()
 
 
 @pytest.mark.parametrize(
@@ -146,7 +143,7 @@ def test_expected_state_guards_a_step_done_twice(store: ReportStore) -> None:
 
 def test_key_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
     created = create_key_files(tmp_path / "k")
-    assert {p.name for p in created} == {"kek.key", "index.key"}
+    assert {p.name for p in created} == {"kek.key", "index.key", "ledger.key"}
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     before = (tmp_path / "k" / "kek.key").read_bytes()

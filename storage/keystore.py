@@ -1,0 +1,169 @@
+"""The data-key store: one wrapped AES-256 key per report, apart from the data.
+
+It lives in its own database (by default ``$QUITUS_KEY_DIR/datakeys.db``), not in the
+main database, so that a backup of the data cannot bring back a key that was
+destroyed. Destroying a report's key (:meth:`DataKeyStore.destroy`) crypto-shreds the
+report: every copy of its ciphertext, backups included, becomes noise.
+
+SQLite runs here with ``secure_delete`` (freed pages are zeroed) and a rollback
+journal (no WAL keeping old page versions), so a destroyed key does not linger in
+the file. On PostgreSQL the table is vacuumed after destruction for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import DateTime, LargeBinary, String, create_engine, event, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from storage.errors import DatabaseError, KeyDestroyedError, ReportNotFoundError
+from storage.keys import KEY_BYTES, DataKey, KeyEncryptionKey, KeyMaterial
+
+__all__ = ["DataKeyStore", "KeyRecord"]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _KeyBase(DeclarativeBase):
+    pass
+
+
+class KeyRecord(_KeyBase):
+    """A report's data key, wrapped by a key-encryption key."""
+
+    __tablename__ = "data_keys"
+
+    report_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """NULL once destroyed."""
+    kek_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DataKeyStore:
+    """Create, fetch, destroy and re-wrap per-report data keys."""
+
+    def __init__(self, url: str, keys: KeyMaterial) -> None:
+        self.url = url
+        self.keys = keys
+        try:
+            self.engine = create_engine(url, hide_parameters=True, pool_pre_ping=not url.startswith("sqlite"))
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise DatabaseError(f"cannot use the key store URL: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _tune_sqlite)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._cache: dict[str, DataKey] = {}
+
+    def ensure_schema(self) -> None:
+        try:
+            _KeyBase.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot create the key store: {exc.__class__.__name__}") from exc
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def create(self, report_id: str) -> DataKey:
+        """A fresh data key for a new report, stored wrapped before it is used."""
+        key = secrets.token_bytes(KEY_BYTES)
+        wrapped = self.keys.kek.wrap(report_id, key)
+        with self._session() as session:
+            session.add(KeyRecord(report_id=report_id, wrapped_key=wrapped, kek_id=self.keys.kek_id))
+        data_key = DataKey(report_id, key)
+        self._cache[report_id] = data_key
+        return data_key
+
+    def get(self, report_id: str) -> DataKey:
+        cached = self._cache.get(report_id)
+        if cached is not None:
+            return cached
+        with self._session() as session:
+            record = session.get(KeyRecord, report_id)
+        if record is None:
+            raise ReportNotFoundError(f"no data key for report {report_id}")
+        if record.wrapped_key is None or record.kek_id is None:
+            raise KeyDestroyedError(
+                f"report {report_id}'s data was erased on {record.destroyed_at:%Y-%m-%d} (key destroyed)"
+            )
+        data_key = DataKey(report_id, self.keys.kek_for(record.kek_id).unwrap(report_id, record.wrapped_key))
+        if len(self._cache) > 1024:
+            self._cache.clear()
+        self._cache[report_id] = data_key
+        return data_key
+
+    def is_destroyed(self, report_id: str) -> bool:
+        with self._session() as session:
+            record = session.get(KeyRecord, report_id)
+        return record is not None and record.wrapped_key is None
+
+    def destroy(self, report_id: str) -> bool:
+        """Destroy the key for good. Returns False when it was already destroyed (or never existed)."""
+        self._cache.pop(report_id, None)
+        with self._session() as session:
+            record = session.get(KeyRecord, report_id, with_for_update=True)
+            if record is None or record.wrapped_key is None:
+                return False
+            record.wrapped_key = None
+            record.kek_id = None
+            record.destroyed_at = _utcnow()
+        self._scrub()
+        return True
+
+    def rewrap(self, new_kek: KeyEncryptionKey, *, batch_size: int = 500) -> int:
+        """Re-wrap every live key under ``new_kek``; resumable (already re-wrapped keys are skipped)."""
+        done = 0
+        while True:
+            with self._session() as session:
+                batch = list(
+                    session.scalars(
+                        select(KeyRecord)
+                        .where(KeyRecord.wrapped_key.is_not(None), KeyRecord.kek_id != new_kek.kek_id)
+                        .limit(batch_size)
+                    )
+                )
+                for record in batch:
+                    assert record.wrapped_key is not None
+                    assert record.kek_id is not None
+                    plain = self.keys.kek_for(record.kek_id).unwrap(record.report_id, record.wrapped_key)
+                    record.wrapped_key = new_kek.wrap(record.report_id, plain)
+                    record.kek_id = new_kek.kek_id
+            done += len(batch)
+            if len(batch) < batch_size:
+                self._scrub()
+                return done
+
+    def usage(self) -> dict[str | None, int]:
+        """Number of keys per KEK id (``None``: destroyed keys)."""
+        with self._session() as session:
+            rows = session.execute(select(KeyRecord.kek_id, func.count()).group_by(KeyRecord.kek_id))
+            return dict(rows.tuples().all())
+
+    def _scrub(self) -> None:
+        """Make sure overwritten key bytes do not survive in the database files."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM data_keys"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=DELETE")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,176 @@
+"""The audit ledger in the database: append, checkpoint, prove.
+
+Entries, tree nodes and checkpoints are insert-only (database triggers refuse updates
+and deletes). Each append runs inside the caller's transaction, so an event is
+recorded if and only if the step it describes is. The one-row ``ledger_head`` table
+is locked by every append: appends are serialized, sequence numbers have no gaps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from storage.database import Database
+from storage.ledger.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+from storage.ledger.events import LedgerEvent, encode_entry
+from storage.ledger.merkle import (
+    EMPTY_ROOT,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    nodes_completed_by_append,
+    root_hash,
+)
+from storage.models import (
+    LedgerCheckpointRecord,
+    LedgerEntryRecord,
+    LedgerHeadRecord,
+    LedgerNodeRecord,
+    utcnow,
+)
+
+__all__ = ["Ledger", "StoredEntry", "origin_for"]
+
+
+def origin_for(signer: NoteSigner) -> str:
+    """The log's origin line: names this installation's ledger, nothing about anyone."""
+    return f"quitus.ledger/{signer.key_id.hex()}"
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    seq: int
+    entry: bytes
+
+
+class _NodeReader:
+    """Reads perfect nodes from the database, with not-yet-inserted ones on top."""
+
+    def __init__(self, session: Session, pending: dict[tuple[int, int], bytes] | None = None) -> None:
+        self.session = session
+        self.pending = pending if pending is not None else {}
+
+    def perfect_node(self, level: int, index: int) -> bytes:
+        found = self.pending.get((level, index))
+        if found is not None:
+            return found
+        value = self.session.scalar(
+            select(LedgerNodeRecord.hash).where(
+                LedgerNodeRecord.level == level, LedgerNodeRecord.idx == index
+            )
+        )
+        if value is None:
+            raise KeyError((level, index))
+        return bytes(value)
+
+
+class Ledger:
+    """Append events, sign checkpoints, serve inclusion and consistency proofs."""
+
+    def __init__(self, database: Database, signer: NoteSigner) -> None:
+        self.database = database
+        self.signer = signer
+        self.origin = origin_for(signer)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(
+        self, session: Session, events: Sequence[LedgerEvent], *, now: dt.datetime | None = None
+    ) -> list[int]:
+        """Append ``events`` in the caller's transaction; returns their sequence numbers."""
+        if not events:
+            return []
+        head = session.get(LedgerHeadRecord, 1, with_for_update=True)
+        if head is None:
+            raise RuntimeError("ledger_head row missing: the database was not migrated by quitus")
+        recorded_at = now or utcnow()
+        pending: dict[tuple[int, int], bytes] = {}
+        reader = _NodeReader(session, pending)
+        entries = []
+        first = size = head.size
+        for event in events:
+            entry = encode_entry(size, recorded_at, event)
+            for level, index, digest in nodes_completed_by_append(size, leaf_hash(entry), reader):
+                pending[(level, index)] = digest
+            entries.append(
+                {
+                    "seq": size,
+                    "report_id": event.report_id,
+                    "step": event.step,
+                    "recorded_at": recorded_at,
+                    "entry": entry.decode("ascii"),
+                }
+            )
+            size += 1
+        session.execute(insert(LedgerEntryRecord), entries)
+        session.execute(
+            insert(LedgerNodeRecord), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in pending.items()]
+        )
+        head.size = size
+        return list(range(first, size))
+
+    def record(self, *events: LedgerEvent) -> list[int]:
+        """Append in a transaction of its own (for events not tied to another change)."""
+        with self.database.session() as session:
+            return self.append(session, events)
+
+    def checkpoint(self) -> tuple[int, str]:
+        """Sign a checkpoint of the current size (reused if that size was already signed)."""
+        with self.database.session() as session:
+            size = self._size(session)
+            existing = session.get(LedgerCheckpointRecord, size)
+            if existing is not None:
+                return size, existing.note
+            root = root_hash(size, _NodeReader(session)) if size else EMPTY_ROOT
+            note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
+            session.add(LedgerCheckpointRecord(size=size, note=note, created_at=utcnow()))
+            return size, note
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _size(session: Session) -> int:
+        head = session.get(LedgerHeadRecord, 1)
+        return 0 if head is None else head.size
+
+    def size(self) -> int:
+        with self.database.session() as session:
+            return self._size(session)
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        with self.database.session() as session:
+            row = session.scalars(
+                select(LedgerCheckpointRecord).order_by(LedgerCheckpointRecord.size.desc()).limit(1)
+            ).first()
+            return None if row is None else (row.size, row.note)
+
+    def checkpoints(self) -> Iterator[tuple[int, str]]:
+        with self.database.session() as session:
+            for row in session.scalars(select(LedgerCheckpointRecord).order_by(LedgerCheckpointRecord.size)):
+                yield row.size, row.note
+
+    def entries_for_report(self, report_id: str) -> list[StoredEntry]:
+        with self.database.session() as session:
+            rows = session.execute(
+                select(LedgerEntryRecord.seq, LedgerEntryRecord.entry)
+                .where(LedgerEntryRecord.report_id == report_id)
+                .order_by(LedgerEntryRecord.seq)
+            )
+            return [StoredEntry(seq, entry.encode("ascii")) for seq, entry in rows]
+
+    def inclusion_proof(self, seq: int, size: int) -> list[bytes]:
+        with self.database.session() as session:
+            return inclusion_proof(seq, size, _NodeReader(session))
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        with self.database.session() as session:
+            return consistency_proof(old_size, new_size, _NodeReader(session))
+
+    def root(self, size: int) -> bytes:
+        with self.database.session() as session:
+            return root_hash(size, _NodeReader(session)) if size else EMPTY_ROOT
