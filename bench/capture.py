@@ -33,7 +33,10 @@ from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
-from storage.keys import create_key_files, load_key_material
+from storage.keys import create_key_files, load_key_material, read_key_file
+from storage.keystore import DataKeyStore
+from storage.ledger.checkpoint import load_signer
+from storage.ledger.store import Ledger
 from storage.report_store import ReportStore
 
 
@@ -87,9 +90,12 @@ def main() -> None:
         create_key_files(home / "keys")
         database = Database(args.database_url or f"sqlite:///{home / 'quitus.db'}")
         database.upgrade()
-        store = ReportStore(
-            database, load_key_material(home / "keys"), BlobStore(LocalBlobBackend(home / "b"))
+        keystore = DataKeyStore(
+            f"sqlite:///{home / 'keys' / 'datakeys.db'}", load_key_material(home / "keys")
         )
+        keystore.ensure_schema()
+        ledger = Ledger(database, load_signer("quitus.bench", read_key_file(home / "keys" / "ledger.key")))
+        store = ReportStore(database, keystore, BlobStore(LocalBlobBackend(home / "b")), ledger)
         intake = Intake(store, catalog)
         print(f"database: {database.dialect}")
 
