@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, settings_or_fail
-from quitus.commands import forms, ingest, reports, templates
+from quitus.commands import audit, forms, ingest, keys, reports, templates
 
 app = typer.Typer(
     name="quitus",
@@ -25,6 +25,9 @@ app = typer.Typer(
 app.add_typer(reports.app, name="reports")
 app.add_typer(forms.app, name="forms")
 app.add_typer(templates.app, name="templates")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(audit.proof_app, name="proof")
+app.add_typer(keys.app, name="keys")
 app.command("ingest")(ingest.ingest_command)
 
 
@@ -37,12 +40,11 @@ def init() -> None:
     created = initialize(settings)
     for path in created:
         console.print(f"created {path}")
-    console.print(
-        f"[green]ready[/green]: {settings.home} (database {settings.resolved_database_url.split(':')[0]})"
-    )
+    console.print(f"[green]ready[/green]: data in {settings.home}, keys in {settings.resolved_key_dir}")
     if any(p.name == "kek.key" for p in created):
         console.print(
-            "[yellow]Back up keys/kek.key separately from the data: without it nothing can be read.[/yellow]"
+            f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing can be read, "
+            "and a data backup must never hold its keys.[/yellow]"
         )
 
 

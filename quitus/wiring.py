@@ -17,7 +17,7 @@ from storage.ledger.checkpoint import NoteSigner, load_signer
 from storage.ledger.store import Ledger, origin_for
 from storage.report_store import ReportStore
 
-__all__ = ["App", "initialize", "ledger_signer", "open_app"]
+__all__ = ["App", "initialize", "ledger_signer", "ledger_verifier_key", "open_app"]
 
 LEDGER_PUBLIC_KEY_FILE = "ledger.vkey"
 """In QUITUS_HOME: the verifier key auditors use to check checkpoints."""
@@ -43,6 +43,15 @@ def ledger_signer(settings: Settings) -> NoteSigner:
     private = read_key_file(settings.resolved_key_dir / "ledger.key")
     provisional = load_signer("quitus.ledger", private)
     return load_signer(origin_for(provisional), private)
+
+
+def ledger_verifier_key(settings: Settings) -> str:
+    """The verifier key auditors trust: the published copy in QUITUS_HOME."""
+    path = settings.home / LEDGER_PUBLIC_KEY_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return ledger_signer(settings).verifier_key()
 
 
 def initialize(settings: Settings) -> list[Path]:

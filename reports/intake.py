@@ -255,7 +255,11 @@ class Intake:
         problems = [template] if isinstance(template, ReportIssue) else validate_report(report, template)
         target = ReportState.REJECTED if problems else ReportState.VALIDATED
         summary = self.store.transition(
-            report_id, target, issues=[p.as_dict() for p in problems], expected=ReportState.CAPTURED
+            report_id,
+            target,
+            issues=[p.as_dict() for p in problems],
+            expected=ReportState.CAPTURED,
+            step="validate",
         )
         return CaptureOutcome(summary, receipt, problems)
 

@@ -74,6 +74,7 @@ def ingest_command(
                 sys.stdout.write(json.dumps(_as_json(item, result), ensure_ascii=False) + "\n")
             else:
                 _print_result(item, result)
+        app.ledger.checkpoint()
     finally:
         app.close()
     if output_format == "text":

@@ -103,3 +103,25 @@ def show_report(
         console.print_json(json.dumps(json.loads(content), ensure_ascii=False))
     elif reveal:
         console.print("no parsed content (the submission could not be read)")
+
+
+@app.command("shred")
+def shred_report(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    reason: Annotated[str, typer.Option(help="Why, as a code: retention, subject_request, error…")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Crypto-shred a report: destroy its data key and files for good. Backups cannot bring it back."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    if not yes:
+        typer.confirm(f"Destroy report {report_id}'s data for good?", abort=True)
+    app_ = open_app(settings_or_fail())
+    try:
+        done = app_.store.shred(report_id, reason=reason)
+        app_.ledger.checkpoint()
+    finally:
+        app_.close()
+    console.print(
+        f"report {report_id}: " + ("data key destroyed, files deleted" if done else "already erased")
+    )

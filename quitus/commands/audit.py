@@ -1,0 +1,111 @@
+"""``quitus audit`` and ``quitus proof``: the tamper-evident ledger and proof bundles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quitus.cli_support import console, err_console, settings_or_fail
+
+__all__ = ["audit_app", "proof_app"]
+
+audit_app = typer.Typer(help="The tamper-evident audit ledger.", no_args_is_help=True)
+proof_app = typer.Typer(help="Proof-of-handling bundles that verify offline.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def verify(
+    skip_blobs: Annotated[
+        bool, typer.Option("--skip-blobs", help="Do not hash the encrypted files.")
+    ] = False,
+) -> None:
+    """Recompute the ledger's tree, check every signed checkpoint and every blob. Exit 1 on tampering."""
+    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from storage.ledger.verify import verify_ledger  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    app = open_app(settings)
+    try:
+        app.ledger.checkpoint()
+        result = verify_ledger(
+            app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
+        )
+    finally:
+        app.close()
+    console.print(
+        f"{result.entries} entries, {result.checkpoints} signed checkpoints, "
+        f"{result.blobs_checked} encrypted files checked"
+    )
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/] {warning}", soft_wrap=True)
+    for problem in result.problems:
+        err_console.print(f"[red]TAMPERED:[/] {problem}", soft_wrap=True)
+    if result.first_bad_entry is not None:
+        err_console.print(f"first bad entry: {result.first_bad_entry}")
+    if not result.ok:
+        raise typer.Exit(1)
+    console.print("[green]ledger verified[/]: intact, every checkpoint signed and consistent")
+
+
+@audit_app.command("checkpoint")
+def checkpoint() -> None:
+    """Sign a checkpoint of the ledger as it is now and print it (C2SP signed note)."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app = open_app(settings_or_fail())
+    try:
+        _size, note = app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(note, end="", markup=False, highlight=False)
+
+
+@proof_app.command("export")
+def export(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+) -> None:
+    """Write a report's proof bundle: its events, inclusion proofs, signed checkpoint, VERIFY.md."""
+    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from storage.proofs import export_report_proof  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    app = open_app(settings)
+    try:
+        data = export_report_proof(app.store, report_id, verifier_key=ledger_verifier_key(settings))
+    finally:
+        app.close()
+    temporary = output.with_name(output.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(output)
+    console.print(
+        f"wrote {output} ({len(data) // 1024 + 1} KiB); check it with `quitus proof verify {output}` "
+        "or by following VERIFY.md inside"
+    )
+
+
+@proof_app.command("verify")
+def verify_bundle_command(
+    bundle: Annotated[Path, typer.Argument(help="A bundle exported by `quitus proof export`.")],
+    key: Annotated[str | None, typer.Option(help="The company's published ledger key (ledger.vkey).")] = None,
+) -> None:
+    """Check a proof bundle offline (no database needed). Exit 1 when it does not verify."""
+    from storage.ledger.bundle import verify_bundle  # noqa: PLC0415
+
+    try:
+        data = bundle.read_bytes()
+    except OSError as exc:
+        err_console.print(f"[red]error:[/] cannot read {bundle}: {exc.strerror}")
+        raise typer.Exit(2) from None
+    result = verify_bundle(data, trusted_key=key)
+    console.print(f"report {result.report_id}, {result.entries} events, tree of {result.tree_size} entries")
+    for line in result.checked:
+        console.print(f"  [green]✓[/] {line}", soft_wrap=True)
+    for problem in result.problems:
+        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+    if not result.ok:
+        err_console.print("[red]bundle does NOT verify[/]")
+        raise typer.Exit(1)
+    console.print("[green]bundle verified[/]")

@@ -1,0 +1,73 @@
+"""Rotation of the key-encryption key: re-wrap every data key, rewrite no blob.
+
+Resumable: the new key is written first as ``kek.next``; data keys are re-wrapped in
+batches (each recording which KEK wraps it); only then does ``kek.next`` become
+``kek.key`` and the old key move to ``retired/<id>.key``. A crash at any point leaves
+every data key unwrappable, and running the rotation again finishes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.errors import KeyStoreError
+from storage.keys import (
+    KEY_BYTES,
+    NEXT_KEK_FILE,
+    LocalKek,
+    load_key_material,
+    read_key_file,
+    write_secret_file,
+)
+from storage.keystore import DataKeyStore
+from storage.ledger.events import LedgerEvent
+from storage.ledger.store import Ledger
+
+__all__ = ["RotationResult", "rotate_kek"]
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    old_kek_id: str
+    new_kek_id: str
+    rewrapped: int
+    retired_file: Path
+
+
+def rotate_kek(key_dir: Path, keystore_url: str, ledger: Ledger, *, actor: str) -> RotationResult:
+    """Replace ``key_dir/kek.key`` by a new KEK and re-wrap all data keys under it."""
+    next_path = key_dir / NEXT_KEK_FILE
+    if not (key_dir / "kek.key").exists() and next_path.exists():
+        # A rotation stopped between its two renames: finish it, the data keys are re-wrapped.
+        next_path.replace(key_dir / "kek.key")
+    if not next_path.exists():
+        write_secret_file(next_path, secrets.token_bytes(KEY_BYTES))
+    keys = load_key_material(key_dir)  # now knows the next key too
+    new_kek = LocalKek(read_key_file(next_path))
+    old_kek = keys.kek
+    if old_kek.kek_id == new_kek.kek_id:
+        raise KeyStoreError(f"{next_path} holds the current key; delete it and rotate again")
+    keystore = DataKeyStore(keystore_url, keys)
+    try:
+        rewrapped = keystore.rewrap(new_kek)
+        leftover = {k: n for k, n in keystore.usage().items() if k not in (None, new_kek.kek_id)}
+    finally:
+        keystore.dispose()
+    if leftover:
+        raise KeyStoreError(f"data keys still wrapped by {sorted(leftover)}; run the rotation again")
+    retired = key_dir / "retired"
+    retired.mkdir(mode=0o700, exist_ok=True)
+    retired_file = retired / f"{old_kek.kek_id}.key"
+    (key_dir / "kek.key").replace(retired_file)
+    next_path.replace(key_dir / "kek.key")
+    ledger.record(
+        LedgerEvent(
+            step="kek.rotate",
+            actor=actor,
+            outcome="rotated",
+            details={"old_kek": old_kek.kek_id, "new_kek": new_kek.kek_id, "rewrapped": rewrapped},
+        )
+    )
+    return RotationResult(old_kek.kek_id, new_kek.kek_id, rewrapped, retired_file)
