@@ -43,8 +43,8 @@ def init() -> None:
     console.print(f"[green]ready[/green]: data in {settings.home}, keys in {settings.resolved_key_dir}")
     if any(p.name == "kek.key" for p in created):
         console.print(
-            f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing can be read, "
-            "and a data backup must never hold its keys.[/yellow]"
+            f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing "
+            "can be read, and a data backup must never hold its keys.[/yellow]"
         )
 
 
