@@ -148,7 +148,7 @@ class DataKeyStore:
         """Number of keys per KEK id (``None``: destroyed keys)."""
         with self._session() as session:
             rows = session.execute(select(KeyRecord.kek_id, func.count()).group_by(KeyRecord.kek_id))
-            return dict(rows.tuples().all())
+            return {kek_id: count for kek_id, count in rows}  # noqa: C416 - rows are Row objects
 
     def _scrub(self) -> None:
         """Make sure overwritten key bytes do not survive in the database files."""

@@ -86,7 +86,7 @@ def keystore(keys: KeyMaterial, tmp_path: Path) -> Iterator[DataKeyStore]:
 
 
 @pytest.fixture
-def ledger(database: Database, tmp_path: Path) -> Ledger:
+def ledger(database: Database, keys: KeyMaterial, tmp_path: Path) -> Ledger:
     return Ledger(database, load_signer("quitus.test", read_key_file(tmp_path / "keys" / "ledger.key")))
 
 

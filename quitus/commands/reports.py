@@ -68,16 +68,19 @@ def show_report(
 ) -> None:
     """A report's state, issues and history; its content only with --reveal."""
     from quitus.wiring import open_app  # noqa: PLC0415
+    from storage.ledger.events import LedgerEvent  # noqa: PLC0415
 
     app_ = open_app(settings_or_fail())
     try:
         report = app_.store.get(report_id)
         submissions = app_.store.submissions(report_id)
-        content = (
-            app_.store.read_blob(report_id, report.content_blob_id)
-            if reveal and report.content_blob_id
-            else None
-        )
+        content = None
+        if reveal and report.content_blob_id:
+            content = app_.store.read_blob(report_id, report.content_blob_id)
+            # Every read of personal data is accountable.
+            app_.ledger.record(
+                LedgerEvent(step="read", actor=app_.settings.actor, outcome="revealed", report_id=report_id)
+            )
     finally:
         app_.close()
     console.print(f"[bold]{report.id}[/bold]  {report.state.value}  revision {report.revision}")
@@ -101,6 +104,8 @@ def show_report(
         console.print(f"  {sub.received_at:%Y-%m-%d %H:%M:%S}  {sub.source:<9} {sub.outcome}")
     if content is not None:
         console.print_json(json.dumps(json.loads(content), ensure_ascii=False))
+    elif reveal and report.state.value == "erased":
+        console.print("erased: the data key was destroyed, nothing can be revealed")
     elif reveal:
         console.print("no parsed content (the submission could not be read)")
 

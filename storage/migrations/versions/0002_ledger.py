@@ -85,8 +85,11 @@ def _postgresql_triggers() -> None:
         """
         CREATE FUNCTION quitus_ledger_append_only() RETURNS trigger AS $$
         BEGIN
-            IF TG_TABLE_NAME = 'ledger_head' AND TG_OP = 'UPDATE' AND NEW.size >= OLD.size THEN
-                RETURN NEW;
+            -- nested: PL/pgSQL does not promise to short-circuit AND
+            IF TG_TABLE_NAME = 'ledger_head' AND TG_OP = 'UPDATE' THEN
+                IF NEW.size >= OLD.size THEN
+                    RETURN NEW;
+                END IF;
             END IF;
             RAISE EXCEPTION 'the audit ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME;
         END;

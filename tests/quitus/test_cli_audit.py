@@ -1,0 +1,125 @@
+"""The ledger, proofs, keys and shredding from the command line, as an auditor and a DPO use them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports.samples import generate_samples
+from reports.templates import TemplateCatalog
+
+
+def quitus(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("QUITUS_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "quitus.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("audit")
+    home = root / "home"
+    assert quitus(home, "init").returncode == 0
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for number, sample in enumerate(
+        generate_samples(TemplateCatalog.load(), 4, seed=3, invalid_share=0, photo_size=(120, 90))
+    ):
+        (inbox / f"{number}.json").write_text(
+            json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8"
+        )
+    ingested = quitus(home, "ingest", "--format", "jsonl", str(inbox))
+    ids = [json.loads(line)["report_id"] for line in ingested.stdout.splitlines()]
+    assert len(ids) == 4
+    return home, ids
+
+
+def test_keys_live_beside_the_data_not_inside(installation: tuple[Path, list[str]]) -> None:
+    home, _ = installation
+    assert not list(home.rglob("*.key"))
+    assert (home.parent / "home-keys" / "kek.key").exists()
+    assert (home / "ledger.vkey").read_text().startswith("quitus.ledger/")
+
+
+def test_audit_verify_and_a_proof_bundle_round_trip(
+    installation: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    home, ids = installation
+    verified = quitus(home, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "ledger verified" in verified.stdout
+    bundle = tmp_path / "bundle.zip"
+    assert quitus(home, "proof", "export", ids[0], "-o", str(bundle)).returncode == 0
+    key = (home / "ledger.vkey").read_text().strip()
+    checked = quitus(tmp_path / "no-installation-here", "proof", "verify", str(bundle), "--key", key)
+    assert checked.returncode == 0, checked.stderr
+    assert "bundle verified" in checked.stdout
+    unzipped = tmp_path / "unzipped"
+    subprocess.run(["unzip", "-q", str(bundle), "-d", str(unzipped)], check=True)
+    script = subprocess.run(["bash", "verify.sh"], cwd=unzipped, capture_output=True, text=True, check=False)
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert "bundle verified" in script.stdout
+    entry = sorted((unzipped / "entries").iterdir())[0]
+    entry.write_bytes(entry.read_bytes().replace(b"receive", b"recieve"))
+    broken = subprocess.run(["bash", "verify.sh"], cwd=unzipped, capture_output=True, text=True, check=False)
+    assert broken.returncode != 0
+    assert "BAD" in broken.stdout
+
+
+def test_audit_verify_names_a_tampered_blob(installation: tuple[Path, list[str]]) -> None:
+    home, ids = installation
+    target = sorted((home / "blobs" / ids[1]).iterdir())[0]
+    original = target.read_bytes()
+    target.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        result = quitus(home, "audit", "verify")
+        assert result.returncode == 1
+        assert f"blob {target.name} of report {ids[1]} was modified" in result.stderr
+    finally:
+        target.write_bytes(original)
+
+
+def test_audit_verify_names_the_first_edited_entry(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    quitus(home, "init")
+    (tmp_path / "bad.json").write_text("{}")
+    quitus(home, "ingest", str(tmp_path / "bad.json"))
+    with sqlite3.connect(home / "quitus.db") as connection:
+        connection.execute("DROP TRIGGER ledger_entries_no_update")
+        connection.execute(
+            "UPDATE ledger_entries SET entry = replace(entry, 'rejected', 'captured') WHERE seq = 1"
+        )
+    result = quitus(home, "audit", "verify")
+    assert result.returncode == 1
+    assert "entry 1 was modified" in result.stderr
+    assert "first bad entry: 1" in result.stderr
+
+
+def test_shred_then_rotate_keys(installation: tuple[Path, list[str]]) -> None:
+    home, ids = installation
+    shredded = quitus(home, "reports", "shred", ids[2], "--reason", "subject_request", "--yes")
+    assert shredded.returncode == 0 and "data key destroyed" in shredded.stdout
+    assert "erased" in quitus(home, "reports", "show", ids[2]).stdout
+    revealed = quitus(home, "reports", "show", ids[2], "--reveal")
+    assert "no parsed content" in revealed.stdout or revealed.returncode == 2
+    rotated = quitus(home, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-wrapped 3 data keys" in rotated.stdout
+    status = quitus(home, "keys", "status")
+    assert "1 data keys destroyed" in status.stdout.replace("  ", " ").replace("  ", " ")
+    shown = quitus(home, "reports", "show", ids[0], "--reveal")
+    assert shown.returncode == 0 and '"client"' in shown.stdout
+    assert quitus(home, "audit", "verify").returncode == 0

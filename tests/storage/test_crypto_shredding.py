@@ -1,0 +1,205 @@
+"""Invariant 2: destroying a report's data key erases its data everywhere, backups included."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.blobs import BlobStore, LocalBlobBackend
+from storage.errors import KeyDestroyedError, WrongKeyError
+from storage.key_rotation import rotate_kek
+from storage.keys import KeyMaterial, load_key_material
+from storage.keystore import DataKeyStore, KeyRecord
+from storage.ledger.bundle import verify_bundle
+from storage.ledger.events import decode_entry
+from storage.ledger.verify import verify_ledger
+from storage.proofs import export_report_proof
+from storage.report_store import BlobToStore, ReportStore
+from storage.states import ReportState
+
+SECRET = "Mme Héloïse Dupuis-Secret, 06 12 34 56 78".encode()
+
+
+def captured(store: ReportStore, submission_id: str = "sub-1") -> str:
+    report_id = store.receive(SECRET, source="json", submission_id=submission_id).report_id
+    store.save_capture(
+        report_id,
+        content=b'{"client": "Dupuis-Secret"}',
+        blobs=[BlobToStore("photo", b"\xff\xd8 photo of the hallway")],
+        subjects=[("name", "d" * 64)],
+    )
+    return report_id
+
+
+def decrypt_backup(backup: Path, keystore: DataKeyStore, report_id: str) -> list[bytes]:
+    """What an attacker with a backup of the data and today's keys can read."""
+    key = keystore.get(report_id)
+    store = BlobStore(LocalBlobBackend(backup))
+    out = []
+    for path in sorted((backup / report_id).iterdir()):
+        for kind in ("submission", "report", "photo"):
+            try:
+                out.append(store.get(key, kind, path.name))
+                break
+            except Exception:  # noqa: BLE001 - wrong kind guess: try the next
+                continue
+    return out
+
+
+def test_a_backup_taken_before_shredding_reveals_nothing_after(
+    store: ReportStore, keystore: DataKeyStore, tmp_path: Path
+) -> None:
+    report_id = captured(store)
+    backup = tmp_path / "backup-of-quitus-home"
+    shutil.copytree(tmp_path / "blobs", backup / "blobs")
+    if store.database.dialect == "sqlite":
+        shutil.copy(tmp_path / "quitus.db", backup / "quitus.db")
+    # control: before shredding, that backup plus the keys is readable
+    assert SECRET in decrypt_backup(backup / "blobs", keystore, report_id)
+
+    assert store.shred(report_id, reason="subject_request") is True
+
+    with pytest.raises(KeyDestroyedError, match="erased"):
+        decrypt_backup(backup / "blobs", keystore, report_id)
+    fresh = DataKeyStore(keystore.url, keystore.keys)  # no in-memory cache
+    with pytest.raises(KeyDestroyedError):
+        fresh.get(report_id)
+    fresh.dispose()
+    assert not (tmp_path / "blobs" / report_id).exists()
+
+
+def test_the_destroyed_key_does_not_linger_in_the_key_store_file(
+    store: ReportStore, keystore: DataKeyStore, tmp_path: Path
+) -> None:
+    report_id = captured(store)
+    with keystore.engine.connect() as connection:
+        wrapped = connection.execute(
+            select(KeyRecord.wrapped_key).where(KeyRecord.report_id == report_id)
+        ).scalar_one()
+    keystore_file = tmp_path / "keys" / "datakeys.db"
+    assert wrapped in keystore_file.read_bytes()
+    store.shred(report_id, reason="retention")
+    for path in (tmp_path / "keys").glob("datakeys.db*"):
+        assert wrapped not in path.read_bytes()
+
+
+def test_shredding_is_recorded_repeatable_and_leaves_a_tombstone(store: ReportStore) -> None:
+    report_id = captured(store)
+    assert store.find_by_subject([("name", "d" * 64)]) == [report_id]
+    assert store.shred(report_id, reason="retention") is True
+    assert store.shred(report_id, reason="retention") is False
+    tombstone = store.get(report_id)
+    assert tombstone.state == ReportState.ERASED
+    assert tombstone.content_blob_id is None
+    assert store.find_by_subject([("name", "d" * 64)]) == []
+    steps = [decode_entry(e.entry)["step"] for e in store.ledger.entries_for_report(report_id)]
+    assert steps == ["receive", "capture", "shred"]
+    with pytest.raises(KeyDestroyedError):
+        store.read_blob(report_id, store.submissions(report_id)[0].raw_blob_id)
+
+
+def test_the_ledger_still_verifies_after_erasure(store: ReportStore, tmp_path: Path) -> None:
+    kept, erased = captured(store, "a"), captured(store, "b")
+    store.shred(erased, reason="retention")
+    store.ledger.checkpoint()
+    result = verify_ledger(store.ledger, store.ledger.signer.verifier_key(), blob_root=tmp_path / "blobs")
+    assert result.ok, result.problems
+    assert store.get(kept).state == ReportState.CAPTURED
+
+
+def test_a_proof_bundle_verifies_offline_and_an_erased_report_carries_its_certificate(
+    store: ReportStore,
+) -> None:
+    report_id = captured(store)
+    vkey = store.ledger.signer.verifier_key()
+    bundle = export_report_proof(store, report_id, verifier_key=vkey)
+    result = verify_bundle(bundle, trusted_key=vkey)
+    assert result.ok, result.problems
+    assert result.entries == 3  # receive, capture, proof.export
+    store.shred(report_id, reason="retention")
+    erased = export_report_proof(store, report_id, verifier_key=vkey)
+    names = zipfile.ZipFile(BytesIO(erased)).namelist()
+    assert "documents/disposition.json" in names
+    assert verify_bundle(erased, trusted_key=vkey).ok
+    assert b"Dupuis" not in erased
+
+
+@pytest.mark.parametrize(
+    ("member", "change", "expected"),
+    [
+        ("entries/000000000001.json", lambda b: b.replace(b"captured", b"rejected"), "modified"),
+        ("proofs.json", lambda b: b.replace(b'"leaf_index": 1', b'"leaf_index": 0'), "modified"),
+        ("checkpoint.txt", lambda b: b.replace(b"\n3\n", b"\n2\n"), "modified"),
+    ],
+)
+def test_a_bundle_edited_by_hand_is_refused(store: ReportStore, member: str, change, expected: str) -> None:
+    report_id = captured(store)
+    vkey = store.ledger.signer.verifier_key()
+    original = zipfile.ZipFile(BytesIO(export_report_proof(store, report_id, verifier_key=vkey)))
+    edited = BytesIO()
+    with zipfile.ZipFile(edited, "w") as out:
+        for name in original.namelist():
+            data = original.read(name)
+            out.writestr(name, change(data) if name == member else data)
+    result = verify_bundle(edited.getvalue(), trusted_key=vkey)
+    assert not result.ok
+    assert any(member in p and expected in p for p in result.problems), result.problems
+
+
+def test_a_bundle_signed_by_another_key_is_refused(store: ReportStore, tmp_path: Path) -> None:
+    report_id = captured(store)
+    bundle = export_report_proof(store, report_id, verifier_key=store.ledger.signer.verifier_key())
+    from storage.ledger.checkpoint import generate_signing_key, load_signer
+
+    stranger = load_signer(store.ledger.signer.name, generate_signing_key()[0]).verifier_key()
+    result = verify_bundle(bundle, trusted_key=stranger)
+    assert not result.ok
+
+
+def test_kek_rotation_rewraps_keys_without_touching_blobs(
+    store: ReportStore, keystore: DataKeyStore, keys: KeyMaterial, tmp_path: Path
+) -> None:
+    report_ids = [captured(store, f"s{n}") for n in range(3)]
+    before = {p: p.read_bytes() for p in (tmp_path / "blobs").rglob("*") if p.is_file()}
+    result = rotate_kek(tmp_path / "keys", keystore.url, store.ledger, actor="test")
+    assert result.rewrapped == 3
+    assert result.old_kek_id == keys.kek_id != result.new_kek_id
+    after = {p: p.read_bytes() for p in (tmp_path / "blobs").rglob("*") if p.is_file()}
+    assert after == before
+    reloaded = load_key_material(tmp_path / "keys")
+    assert reloaded.kek_id == result.new_kek_id
+    rotated = DataKeyStore(keystore.url, reloaded)
+    assert rotated.usage() == {result.new_kek_id: 3}
+    rotated.dispose()
+    # only the retired key can still open them: without it (and without the new key) nothing works
+    result.retired_file.unlink()
+    fresh_store = ReportStore(
+        store.database,
+        DataKeyStore(keystore.url, load_key_material(tmp_path / "keys")),
+        store.blobs,
+        store.ledger,
+    )
+    for report_id in report_ids:
+        assert fresh_store.read_blob(report_id, store.submissions(report_id)[0].raw_blob_id) == SECRET
+
+
+def test_a_wrong_kek_is_a_clear_error_and_changes_nothing(
+    store: ReportStore, keystore: DataKeyStore, tmp_path: Path
+) -> None:
+    report_id = captured(store)
+    from storage.keys import LocalKek
+
+    wrong = KeyMaterial(kek=LocalKek(b"\x01" * 32), index_key=keystore.keys.index_key)
+    usage = keystore.usage()
+    stranger = DataKeyStore(keystore.url, wrong)
+    with pytest.raises(WrongKeyError, match="not available"):
+        stranger.get(report_id)
+    with pytest.raises(WrongKeyError):
+        stranger.rewrap(LocalKek(b"\x02" * 32))
+    stranger.dispose()
+    assert keystore.usage() == usage
