@@ -169,35 +169,39 @@ def fast_fill(database: Database, size: int, rng: random.Random) -> tuple[list[b
     """Rows exactly as ``Ledger.append`` writes them; returns leaf hashes, SHA-256 loop time, bytes.
 
     Events come from a pool of ``FILL_CHUNK`` reused in turn (a report has several
-    events in its life); every entry still differs by its sequence number.
+    events in its life); every entry still differs by its sequence number. Rows go
+    straight to the driver, with ``recorded_at`` bound as SQLAlchemy would bind it.
     """
     recorded_at, edge, leaves = utcnow(), RightEdge(), []
+    dialect = database.engine.dialect
+    bind = LedgerEntryRecord.__table__.c.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
+    stored_at = bind(recorded_at) if bind else recorded_at
+    mark = "?" if dialect.name == "sqlite" else "%s"
     pool = realistic_events(min(FILL_CHUNK, size), rng)
     hashing, total_bytes = 0.0, 0
     for start in range(0, size, FILL_CHUNK):
-        entries, nodes = [], []
+        entries, nodes, texts = [], [], []
         for seq, event in enumerate(pool[: min(FILL_CHUNK, size - start)], start):
             entry = encode_entry(seq, recorded_at, event)
             leaf = leaf_hash(entry)
             leaves.append(leaf)
+            texts.append(entry)
             for level, index, digest in nodes_completed_by_append(seq, leaf, edge):
                 edge.newest[level] = (index, digest)
-                nodes.append({"level": level, "idx": index, "hash": digest})
-            entries.append(
-                {
-                    "seq": seq,
-                    "report_id": event.report_id,
-                    "step": event.step,
-                    "recorded_at": recorded_at,
-                    "entry": entry.decode("ascii"),
-                }
-            )
-        texts = [row["entry"].encode() for row in entries]
+                nodes.append((level, index, digest))
+            entries.append((seq, event.report_id, event.step, stored_at, entry.decode("ascii")))
         total_bytes += sum(map(len, texts))
         hashing += seconds(lambda texts=texts: [hashlib.sha256(t).digest() for t in texts])
         with database.session() as session:
-            session.execute(insert(LedgerEntryRecord.__table__), entries)
-            session.execute(insert(LedgerNodeRecord.__table__), nodes)
+            connection = session.connection()
+            connection.exec_driver_sql(
+                "INSERT INTO ledger_entries (seq, report_id, step, recorded_at, entry) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                entries,
+            )
+            connection.exec_driver_sql(
+                f"INSERT INTO ledger_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})", nodes
+            )
     with database.session() as session:
         session.execute(update(LedgerHeadRecord).where(LedgerHeadRecord.id == 1).values(size=size))
     return leaves, hashing, total_bytes
