@@ -22,12 +22,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from quitus.settings import Settings
-from quitus.wiring import initialize, open_app
+from quitus.wiring import App, initialize, ledger_verifier_key, open_app
 from reports.capture.pdf_form import blank_form
 from reports.capture.pdf_form_fill import fill_form
 from reports.intake import CaptureOutcome, SourceKind, Submission
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
+from storage.ledger.bundle import verify_bundle
+from storage.ledger.verify import verify_ledger
+from storage.proofs import export_report_proof
 
 __all__ = ["run_demo", "write_inbox"]
 
@@ -64,8 +67,9 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
                 progress.advance(task)
         elapsed = time.perf_counter() - started
         _print_summary(console, outcomes, elapsed, inbox)
+        _show_audit_trail(console, app, outcomes, output)
         console.print(
-            f"\nblank forms: {forms_dir}\nQUITUS_HOME: {settings.home}\n"
+            f"\nblank forms: {forms_dir}\ndata: {settings.home}\nkeys: {settings.resolved_key_dir}\n"
             f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected"
         )
     finally:
@@ -131,6 +135,35 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
         conflict["observations"] = "Version modifiée envoyée une seconde fois."
         write("conflicting-resubmission.json", json.dumps(conflict, ensure_ascii=False).encode())
     return out
+
+
+def _show_audit_trail(
+    console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]], output: Path
+) -> None:
+    """Erase one report, export two proof bundles, verify them and the whole ledger."""
+    accepted = [o.report.id for _, o in outcomes if o.accepted]
+    rejected = [o.report.id for _, o in outcomes if not o.accepted]
+    if not accepted or not rejected:
+        return
+    console.print("\n[bold]Audit trail[/bold]")
+    erased = rejected[0]
+    app.store.shred(erased, reason="demo")
+    console.print(f"  crypto-shredded {erased}: data key destroyed, its encrypted files deleted")
+    proofs = output / "proofs"
+    proofs.mkdir(parents=True, exist_ok=True)
+    vkey = ledger_verifier_key(app.settings)
+    for report_id in (accepted[0], erased):
+        path = proofs / f"{report_id}.zip"
+        path.write_bytes(export_report_proof(app.store, report_id, verifier_key=vkey))
+        checked = verify_bundle(path.read_bytes(), trusted_key=vkey)
+        verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
+        console.print(f"  proof bundle {path} ({checked.entries} events): {verdict}", soft_wrap=True)
+    result = verify_ledger(app.ledger, vkey, blob_root=app.settings.blob_dir)
+    verdict = "[green]intact[/]" if result.ok else f"[red]TAMPERED[/] {result.problems}"
+    console.print(
+        f"  ledger: {result.entries} entries, {result.checkpoints} signed checkpoints, "
+        f"{result.blobs_checked} encrypted files checked — {verdict}"
+    )
 
 
 def _plain_pdf() -> bytes:
