@@ -28,7 +28,7 @@ def verify(
     settings = settings_or_fail()
     app = open_app(settings)
     try:
-        app.ledger.checkpoint()
+        # No checkpoint is signed here: verifying must never bless what it is checking.
         result = verify_ledger(
             app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
         )

@@ -163,6 +163,12 @@ def _check_entries(database: Database, signed: dict[int, Checkpoint], result: Le
             result.problems.append(
                 f"a checkpoint signs {size} entries but only {tree.size} are stored: entries were deleted"
             )
+    unsigned = tree.size - max(signed, default=0)
+    if unsigned > 0:
+        result.warnings.append(
+            f"the last {unsigned} entries are not covered by a signed checkpoint yet; "
+            "`quitus audit checkpoint` signs one"
+        )
     if 0 in signed and signed[0].root_hash != EMPTY_ROOT:
         result.problems.append("the empty checkpoint has a non-empty root")
 
