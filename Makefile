@@ -6,9 +6,14 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 DEMO_REPORTS ?= 40
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install system-deps demo test lint typecheck pytest bench clean
 
 install: $(STAMP)
+
+# poppler-utils (pdfsig, pdftotext): the independent PDF checker the tests use.
+system-deps:
+	@command -v pdfsig >/dev/null && command -v pdftotext >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +32,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install system-deps
 	$(BIN)/pytest -n 2
 
 test: lint typecheck pytest
