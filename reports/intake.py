@@ -130,6 +130,8 @@ class Intake:
             intervention_date=report.intervention_date,
             outcome=report.outcome.status,
             subjects=subject_digests(self.store.keys.index_key, subject_terms(report)),
+            tags=report.tags,
+            site_country=_site_country(report),
         )
         return CaptureOutcome(summary, receipt.kind, problems)
 
@@ -284,6 +286,11 @@ def subject_terms(report: InterventionReport) -> list[tuple[SubjectKind, str]]:
         terms.append(("phone", report.client.phone))
     terms += [("name", s.signer_name) for s in (report.client_signature, report.technician_signature) if s]
     return terms
+
+
+def _site_country(report: InterventionReport) -> str:
+    site = report.site.address if report.site is not None and report.site.address is not None else None
+    return (site or report.client.address).country
 
 
 def _capture_interrupted(summary: ReportSummary) -> bool:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, LargeBinary, String, create_engine, event, func, select, text
+from sqlalchemy import DateTime, LargeBinary, String, create_engine, event, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -110,16 +110,29 @@ class DataKeyStore:
 
     def destroy(self, report_id: str) -> bool:
         """Destroy the key for good. Returns False when it was already destroyed (or never existed)."""
-        self._cache.pop(report_id, None)
+        return bool(self.destroy_many([report_id]))
+
+    def destroy_many(self, report_ids: Sequence[str]) -> set[str]:
+        """Destroy these keys in one transaction; returns the ids destroyed now (not before)."""
+        for report_id in report_ids:
+            self._cache.pop(report_id, None)
         with self._session() as session:
-            record = session.get(KeyRecord, report_id, with_for_update=True)
-            if record is None or record.wrapped_key is None:
-                return False
-            record.wrapped_key = None
-            record.kek_id = None
-            record.destroyed_at = _utcnow()
-        self._scrub()
-        return True
+            live = set(
+                session.scalars(
+                    select(KeyRecord.report_id).where(
+                        KeyRecord.report_id.in_(list(report_ids)), KeyRecord.wrapped_key.is_not(None)
+                    )
+                )
+            )
+            if live:
+                session.execute(
+                    update(KeyRecord)
+                    .where(KeyRecord.report_id.in_(list(live)))
+                    .values(wrapped_key=None, kek_id=None, destroyed_at=_utcnow())
+                )
+        if live:
+            self._scrub()
+        return live
 
     def rewrap(self, new_kek: KeyEncryptionKey, *, batch_size: int = 500) -> int:
         """Re-wrap every live key under ``new_kek``; resumable (already re-wrapped keys are skipped)."""

@@ -28,7 +28,11 @@ __all__ = [
     "LedgerEntryRecord",
     "LedgerHeadRecord",
     "LedgerNodeRecord",
+    "LegalHoldRecord",
+    "ReportEventRecord",
     "ReportRecord",
+    "ReviewItemRecord",
+    "StatisticalRecord",
     "SubjectIndexRecord",
     "SubmissionRecord",
 ]
@@ -64,6 +68,12 @@ class ReportRecord(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """When the report's data key was destroyed; the row stays as a tombstone."""
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    site_country: Mapped[str | None] = mapped_column(String(2))
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    restricted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """Access to personal data restricted (GDPR Art. 18, or an erasure refused under Art. 17(3))."""
+    restriction_reason: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
@@ -151,3 +161,66 @@ class LedgerHeadRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportEventRecord(Base):
+    """A dated event about a report that a retention trigger may wait for (``contract_end``…)."""
+
+    __tablename__ = "report_events"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LegalHoldRecord(Base):
+    """A legal hold: while active, no report in its scope is disposed."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(80))
+    """A reference (case number, code), not free text about people."""
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    """``reports``, ``subject`` (blind-index digests) or ``query``."""
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewItemRecord(Base):
+    """A report waiting for a compliance officer's disposition decision."""
+
+    __tablename__ = "review_queue"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    policy_ref: Mapped[str] = mapped_column(String(120))
+    due: Mapped[dt.date] = mapped_column(Date)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    """``pending``, ``approved``, ``extended`` or ``relabelled``."""
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    extended_until: Mapped[dt.date | None] = mapped_column(Date)
+    override_policy: Mapped[str | None] = mapped_column(String(80))
+
+
+class StatisticalRecord(Base):
+    """What an anonymized report leaves: generalized, k-anonymous, no personal data."""
+
+    __tablename__ = "statistical_records"
+
+    report_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    """The former report's id (a random identifier that names no one)."""
+    template_id: Mapped[str | None] = mapped_column(String(130), index=True)
+    client_kind: Mapped[str | None] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(8))
+    """Generalized location: département (2 characters), or NULL when suppressed."""
+    period: Mapped[str | None] = mapped_column(String(7))
+    """Generalized date: ``YYYY-MM``, ``YYYY``, or NULL when suppressed."""
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Equipment, checklist statuses, measurements, parts, duration: technical only."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

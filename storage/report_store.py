@@ -287,6 +287,8 @@ class ReportStore:
         intervention_date: dt.date | None = None,
         outcome: str | None = None,
         subjects: Iterable[tuple[str, str]] = (),
+        tags: Sequence[str] = (),
+        site_country: str | None = None,
     ) -> ReportSummary:
         """Store the parsed report (encrypted) and its blobs; reject when ``issues`` is not empty.
 
@@ -314,6 +316,8 @@ class ReportStore:
             report.client_kind = client_kind
             report.intervention_date = intervention_date
             report.outcome = outcome
+            report.tags = list(tags)
+            report.site_country = site_country
             if issues:
                 self._move(report, ReportState.REJECTED, issues)
             report.updated_at = utcnow()
@@ -372,38 +376,14 @@ class ReportStore:
             return ReportSummary.of(report)
 
     def shred(self, report_id: str, *, reason: str) -> bool:
-        """Crypto-shred a report: destroy its data key, delete its blobs, keep a tombstone.
+        """Crypto-shred one report (see :func:`storage.erasure.shred_reports`).
 
-        The key goes first: from that instant every copy of the report's ciphertext,
-        backups included, is unreadable. Safe to repeat (after a crash, say): returns
-        False when the report was already erased. ``reason`` is a code (e.g. ``retention``,
-        ``subject_request``), recorded in the ledger.
+        Returns False when it was already erased.
         """
+        from storage.erasure import ShredRequest, shred_reports  # noqa: PLC0415 - erasure builds on this module
+
         self.get(report_id)  # a clear error for an unknown id
-        destroyed_now = self.keystore.destroy(report_id)
-        with self.database.session() as session:
-            report = self._locked(session, report_id)
-            if report.state == ReportState.ERASED:
-                self.blobs.delete_report(report_id)
-                return False
-            report.state = ReportState.ERASED
-            report.erased_at = report.updated_at = utcnow()
-            report.content_blob_id = None
-            session.execute(delete(SubjectIndexRecord).where(SubjectIndexRecord.report_id == report_id))
-            self.ledger.append(
-                session,
-                [
-                    LedgerEvent(
-                        step="shred",
-                        actor=self.actor,
-                        outcome="destroyed" if destroyed_now else "already_destroyed",
-                        report_id=report_id,
-                        details={"reason": reason},
-                    )
-                ],
-            )
-        self.blobs.delete_report(report_id)
-        return True
+        return bool(shred_reports(self, [ShredRequest(report_id, reason=reason)]))
 
     def find_by_subject(self, digests: Iterable[tuple[str, str]]) -> list[str]:
         """Report ids whose blind index holds any of ``digests`` (kind, digest)."""

@@ -1,0 +1,184 @@
+"""Which policies apply to a report, which one wins, and when it is due — explained.
+
+Precedence, after Microsoft Purview's principles of retention:
+
+1. **Retention wins over deletion** and **the longest retention wins**: every matching
+   policy keeps the report until its own period ends; nothing is disposed before the
+   latest of these ends. That date is the due date.
+2. The action taken at the due date is the **winning policy**'s: an **explicit scope
+   wins over a broad one** (more scope conditions); among equally explicit policies
+   **the shortest deletion wins** (shortest period); remaining ties go to the gentlest
+   action (review, then anonymize, then delete), then to the policy id.
+3. A policy whose trigger has not happened yet (an event not recorded, a report not
+   archived) makes the due date unknown: the report is not due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from policies.loading import LoadedPolicy, PolicySet
+from policies.model import Action, Policy
+
+__all__ = ["Decision", "PolicyMatch", "ReportFacts", "decide"]
+
+_GENTLENESS: Mapping[str, int] = {"review": 0, "anonymize": 1, "delete": 2}
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What policies look at: no personal data."""
+
+    report_id: str
+    intervention_type: str | None
+    equipment_category: str | None
+    client_kind: str | None
+    tags: frozenset[str]
+    site_country: str | None
+    intervention_date: dt.date | None
+    archival_date: dt.date | None
+    received_date: dt.date
+    """Used when the intervention date is unknown (a submission that could not be read)."""
+    events: Mapping[str, dt.date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyMatch:
+    """A policy that covers the report, and the period it imposes."""
+
+    loaded: LoadedPolicy
+    start: dt.date | None
+    end: dt.date | None
+    waiting_for: str | None = None
+
+    @property
+    def policy(self) -> Policy:
+        return self.loaded.policy
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of :func:`decide`, with the reasons a compliance officer reads."""
+
+    report_id: str
+    matches: tuple[PolicyMatch, ...]
+    winner: PolicyMatch | None
+    due: dt.date | None
+    reasons: tuple[str, ...]
+    obligation_until: dt.date | None = None
+    """End of the longest period a legal obligation imposes (erasure restricts until then)."""
+    restricted_from: dt.date | None = None
+    """End of the active-base period: from then on, access is restricted."""
+
+    @property
+    def action(self) -> Action | None:
+        return None if self.winner is None else self.winner.policy.action
+
+    @property
+    def policy_refs(self) -> tuple[str, ...]:
+        return tuple(m.loaded.ref for m in self.matches)
+
+    def is_due(self, at: dt.date) -> bool:
+        return self.due is not None and self.due <= at
+
+
+def _covers(policy: Policy, facts: ReportFacts) -> str | None:
+    """``None`` when the scope covers the report, else why not."""
+    scope = policy.scope
+    checks = (
+        ("intervention type", scope.intervention_types, facts.intervention_type),
+        ("equipment category", scope.equipment_categories, facts.equipment_category),
+        ("client kind", scope.client_kinds, facts.client_kind),
+        ("site country", scope.site_countries, facts.site_country),
+    )
+    for label, wanted, actual in checks:
+        if wanted and actual not in wanted:
+            return f"{label} is {actual or 'unknown'}, scope wants {', '.join(wanted)}"
+    if scope.tags and not facts.tags & set(scope.tags):
+        return f"report has none of the tags {', '.join(scope.tags)}"
+    return None
+
+
+def _start(policy: Policy, facts: ReportFacts) -> tuple[dt.date | None, str | None]:
+    trigger = policy.trigger
+    if trigger.kind == "intervention_date":
+        return facts.intervention_date or facts.received_date, None
+    if trigger.kind == "archival_date":
+        return facts.archival_date, None if facts.archival_date else "archival of the report"
+    assert trigger.event is not None
+    date = facts.events.get(trigger.event)
+    if date is None and trigger.fallback == "intervention_date":
+        date = facts.intervention_date or facts.received_date
+    return date, None if date else f"event '{trigger.event}'"
+
+
+def decide(facts: ReportFacts, policies: PolicySet) -> Decision:
+    """Apply every policy to ``facts`` and the precedence rules of the module doc."""
+    reasons: list[str] = []
+    matches: list[PolicyMatch] = []
+    for loaded in policies:
+        why_not = _covers(loaded.policy, facts)
+        if why_not is not None:
+            reasons.append(f"{loaded.policy.id}: not applicable ({why_not})")
+            continue
+        start, waiting = _start(loaded.policy, facts)
+        end = None if start is None else loaded.policy.period.after(start)
+        matches.append(PolicyMatch(loaded, start, end, waiting))
+        if waiting:
+            reasons.append(
+                f"{loaded.policy.id}: applies, waiting for {waiting} ({loaded.policy.duration} after it)"
+            )
+        else:
+            reasons.append(
+                f"{loaded.policy.id}: applies, {loaded.policy.duration} from "
+                f"{loaded.policy.trigger.describe()} {start} → until {end}, then {loaded.policy.action}"
+            )
+    if not matches:
+        reasons.append("no policy covers this report: it is kept until one does")
+        return Decision(facts.report_id, (), None, None, tuple(reasons))
+    winner = min(
+        matches,
+        key=lambda m: (
+            -m.policy.scope.explicitness,
+            m.policy.period.approx_days(),
+            _GENTLENESS[m.policy.action],
+            m.policy.id,
+        ),
+    )
+    pending = [m for m in matches if m.end is None]
+    due = None if pending else max(m.end for m in matches if m.end is not None)
+    reasons.append(_why_winner(winner, matches))
+    if due is None:
+        reasons.append("not due: " + "; ".join(f"{m.policy.id} waits for {m.waiting_for}" for m in pending))
+    else:
+        longest = max((m for m in matches if m.end is not None), key=lambda m: m.end or dt.date.min)
+        reasons.append(
+            f"due {due}: the longest retention ({longest.policy.id}) ends then; action {winner.policy.action}"
+        )
+    obligation_ends = [m.end for m in matches if m.policy.legal_basis.obligation and m.end is not None]
+    active_ends = [
+        m.policy.active.after(m.start) for m in matches if m.policy.active is not None and m.start is not None
+    ]
+    return Decision(
+        facts.report_id,
+        tuple(matches),
+        winner,
+        due,
+        tuple(reasons),
+        obligation_until=max(obligation_ends, default=None),
+        restricted_from=min(active_ends, default=None),
+    )
+
+
+def _why_winner(winner: PolicyMatch, matches: list[PolicyMatch]) -> str:
+    if len(matches) == 1:
+        return f"{winner.policy.id} decides: the only applicable policy"
+    others = [m for m in matches if m is not winner]
+    if all(m.policy.scope.explicitness < winner.policy.scope.explicitness for m in others):
+        return f"{winner.policy.id} decides the action: its scope is the most explicit"
+    return (
+        f"{winner.policy.id} decides the action: among the most explicit scopes, the shortest period "
+        f"({winner.policy.duration}) wins"
+    )
