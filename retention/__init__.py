@@ -1,1 +1,2 @@
-"""retention — see ARCHITECTURE.md; not yet implemented beyond this package marker."""
+"""Retention: what is due (planner), carrying it out (executor), legal holds, reviews,
+data-subject requests. Decisions come from :mod:`policies`; erasure from :mod:`storage`."""
