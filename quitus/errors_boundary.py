@@ -6,10 +6,13 @@ import os
 
 import typer
 
+from policies.errors import PolicyError
 from quitus.cli_support import err_console
 from quitus.settings import SettingsError
 from reports.errors import ReportsError
+from retention.errors import RetentionError
 from storage.errors import StorageError
+from storage.ledger.errors import LedgerError
 
 __all__ = ["run_with_error_boundary"]
 
@@ -17,7 +20,7 @@ __all__ = ["run_with_error_boundary"]
 def run_with_error_boundary(app: typer.Typer) -> None:
     try:
         app(standalone_mode=True)
-    except (StorageError, ReportsError, SettingsError) as exc:
+    except (StorageError, ReportsError, SettingsError, PolicyError, RetentionError, LedgerError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(2) from None
     except Exception as exc:  # the last line of defence: no traceback, no message that may hold data

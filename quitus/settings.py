@@ -8,6 +8,8 @@
 ``QUITUS_KEYSTORE_URL``        database of the wrapped data keys; default SQLite in the key folder
 ``QUITUS_KEK``                 key-encryption key in base64, instead of ``$QUITUS_KEY_DIR/kek.key``
 ``QUITUS_ACTOR``               who the audit ledger names for CLI actions (default ``cli``)
+``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
+``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
 ``QUITUS_PHOTO_MAX_PIXELS``    largest accepted photo in pixels (default 40 million)
 ``QUITUS_PHOTO_MAX_SIDE``      photos are scaled down to this longer side (default 4096)
@@ -41,6 +43,8 @@ class Settings(BaseModel):
     keystore_url: str | None = None
     kek: str | None = Field(default=None, repr=False)
     actor: str = Field(default="cli", pattern=r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
+    policy_dir: Path | None = None
+    builtin_policies: bool = True
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     photo_max_pixels: int = Field(default=40_000_000, gt=0)
     photo_max_side: int = Field(default=4096, ge=64)
@@ -61,6 +65,10 @@ class Settings(BaseModel):
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def resolved_policy_dir(self) -> Path:
+        return self.policy_dir or self.home / "policies"
 
     @property
     def template_dir(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from policies.loading import BUILTIN_DIR, PolicySet, load_policies
 from quitus.settings import Settings
 from reports.capture.photos import PhotoLimits
 from reports.intake import Intake
@@ -33,6 +34,12 @@ class App:
     catalog: TemplateCatalog
     intake: Intake
 
+    def policies(self) -> PolicySet:
+        """The policy set in force (built-in library, then the company's own files)."""
+        directories = [BUILTIN_DIR] if self.settings.builtin_policies else []
+        directories.append(self.settings.resolved_policy_dir)
+        return load_policies(directories, known_kinds={t.key for t in self.catalog})
+
     def close(self) -> None:
         self.database.dispose()
         self.keystore.dispose()
@@ -57,7 +64,7 @@ def ledger_verifier_key(settings: Settings) -> str:
 def initialize(settings: Settings) -> list[Path]:
     """Create the data and key folders, the keys and the schemas; idempotent. Returns what was created."""
     created: list[Path] = []
-    for directory in (settings.home, settings.blob_dir, settings.template_dir):
+    for directory in (settings.home, settings.blob_dir, settings.template_dir, settings.resolved_policy_dir):
         if not directory.exists():
             directory.mkdir(parents=True, mode=0o700)
             created.append(directory)

@@ -93,6 +93,8 @@ def _redact_value(
     if isinstance(value, list):
         items = [_redact_value(item, f"{path}[]", category, marked, redact_text) for item in value]
         return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+    if isinstance(value, dict) and category is not None:
+        return {key: _redact_value(item, f"{path}.{key}", category, marked, redact_text) for key, item in value.items()}
     if isinstance(value, str) and category is not None:
         if category == "free_text":
             return redact_text(value) if redact_text is not None else FREE_TEXT_PLACEHOLDER

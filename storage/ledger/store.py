@@ -154,6 +154,17 @@ class Ledger:
             for row in session.scalars(select(LedgerCheckpointRecord).order_by(LedgerCheckpointRecord.size)):
                 yield row.size, row.note
 
+    def last_entry(self, step: str) -> StoredEntry | None:
+        """The latest entry of this step (e.g. the last recorded policy-set change)."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(LedgerEntryRecord.seq, LedgerEntryRecord.entry)
+                .where(LedgerEntryRecord.step == step)
+                .order_by(LedgerEntryRecord.seq.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else StoredEntry(row.seq, row.entry.encode("ascii"))
+
     def entries_for_report(self, report_id: str) -> list[StoredEntry]:
         with self.database.session() as session:
             rows = session.execute(

@@ -1,0 +1,152 @@
+"""``quitus policies``: the retention policies in force, validated and explained."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quitus.cli_support import console, fail, settings_or_fail
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Retention policies: validate, list, show, diff, explain.", no_args_is_help=True)
+
+
+@app.command("validate")
+def validate(
+    directory: Annotated[
+        Path | None, typer.Argument(help="A folder of policy files (default: those in force).")
+    ] = None,
+) -> None:
+    """Check policy files strictly; every problem is printed with file and line. Exit 1 if any."""
+    from policies.errors import PolicyFileError  # noqa: PLC0415
+    from policies.loading import load_policies  # noqa: PLC0415
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings_or_fail())
+    try:
+        if directory is None:
+            policies = app_.policies()
+        else:
+            if not directory.is_dir():
+                fail(f"{directory} is not a folder")
+            policies = load_policies([directory], known_kinds={t.key for t in app_.catalog})
+    except PolicyFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]✗[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        app_.close()
+    console.print(f"[green]{len(policies)} policies valid[/] (set version {policies.version})")
+
+
+@app.command("list")
+def list_policies() -> None:
+    """The policies in force: id@version, scope, trigger, duration, action."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings_or_fail())
+    try:
+        policies = app_.policies()
+    finally:
+        app_.close()
+    table = Table()
+    table.add_column("policy", no_wrap=True)
+    for column in ("keep", "then", "from", "scope"):
+        table.add_column(column)
+    for loaded in policies:
+        p = loaded.policy
+        scope = "; ".join(f"{k}={','.join(v)}" for k, v in p.scope.model_dump().items() if v) or "all reports"
+        table.add_row(loaded.ref, p.duration, p.action, p.trigger.describe(), scope)
+    console.print(table)
+    console.print(f"set version {policies.version}")
+
+
+@app.command("show")
+def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuve-contractuelle")]) -> None:
+    """A policy's file as in force, with its version and path."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings_or_fail())
+    try:
+        policies = app_.policies()
+    finally:
+        app_.close()
+    loaded = policies.get(policy_id)
+    if loaded is None:
+        fail(f"no policy '{policy_id}'; known: {', '.join(p.policy.id for p in policies)}")
+    console.print(f"[bold]{loaded.ref}[/] — {loaded.path}")
+    console.print(loaded.text, markup=False, highlight=False)
+
+
+@app.command("diff")
+def diff(
+    directory: Annotated[
+        Path, typer.Argument(help="A folder of proposed policy files to compare with those in force.")
+    ],
+) -> None:
+    """What would change: policies added, removed, edited (with a unified diff)."""
+    from policies.loading import load_policies  # noqa: PLC0415
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings_or_fail())
+    try:
+        current = {p.policy.id: p for p in app_.policies()}
+        proposed = {
+            p.policy.id: p for p in load_policies([directory], known_kinds={t.key for t in app_.catalog})
+        }
+    finally:
+        app_.close()
+    changes = 0
+    for policy_id in sorted(current.keys() | proposed.keys()):
+        old, new = current.get(policy_id), proposed.get(policy_id)
+        if old is not None and new is not None and old.version == new.version:
+            continue
+        changes += 1
+        if old is None:
+            console.print(f"[green]+ {policy_id}[/] (new, {new.ref if new else ''})")
+        elif new is None:
+            console.print(f"[red]- {policy_id}[/] (removed)")
+        else:
+            console.print(f"[yellow]~ {policy_id}[/] {old.version} → {new.version}")
+            lines = difflib.unified_diff(
+                old.text.splitlines(), new.text.splitlines(), str(old.path), str(new.path), lineterm=""
+            )
+            console.print("\n".join(lines), markup=False, highlight=False)
+    console.print(f"{changes} change(s)")
+
+
+@app.command("explain")
+def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")]) -> None:
+    """Which policies apply to a report, which one wins and why, and when it is due."""
+    from policies.decision import decide  # noqa: PLC0415
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from retention.facts import facts_of  # noqa: PLC0415
+    from retention.holds import HoldService  # noqa: PLC0415
+
+    app_ = open_app(settings_or_fail())
+    try:
+        app_.store.get(report_id)
+        facts = facts_of(app_.database, report_id)
+        if facts is None:
+            console.print(f"{report_id} is erased: no retention rule applies any more")
+            return
+        decision = decide(facts, app_.policies())
+        held = HoldService(app_.store).active().held([facts]).get(report_id)
+    finally:
+        app_.close()
+    console.print(
+        f"[bold]{report_id}[/] — {facts.equipment_category}.{facts.intervention_type}, "
+        f"{facts.client_kind}, intervention {facts.intervention_date}"
+    )
+    for reason in decision.reasons:
+        console.print(f"  • {reason}", soft_wrap=True)
+    if decision.restricted_from:
+        console.print(f"  • active base until {decision.restricted_from}; intermediate archiving after")
+    if held:
+        console.print(f"  • [red]under legal hold {', '.join(held)}[/]: never disposed while held")

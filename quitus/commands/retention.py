@@ -1,0 +1,312 @@
+"""``quitus retention``, ``quitus holds``, ``quitus review``, ``quitus subject``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from quitus.cli_support import console, fail, settings_or_fail
+
+if TYPE_CHECKING:
+    from quitus.wiring import App
+    from storage.blind_index import SubjectKind
+
+__all__ = ["holds_app", "retention_app", "review_app", "subject_app"]
+
+retention_app = typer.Typer(help="What is due for disposition, and carrying it out.", no_args_is_help=True)
+holds_app = typer.Typer(help="Legal holds: nothing they cover is ever disposed.", no_args_is_help=True)
+review_app = typer.Typer(help="Disposition review queue.", no_args_is_help=True)
+subject_app = typer.Typer(help="Data-subject requests (GDPR Art. 15, 17, 20).", no_args_is_help=True)
+
+AtOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--at", formats=["%Y-%m-%d"], help="Plan as of this date (default: today)."),
+]
+
+
+def _open() -> App:
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    return open_app(settings_or_fail())
+
+
+@retention_app.command("plan")
+def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to print.")] = 50) -> None:
+    """List what is due at a date, with action, policy and due date. Writes nothing."""
+    from collections import Counter  # noqa: PLC0415
+
+    from retention.holds import HoldService  # noqa: PLC0415
+    from retention.planner import plan_dispositions  # noqa: PLC0415
+
+    day = (at or dt.datetime.now()).date()
+    app = _open()
+    counts: Counter[str] = Counter()
+    try:
+        holds = HoldService(app.store).active()
+        for shown, item in enumerate(plan_dispositions(app.store, app.policies(), holds, day)):
+            status = (
+                ("HELD " + ",".join(item.held_by))
+                if item.held_by
+                else ("awaiting review" if item.awaiting_review else item.action)
+            )
+            counts[status.split()[0]] += 1
+            if shown < limit:
+                console.print(
+                    f"{item.report_id}  {status:<16} {item.policy_ref:<36} due {item.due}", soft_wrap=True
+                )
+    finally:
+        app.close()
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due"
+    console.print(f"plan at {day}: {summary} (dry run: nothing was changed)")
+
+
+@retention_app.command("run")
+def run(at: AtOption = None) -> None:
+    """Carry out what is due: anonymize, delete (crypto-shred) or queue for review. Held reports are kept."""
+    from retention.executor import run_retention  # noqa: PLC0415
+    from retention.policy_log import record_policy_set  # noqa: PLC0415
+
+    day = (at or dt.datetime.now()).date()
+    app = _open()
+    try:
+        policies = app.policies()
+        record_policy_set(app.store, policies)
+        summary = run_retention(app.store, policies, day)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    for (action, policy), count in sorted(summary.done.items()):
+        console.print(f"  {action:<10} {count:>6}  {policy}")
+    console.print(
+        f"retention run at {day}: {summary.total} disposition(s), {summary.held} held, "
+        f"{summary.awaiting_review} awaiting review"
+    )
+
+
+@retention_app.command("event")
+def record_event(
+    report_id: Annotated[str, typer.Argument(help="Report id.")],
+    name: Annotated[
+        str, typer.Argument(help="Event name a policy waits for, e.g. contract_end, last_contact.")
+    ],
+    on: Annotated[dt.datetime, typer.Option("--on", formats=["%Y-%m-%d"], help="When it happened.")],
+) -> None:
+    """Record a dated event (retention periods triggered by it start then)."""
+    from retention.events import record_report_event  # noqa: PLC0415
+
+    app = _open()
+    try:
+        record_report_event(app.store, report_id, name, on.date())
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"{report_id}: {name} on {on.date()} recorded")
+
+
+def _subject_terms(email: str | None, phone: str | None, name: str | None) -> list[tuple[SubjectKind, str]]:
+    terms: list[tuple[SubjectKind, str]] = []
+    if email:
+        terms.append(("email", email))
+    if phone:
+        terms.append(("phone", phone))
+    if name:
+        terms.append(("name", name))
+    if not terms:
+        fail("give --email, --phone or --name")
+    return terms
+
+
+@holds_app.command("place")
+def place(
+    reason: Annotated[str, typer.Option(help="A reference such as a case number (no names).")],
+    report: Annotated[list[str] | None, typer.Option("--report", help="Report id (repeatable).")] = None,
+    email: Annotated[str | None, typer.Option(help="Every report of the person with this e-mail.")] = None,
+    phone: Annotated[str | None, typer.Option(help="… with this phone number.")] = None,
+    name: Annotated[str | None, typer.Option(help="… with this name.")] = None,
+    template: Annotated[str | None, typer.Option(help="Query: reports of this template.")] = None,
+    since: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Query: from this date.")
+    ] = None,
+    until: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Query: to this date.")
+    ] = None,
+) -> None:
+    """Place a legal hold on reports, a person, or a query."""
+    from retention.holds import HoldService  # noqa: PLC0415
+    from storage.blind_index import subject_digests  # noqa: PLC0415
+
+    app = _open()
+    try:
+        service = HoldService(app.store)
+        if report:
+            hold = service.place(reason=reason, scope_kind="reports", scope={"report_ids": report})
+        elif email or phone or name:
+            digests = subject_digests(app.store.keys.index_key, _subject_terms(email, phone, name))
+            hold = service.place(reason=reason, scope_kind="subject", scope={"digests": sorted(digests)})
+        else:
+            query = {
+                k: v
+                for k, v in (
+                    ("template_id", template),
+                    ("intervention_from", since.date().isoformat() if since else None),
+                    ("intervention_to", until.date().isoformat() if until else None),
+                )
+                if v
+            }
+            if not query:
+                fail(
+                    "say what the hold covers: --report, --email/--phone/--name, "
+                    "or --template/--since/--until"
+                )
+            hold = service.place(reason=reason, scope_kind="query", scope=query)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"placed {hold.id}: {hold.describe()} ({hold.reason})")
+
+
+@holds_app.command("release")
+def release(hold_id: Annotated[str, typer.Argument(help="Hold id (hold-…).")]) -> None:
+    """Release a hold; the normal retention rules apply again to what it covered."""
+    from retention.holds import HoldService  # noqa: PLC0415
+
+    app = _open()
+    try:
+        hold = HoldService(app.store).release(hold_id)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"released {hold.id}")
+
+
+@holds_app.command("list")
+def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False) -> None:
+    """Legal holds in force (or all of them)."""
+    from retention.holds import HoldService  # noqa: PLC0415
+
+    app = _open()
+    try:
+        holds = HoldService(app.store).list(include_released=all_)
+    finally:
+        app.close()
+    for hold in holds:
+        state = f"released {hold.released_at:%Y-%m-%d}" if hold.released_at else "active"
+        console.print(f"{hold.id}  {state:<20} {hold.reason:<20} {hold.describe()}  by {hold.placed_by}")
+    if not holds:
+        console.print("no legal hold")
+
+
+@review_app.command("list")
+def review_list() -> None:
+    """Reports waiting for a disposition decision."""
+    from retention.review import ReviewQueue  # noqa: PLC0415
+
+    app = _open()
+    try:
+        items = ReviewQueue(app.store).pending()
+    finally:
+        app.close()
+    for item in items:
+        console.print(f"{item.report_id}  due {item.due}  {item.policy_ref}")
+    console.print(f"{len(items)} waiting for review")
+
+
+@review_app.command("approve")
+def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
+    """Approve disposition: the report is erased now, with a certificate in the ledger."""
+    from retention.review import ReviewQueue  # noqa: PLC0415
+
+    app = _open()
+    try:
+        ReviewQueue(app.store).approve(report_id)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"{report_id}: disposed (erased)")
+
+
+@review_app.command("extend")
+def review_extend(
+    report_id: Annotated[str, typer.Argument()],
+    until: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Keep until this date.")],
+    reason: Annotated[str, typer.Option(help="A code, e.g. litigation, audit.")],
+) -> None:
+    """Keep the report longer; it returns to the queue at the new date."""
+    from retention.review import ReviewQueue  # noqa: PLC0415
+
+    app = _open()
+    try:
+        ReviewQueue(app.store).extend(report_id, until.date(), reason=reason)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"{report_id}: kept until {until.date()}")
+
+
+@review_app.command("relabel")
+def review_relabel(
+    report_id: Annotated[str, typer.Argument()],
+    policy: Annotated[str, typer.Option(help="The policy that governs it from now on.")],
+) -> None:
+    """Govern the report by another policy."""
+    from retention.review import ReviewQueue  # noqa: PLC0415
+
+    app = _open()
+    try:
+        ReviewQueue(app.store).relabel(report_id, policy, app.policies())
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    console.print(f"{report_id}: now governed by {policy}")
+
+
+@subject_app.command("export")
+def subject_export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Everything about a person, machine-readable (Art. 15 and 20). Each access is recorded."""
+    from retention.subjects import export_subject, find_subject_reports  # noqa: PLC0415
+
+    app = _open()
+    try:
+        ids = find_subject_reports(app.store, _subject_terms(email, phone, name))
+        data = export_subject(app.store, ids)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    temporary = output.with_name(output.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(output)
+    console.print(f"{len(ids)} report(s) → {output}")
+
+
+@subject_app.command("erase")
+def subject_erase(
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person's reports where allowed; restrict and explain where the law requires keeping them."""
+    from retention.subjects import erase_subject, find_subject_reports  # noqa: PLC0415
+
+    app = _open()
+    try:
+        ids = find_subject_reports(app.store, _subject_terms(email, phone, name))
+        if not ids:
+            console.print("no report of this person")
+            return
+        if not yes:
+            typer.confirm(f"{len(ids)} report(s) found. Erase what may be erased?", abort=True)
+        outcomes = erase_subject(app.store, app.policies(), ids)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    for outcome in outcomes:
+        console.print(f"{outcome.report_id}  {outcome.result:<14} {outcome.explanation}", soft_wrap=True)
