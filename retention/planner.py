@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from policies.decision import Decision, ReportFacts, decide
 from policies.loading import PolicySet
-from policies.model import Action
+from policies.model import Action, Scope
 from retention.facts import BATCH_SIZE, iter_report_facts
 from retention.holds import ActiveHolds
 from storage.models import ReviewItemRecord
@@ -85,9 +85,9 @@ def _reviews(store: ReportStore, ids: list[str]) -> dict[str, ReviewItemRecord]:
 
 
 def _effective(policies: PolicySet, review: ReviewItemRecord | None) -> PolicySet:
-    """A relabelled report is governed by the policy the reviewer chose, alone."""
+    """A relabelled report is governed by the policy the reviewer chose, alone, whatever its scope."""
     if review is not None and review.status == "relabelled" and review.override_policy:
         chosen = policies.get(review.override_policy)
         if chosen is not None:
-            return PolicySet([chosen])
+            return PolicySet([replace(chosen, policy=chosen.policy.model_copy(update={"scope": Scope()}))])
     return policies
