@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import io
 import json
 import time
@@ -28,6 +29,10 @@ from reports.capture.pdf_form_fill import fill_form
 from reports.intake import CaptureOutcome, SourceKind, Submission
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
+from retention.executor import run_retention
+from retention.holds import HoldService
+from retention.planner import plan_dispositions
+from retention.policy_log import record_policy_set
 from storage.ledger.bundle import verify_bundle
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
@@ -68,6 +73,8 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
         elapsed = time.perf_counter() - started
         _print_summary(console, outcomes, elapsed, inbox)
         _show_audit_trail(console, app, outcomes, output)
+        _show_retention(console, app, outcomes)
+        _show_ledger(console, app)
         console.print(
             f"\nblank forms: {forms_dir}\ndata: {settings.home}\nkeys: {settings.resolved_key_dir}\n"
             f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected"
@@ -137,6 +144,30 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
     return out
 
 
+def _show_retention(console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]]) -> None:
+    """Plan at a future date, hold one report, run: what the nightly job will do, for real."""
+    accepted = [o.report.id for _, o in outcomes if o.accepted]
+    if not accepted:
+        return
+    at = dt.date.today() + dt.timedelta(days=365 * 6)
+    policies = app.policies()
+    record_policy_set(app.store, policies)
+    holds = HoldService(app.store)
+    hold = holds.place(reason="demo-litige-2026", scope_kind="reports", scope={"report_ids": [accepted[0]]})
+    planned = Counter(
+        "held" if item.held_by else f"{item.action} ({item.policy_ref.split('@')[0]})"
+        for item in plan_dispositions(app.store, policies, holds.active(), at)
+    )
+    console.print(f"\n[bold]Retention[/bold] — {len(policies)} policies in force; plan at {at} (dry run):")
+    for label, count in sorted(planned.items()):
+        console.print(f"  {count:>4}  {label}")
+    summary = run_retention(app.store, policies, at)
+    console.print(
+        f"  run at {at}: {summary.total} disposition(s) carried out, {summary.held} kept under "
+        f"legal hold {hold.id}; certificates in the ledger"
+    )
+
+
 def _show_audit_trail(
     console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]], output: Path
 ) -> None:
@@ -158,7 +189,11 @@ def _show_audit_trail(
         checked = verify_bundle(path.read_bytes(), trusted_key=vkey)
         verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
         console.print(f"  proof bundle {path} ({checked.entries} events): {verdict}", soft_wrap=True)
-    result = verify_ledger(app.ledger, vkey, blob_root=app.settings.blob_dir)
+
+
+def _show_ledger(console: Console, app: App) -> None:
+    app.ledger.checkpoint()
+    result = verify_ledger(app.ledger, ledger_verifier_key(app.settings), blob_root=app.settings.blob_dir)
     verdict = "[green]intact[/]" if result.ok else f"[red]TAMPERED[/] {result.problems}"
     console.print(
         f"  ledger: {result.entries} entries, {result.checkpoints} signed checkpoints, "
