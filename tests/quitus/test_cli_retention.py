@@ -1,0 +1,91 @@
+"""Retention from the command line, as a compliance officer uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports.samples import generate_samples
+from reports.templates import TemplateCatalog
+
+
+def quitus(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("QUITUS_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "quitus.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> tuple[Path, list[str], list[dict]]:
+    home = tmp_path / "home"
+    assert quitus(home, "init").returncode == 0
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    samples = generate_samples(
+        TemplateCatalog.load(), 4, seed=9, invalid_share=0, unfinished_share=0, photo_size=(96, 72)
+    )
+    for number, sample in enumerate(samples):
+        (inbox / f"{number}.json").write_text(
+            json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8"
+        )
+    lines = quitus(home, "ingest", "--format", "jsonl", str(inbox)).stdout.splitlines()
+    return home, [json.loads(line)["report_id"] for line in lines], [s.payload for s in samples]
+
+
+def test_a_bad_policy_file_is_named_with_its_line(installation: tuple[Path, list[str], list[dict]]) -> None:
+    home, _, _ = installation
+    (home / "policies" / "mine.yaml").write_text(
+        "id: acme.x\ntitle: X\nduration: five years\n", encoding="utf-8"
+    )
+    result = quitus(home, "policies", "validate")
+    assert result.returncode == 1
+    assert "mine.yaml:3: duration: 'five years' is not an ISO 8601 duration" in result.stdout
+    assert "mine.yaml:1: legal_basis: Field required" in result.stdout
+
+
+def test_plan_hold_run_explain(installation: tuple[Path, list[str], list[dict]]) -> None:
+    home, ids, _ = installation
+    explained = quitus(home, "policies", "explain", ids[0])
+    assert explained.returncode == 0
+    assert "fr.preuve-contractuelle: applies" in explained.stdout
+    held = quitus(home, "holds", "place", "--reason", "RG-2026-1", "--report", ids[0])
+    assert held.returncode == 0 and "placed hold-" in held.stdout
+    plan = quitus(home, "retention", "plan", "--at", "2040-01-01")
+    assert f"{ids[0]}  HELD" in plan.stdout
+    assert "dry run: nothing was changed" in plan.stdout
+    run = quitus(home, "retention", "run", "--at", "2040-01-01")
+    assert run.returncode == 0, run.stderr
+    assert "1 held" in run.stdout
+    assert "validated" in quitus(home, "reports", "show", ids[0]).stdout.split("\n")[0]  # kept: held
+    others = [quitus(home, "reports", "show", i).stdout.split("\n")[0] for i in ids[1:]]
+    queued = quitus(home, "review", "list").stdout
+    assert all(
+        "erased" in first or report_id in queued for first, report_id in zip(others, ids[1:], strict=True)
+    )
+    assert quitus(home, "audit", "verify").returncode == 0
+
+
+def test_subject_export_and_erase(installation: tuple[Path, list[str], list[dict]], tmp_path: Path) -> None:
+    home, ids, payloads = installation
+    email = payloads[0]["client"]["email"]
+    exported = quitus(home, "subject", "export", "--email", email.upper(), "-o", str(tmp_path / "s.zip"))
+    assert exported.returncode == 0, exported.stderr
+    assert "1 report(s)" in exported.stdout
+    erased = quitus(home, "subject", "erase", "--email", email, "--yes")
+    assert erased.returncode == 0
+    assert ids[0] in erased.stdout
+    assert "erased" in erased.stdout or "restricted" in erased.stdout
+    nobody = quitus(home, "subject", "erase", "--email", "nobody@nowhere.example", "--yes")
+    assert "no report of this person" in nobody.stdout
