@@ -97,6 +97,8 @@ class ReportSummary:
     revision: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    restriction_reason: str | None = None
+    """Set when access to the personal data is restricted (Art. 18, or Art. 17(3))."""
 
     @classmethod
     def of(cls, row: ReportRecord) -> ReportSummary:
@@ -114,6 +116,7 @@ class ReportSummary:
             revision=row.revision,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            restriction_reason=row.restriction_reason,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -65,9 +66,16 @@ def show_report(
         bool,
         typer.Option("--reveal", help="Also decrypt and print the report's content, personal data included."),
     ] = False,
+    justify: Annotated[
+        str | None,
+        typer.Option(
+            help="Reason code to read a restricted report (recorded), e.g. litigation, subject_access."
+        ),
+    ] = None,
 ) -> None:
     """A report's state, issues and history; its content only with --reveal."""
     from quitus.wiring import open_app  # noqa: PLC0415
+    from retention.access import access_restriction  # noqa: PLC0415
     from storage.ledger.events import LedgerEvent  # noqa: PLC0415
 
     app_ = open_app(settings_or_fail())
@@ -76,10 +84,22 @@ def show_report(
         submissions = app_.store.submissions(report_id)
         content = None
         if reveal and report.content_blob_id:
+            restriction = access_restriction(app_.store, app_.policies(), report_id)
+            if justify is not None and not re.fullmatch(r"[a-z0-9_.-]{1,64}", justify):
+                fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
+            if restriction and not justify:
+                fail(f"{report_id} is {restriction}: reading it needs --justify CODE, which is recorded")
             content = app_.store.read_blob(report_id, report.content_blob_id)
             # Every read of personal data is accountable.
+            details = {"justification": justify} if justify else {}
             app_.ledger.record(
-                LedgerEvent(step="read", actor=app_.settings.actor, outcome="revealed", report_id=report_id)
+                LedgerEvent(
+                    step="read",
+                    actor=app_.settings.actor,
+                    outcome="revealed",
+                    report_id=report_id,
+                    details=details,
+                )
             )
     finally:
         app_.close()
@@ -91,6 +111,7 @@ def show_report(
         ("intervention date", report.intervention_date),
         ("outcome", report.outcome),
         ("client kind", report.client_kind),
+        ("restriction", report.restriction_reason),
         ("created", report.created_at),
         ("updated", report.updated_at),
     ):

@@ -89,3 +89,24 @@ def test_subject_export_and_erase(installation: tuple[Path, list[str], list[dict
     assert "erased" in erased.stdout or "restricted" in erased.stdout
     nobody = quitus(home, "subject", "erase", "--email", "nobody@nowhere.example", "--yes")
     assert "no report of this person" in nobody.stdout
+
+
+def test_erasure_under_a_legal_obligation_restricts_and_reading_then_needs_a_justification(
+    installation: tuple[Path, list[str], list[dict]],
+) -> None:
+    home, ids, payloads = installation
+    (home / "policies" / "obligation.yaml").write_text(
+        "id: acme.obligation\ntitle: Tout garder dix ans\nlegal_basis:\n  text: Obligation.\n"
+        "  references: [Test]\n  obligation: true\ntrigger:\n  kind: intervention_date\n"
+        "duration: P99Y\naction: delete\n",
+        encoding="utf-8",
+    )
+    erased = quitus(home, "subject", "erase", "--email", payloads[1]["client"]["email"], "--yes")
+    assert "restricted" in erased.stdout and "Art. 17(3)(b)" in erased.stdout
+    refused = quitus(home, "reports", "show", ids[1], "--reveal")
+    assert refused.returncode == 2
+    assert "needs --justify" in refused.stderr
+    allowed = quitus(home, "reports", "show", ids[1], "--reveal", "--justify", "litigation")
+    assert allowed.returncode == 0 and '"client"' in allowed.stdout
+    bad = quitus(home, "reports", "show", ids[1], "--reveal", "--justify", "because I want")
+    assert bad.returncode == 2 and "takes a code" in bad.stderr
