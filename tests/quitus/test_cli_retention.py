@@ -101,7 +101,7 @@ def test_erasure_under_a_legal_obligation_restricts_and_reading_then_needs_a_jus
         "duration: P99Y\naction: delete\n",
         encoding="utf-8",
     )
-    erased = quitus(home, "subject", "erase", "--email", payloads[1]["client"]["email"], "--yes")
+    erased = quitus(home, "subject", "erase", "--name", payloads[1]["client"]["name"], "--yes")
     assert "restricted" in erased.stdout and "Art. 17(3)(b)" in erased.stdout
     refused = quitus(home, "reports", "show", ids[1], "--reveal")
     assert refused.returncode == 2
