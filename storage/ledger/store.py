@@ -9,10 +9,12 @@ is locked by every append: appends are serialized, sequence numbers have no gaps
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import TextClause, insert, select, text
 from sqlalchemy.orm import Session
 
 from storage.database import Database
@@ -20,6 +22,7 @@ from storage.ledger.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
 from storage.ledger.events import LedgerEvent, encode_entry
 from storage.ledger.merkle import (
     EMPTY_ROOT,
+    NodeReader,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -35,6 +38,10 @@ from storage.models import (
 )
 
 __all__ = ["Ledger", "StoredEntry", "origin_for"]
+
+_T = TypeVar("_T")
+_ROWS_PER_INSERT = 1000
+"""Keeps each statement below SQLite's and PostgreSQL's bound-parameter limits."""
 
 
 def origin_for(signer: NoteSigner) -> str:
@@ -67,6 +74,44 @@ class _NodeReader:
         if value is None:
             raise KeyError((level, index))
         return bytes(value)
+
+
+@functools.cache
+def _node_lookup(count: int) -> TextClause:
+    return text(
+        " UNION ALL ".join(
+            f"SELECT level, idx, hash FROM ledger_nodes WHERE level = :l{n} AND idx = :i{n}"  # noqa: S608 - n is an int
+            for n in range(count)
+        )
+    )
+
+
+def _prefetched(session: Session, compute: Callable[[NodeReader], _T]) -> _T:
+    """Run a proof computation with one query: the nodes a proof needs depend only on its
+    sizes, so a first pass with placeholder hashes records which, and one query fetches them."""
+    wanted: list[tuple[int, int]] = []
+
+    class _Recorder:
+        def perfect_node(self, level: int, index: int) -> bytes:
+            wanted.append((level, index))
+            return b"\x00" * 32
+
+    compute(_Recorder())
+    nodes: dict[tuple[int, int], bytes] = {}
+    if wanted:
+        # A UNION ALL of point lookups: each uses the primary key (a row-value IN does not, on
+        # SQLite); plain SQL text, because compiling the equivalent expression costs more than the query.
+        keys = sorted(set(wanted))
+        params = {f"l{n}": level for n, (level, _) in enumerate(keys)}
+        params.update({f"i{n}": index for n, (_, index) in enumerate(keys)})
+        rows = session.execute(_node_lookup(len(keys)), params)
+        nodes = {(level, idx): bytes(digest) for level, idx, digest in rows}
+
+    class _Prefetched:
+        def perfect_node(self, level: int, index: int) -> bytes:
+            return nodes[(level, index)]
+
+    return compute(_Prefetched())
 
 
 class Ledger:
@@ -107,10 +152,14 @@ class Ledger:
                 }
             )
             size += 1
-        session.execute(insert(LedgerEntryRecord), entries)
-        session.execute(
-            insert(LedgerNodeRecord), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in pending.items()]
-        )
+        nodes = [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in pending.items()]
+        for table, rows in ((LedgerEntryRecord, entries), (LedgerNodeRecord, nodes)):
+            if session.get_bind().dialect.name != "postgresql":
+                session.execute(insert(table), rows)  # executemany: SQLite has no round trips to save
+                continue
+            # Multi-row INSERTs: one round trip per row would dominate on PostgreSQL.
+            for chunk in range(0, len(rows), _ROWS_PER_INSERT):
+                session.execute(insert(table).values(rows[chunk : chunk + _ROWS_PER_INSERT]))
         head.size = size
         return list(range(first, size))
 
@@ -126,7 +175,7 @@ class Ledger:
             existing = session.get(LedgerCheckpointRecord, size)
             if existing is not None:
                 return size, existing.note
-            root = root_hash(size, _NodeReader(session)) if size else EMPTY_ROOT
+            root = _prefetched(session, lambda reader: root_hash(size, reader)) if size else EMPTY_ROOT
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
             session.add(LedgerCheckpointRecord(size=size, note=note, created_at=utcnow()))
             return size, note
@@ -176,12 +225,14 @@ class Ledger:
 
     def inclusion_proof(self, seq: int, size: int) -> list[bytes]:
         with self.database.session() as session:
-            return inclusion_proof(seq, size, _NodeReader(session))
+            return _prefetched(session, lambda reader: inclusion_proof(seq, size, reader))
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self.database.session() as session:
-            return consistency_proof(old_size, new_size, _NodeReader(session))
+            return _prefetched(session, lambda reader: consistency_proof(old_size, new_size, reader))
 
     def root(self, size: int) -> bytes:
+        if not size:
+            return EMPTY_ROOT
         with self.database.session() as session:
-            return root_hash(size, _NodeReader(session)) if size else EMPTY_ROOT
+            return _prefetched(session, lambda reader: root_hash(size, reader))
