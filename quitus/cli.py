@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, settings_or_fail
-from quitus.commands import audit, forms, ingest, keys, policies, reports, retention, templates
+from quitus.commands import audit, forms, ingest, keys, pdf, policies, reports, retention, templates
 
 app = typer.Typer(
     name="quitus",
@@ -34,6 +34,9 @@ app.add_typer(retention.holds_app, name="holds")
 app.add_typer(retention.review_app, name="review")
 app.add_typer(retention.subject_app, name="subject")
 app.command("ingest")(ingest.ingest_command)
+app.command("process")(pdf.process)
+app.command("verify-pdf")(pdf.verify_pdf)
+reports.app.command("pdf")(pdf.export_pdf)
 
 
 @app.command()

@@ -8,6 +8,8 @@
 ``QUITUS_KEYSTORE_URL``        database of the wrapped data keys; default SQLite in the key folder
 ``QUITUS_KEK``                 key-encryption key in base64, instead of ``$QUITUS_KEY_DIR/kek.key``
 ``QUITUS_ACTOR``               who the audit ledger names for CLI actions (default ``cli``)
+``QUITUS_COMPANY_NAME``        the company named by the seal certificate ``quitus init`` creates
+``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
@@ -43,6 +45,8 @@ class Settings(BaseModel):
     keystore_url: str | None = None
     kek: str | None = Field(default=None, repr=False)
     actor: str = Field(default="cli", pattern=r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
+    company_name: str = Field(default="Entreprise de maintenance", min_length=1, max_length=120)
+    tsa_url: str | None = Field(default=None, pattern=r"^https?://")
     policy_dir: Path | None = None
     builtin_policies: bool = True
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
@@ -65,6 +69,11 @@ class Settings(BaseModel):
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
+
+    @property
+    def seal_dir(self) -> Path:
+        """The company CA and seal certificate and key (in the key folder)."""
+        return self.resolved_key_dir / "seal"
 
     @property
     def resolved_policy_dir(self) -> Path:

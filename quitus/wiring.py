@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policies.loading import BUILTIN_DIR, PolicySet, load_policies
 from quitus.settings import Settings
 from reports.capture.photos import PhotoLimits
 from reports.intake import Intake
+from reports.pdf import create_company_ca
 from reports.templates import TemplateCatalog
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
@@ -17,10 +19,16 @@ from storage.keystore import DataKeyStore
 from storage.ledger.checkpoint import NoteSigner, load_signer
 from storage.ledger.store import Ledger, origin_for
 from storage.report_store import ReportStore
+from workflows.stages import Pipeline
 
-__all__ = ["App", "initialize", "ledger_signer", "ledger_verifier_key", "open_app"]
+if TYPE_CHECKING:
+    from anonymization import ReportRedactor
+
+__all__ = ["COMPANY_CA_FILE", "App", "initialize", "ledger_signer", "ledger_verifier_key", "open_app"]
 
 LEDGER_PUBLIC_KEY_FILE = "ledger.vkey"
+COMPANY_CA_FILE = "company-ca.pem"
+"""In QUITUS_HOME: the certificate clients and auditors trust to check sealed PDFs."""
 """In QUITUS_HOME: the verifier key auditors use to check checkpoints."""
 
 
@@ -39,6 +47,25 @@ class App:
         directories = [BUILTIN_DIR] if self.settings.builtin_policies else []
         directories.append(self.settings.resolved_policy_dir)
         return load_policies(directories, known_kinds={t.key for t in self.catalog})
+
+    def pipeline(self) -> Pipeline:
+        """The stages after validation; the PII model is loaded on first use."""
+        index_key = self.store.keys.index_key
+
+        def redactor() -> ReportRedactor:
+            from anonymization import PiiEngine, ReportRedactor, load_vocabulary  # noqa: PLC0415 - loads spaCy
+
+            return ReportRedactor(
+                PiiEngine(load_vocabulary(self.catalog)), pseudonym_key=index_key, style="placeholder"
+            )
+
+        return Pipeline(
+            self.store,
+            self.catalog,
+            self.settings.seal_dir,
+            tsa_url=self.settings.tsa_url,
+            redactor_factory=redactor,
+        )
 
     def close(self) -> None:
         self.database.dispose()
@@ -69,6 +96,13 @@ def initialize(settings: Settings) -> list[Path]:
             directory.mkdir(parents=True, mode=0o700)
             created.append(directory)
     created += create_key_files(settings.resolved_key_dir)
+    if not (settings.seal_dir / "seal.pem").exists():
+        paths = create_company_ca(settings.seal_dir, settings.company_name)
+        created += [paths.ca_certificate, paths.seal_certificate, paths.seal_key]
+    public_ca = settings.home / COMPANY_CA_FILE
+    if not public_ca.exists():
+        public_ca.write_bytes((settings.seal_dir / "ca.pem").read_bytes())
+        created.append(public_ca)
     keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek)
     keystore = DataKeyStore(settings.resolved_keystore_url, keys)
     database = Database(settings.resolved_database_url)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -347,10 +347,12 @@ class ReportStore:
         issues: Sequence[dict[str, Any]] = (),
         expected: ReportState | None = None,
         step: str | None = None,
-        artifacts: dict[str, str] | None = None,
         policy: str | None = None,
+        blobs: Sequence[BlobToStore] = (),
+        details: Mapping[str, str | int | list[str]] | None = None,
     ) -> ReportSummary:
-        """Move a report to ``target`` and record the step in the ledger, atomically.
+        """Move a report to ``target``, store the step's ``blobs`` (encrypted) and record
+        the step in the ledger with their ciphertext hashes — all in one transaction.
 
         Refuses what the state machine forbids. With ``expected``, moving from any other
         state is refused too: the step was already done (or undone) by someone else.
@@ -362,6 +364,9 @@ class ReportStore:
                     f"report {report_id} is {report.state}, expected {expected.value}"
                 )
             self._move(report, target, issues)
+            artifacts = {
+                b.blob_id: b.ciphertext_sha256 for b in (self._put_blob(session, report_id, x) for x in blobs)
+            }
             self.ledger.append(
                 session,
                 [
@@ -370,9 +375,9 @@ class ReportStore:
                         actor=self.actor,
                         outcome=target.value,
                         report_id=report_id,
-                        artifacts=artifacts or {},
+                        artifacts=artifacts,
                         policy=policy,
-                        details=_issue_codes(issues),
+                        details={**_issue_codes(issues), **(details or {})},
                     )
                 ],
             )
@@ -455,6 +460,42 @@ class ReportStore:
     def blob_records(self, report_id: str) -> list[BlobRecord]:
         with self.database.session() as session:
             return list(session.scalars(select(BlobRecord).where(BlobRecord.report_id == report_id)))
+
+    def latest_blob(self, report_id: str, kind: str) -> str | None:
+        """Id of the report's most recent blob of ``kind`` (e.g. ``pdf_full``), if any."""
+        with self.database.session() as session:
+            return session.scalar(
+                select(BlobRecord.id)
+                .where(BlobRecord.report_id == report_id, BlobRecord.kind == kind)
+                .order_by(BlobRecord.created_at.desc())
+                .limit(1)
+            )
+
+    def ids_in_state(self, state: ReportState, *, limit: int) -> list[str]:
+        """Up to ``limit`` report ids waiting in ``state``, oldest first."""
+        with self.database.session() as session:
+            return list(
+                session.scalars(
+                    select(ReportRecord.id)
+                    .where(ReportRecord.state == state)
+                    .order_by(ReportRecord.id)
+                    .limit(limit)
+                )
+            )
+
+    def mark_archived(self, report_id: str) -> ReportSummary:
+        """Final step: the retention clock's archival date is set."""
+        with self.database.session() as session:
+            report = self._locked(session, report_id)
+            if report.state != ReportState.SIGNED:
+                raise InvalidTransitionError(f"report {report_id} is {report.state}, expected signed")
+            self._move(report, ReportState.ARCHIVED, ())
+            report.archived_at = report.updated_at
+            self.ledger.append(
+                session,
+                [LedgerEvent(step="archive", actor=self.actor, outcome="archived", report_id=report_id)],
+            )
+            return ReportSummary.of(report)
 
     def read_blob(self, report_id: str, blob_id: str) -> bytes:
         """Decrypt one of the report's blobs (for an authorized reader)."""

@@ -1,1 +1,1 @@
-"""workflows — see ARCHITECTURE.md; not yet implemented beyond this package marker."""
+"""Orchestration: the processing stages of a report's life and the flows that run them."""

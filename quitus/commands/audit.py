@@ -66,6 +66,7 @@ def checkpoint() -> None:
 def export(
     report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    documents: Annotated[bool, typer.Option(help="Include the sealed PDF (a recorded read).")] = True,
 ) -> None:
     """Write a report's proof bundle: its events, inclusion proofs, signed checkpoint, VERIFY.md."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
@@ -74,7 +75,13 @@ def export(
     settings = settings_or_fail()
     app = open_app(settings)
     try:
-        data = export_report_proof(app.store, report_id, verifier_key=ledger_verifier_key(settings))
+        files = {}
+        pdf_blob = app.store.latest_blob(report_id, "pdf_full") if documents else None
+        if pdf_blob is not None:
+            files["rapport-scelle.pdf"] = app.store.read_blob(report_id, pdf_blob)
+        data = export_report_proof(
+            app.store, report_id, verifier_key=ledger_verifier_key(settings), documents=files
+        )
     finally:
         app.close()
     temporary = output.with_name(output.name + ".part")

@@ -148,7 +148,25 @@ def verify_bundle(data: bytes, *, trusted_key: str | None = None) -> BundleVerif
             report_id=manifest.get("report_id"),
             result=result,
         )
+    _check_document(files, result)
     return result
+
+
+def _check_document(files: Mapping[str, bytes], result: BundleVerification) -> None:
+    """A bundled sealed PDF must be the one whose hash the ``seal`` step recorded."""
+    document = files.get("documents/rapport-scelle.pdf")
+    if document is None:
+        return
+    recorded = set()
+    for name, content in files.items():
+        if name.startswith("entries/"):
+            details = decode_entry(content).get("details") or {}
+            if "pdf_full_sha256" in details:
+                recorded.add(details["pdf_full_sha256"])
+    if hashlib.sha256(document).hexdigest() in recorded:
+        result.checked.append("documents/rapport-scelle.pdf: the document recorded by the seal step")
+    else:
+        result.problems.append("documents/rapport-scelle.pdf: not the document the seal step recorded")
 
 
 def _check_manifest(
@@ -256,4 +274,7 @@ or, with quitus installed: `quitus proof verify bundle.zip --key "<published key
    then combine it with each hash of its `audit_path` in `proofs.json`, as the
    RFC's algorithm says, with `SHA-256(0x01 ‖ left ‖ right)`; the last value must equal
    the root. `verify.sh` does exactly this with `printf` and `sha256sum`.
+4. **The document is the one that was sealed.** When `documents/rapport-scelle.pdf` is
+   present, `sha256sum documents/rapport-scelle.pdf` equals `pdf_full_sha256` in the
+   `seal` entry; its electronic seal can be checked with Adobe Reader or `pdfsig`.
 """

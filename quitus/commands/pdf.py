@@ -1,0 +1,113 @@
+"""``quitus process``, ``quitus reports pdf`` and ``quitus verify-pdf``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quitus.cli_support import console, err_console, fail, settings_or_fail
+
+__all__ = ["export_pdf", "process", "verify_pdf"]
+
+
+def process(
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="Reports per batch.")] = 100,
+) -> None:
+    """Take validated reports through redaction, rendering, sealing and archiving."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app = open_app(settings_or_fail())
+    try:
+        counts = app.pipeline().run_pending(batch_size=batch_size)
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    done = ", ".join(f"{name} {counts[name]}" for name in ("redact", "render", "seal", "archive"))
+    console.print(f"processed: {done}")
+    failed = {k: v for k, v in counts.items() if k.endswith("failed") and v}
+    if failed:
+        err_console.print(
+            "failed: "
+            + ", ".join(f"{k.split()[0]} {v}" for k, v in failed.items())
+            + " (see `quitus reports show ID`; fix the cause and run `quitus process` again)"
+        )
+        raise typer.Exit(1)
+
+
+def export_pdf(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
+    redacted: Annotated[
+        bool, typer.Option("--redacted", help="The anonymized variant, without personal data.")
+    ] = False,
+) -> None:
+    """Write a report's sealed PDF (decrypted from the archive; the full one is a recorded read)."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from storage.ledger.events import LedgerEvent  # noqa: PLC0415
+
+    kind = "pdf_redacted" if redacted else "pdf_full"
+    app = open_app(settings_or_fail())
+    try:
+        report = app.store.get(report_id)
+        blob_id = app.store.latest_blob(report_id, kind)
+        if blob_id is None:
+            fail(
+                f"report {report_id} is {report.state.value}: its PDF exists once it is sealed "
+                "(`quitus process` takes validated reports that far)"
+            )
+        data = app.store.read_blob(report_id, blob_id)
+        app.ledger.record(
+            LedgerEvent(
+                step="read",
+                actor=app.settings.actor,
+                outcome="exported",
+                report_id=report_id,
+                details={"document": kind},
+            )
+        )
+    finally:
+        app.close()
+    temporary = output.with_name(output.name + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(output)
+    console.print(
+        f"wrote {output} ({len(data) // 1024 + 1} KiB, sealed); check it with `quitus verify-pdf {output}`"
+    )
+
+
+def verify_pdf(
+    pdf: Annotated[Path, typer.Argument(help="A sealed report PDF.")],
+    ca: Annotated[
+        Path | None, typer.Option(help="The company CA certificate (default: $QUITUS_HOME/company-ca.pem).")
+    ] = None,
+) -> None:
+    """Integrity, signer, time, trust and changes after sealing. Exit 0 when valid and trusted."""
+    from quitus.wiring import COMPANY_CA_FILE  # noqa: PLC0415
+    from reports.pdf import verify_sealed_pdf  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    ca_path = ca or settings.home / COMPANY_CA_FILE
+    try:
+        data = pdf.read_bytes()
+        roots = [ca_path.read_bytes()]
+    except OSError as exc:
+        fail(f"cannot read {exc.filename}: {exc.strerror}")
+    result = verify_sealed_pdf(data, roots)
+    mark = {True: "[green]yes[/]", False: "[red]no[/]"}
+    console.print(f"{pdf}")
+    console.print(f"  intact (signature valid, covers the document): {mark[result.intact]}")
+    console.print(f"  trusted (chains to {ca_path.name}): {mark[result.trusted]}")
+    changed = "[red]yes[/]" if result.modified_after_signing else "[green]no[/]"
+    console.print(f"  changed after sealing: {changed}")
+    console.print(f"  signer: {result.signer or '—'}")
+    signed_at = result.signed_at.astimezone(dt.UTC).isoformat() if result.signed_at else "—"
+    console.print(f"  signed at: {signed_at}  level: {result.level or '—'}")
+    for problem in result.problems:
+        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+    if not result.ok:
+        err_console.print("[red]NOT valid[/]")
+        raise typer.Exit(1)
+    console.print("[green]valid and trusted[/]")

@@ -1,0 +1,292 @@
+"""The processing stages after validation: redact → render → seal → archive.
+
+Each stage takes a batch of report ids in the state it expects, does its work with the
+domain packages, and moves each report on in one transaction that stores the stage's
+encrypted outputs and records them in the ledger. A report in another state is skipped
+(the stage already ran: idempotent); a report whose stage fails for a reason that
+retrying will not cure is marked with the reason (ledger and issues) and does not stop
+the batch. Prefect tasks (``workflows.flows``) are thin wrappers around these methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reports.errors import ReportsError
+from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
+from reports.schema import InterventionReport, personal_data_fields
+from reports.templates import TemplateCatalog
+from storage.errors import StorageError
+from storage.ledger.events import LedgerEvent
+from storage.report_store import BlobToStore, ReportStore
+from storage.states import ReportState
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from anonymization import ReportRedactor
+    from reports.pdf import SealIdentity
+
+__all__ = ["STAGES", "Pipeline", "StageResult"]
+
+STAGES: tuple[tuple[ReportState, str], ...] = (
+    (ReportState.VALIDATED, "redact"),
+    (ReportState.REDACTED, "render"),
+    (ReportState.RENDERED, "seal"),
+    (ReportState.SIGNED, "archive"),
+)
+"""Which stage takes a report on from which state, in order."""
+
+
+@dataclass
+class StageResult:
+    """Ids only: what a Prefect task may return."""
+
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    """report id → error code (never a message that could quote data)."""
+
+
+@dataclass
+class Pipeline:
+    store: ReportStore
+    catalog: TemplateCatalog
+    seal_dir: Path
+    tsa_url: str | None = None
+    redactor_factory: Callable[[], ReportRedactor] | None = None
+    """Builds the PII redactor on first use (it loads the spaCy model)."""
+    _redactor: ReportRedactor | None = None
+    _seal: SealIdentity | None = None
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def redact(self, report_ids: Sequence[str]) -> StageResult:
+        result = StageResult()
+        ready = self._in_state(report_ids, ReportState.VALIDATED, result)
+        if not ready:
+            return result
+        reports = [self._content(i) for i in ready]
+        redacted = self.redactor().redact_reports(reports)
+        for report_id, outcome in zip(ready, redacted, strict=True):
+            self._advance(
+                report_id,
+                ReportState.REDACTED,
+                ReportState.VALIDATED,
+                "redact",
+                result,
+                [
+                    BlobToStore(
+                        "redacted_report", outcome.report.model_dump_json().encode(), "application/json"
+                    )
+                ],
+            )
+        return result
+
+    def render(self, report_ids: Sequence[str]) -> StageResult:
+        result = StageResult()
+        for report_id in self._in_state(report_ids, ReportState.REDACTED, result):
+            try:
+                full, redacted = self._render_both(report_id)
+            except (ReportsError, StorageError) as exc:
+                self._fail(report_id, "render", exc, result)
+                continue
+            self._advance(
+                report_id,
+                ReportState.RENDERED,
+                ReportState.REDACTED,
+                "render",
+                result,
+                [
+                    BlobToStore("pdf_draft_full", full, "application/pdf"),
+                    BlobToStore("pdf_draft_redacted", redacted, "application/pdf"),
+                ],
+            )
+        return result
+
+    def seal(self, report_ids: Sequence[str]) -> StageResult:
+        result = StageResult()
+        for report_id in self._in_state(report_ids, ReportState.RENDERED, result):
+            try:
+                identity = self.seal_identity()
+                sealed = {
+                    variant: seal_pdf(
+                        self._blob(report_id, f"pdf_draft_{variant}"), identity, tsa_url=self.tsa_url
+                    )
+                    for variant in ("full", "redacted")
+                }
+            except (ReportsError, StorageError) as exc:
+                self._fail(report_id, "seal", exc, result)
+                continue
+            # The sealed documents' own hashes go in the ledger: a proof bundle's PDF can be
+            # matched to this step with sha256sum alone.
+            self.store.transition(
+                report_id,
+                ReportState.SIGNED,
+                expected=ReportState.RENDERED,
+                step="seal",
+                blobs=[
+                    BlobToStore(f"pdf_{variant}", data, "application/pdf") for variant, data in sealed.items()
+                ],
+                details={
+                    f"pdf_{variant}_sha256": hashlib.sha256(data).hexdigest()
+                    for variant, data in sealed.items()
+                },
+            )
+            result.done.append(report_id)
+        return result
+
+    def archive(self, report_ids: Sequence[str]) -> StageResult:
+        result = StageResult()
+        for report_id in self._in_state(report_ids, ReportState.SIGNED, result):
+            self.store.mark_archived(report_id)
+            result.done.append(report_id)
+        return result
+
+    def run_pending(self, *, batch_size: int = 100) -> Counter[str]:
+        """Take every report waiting after validation as far as it goes; counts per stage."""
+        counts: Counter[str] = Counter()
+        for state, name in STAGES:
+            stage = getattr(self, name)
+            while ids := [
+                i
+                for i in self.store.ids_in_state(state, limit=batch_size + len(counts))
+                if counts[f"{name}:{i}"] == 0
+            ][:batch_size]:
+                outcome: StageResult = stage(ids)
+                counts[name] += len(outcome.done)
+                counts[f"{name} failed"] += len(outcome.failed)
+                for report_id in ids:  # never retry a failure in the same run
+                    counts[f"{name}:{report_id}"] = 1
+        return Counter({k: v for k, v in counts.items() if ":" not in k})
+
+    # -- collaborators ---------------------------------------------------------------------
+
+    def redactor(self) -> ReportRedactor:
+        if self._redactor is None:
+            if self.redactor_factory is None:
+                raise RuntimeError("no PII redactor configured")
+            self._redactor = self.redactor_factory()
+        return self._redactor
+
+    def seal_identity(self) -> SealIdentity:
+        if self._seal is None:
+            self._seal = load_seal(self.seal_dir)
+        return self._seal
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _in_state(self, report_ids: Sequence[str], state: ReportState, result: StageResult) -> list[str]:
+        ready = []
+        for report_id in report_ids:
+            if self.store.get(report_id).state == state:
+                ready.append(report_id)
+            else:
+                result.skipped.append(report_id)
+        return ready
+
+    def _content(self, report_id: str) -> InterventionReport:
+        summary = self.store.get(report_id)
+        assert summary.content_blob_id is not None
+        return InterventionReport.model_validate_json(
+            self.store.read_blob(report_id, summary.content_blob_id)
+        )
+
+    def _blob(self, report_id: str, kind: str) -> bytes:
+        blob_id = self.store.latest_blob(report_id, kind)
+        if blob_id is None:
+            raise StorageError(f"report {report_id} has no {kind}")
+        return self.store.read_blob(report_id, blob_id)
+
+    def _render_both(self, report_id: str) -> tuple[bytes, bytes]:
+        report = self._content(report_id)
+        # The redacted copy is not re-validated (a placeholder is not an e-mail address):
+        # its free texts are read as plain JSON and handed to the renderer text by text.
+        free_texts = _free_text_pairs(
+            report.model_dump(mode="json"), json.loads(self._blob(report_id, "redacted_report"))
+        )
+        template = self.catalog.for_report(*report.template_key)
+        if template is None:
+            raise ReportsError(f"template of report {report_id} is no longer installed")
+        images = {
+            a.blob_id: self.store.read_blob(report_id, a.blob_id)
+            for a in _attachments(report)
+            if a.blob_id is not None
+        }
+        full = render_report(report, template, report_id=report_id, images=images, company=report.company)
+        anonymous = render_report(
+            report,
+            template,
+            report_id=report_id,
+            images={},
+            company=report.company,
+            variant="redacted",
+            redact_text=lambda text: free_texts.get(text, FREE_TEXT_PLACEHOLDER),
+        )
+        return full, anonymous
+
+    def _advance(
+        self,
+        report_id: str,
+        target: ReportState,
+        expected: ReportState,
+        step: str,
+        result: StageResult,
+        blobs: list[BlobToStore],
+    ) -> None:
+        self.store.transition(report_id, target, expected=expected, step=step, blobs=blobs)
+        result.done.append(report_id)
+
+    def _fail(self, report_id: str, stage: str, exc: Exception, result: StageResult) -> None:
+        code = getattr(exc, "code", None) or exc.__class__.__name__
+        result.failed[report_id] = str(code)
+        self.store.ledger.record(
+            LedgerEvent(
+                step=stage,
+                actor=self.store.actor,
+                outcome="failed",
+                report_id=report_id,
+                details={"error": _token(str(code))},
+            )
+        )
+
+
+def _free_text_pairs(original: Any, redacted: Any) -> dict[str, str]:
+    """Original free text → its redacted version, for every free-text field of the schema."""
+    pairs: dict[str, str] = {}
+    for path, category in personal_data_fields().items():
+        if category == "free_text":
+            for before, after in zip(
+                _values_at(original, path.split(".")), _values_at(redacted, path.split(".")), strict=False
+            ):
+                if isinstance(before, str) and isinstance(after, str):
+                    pairs[before] = after
+    return pairs
+
+
+def _values_at(data: Any, parts: list[str]) -> list[Any]:
+    if not parts:
+        return [data]
+    head, rest = parts[0], parts[1:]
+    is_list = head.endswith("[]")
+    value = data.get(head.removesuffix("[]")) if isinstance(data, dict) else None
+    if value is None:
+        return []
+    if is_list:
+        return [v for item in value for v in _values_at(item, rest)] if isinstance(value, list) else []
+    return _values_at(value, rest)
+
+
+def _attachments(report: InterventionReport) -> list:  # type: ignore[type-arg]
+    images = [p.image for p in report.photos]
+    images += [s.image for s in (report.client_signature, report.technician_signature) if s is not None]
+    return images
+
+
+def _token(code: str) -> str:
+    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in code)[:64] or "error"
