@@ -143,7 +143,7 @@ def test_company_ca_files_and_certificates(seal_dir: Path, seal: SealIdentity) -
     usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
     assert seal.company_name == COMPANY
-    assert seal.not_before <= NOW + dt.timedelta(minutes=1) < seal.not_after
+    assert seal.not_before <= dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1) < seal.not_after
 
 
 def test_company_ca_never_overwrites(seal_dir: Path) -> None:
