@@ -23,10 +23,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from quitus.settings import Settings
-from quitus.wiring import App, initialize, ledger_verifier_key, open_app
+from quitus.wiring import COMPANY_CA_FILE, App, initialize, ledger_verifier_key, open_app
 from reports.capture.pdf_form import blank_form
 from reports.capture.pdf_form_fill import fill_form
 from reports.intake import CaptureOutcome, SourceKind, Submission
+from reports.pdf import verify_sealed_pdf
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
 from retention.executor import run_retention
@@ -36,6 +37,7 @@ from retention.policy_log import record_policy_set
 from storage.ledger.bundle import verify_bundle
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
+from storage.states import ReportState
 
 __all__ = ["run_demo", "write_inbox"]
 
@@ -72,6 +74,7 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
                 progress.advance(task)
         elapsed = time.perf_counter() - started
         _print_summary(console, outcomes, elapsed, inbox)
+        _show_processing(console, app, output)
         _show_audit_trail(console, app, outcomes, output)
         _show_retention(console, app, outcomes)
         _show_ledger(console, app)
@@ -144,6 +147,39 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
     return out
 
 
+def _show_processing(console: Console, app: App, output: Path) -> None:
+    """Redact, render, seal and archive every accepted report; export a few sealed PDFs."""
+    started = time.perf_counter()
+    with console.status("redacting (PII detection), rendering and sealing the accepted reports…"):
+        counts = app.pipeline().run_pending()
+    elapsed = time.perf_counter() - started
+    console.print(
+        f"\n[bold]Processing[/bold]: redacted {counts['redact']}, rendered {counts['render']}, "
+        f"sealed {counts['seal']}, archived {counts['archive']} in {elapsed:.1f} s"
+    )
+    pdfs = output / "pdfs"
+    pdfs.mkdir(parents=True, exist_ok=True)
+    trust = [(app.settings.home / COMPANY_CA_FILE).read_bytes()]
+    for report_id in app.store.ids_in_state(ReportState.ARCHIVED, limit=3):
+        for kind, suffix in (("pdf_full", ""), ("pdf_redacted", "-anonymise")):
+            blob_id = app.store.latest_blob(report_id, kind)
+            if blob_id is None:
+                continue
+            path = pdfs / f"{report_id}{suffix}.pdf"
+            path.write_bytes(app.store.read_blob(report_id, blob_id))
+            verdict = (
+                "[green]seal valid and trusted[/]"
+                if verify_sealed_pdf(path.read_bytes(), trust).ok
+                else "[red]seal INVALID[/]"
+            )
+            console.print(f"  {path}: {verdict}", soft_wrap=True)
+    console.print(
+        f"  (the full PDFs hold personal data: the demo writes them for you to look at; "
+        f"check one with `pdfsig` or `quitus verify-pdf {pdfs}/…`)",
+        soft_wrap=True,
+    )
+
+
 def _show_retention(console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]]) -> None:
     """Plan at a future date, hold one report, run: what the nightly job will do, for real."""
     accepted = [o.report.id for _, o in outcomes if o.accepted]
@@ -185,7 +221,9 @@ def _show_audit_trail(
     vkey = ledger_verifier_key(app.settings)
     for report_id in (accepted[0], erased):
         path = proofs / f"{report_id}.zip"
-        path.write_bytes(export_report_proof(app.store, report_id, verifier_key=vkey))
+        pdf_blob = app.store.latest_blob(report_id, "pdf_full")
+        documents = {"rapport-scelle.pdf": app.store.read_blob(report_id, pdf_blob)} if pdf_blob else {}
+        path.write_bytes(export_report_proof(app.store, report_id, verifier_key=vkey, documents=documents))
         checked = verify_bundle(path.read_bytes(), trusted_key=vkey)
         verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
         console.print(f"  proof bundle {path} ({checked.entries} events): {verdict}", soft_wrap=True)
