@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, settings_or_fail
-from quitus.commands import audit, forms, ingest, keys, pdf, policies, reports, retention, templates
+from quitus.commands import audit, forms, ingest, keys, pdf, pii, policies, reports, retention, templates
 
 app = typer.Typer(
     name="quitus",
@@ -29,6 +29,7 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.proof_app, name="proof")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policies.app, name="policies")
+app.add_typer(pii.app, name="pii")
 app.add_typer(retention.retention_app, name="retention")
 app.add_typer(retention.holds_app, name="holds")
 app.add_typer(retention.review_app, name="review")

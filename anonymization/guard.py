@@ -1,0 +1,313 @@
+"""The technical-content guard: finds what must survive redaction, and settles conflicts.
+
+Technical spans come in kinds, from strongest to weakest:
+
+``known``
+    a technical value of the report itself (its equipment's serial number, a part
+    reference): always kept.
+``marker``
+    the reference after a marker word (``réf. 0612345678``, ``n° de série …``,
+    ``code erreur E5``, ``contrat CT-2024-0042``): always kept, checksums included.
+``serial``
+    the number after ``n°`` written right after equipment (``chaudière X n° 0688226805``):
+    beats every detection without a checksum.
+``measurement``
+    a number with a unit (``30 mA``, ``1,5 bar``): beats every detection without a checksum.
+``brand`` / ``term`` / ``model``
+    a brand (listed, or a capitalized word right after an equipment noun such as
+    ``chaudière``), a vocabulary term, or the model name written after a brand: beats
+    names and places, except a name anchored by a civility (``M. Legrand``), a legal
+    form (``Legrand et Fils SARL``) or a first name (``Zacharie Vaillant``, when no
+    model follows).
+``code``
+    a token mixing letters and digits (``EHBH08E6V``, ``U4``): never a name or a place.
+
+E-mail addresses are never guarded: nothing technical contains an ``@``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Final, Literal
+
+from anonymization.entities import CHECKSUM_TYPES, Entity
+from anonymization.text import fold, is_capitalized, words
+from anonymization.vocabulary import TechnicalVocabulary
+
+__all__ = ["NAME_TYPES", "TechnicalGuard", "TechnicalSpan"]
+
+SpanKind = Literal["known", "marker", "serial", "measurement", "brand", "term", "model", "code"]
+
+NAME_TYPES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
+"""Types found from capitalized words: what vocabulary words and codes veto."""
+
+_STRONG: Final = frozenset({"known", "marker"})
+_CONTEXT_ANCHORED: Final = frozenset({"ACCESS_CODE", "DATE_OF_BIRTH"})
+_REFRIGERANT: Final = re.compile(r"(?<![\w-])R-?\d{2,4}[A-Za-z]{0,2}(?![\w-])")
+_CODE: Final = re.compile(
+    r"(?<![\w])(?=[\w./-]*\d)(?=[\w./-]*[^\W\d_])[^\W_][\w./-]*[^\W_]|(?<![\w])[A-Z]\d(?![\w])"
+)
+_NUMBER: Final = r"(?<![\w.,])\d+(?:[.,]\d+)?(?:\s?(?:-|à)\s?\d+(?:[.,]\d+)?)?"
+_NUMBER_SIGN: Final = re.compile(
+    r"(?:n\s?[°º]|no\.|num[ée]ro)\s*:?\s*(?P<ref>(?=[\w./-]*\d)[\w][\w./-]*[\w])(?![\w])", re.IGNORECASE
+)
+_ANCHORED_SOURCES: Final = frozenset({"FrCivilityNameRecognizer", "FrCompanyNameRecognizer"})
+_OWN_NAME_WORDS: Final = frozenset({"m", "mme", "mlle", "monsieur", "madame", "de", "du", "la", "le", "et"})
+
+
+@dataclass(frozen=True)
+class TechnicalSpan:
+    """A stretch of text that must survive redaction."""
+
+    start: int
+    end: int
+    kind: SpanKind
+
+
+class TechnicalGuard:
+    """Finds technical spans in a text from a :class:`TechnicalVocabulary` and shape rules."""
+
+    def __init__(self, vocabulary: TechnicalVocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    @cached_property
+    def _terms(self) -> re.Pattern[str]:
+        terms = sorted(self.vocabulary.brands | self.vocabulary.terms, key=len, reverse=True)
+        alternatives = "|".join(re.escape(t) for t in terms if t)
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+    @cached_property
+    def _brands(self) -> frozenset[str]:
+        return frozenset(fold(b) for b in self.vocabulary.brands)
+
+    @cached_property
+    def _measurement(self) -> re.Pattern[str]:
+        units = sorted(self.vocabulary.units, key=len, reverse=True)
+        alternatives = "|".join(re.escape(u) for u in units if u)
+        return re.compile(rf"{_NUMBER}\s?(?:{alternatives})(?![^\W_])")
+
+    @cached_property
+    def _marker(self) -> re.Pattern[str]:
+        markers = sorted(self.vocabulary.markers, key=len, reverse=True)
+        alternatives = "|".join(re.escape(m) for m in markers if m)
+        return re.compile(
+            rf"(?<![\w])(?:{alternatives})\.?\s*(?:n\s?[°º]|no\.?|num(?:éro)?\.?|#)?\s*[:.]?\s*"
+            r"(?P<ref>(?:[A-Za-z]{1,12}\s)?(?=[\w./-]*\d)[\w][\w./-]*[\w]|[A-Z]\d)(?![\w])",
+            re.IGNORECASE,
+        )
+
+    def spans(self, text: str, known: Iterable[str] = ()) -> list[TechnicalSpan]:
+        """Every technical span of ``text``; ``known`` adds the report's own technical values."""
+        found: list[TechnicalSpan] = []
+        for value in (v.strip() for v in known):
+            if len(value) >= 2:
+                for match in re.finditer(rf"(?<![\w]){re.escape(value)}(?![\w])", text, re.IGNORECASE):
+                    found.append(TechnicalSpan(match.start(), match.end(), "known"))
+        self._add_markers(text, found)
+        for match in self._measurement.finditer(text):
+            found.append(TechnicalSpan(match.start(), match.end(), "measurement"))
+        for match in _REFRIGERANT.finditer(text):
+            found.append(TechnicalSpan(match.start(), match.end(), "term"))
+        for match in self._terms.finditer(text):
+            brand = fold(match.group()) in self._brands
+            found.append(TechnicalSpan(match.start(), match.end(), "brand" if brand else "term"))
+            if brand or not match.group().isupper():  # after "Daikin" or "Altherma", not after "PAC"
+                self._add_model(text, match.end(), found)
+        self._add_equipment_brands(text, found)
+        technical_ends = {span.end for span in found if span.kind in {"brand", "term", "model"}}
+        technical_ends.update(match.end() for match in self._equipment_nouns.finditer(text))
+        for match in _NUMBER_SIGN.finditer(text):
+            gap = re.search(r"[\s(,]*$", text[max(0, match.start() - 4) : match.start()])
+            if gap is not None and match.start() - len(gap.group()) in technical_ends:
+                found.append(TechnicalSpan(match.start("ref"), match.end("ref"), "serial"))
+        for match in _CODE.finditer(text):
+            found.append(TechnicalSpan(match.start(), match.end(), "code"))
+        return found
+
+    def _add_equipment_brands(self, text: str, found: list[TechnicalSpan]) -> None:
+        """``chaudière Ferroli …``: the capitalized word after an equipment noun is a brand."""
+        for match in self._equipment.finditer(text):
+            brand_start, brand_end = match.start("brand"), match.end("brand")
+            if fold(match.group("brand")) not in _NOT_BRANDS:
+                if not self.vocabulary.is_term(match.group("brand")):
+                    found.append(TechnicalSpan(brand_start, brand_end, "brand"))
+                self._add_model(text, brand_end, found)
+
+    def _add_markers(self, text: str, found: list[TechnicalSpan]) -> None:
+        for match in self._marker.finditer(text):
+            reference = match.group("ref")
+            if " " in reference:
+                head = reference.split(" ", 1)[0]
+                if not (head.isupper() or fold(head) in self._brands):
+                    continue  # "code portail 1234A", "code postal 75011": not a reference
+            found.append(TechnicalSpan(match.start("ref"), match.end("ref"), "marker"))
+
+    def _add_model(self, text: str, position: int, found: list[TechnicalSpan]) -> None:
+        end = self._model_end(text, position)
+        if end > position:
+            found.append(TechnicalSpan(position, end, "model"))
+
+    @cached_property
+    def _equipment(self) -> re.Pattern[str]:
+        nouns = sorted(self.vocabulary.equipment, key=len, reverse=True)
+        alternatives = "|".join(re.escape(n) for n in nouns if n)
+        return re.compile(
+            rf"(?<![\w])(?i:{alternatives})"
+            r"(?:\s+(?i:gaz|fioul|murale?|au sol|électrique|à condensation|air/eau|"
+            rf"extérieure?|intérieure?|réversible|thermodynamique))?\s+(?P<brand>[A-Z][\w'’-]+)"
+        )
+
+    @cached_property
+    def _equipment_nouns(self) -> re.Pattern[str]:
+        nouns = sorted(self.vocabulary.equipment, key=len, reverse=True)
+        return re.compile(
+            rf"(?<![\w])(?:{'|'.join(re.escape(n) for n in nouns if n)})(?![\w])", re.IGNORECASE
+        )
+
+    def _model_end(self, text: str, position: int) -> int:
+        """Where the model name written after a brand ends (``position`` if none)."""
+        end = position
+        tokens = list(words(text, position, min(len(text), position + 80)))
+        for index, token in enumerate(tokens):
+            between = text[(tokens[index - 1].end if index else position) : token.start]
+            if any(c in between for c in ",;:()\n") or len(between) > 3:
+                break
+            value = token.text
+            codeish = any(c.isdigit() for c in value) or (value.isupper() and value.isalpha())
+            camel = len(value) > 2 and value[0].isupper() and any(c.isupper() for c in value[1:])
+            if codeish or camel or self.vocabulary.is_term(value) or value in {"-", "/", "+", "."}:
+                end = token.end if value not in {"-", "/", "+", "."} else end
+                continue
+            if is_capitalized(value) and any(_codeish(t.text) for t in tokens[index + 1 : index + 4]):
+                end = token.end
+                continue
+            break
+        return end
+
+    def resolve(
+        self, text: str, candidates: list[tuple[Entity, str]], spans: list[TechnicalSpan]
+    ) -> list[Entity]:
+        """The candidates that survive the guard, names trimmed around technical words.
+
+        ``candidates`` pairs each entity with the name of the recognizer that found it.
+        """
+        kept: list[Entity] = []
+        for entity, source in candidates:
+            if entity.type == "EMAIL_ADDRESS":
+                kept.append(entity)
+                continue
+            blocking = [s for s in spans if s.start < entity.end and entity.start < s.end]
+            if (
+                entity.type in NAME_TYPES
+                and source not in _ANCHORED_SOURCES
+                and self._only_trade_words(text, entity)
+            ):
+                continue  # "Fluide", "Sonde": words of the templates, not names
+            if not blocking:
+                kept.append(entity)
+            elif any(s.kind in _STRONG for s in blocking):
+                continue
+            elif entity.type in CHECKSUM_TYPES:
+                kept.append(entity)
+            elif entity.type in NAME_TYPES:
+                if self._name_wins(text, entity, source, blocking, spans):
+                    kept.append(entity)
+                else:
+                    kept.extend(self._trim(text, entity, blocking))
+            elif any(s.kind == "serial" for s in blocking):
+                continue
+            elif entity.type in _CONTEXT_ANCHORED or not any(
+                s.kind == "measurement" and s.start <= entity.start for s in blocking
+            ):
+                kept.append(entity)  # "MK 768 VA" is a plate; "40 A 30 mA" is not; "digicode 8956A" is a code
+        return kept
+
+    def _only_trade_words(self, text: str, entity: Entity) -> bool:
+        names = [w.text for w in words(text, entity.start, entity.end) if w.text[:1].isalpha()]
+        # Brands are left to _name_wins: "au nom de Legrand" is a person, "tableau Legrand" is not.
+        return bool(names) and all(
+            fold(n) in self.vocabulary.label_words or n in self.vocabulary.units for n in names
+        )
+
+    def _name_wins(
+        self,
+        text: str,
+        entity: Entity,
+        source: str,
+        blocking: list[TechnicalSpan],
+        spans: list[TechnicalSpan],
+    ) -> bool:
+        """A name against brand words: civility, legal form, or a first name before a brand with no model."""
+        if not all(s.kind in {"brand", "term", "model"} for s in blocking):
+            return False
+        if source in _ANCHORED_SOURCES or (source == "FrCueNameRecognizer" and entity.score >= 0.75):
+            return True
+        if not all(s.kind == "brand" for s in blocking):
+            return False
+        model_starts = {s.start for s in spans if s.kind == "model"}
+        if any(s.end in model_starts for s in blocking):
+            return False
+        first = min(s.start for s in blocking)
+        return any(
+            is_capitalized(word.text)
+            and not self.vocabulary.is_technical_word(word.text)
+            and fold(word.text) not in _OWN_NAME_WORDS
+            for word in words(text, entity.start, first)
+        )
+
+    def _trim(self, text: str, entity: Entity, blocking: list[TechnicalSpan]) -> list[Entity]:
+        """The runs of name words of ``entity`` that no technical span touches."""
+        runs: list[Entity] = []
+        run_start = run_end = None
+        for token in words(text, entity.start, entity.end):
+            touched = any(s.start < token.end and token.start < s.end for s in blocking)
+            usable = (
+                not touched
+                and is_capitalized(token.text)
+                and not self.vocabulary.is_technical_word(token.text)
+            )
+            if usable:
+                run_start = token.start if run_start is None else run_start
+                run_end = token.end
+            elif touched or not (
+                token.text in {"-", "'", "’"} or fold(token.text) in {"de", "du", "la", "le"}
+            ):
+                if run_start is not None and run_end is not None:
+                    runs.append(Entity(run_start, run_end, entity.type, entity.score * 0.9))
+                run_start = run_end = None
+        if run_start is not None and run_end is not None:
+            runs.append(Entity(run_start, run_end, entity.type, entity.score * 0.9))
+        return runs
+
+
+def _codeish(token: str) -> bool:
+    """A token only a model name has: ``24C``, ``RRT``, ``EMC-M``, ``25`` (not ``06``: a phone starts so)."""
+    if token.isdigit():
+        return len(token) <= 3 and not token.startswith("0")
+    letters = [c for c in token if c.isalpha()]
+    return any(c.isdigit() for c in token) or (len(letters) >= 2 and token.isupper())
+
+
+_NOT_BRANDS: Final = frozenset(
+    {
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "en",
+        "et",
+        "au",
+        "hs",
+        "ok",
+        "ras",
+        "mme",
+        "m",
+        "monsieur",
+        "madame",
+    }
+)

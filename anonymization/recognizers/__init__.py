@@ -1,0 +1,67 @@
+"""French recognizers, registered explicitly (never discovered by subclass scanning)."""
+
+from __future__ import annotations
+
+from anonymization.recognizers.access import AccessCodeRecognizer
+from anonymization.recognizers.base import FrenchRecognizer, PresidioBridge
+from anonymization.recognizers.contact import EmailRecognizer, IpAddressRecognizer, PhoneRecognizer
+from anonymization.recognizers.identifiers import (
+    IbanRecognizer,
+    NirRecognizer,
+    PaymentCardRecognizer,
+    SirenSiretRecognizer,
+)
+from anonymization.recognizers.people import (
+    CivilityNameRecognizer,
+    CompanyNameRecognizer,
+    CueNameRecognizer,
+    DateOfBirthRecognizer,
+    NerRecognizer,
+    UpperCaseNameRecognizer,
+)
+from anonymization.recognizers.places import AddressRecognizer
+from anonymization.recognizers.plates import LicensePlateRecognizer
+
+__all__ = [
+    "AccessCodeRecognizer",
+    "AddressRecognizer",
+    "CivilityNameRecognizer",
+    "CompanyNameRecognizer",
+    "CueNameRecognizer",
+    "DateOfBirthRecognizer",
+    "EmailRecognizer",
+    "FrenchRecognizer",
+    "IbanRecognizer",
+    "IpAddressRecognizer",
+    "LicensePlateRecognizer",
+    "NerRecognizer",
+    "NirRecognizer",
+    "PaymentCardRecognizer",
+    "PhoneRecognizer",
+    "PresidioBridge",
+    "SirenSiretRecognizer",
+    "UpperCaseNameRecognizer",
+    "default_recognizers",
+]
+
+
+def default_recognizers() -> list[FrenchRecognizer]:
+    """Every recognizer quitus runs, in a fixed order."""
+    return [
+        NirRecognizer(),
+        SirenSiretRecognizer(),
+        IbanRecognizer(),
+        PaymentCardRecognizer(),
+        PhoneRecognizer(),
+        EmailRecognizer(),
+        IpAddressRecognizer(),
+        LicensePlateRecognizer(),
+        AddressRecognizer(),
+        AccessCodeRecognizer(),
+        DateOfBirthRecognizer(),
+        CivilityNameRecognizer(),
+        CueNameRecognizer(),
+        UpperCaseNameRecognizer(),
+        CompanyNameRecognizer(),
+        NerRecognizer(),
+    ]

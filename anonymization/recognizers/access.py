@@ -1,0 +1,48 @@
+"""Access codes and secrets written for the next visit: door codes, key boxes, alarm and Wi-Fi codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Final
+
+from anonymization.entities import Entity
+from anonymization.recognizers.base import FrenchRecognizer
+
+__all__ = ["AccessCodeRecognizer"]
+
+
+class AccessCodeRecognizer(FrenchRecognizer):
+    """The code after ``digicode``, ``code portail``, ``boîte à clés … code``, ``mot de passe``…
+
+    Error codes (``code erreur E5``, ``code U4``) are not access codes: only the listed
+    access words introduce one.
+    """
+
+    name: ClassVar[str] = "AccessCodeRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("ACCESS_CODE",)
+
+    _CODE: Final = re.compile(
+        r"(?:digicode|digi-code|interphone\s+code|"
+        r"code\s+(?:du\s+|de\s+l[’']\s*|d[’']\s*)?(?:portail|porte|portillon|entr[ée]e|acc[èe]s|immeuble|"
+        r"interphone|bo[iî]te(?:\s+[àa]\s+cl[ée]s?)?|cadenas|alarme|garage|parking|badge)|"
+        r"bo[iî]te\s+[àa]\s+cl[ée]s?[^.\n]{0,40}?\bcode)"
+        r"\s*(?:[:=]|est|n°)?\s*"
+        r"(?P<code>(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*])",
+        re.IGNORECASE,
+    )
+    _SECRET: Final = re.compile(
+        r"(?:mot\s+de\s+passe|mdp|cl[ée]|code)(?:\s+(?:du\s+|de\s+la\s+)?(?:wi-?fi|box))?"
+        r"\s*(?::|=|est\s*:?)\s*(?P<code>[^\s,;]{4,40}?)(?=[\s,;]|[.](?:\s|$)|$)",
+        re.IGNORECASE,
+    )
+    _SECRET_WORD: Final = re.compile(r"mot\s+de\s+passe|mdp|wi-?fi|box", re.IGNORECASE)
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = [
+            Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.8)
+            for match in self._CODE.finditer(text)
+        ]
+        for match in self._SECRET.finditer(text):
+            if self._SECRET_WORD.search(match.group(0), 0, match.start("code") - match.start()):
+                found.append(Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.75))
+        return found

@@ -1,0 +1,113 @@
+"""Contact data: French phone numbers, e-mail addresses and IP addresses.
+
+The phone recognizer is restricted to France (national ``0X XX XX XX XX`` and
+international ``+33``/``0033`` forms, overseas departments included): unlike
+Presidio's default, which tries eight regions, serial numbers and dates do not match.
+The e-mail recognizer never consults the public suffix list (no download).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, ClassVar, Final
+
+import phonenumbers
+
+from anonymization.entities import Entity
+from anonymization.recognizers.base import FrenchRecognizer
+from anonymization.text import preceded_by
+
+__all__ = ["EmailRecognizer", "IpAddressRecognizer", "PhoneRecognizer"]
+
+_SEP: Final = r"[ .\u00a0\u202f\u2009-]"
+
+
+class PhoneRecognizer(FrenchRecognizer):
+    """French phone numbers in national and international forms."""
+
+    name: ClassVar[str] = "FrPhoneRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("PHONE_NUMBER",)
+
+    _PATTERN: Final = re.compile(
+        r"(?<![\w+/.,-])(?:"
+        rf"0[1-9](?:{_SEP}?\d{{2}}){{4}}"
+        rf"|(?:\+|00){_SEP}?33{_SEP}?(?:\(0\){_SEP}?)?[1-9](?:{_SEP}?\d{{2}}){{4}}"
+        rf"|(?:\+|00){_SEP}?(?:262|269|508|590|594|596|681|687|689){_SEP}?\d{{3}}(?:{_SEP}?\d{{2}}){{3}}"
+        r")(?![\w/]|[.,-]?\d)"
+    )
+    _CONTEXT: Final = re.compile(
+        r"(tel|telephone|portable|mobile|fixe|joindre|joignable|appel\w*|rappel\w*|contact\w*|numero|n ?°|"
+        r"sms|fax|whatsapp|au)\W*$"
+    )
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for match in self._PATTERN.finditer(text):
+            score = 0.6
+            try:
+                if phonenumbers.is_valid_number(phonenumbers.parse(match.group(), "FR")):
+                    score = 0.75
+            except phonenumbers.NumberParseException:
+                score = 0.5
+            if preceded_by(text, match.start(), self._CONTEXT, 24):
+                score = min(1.0, score + 0.2)
+            found.append(Entity(match.start(), match.end(), "PHONE_NUMBER", score))
+        return found
+
+
+class EmailRecognizer(FrenchRecognizer):
+    """E-mail addresses, including the spelled-out ``(at)``/``arobase`` forms; offline TLD check."""
+
+    name: ClassVar[str] = "OfflineEmailRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("EMAIL_ADDRESS",)
+
+    _PATTERN: Final = re.compile(
+        r"(?<![\w.+'-])[\w+'-]+(?:\.[\w+'-]+)*"
+        r"(?:@|\s?[\[(]\s?(?:at|arobase)\s?[\])]\s?|\s(?:arobase|at)\s)"
+        r"[\w-]+(?:(?:\.|\s?[\[(]\s?(?:dot|point)\s?[\])]\s?|\s(?:point|dot)\s)[\w-]+)+",
+        re.IGNORECASE,
+    )
+    _TLD: Final = re.compile(r"[^\W\d_]{2,24}|xn--[a-z0-9-]+", re.IGNORECASE)
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for match in self._PATTERN.finditer(text):
+            candidate = match.group()
+            tld = re.split(r"[.\s\])]", candidate)[-1]
+            if not self._TLD.fullmatch(tld):
+                continue
+            score = 0.95 if "@" in candidate else 0.75
+            found.append(Entity(match.start(), match.end(), "EMAIL_ADDRESS", score))
+        return found
+
+
+class IpAddressRecognizer(FrenchRecognizer):
+    """IPv4 and IPv6 addresses; version numbers (``v14.0.6.0``, ``firmware 2.1.0.3``) are not addresses."""
+
+    name: ClassVar[str] = "IpAddressRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("IP_ADDRESS",)
+
+    _V4: Final = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+    _V6: Final = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+    _VERSION: Final = re.compile(
+        r"(v|ver|version|firmware|fw|logiciel|soft\w*|release|maj|mise a jour)\W{0,3}$"
+    )
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for pattern in (self._V4, self._V6):
+            for match in pattern.finditer(text):
+                candidate = match.group()
+                if pattern is self._V6 and (
+                    candidate.count(":") < 2 or not re.search(r"[0-9A-Fa-f]{2}", candidate)
+                ):
+                    continue
+                try:
+                    ipaddress.ip_address(candidate)
+                except ValueError:
+                    continue
+                if preceded_by(text, match.start(), self._VERSION, 16):
+                    continue
+                found.append(Entity(match.start(), match.end(), "IP_ADDRESS", 0.8))
+        return found

@@ -1,0 +1,179 @@
+"""Identifiers with a checksum: NIR, SIREN/SIRET, IBAN and payment cards.
+
+A number is reported when its checksum holds. When it does not, it is still reported
+(with a lower score) if a context word says what it is (``n° de sécu``, ``IBAN``):
+a mistyped identifier is still personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Final
+
+from anonymization.checksums import (
+    IBAN_LENGTHS,
+    iban_is_valid,
+    luhn_is_valid,
+    nir_is_valid,
+    siren_is_valid,
+    siret_is_valid,
+)
+from anonymization.entities import Entity
+from anonymization.recognizers.base import FrenchRecognizer
+from anonymization.text import preceded_by
+
+__all__ = ["IbanRecognizer", "NirRecognizer", "PaymentCardRecognizer", "SirenSiretRecognizer"]
+
+_SEP: Final = r"[ .\u00a0\u202f\u2009-]"
+_DIGIT_CHAIN: Final = re.compile(rf"(?<![\w.,/-])\d+(?:{_SEP}\d+)*(?![\w/]|[.,]\d)")
+
+
+def _groups(chain: str) -> list[str]:
+    return re.split(_SEP, chain)
+
+
+class NirRecognizer(FrenchRecognizer):
+    """French social-security number (NIR), 15 characters, with or without spaces; Corsica 2A/2B."""
+
+    name: ClassVar[str] = "FrNirRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("FR_NIR",)
+
+    _PATTERN: Final = re.compile(
+        rf"(?<![\w.,-])[1234578]{_SEP}?\d{{2}}{_SEP}?\d{{2}}{_SEP}?(?:\d{{2}}|2[AaBb]){_SEP}?\d{{3}}"
+        rf"{_SEP}?\d{{3}}(?:{_SEP}|{_SEP}?-{_SEP}?)?\d{{2}}(?![\w]|[.,]\d)"
+    )
+    _CONTEXT: Final = re.compile(
+        r"(secu|securite sociale|nir|insee|carte vitale|immatriculation ss|n ?° ?ss)\W*"
+    )
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for match in self._PATTERN.finditer(text):
+            compact = re.sub(rf"{_SEP}", "", match.group()).upper()
+            if nir_is_valid(compact):
+                found.append(Entity(match.start(), match.end(), "FR_NIR", 0.95))
+            elif preceded_by(text, match.start(), self._CONTEXT, 40):
+                found.append(Entity(match.start(), match.end(), "FR_NIR", 0.5))
+        return found
+
+
+class SirenSiretRecognizer(FrenchRecognizer):
+    """SIRET (14 digits) and SIREN (9 digits), Luhn-checked; a bare SIREN needs context or 3-3-3 grouping."""
+
+    name: ClassVar[str] = "FrSirenSiretRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("FR_SIRET", "FR_SIREN")
+
+    _CONTEXT: Final = re.compile(
+        r"(siret|siren|rcs(?: [a-z' -]+)?(?: [ab])?|immatricul\w*|n ?° ?tva|tva intra\w*)\W*$"
+    )
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for match in _DIGIT_CHAIN.finditer(text):
+            groups = _groups(match.group())
+            compact = "".join(groups)
+            context = preceded_by(text, match.start(), self._CONTEXT, 40)
+            if len(compact) == 14 and siret_is_valid(compact):
+                found.append(Entity(match.start(), match.end(), "FR_SIRET", 0.95 if context else 0.85))
+            elif len(compact) == 9 and siren_is_valid(compact):
+                grouped = [len(g) for g in groups] == [3, 3, 3]
+                if context or grouped:
+                    found.append(Entity(match.start(), match.end(), "FR_SIREN", 0.85 if context else 0.5))
+            elif context and len(compact) in (9, 14):
+                kind = "FR_SIRET" if len(compact) == 14 else "FR_SIREN"
+                found.append(Entity(match.start(), match.end(), kind, 0.5))
+        return found
+
+
+class IbanRecognizer(FrenchRecognizer):
+    """IBAN of any country, grouped by four or not, checked with mod 97 and the country's length."""
+
+    name: ClassVar[str] = "IbanRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("IBAN_CODE",)
+
+    _START: Final = re.compile(r"(?<![^\W_])([A-Za-z]{2})(\d{2})")
+    _CONTEXT: Final = re.compile(r"(iban|rib|bic|virement|compte)\W*(?:\w+\W*)?$")
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found: list[Entity] = []
+        position = 0
+        while True:
+            match = self._START.search(text, position)
+            if match is None:
+                return found
+            position = match.end()
+            expected = IBAN_LENGTHS.get(match.group(1).upper())
+            if expected is None:
+                continue
+            end = self._walk(text, match.start(), expected)
+            if end is None:
+                continue
+            compact = re.sub(r"[^0-9A-Za-z]", "", text[match.start() : end])
+            if iban_is_valid(compact):
+                found.append(Entity(match.start(), end, "IBAN_CODE", 0.95))
+                position = end
+            elif preceded_by(text, match.start(), self._CONTEXT, 30):
+                found.append(Entity(match.start(), end, "IBAN_CODE", 0.5))
+                position = end
+
+    @staticmethod
+    def _walk(text: str, start: int, length: int) -> int | None:
+        """The end of ``length`` alphanumerics from ``start``, allowing one separator between them."""
+        count, index = 0, start
+        while index < len(text) and count < length:
+            char = text[index]
+            if char.isascii() and char.isalnum():
+                count += 1
+                index += 1
+            elif (
+                char in " \u00a0\u202f-" and count > 0 and index + 1 < len(text) and text[index + 1].isalnum()
+            ):
+                index += 1
+            else:
+                break
+        if count != length:
+            return None
+        if index < len(text) and text[index].isascii() and text[index].isalnum():
+            return None  # glued to more characters: not this IBAN
+        return index
+
+
+def _card_network_accepts(digits: str) -> bool:
+    """Whether a known card network issues numbers with this prefix and length."""
+    n = len(digits)
+    two, three, four = int(digits[:2]), int(digits[:3]), int(digits[:4])
+    return (
+        (digits[0] == "4" and n in (13, 16, 19))
+        or ((51 <= two <= 55 or 2221 <= four <= 2720) and n == 16)
+        or (two in (34, 37) and n == 15)
+        or ((digits.startswith("6011") or two == 65 or 644 <= three <= 649) and n in (16, 19))
+        or (3528 <= four <= 3589 and 16 <= n <= 19)
+        or ((two in (36, 38) or 300 <= three <= 305) and n in (14, 16))
+        or (
+            digits[:4] in {"5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763"} and n >= 12
+        )
+    )
+
+
+class PaymentCardRecognizer(FrenchRecognizer):
+    """Payment card numbers: known network prefix and length, Luhn, grouped by four (Amex 4-6-5) or not."""
+
+    name: ClassVar[str] = "PaymentCardRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("CREDIT_CARD",)
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        for match in _DIGIT_CHAIN.finditer(text):
+            groups = _groups(match.group())
+            compact = "".join(groups)
+            if not 12 <= len(compact) <= 19:
+                continue
+            sizes = [len(g) for g in groups]
+            grouped = (
+                len(sizes) == 1
+                or (all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4)
+                or sizes in ([4, 6, 5], [4, 6, 4])
+            )
+            if grouped and _card_network_accepts(compact) and luhn_is_valid(compact):
+                found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.9))
+        return found

@@ -1,0 +1,153 @@
+"""Postal addresses: number, street type and street name; postcode and city; residence names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Final
+
+from anonymization.entities import Entity
+from anonymization.recognizers.base import FrenchRecognizer
+from anonymization.text import NAME_PARTICLES, Word, fold, is_capitalized, tokenize, words
+
+__all__ = ["STREET_TYPES", "AddressRecognizer"]
+
+STREET_TYPES: Final = frozenset(
+    {
+        "rue", "avenue", "av", "boulevard", "bd", "bld", "chemin", "ch", "impasse", "imp", "allee", "allees",
+        "place", "pl", "route", "rte", "quai", "cours", "square", "sq", "passage", "sentier", "voie",
+        "rond-point", "faubourg", "fg", "hameau", "lotissement", "lot", "residence", "res", "cite",
+        "promenade", "esplanade", "montee", "cote", "traverse", "parvis", "villa", "ruelle", "mail", "clos",
+        "domaine", "lieu-dit", "lieudit", "zac", "za", "zi", "parc", "cour", "carrefour", "chaussee",
+        "venelle", "levee", "hlm", "batiment", "bat", "immeuble",
+    }
+)  # fmt: skip
+"""Street types (folded), abbreviations included."""
+
+_CONNECTORS: Final = NAME_PARTICLES | {
+    "des",
+    "aux",
+    "au",
+    "sur",
+    "sous",
+    "en",
+    "les",
+    "l'",
+    "et",
+    "lès",
+    "saint",
+    "sainte",
+    "st",
+    "ste",
+}
+_NUMBER_BEFORE: Final = re.compile(r"(?<![\w,.])\d{1,4}(?:\s?(?:bis|ter|quater|[a-dA-D])\b)?\s?,?\s+$")
+_POSTCODE_CITY: Final = re.compile(r"(?<![\w,.-])(?:F-)?(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\w,.])")
+_CEDEX: Final = re.compile(r"\s+(?:cedex|CEDEX|Cedex)(?:\s+\d{1,2})?")
+_POSTCODE_CONTEXT: Final = re.compile(r"(code postal|cp)\W*$")
+_UNIT_LIKE: Final = frozenset(
+    {"pa", "kpa", "hpa", "w", "kw", "v", "a", "hz", "mah", "wh", "kwh", "va", "kva"}
+)
+
+
+class AddressRecognizer(FrenchRecognizer):
+    """A street (``12 bis, rue des Lilas``), a postcode with its city (``69003 Lyon``), or both.
+
+    A street needs a number or a capitalized name after its type, so ``mise en place``
+    or ``vanne 3 voies`` are not addresses.
+    """
+
+    name: ClassVar[str] = "FrAddressRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("ADDRESS",)
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found: list[Entity] = []
+        tokens = list(tokenize(text))
+        for index, token in enumerate(tokens):
+            street_type = fold(token.text).rstrip(".")
+            if street_type in STREET_TYPES:
+                entity = self._street(text, tokens, index)
+                if entity is not None:
+                    found.append(entity)
+        for match in _POSTCODE_CITY.finditer(text):
+            end = self._city_end(text, match.end())
+            if end is not None:
+                cedex = _CEDEX.match(text, end)
+                found.append(Entity(match.start(), cedex.end() if cedex else end, "ADDRESS", 0.75))
+            elif _POSTCODE_CONTEXT.search(fold(text[max(0, match.start() - 20) : match.start()])):
+                found.append(Entity(match.start(), match.end(), "ADDRESS", 0.6))
+        return found
+
+    def _street(self, text: str, tokens: list[Word], index: int) -> Entity | None:
+        start = tokens[index].start
+        window_start = max(0, start - 16)
+        number = _NUMBER_BEFORE.search(text, window_start, start)
+        score = 0.8 if number is not None else 0.5
+        if number is not None:
+            start = number.start()
+        end = None
+        position = index + 1
+        if (
+            position < len(tokens)
+            and tokens[position].text == "."
+            and fold(tokens[index].text) in _ABBREVIATIONS
+        ):
+            position += 1
+        while position < len(tokens) and position <= index + 9:
+            word = tokens[position]
+            between = text[tokens[position - 1].end : word.start]
+            if "\n" in between or any(c in between for c in ",;:()"):
+                break
+            if word.text.rstrip(".") in _CIVILITIES:
+                break
+            if is_capitalized(word.text) or (word.text.isdigit() and len(word.text) <= 4):
+                end = word.end
+            elif not (fold(word.text) in _CONNECTORS or word.text in {"-", "'", "’"}):
+                break
+            position += 1
+        if end is None:
+            return None
+        city = _CITY_AFTER_STREET.match(text, end)
+        if city is not None:
+            end = city.end()  # "12 rue des Lilas, Lyon." / "… à Saint-Malo"
+        return Entity(start, end, "ADDRESS", score)
+
+    @staticmethod
+    def _city_end(text: str, position: int) -> int | None:
+        """The end of the city name that follows a postcode at ``position``, if any."""
+        end = None
+        pending = 0
+        for word in words(text, position, min(len(text), position + 80)):
+            between = text[(end or position) : word.start] if end is None else text[end : word.start]
+            if end is None and between.strip():
+                return None
+            if end is not None and (any(c in between for c in ",;:()\n") or len(between) > 2):
+                break
+            folded = fold(word.text)
+            if end is None and folded in _UNIT_LIKE:
+                return None
+            if is_capitalized(word.text):
+                end = word.end
+                pending = 0
+            elif (
+                folded in _CONNECTORS or word.text in {"-"} or re.fullmatch(r"\d{1,2}(?:e|er|ème)", word.text)
+            ):
+                if end is None:
+                    return None
+                pending += 1
+                if re.fullmatch(r"\d{1,2}(?:e|er|ème)", word.text):
+                    end = word.end
+                    pending = 0
+                if pending > 2:
+                    break
+            else:
+                break
+        return end
+
+
+_CITY_AFTER_STREET: Final = re.compile(
+    r"(?:,\s*|\s+à\s+)(?!(?:M|Mme|Mlle|Monsieur|Madame|Tél|Tel|Mail|Contact)\b)"
+    r"[A-ZÀ-Ý][\w'’]+(?:(?:-|\s)(?:sur|sous|en|lès|les|le|la|de|du|des|[A-ZÀ-Ý][\w'’]+))*(?=\s*(?:[.;)]|,|$))"
+)
+_ABBREVIATIONS: Final = frozenset(
+    {"av", "bd", "bld", "ch", "imp", "pl", "rte", "sq", "fg", "lot", "res", "bat"}
+)
+_CIVILITIES: Final = frozenset({"M", "Mme", "Mlle", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})

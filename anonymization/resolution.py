@@ -1,0 +1,196 @@
+"""After the recognizers and the guard: one non-overlapping set of entities per text.
+
+* overlaps are settled by type priority (checksums first), the loser keeping what the
+  winner does not cover, so no character found by anyone is lost;
+* the pieces of one address (``12 rue des Lilas``, ``69003 Lyon``) become one entity;
+* a name found once is found everywhere in the text (``Mme Leroy`` … ``Leroy``);
+* a name written next to a phone, an e-mail or an address, or signing the text, is a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from anonymization.entities import Entity
+from anonymization.guard import TechnicalSpan
+from anonymization.recognizers.people import CIVILITIES, name_end
+from anonymization.text import Word, fold, is_name_like, tokenize, words
+from anonymization.vocabulary import TechnicalVocabulary
+
+__all__ = ["find_signing_names", "merge_addresses", "propagate_names", "settle_overlaps"]
+
+PRIORITY: Final = {
+    "FR_NIR": 10, "IBAN_CODE": 10, "CREDIT_CARD": 10, "EMAIL_ADDRESS": 9, "FR_SIRET": 9, "FR_SIREN": 8,
+    "PHONE_NUMBER": 7, "IP_ADDRESS": 7, "FR_LICENSE_PLATE": 6, "ACCESS_CODE": 6, "DATE_OF_BIRTH": 6,
+    "ADDRESS": 5, "ORGANIZATION": 5, "PERSON": 4, "LOCATION": 3,
+}  # fmt: skip
+_GROWABLE: Final = frozenset({"LOCATION", "PERSON"})
+_CONTACT_TYPES: Final = frozenset({"PHONE_NUMBER", "EMAIL_ADDRESS", "ADDRESS"})
+_JOINER: Final = re.compile(r"[\s,\-–]*(?:à\s+)?")
+_NOT_NAMES: Final = frozenset(
+    {"tel", "tél", "mail", "email", "e-mail", "portable", "fixe", "contact", "adresse", "merci"}
+)
+
+
+def settle_overlaps(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Non-overlapping entities covering every character any of ``entities`` covered."""
+    merged = _merge_same_type(entities)
+    ranked = sorted(merged, key=lambda e: (-PRIORITY.get(e.type, 0), -e.score, -e.length, e.start))
+    accepted: list[Entity] = []
+    for entity in ranked:
+        pieces = [(entity.start, entity.end)]
+        for other in accepted:
+            pieces = [p for start, end in pieces for p in _subtract(start, end, other.start, other.end)]
+        for start, end in pieces:
+            if end - start == entity.length or sum(c.isalnum() for c in text[start:end]) >= 2:
+                accepted.append(Entity(start, end, entity.type, entity.score))
+    return sorted(accepted)
+
+
+def _subtract(start: int, end: int, cut_start: int, cut_end: int) -> list[tuple[int, int]]:
+    if cut_end <= start or end <= cut_start:
+        return [(start, end)]
+    return [(s, e) for s, e in ((start, cut_start), (cut_end, end)) if e > s]
+
+
+def _merge_same_type(entities: Sequence[Entity]) -> list[Entity]:
+    result: list[Entity] = []
+    for entity in sorted(entities, key=lambda e: (e.type, e.start, -e.end)):
+        last = result[-1] if result else None
+        if last is not None and last.type == entity.type and entity.start < last.end:
+            result[-1] = Entity(
+                last.start, max(last.end, entity.end), last.type, max(last.score, entity.score)
+            )
+        else:
+            result.append(entity)
+    return result
+
+
+def merge_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Join an address with the address or place that directly follows it (``12 rue X, 69003 Lyon``)."""
+    result: list[Entity] = []
+    for entity in sorted(entities):
+        last = result[-1] if result else None
+        if (
+            last is not None
+            and last.type == "ADDRESS"
+            and entity.type in {"ADDRESS", "LOCATION"}
+            and _JOINER.fullmatch(text, last.end, entity.start)
+        ):
+            result[-1] = Entity(last.start, entity.end, "ADDRESS", max(last.score, entity.score))
+        else:
+            result.append(entity)
+    return result
+
+
+def _free(start: int, end: int, entities: Sequence[Entity], spans: Sequence[TechnicalSpan]) -> bool:
+    """Nothing technical there, and nothing found but places or people (a name may grow over them)."""
+    return not any(e.start < end and start < e.end and e.type not in _GROWABLE for e in entities) and not any(
+        s.start < end and start < s.end for s in spans
+    )
+
+
+def _usable_name_word(word: Word, vocabulary: TechnicalVocabulary) -> bool:
+    return (
+        is_name_like(word.text)
+        and word.text not in CIVILITIES
+        and fold(word.text) not in _NOT_NAMES
+        and not vocabulary.is_technical_word(word.text)
+    )
+
+
+def propagate_names(
+    text: str, entities: Sequence[Entity], spans: Sequence[TechnicalSpan], vocabulary: TechnicalVocabulary
+) -> list[Entity]:
+    """``entities`` plus every other mention of a word of a person's name found in them."""
+    names = {
+        word.text
+        for entity in entities
+        if entity.type == "PERSON"
+        for word in words(text, entity.start, entity.end)
+        if len(word.text) >= 3 and _usable_name_word(word, vocabulary)
+    }
+    if not names:
+        return list(entities)
+    variants = names | {n.upper() for n in names}
+    added = list(entities)
+    for word in tokenize(text):
+        if word.text in variants and _free(word.start, word.end, added, spans):
+            added.append(Entity(word.start, word.end, "PERSON", 0.7))
+    return added
+
+
+def find_signing_names(
+    text: str, entities: Sequence[Entity], spans: Sequence[TechnicalSpan], vocabulary: TechnicalVocabulary
+) -> list[Entity]:
+    """``entities`` plus the full names written next to a contact, or signing the text at its end."""
+    added = list(entities)
+    tokens = list(tokenize(text))
+    for entity in entities:
+        if entity.type in _CONTACT_TYPES:
+            _name_before(text, entity, tokens, added, spans, vocabulary)
+            _name_after(text, entity, tokens, added, spans, vocabulary)
+        elif entity.type == "PERSON":
+            apposition = re.match(r",\s*([^\W\d_][\w'’-]+)\s*,", text[entity.end : entity.end + 40])
+            if apposition:  # "la fille de M. Diallo, Sébastien, sera…"
+                word = Word(
+                    apposition.group(1), entity.end + apposition.start(1), entity.end + apposition.end(1)
+                )
+                if _usable_name_word(word, vocabulary):
+                    _add_name(added, spans, word.start, word.end)
+    signature = re.search(r"(?:^|[.!?\n,]\s*)((?:[^\W\d_][\w'’-]*\s+){1,2}[^\W\d_][\w'’-]*)\s*\.?\s*$", text)
+    if signature:
+        candidate = list(words(text, signature.start(1), signature.end(1)))
+        if 2 <= len(candidate) <= 3 and all(_usable_name_word(word, vocabulary) for word in candidate):
+            _add_name(added, spans, candidate[0].start, candidate[-1].end)
+    return added
+
+
+def _name_before(
+    text: str,
+    entity: Entity,
+    tokens: list[Word],
+    added: list[Entity],
+    spans: Sequence[TechnicalSpan],
+    vocabulary: TechnicalVocabulary,
+) -> None:
+    """``Jean Dupont - 06 12 34 56 78``: two or three name words right before a contact."""
+    before = re.search(r"(?:[\s,:/(]|\s[-–]\s)*$", text[max(0, entity.start - 6) : entity.start])
+    gap_start = entity.start - len(before.group()) if before else entity.start
+    last = next((i for i, token in enumerate(tokens) if token.end == gap_start), None)
+    if last is None or not _usable_name_word(tokens[last], vocabulary):
+        return
+    first = last
+    while first > 0 and last - first < 3 and _usable_name_word(tokens[first - 1], vocabulary):
+        if text[tokens[first - 1].end : tokens[first].start] not in {" ", "-"}:
+            break
+        first -= 1
+    if last - first >= 1:
+        _add_name(added, spans, tokens[first].start, tokens[last].end)
+
+
+def _name_after(
+    text: str,
+    entity: Entity,
+    tokens: list[Word],
+    added: list[Entity],
+    spans: Sequence[TechnicalSpan],
+    vocabulary: TechnicalVocabulary,
+) -> None:
+    """``06 12 34 56 78 - Jean Dupont``: a full name right after a contact."""
+    after = re.match(r"\s*[-–,(/.]\s*", text[entity.end : entity.end + 6])
+    if not after:
+        return
+    index = next((i for i, token in enumerate(tokens) if token.start == entity.end + after.end()), None)
+    if index is None or not _usable_name_word(tokens[index], vocabulary):
+        return
+    end = name_end(tokens, index, text, max_words=3)
+    if end is not None and end - index >= 2:
+        _add_name(added, spans, tokens[index].start, tokens[end - 1].end)
+
+
+def _add_name(added: list[Entity], spans: Sequence[TechnicalSpan], start: int, end: int) -> None:
+    if _free(start, end, added, spans):
+        added.append(Entity(start, end, "PERSON", 0.6))
