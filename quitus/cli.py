@@ -41,11 +41,17 @@ reports.app.command("pdf")(pdf.export_pdf)
 
 
 @app.command()
-def init() -> None:
-    """Create QUITUS_HOME: keys (mode 0600), blob store and database schema. Safe to re-run."""
+def init(
+    company: Annotated[
+        str | None, typer.Option(help="Company named by the seal certificate (default: QUITUS_COMPANY_NAME).")
+    ] = None,
+) -> None:
+    """Create QUITUS_HOME and the key folder: keys (mode 0600), company seal, database schema. Safe to re-run."""
     from quitus.wiring import initialize  # noqa: PLC0415
 
     settings = settings_or_fail()
+    if company:
+        settings = settings.model_copy(update={"company_name": company})
     created = initialize(settings)
     for path in created:
         console.print(f"created {path}")
