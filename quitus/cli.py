@@ -46,7 +46,7 @@ def init(
         str | None, typer.Option(help="Company named by the seal certificate (default: QUITUS_COMPANY_NAME).")
     ] = None,
 ) -> None:
-    """Create QUITUS_HOME and the key folder: keys (mode 0600), company seal, database schema. Safe to re-run."""
+    """Create QUITUS_HOME and the key folder: keys, company seal, database schema. Safe to re-run."""
     from quitus.wiring import initialize  # noqa: PLC0415
 
     settings = settings_or_fail()
