@@ -13,7 +13,19 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, settings_or_fail
-from quitus.commands import audit, forms, ingest, keys, pdf, pii, policies, reports, retention, templates
+from quitus.commands import (
+    audit,
+    flows,
+    forms,
+    ingest,
+    keys,
+    pdf,
+    pii,
+    policies,
+    reports,
+    retention,
+    templates,
+)
 
 app = typer.Typer(
     name="quitus",
@@ -36,6 +48,8 @@ app.add_typer(retention.review_app, name="review")
 app.add_typer(retention.subject_app, name="subject")
 app.command("ingest")(ingest.ingest_command)
 app.command("process")(pdf.process)
+app.command("run")(flows.run_flow)
+app.command("serve")(flows.serve)
 app.command("verify-pdf")(pdf.verify_pdf)
 reports.app.command("pdf")(pdf.export_pdf)
 

@@ -10,6 +10,7 @@
 ``QUITUS_ACTOR``               who the audit ledger names for CLI actions (default ``cli``)
 ``QUITUS_COMPANY_NAME``        the company named by the seal certificate ``quitus init`` creates
 ``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
+``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
@@ -47,6 +48,7 @@ class Settings(BaseModel):
     actor: str = Field(default="cli", pattern=r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
     company_name: str = Field(default="Entreprise de maintenance", min_length=1, max_length=120)
     tsa_url: str | None = Field(default=None, pattern=r"^https?://")
+    intake_interval_minutes: int = Field(default=5, ge=1, le=1440)
     policy_dir: Path | None = None
     builtin_policies: bool = True
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)

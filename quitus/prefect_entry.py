@@ -1,0 +1,16 @@
+"""Entry point of the Prefect deployments (``quitus deploy``): a worker imports this module.
+
+It wires the flows from the worker's own environment (``QUITUS_*`` settings) before
+exposing them, so a worker on another machine needs only the package and its settings.
+"""
+
+from __future__ import annotations
+
+from quitus.flow_runtime import configure_flows
+from quitus.settings import load_settings
+
+configure_flows(load_settings())
+
+from workflows.flows import intake_flow, retention_flow, subject_erasure_flow  # noqa: E402
+
+__all__ = ["intake_flow", "retention_flow", "subject_erasure_flow"]

@@ -1,0 +1,89 @@
+"""The Prefect flows as a user runs them (embedded mode, real Prefect), and the scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from quitus.scheduler import JOBS, SchedulerLockedError, build_scheduler, single_instance
+from quitus.settings import load_settings
+from reports.samples import generate_samples
+from reports.templates import TemplateCatalog
+
+
+def quitus(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    for name in list(env):
+        if name.startswith(("PREFECT_", "QUITUS_DATABASE_URL")):
+            env.pop(name)
+    return subprocess.run(
+        [sys.executable, "-m", "quitus.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert quitus(home, "init").returncode == 0
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    samples = generate_samples(TemplateCatalog.load(), 6, seed=31, photo_size=(120, 90))
+    personal: set[str] = set()
+    for number, sample in enumerate(samples):
+        (inbox / f"{number}.json").write_text(
+            json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8"
+        )
+        client = sample.payload["client"]
+        personal |= {client["name"], client["address"]["street"]} | {
+            v for v in (client.get("email"), client.get("phone")) if v
+        }
+    quitus(home, "ingest", str(inbox))
+    run = quitus(home, "run", "intake")
+    assert run.returncode == 0, run.stderr
+    accepted = sum(s.expected == "valid" for s in samples)
+    assert f"archive {accepted}" in run.stdout
+    retention = quitus(home, "run", "retention", "--at", "2045-01-01")
+    assert retention.returncode == 0, retention.stderr
+    assert "dispositions" in retention.stdout
+    prefect_files = [p for p in (home / "prefect").rglob("*") if p.is_file()]
+    assert any(p.name.startswith("prefect.db") for p in prefect_files)
+    blob = b"".join(p.read_bytes() for p in prefect_files)
+    leaked = [value for value in personal if value.encode() in blob]
+    assert leaked == [], "personal data reached Prefect's database or files"
+    assert quitus(home, "audit", "verify").returncode == 0
+
+
+def test_the_scheduler_keeps_its_jobs_in_our_database_and_runs_once(tmp_path: Path) -> None:
+    settings = load_settings({"QUITUS_HOME": str(tmp_path)})
+    tmp_path.mkdir(exist_ok=True)
+    scheduler = build_scheduler(settings, blocking=False)
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == set(JOBS)
+        nightly = jobs["quitus-retention"].next_run_time.astimezone(ZoneInfo("Europe/Paris"))
+        assert (nightly.hour, nightly.minute) == (2, 0)
+        intake = jobs["quitus-intake"]
+        assert intake.coalesce and intake.max_instances == 1
+        assert intake.next_run_time - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=5)
+    finally:
+        scheduler.shutdown(wait=False)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "quitus.db") as connection:
+        stored = {row[0] for row in connection.execute("SELECT id FROM scheduler_jobs")}
+    assert stored == set(JOBS)
+    with single_instance(settings), pytest.raises(SchedulerLockedError), single_instance(settings):
+        pass

@@ -1,0 +1,126 @@
+"""Prefect flows: intake, retention, data-subject erasure.
+
+Tasks are a few lines around a stage of :mod:`workflows.stages` or a retention
+function; each processes a whole batch (the PII model sees the batch in one pipe).
+Parameters and results are ids, dates and counts only — never personal data — and
+result persistence is off. State lives in our database, so a flow run that dies is
+resumed by the next one: every stage picks up what is waiting in its state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from storage.states import ReportState
+from workflows.runtime import services
+from workflows.stages import StageResult
+
+__all__ = ["intake_flow", "retention_flow", "subject_erasure_flow"]
+
+
+def _ids(result: StageResult) -> dict[str, list[str]]:
+    return {"done": result.done, "skipped": result.skipped, "failed": sorted(result.failed)}
+
+
+@task(name="validate", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def validate_task(report_ids: list[str]) -> dict[str, list[str]]:
+    intake = services().intake
+    result = StageResult()
+    for report_id in report_ids:
+        outcome = intake.validate(report_id)
+        (result.done if outcome.accepted else result.skipped).append(report_id)
+    return _ids(result)
+
+
+@task(name="redact", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def redact_task(report_ids: list[str]) -> dict[str, list[str]]:
+    return _ids(services().pipeline.redact(report_ids))
+
+
+@task(name="render", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def render_task(report_ids: list[str]) -> dict[str, list[str]]:
+    return _ids(services().pipeline.render(report_ids))
+
+
+@task(name="seal", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def seal_task(report_ids: list[str]) -> dict[str, list[str]]:
+    return _ids(services().pipeline.seal(report_ids))
+
+
+@task(name="archive", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def archive_task(report_ids: list[str]) -> dict[str, list[str]]:
+    return _ids(services().pipeline.archive(report_ids))
+
+
+@task(name="pending", persist_result=False)
+def pending_task(state: str, limit: int) -> list[str]:
+    return services().store.ids_in_state(ReportState(state), limit=limit)
+
+
+STAGE_TASKS = (
+    (ReportState.CAPTURED, validate_task),
+    (ReportState.VALIDATED, redact_task),
+    (ReportState.REDACTED, render_task),
+    (ReportState.RENDERED, seal_task),
+    (ReportState.SIGNED, archive_task),
+)
+
+
+@flow(name="quitus-intake", persist_result=False, log_prints=False)
+def intake_flow(batch_size: int = 200) -> dict[str, int]:
+    """Take one batch per stage as far as it goes: captured → … → archived."""
+    counts: dict[str, int] = {}
+    for state, stage in STAGE_TASKS:
+        ids = pending_task(state.value, batch_size)
+        if ids:
+            outcome = stage(ids)
+            counts[stage.name] = len(outcome["done"])
+            counts[f"{stage.name}_failed"] = len(outcome["failed"])
+    services().store.ledger.checkpoint()
+    create_markdown_artifact(
+        key="intake-summary",
+        markdown="| stage | reports |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in counts.items()),
+        description="Reports processed per stage (counts only)",
+    )
+    return counts
+
+
+@flow(name="quitus-retention", persist_result=False, log_prints=False)
+def retention_flow(at: str | None = None) -> dict[str, int]:
+    """Plan and carry out the dispositions due at ``at`` (ISO date; default today)."""
+    from retention.executor import run_retention  # noqa: PLC0415
+    from retention.policy_log import record_policy_set  # noqa: PLC0415
+
+    svc = services()
+    policies = svc.policies()
+    record_policy_set(svc.store, policies)
+    day = dt.date.fromisoformat(at) if at else dt.date.today()
+    summary = run_retention(svc.store, policies, day)
+    svc.store.ledger.checkpoint()
+    rows = "".join(
+        f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
+    )
+    create_markdown_artifact(
+        key="retention-summary",
+        markdown=f"Retention run at {day}: {summary.total} dispositions, {summary.held} held, "
+        f"{summary.awaiting_review} awaiting review.\n\n| action | policy | reports |\n|---|---|---|\n{rows}",
+        description="Dispositions per action and policy (counts only)",
+    )
+    return {"dispositions": summary.total, "held": summary.held, "awaiting_review": summary.awaiting_review}
+
+
+@flow(name="quitus-subject-erasure", persist_result=False, log_prints=False)
+def subject_erasure_flow(report_ids: list[str]) -> dict[str, int]:
+    """Erase (or restrict) the reports of one person, found beforehand by blind index."""
+    from retention.subjects import erase_subject  # noqa: PLC0415
+
+    svc = services()
+    outcomes = erase_subject(svc.store, svc.policies(), report_ids)
+    svc.store.ledger.checkpoint()
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.result] = counts.get(outcome.result, 0) + 1
+    return counts
