@@ -189,6 +189,10 @@ def fast_fill(database: Database, size: int, rng: random.Random) -> tuple[list[b
             insert_rows(session.connection(), "ledger_nodes (level, idx, hash)", nodes)
     with database.session() as session:
         session.execute(update(LedgerHeadRecord).where(LedgerHeadRecord.id == 1).values(size=size))
+    # A bulk load leaves the planner without statistics (autovacuum would catch up later,
+    # as it does on a ledger that grows day by day): gather them now, as after a restore.
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
     return leaves, hashing, total_bytes
 
 
