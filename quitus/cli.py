@@ -15,6 +15,7 @@ import typer
 from quitus.cli_support import console, settings_or_fail
 from quitus.commands import (
     audit,
+    delivery,
     flows,
     forms,
     ingest,
@@ -52,6 +53,9 @@ app.command("run")(flows.run_flow)
 app.command("serve")(flows.serve)
 app.command("verify-pdf")(pdf.verify_pdf)
 reports.app.command("pdf")(pdf.export_pdf)
+app.command("deliver")(delivery.deliver)
+reports.app.command("reschedule")(delivery.reschedule)
+reports.app.command("followup")(delivery.followup_status)
 
 
 @app.command()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from quitus.settings import Settings
 
 __all__ = ["configure_flows"]
@@ -17,6 +20,31 @@ def configure_flows(settings: Settings) -> None:
         from quitus.wiring import open_app  # noqa: PLC0415
 
         app = open_app(settings)
-        return Services(store=app.store, intake=app.intake, pipeline=app.pipeline(), policies=app.policies)
+        return Services(
+            store=app.store,
+            intake=app.intake,
+            pipeline=app.pipeline(),
+            policies=app.policies,
+            deliver=_delivery(settings, app) if settings.smtp_host and settings.smtp_sender else None,
+        )
 
     configure(build)
+
+
+def _delivery(settings: Settings, app: Any) -> Callable[[int], dict[str, int]]:
+    import datetime as dt  # noqa: PLC0415
+
+    from quitus.commands.delivery import smtp_settings_of  # noqa: PLC0415
+    from storage.delivery_store import DeliveryStore  # noqa: PLC0415
+    from workflows.delivery import deliver_reports  # noqa: PLC0415
+
+    smtp, retry, max_age_days = smtp_settings_of(settings)
+
+    def deliver(limit: int) -> dict[str, int]:
+        now = dt.datetime.now(dt.UTC)
+        since = now - dt.timedelta(days=max_age_days) if max_age_days else None
+        ids = DeliveryStore(app.store).due_report_ids(limit=limit, now=now, archived_since=since)
+        result = deliver_reports(app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry)
+        return dict(result.counts())
+
+    return deliver

@@ -11,6 +11,7 @@
 ``QUITUS_COMPANY_NAME``        the company named by the seal certificate ``quitus init`` creates
 ``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
 ``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
+``QUITUS_SMTP_HOST`` …         e-mail delivery of the sealed PDF (see docs/delivery.md); unset = off
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
@@ -49,6 +50,18 @@ class Settings(BaseModel):
     company_name: str = Field(default="Entreprise de maintenance", min_length=1, max_length=120)
     tsa_url: str | None = Field(default=None, pattern=r"^https?://")
     intake_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_use_tls: bool = False
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_sender: str | None = None
+    smtp_timeout: float = Field(default=30, gt=0, le=600)
+    smtp_ca_file: Path | None = None
+    smtp_max_attempts: int = Field(default=12, ge=1, le=100)
+    smtp_retry_delay: int = Field(default=600, ge=0)
+    smtp_max_age_days: int = Field(default=30, ge=0)
     policy_dir: Path | None = None
     builtin_policies: bool = True
     photo_max_bytes: int = Field(default=15 * 1024 * 1024, gt=0)

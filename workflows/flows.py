@@ -55,6 +55,12 @@ def archive_task(report_ids: list[str]) -> dict[str, list[str]]:
     return _ids(services().pipeline.archive(report_ids))
 
 
+@task(name="deliver", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def deliver_task(limit: int) -> dict[str, int]:
+    deliver = services().deliver
+    return deliver(limit) if deliver is not None else {}
+
+
 @task(name="pending", persist_result=False)
 def pending_task(state: str, limit: int) -> list[str]:
     return services().store.ids_in_state(ReportState(state), limit=limit)
@@ -79,6 +85,9 @@ def intake_flow(batch_size: int = 200) -> dict[str, int]:
             outcome = stage(ids)
             counts[stage.name] = len(outcome["done"])
             counts[f"{stage.name}_failed"] = len(outcome["failed"])
+    if services().deliver is not None:
+        for key, count in deliver_task(batch_size).items():
+            counts[f"deliver_{key}"] = count
     services().store.ledger.checkpoint()
     create_markdown_artifact(
         key="intake-summary",

@@ -27,6 +27,8 @@ class Services:
     intake: Intake
     pipeline: Pipeline
     policies: Callable[[], PolicySet]
+    deliver: Callable[[int], dict[str, int]] | None = None
+    """Deliver up to N due reports by e-mail (counts only); None when e-mail is not configured."""
 
 
 _factory: Callable[[], Services] | None = None

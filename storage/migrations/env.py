@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import storage.delivery_store  # noqa: F401 - its tables are on the same metadata
 from storage.models import Base
 
 connection = context.config.attributes["connection"]

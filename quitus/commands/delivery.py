@@ -1,0 +1,192 @@
+"""``quitus deliver`` (e-mail the sealed reports) and the follow-up requests of unfinished
+interventions (``quitus reports reschedule``, ``quitus reports followup``).
+
+Registered in ``quitus/cli.py``::
+
+    from quitus.commands import delivery
+    app.command("deliver")(delivery.deliver)
+    reports.app.command("reschedule")(delivery.reschedule)
+    reports.app.command("followup")(delivery.followup_status)
+
+Nothing printed here is personal data: report ids, dates, counts and error codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from quitus.cli_support import console, err_console, fail, settings_or_fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quitus.settings import Settings
+    from storage.delivery_store import FollowupStatus
+    from storage.report_store import ReportStore
+    from workflows.delivery import RetryPolicy, SmtpSettings
+
+__all__ = ["deliver", "followup_status", "print_followups", "reschedule", "smtp_settings_of"]
+
+_STATUSES = ("open", "scheduled", "closed")
+
+
+def deliver(
+    limit: Annotated[
+        int, typer.Option(min=1, max=10_000, help="At most this many reports in this run.")
+    ] = 100,
+    max_age_days: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Take up only reports archived within this many days (default: QUITUS_SMTP_MAX_AGE_DAYS); "
+            "a delivery already started is always finished.",
+        ),
+    ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="First make failed deliveries due again (once the cause is fixed)."
+        ),
+    ] = False,
+) -> None:
+    """E-mail each archived report's sealed PDF to its client, once; open follow-up requests."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from storage.delivery_store import DeliveryStore  # noqa: PLC0415
+    from workflows.delivery import SmtpSetupError, deliver_reports  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    smtp, retry, default_age = smtp_settings_of(settings)
+    age = max_age_days if max_age_days is not None else default_age
+    app = open_app(settings)
+    try:
+        deliveries = DeliveryStore(app.store)
+        now = dt.datetime.now(dt.UTC)
+        if retry_failed:
+            requeued = deliveries.requeue_failed(now=now)
+            console.print(f"re-queued {len(requeued)} failed deliveries")
+        ids = deliveries.due_report_ids(
+            limit=limit, now=now, archived_since=now - dt.timedelta(days=age) if age else None
+        )
+        result = deliver_reports(app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry)
+        app.ledger.checkpoint()
+    except SmtpSetupError as exc:
+        fail(f"{exc}. Nothing more was sent; run `quitus deliver` again once fixed.")
+    finally:
+        app.close()
+    counts = result.counts()
+    console.print(
+        f"delivered: sent {counts['sent']}, retrying {counts['retrying']}, failed {counts['failed']}, "
+        f"skipped {counts['skipped']} (no e-mail address); follow-up requests opened {counts['followups']}"
+    )
+    for report_id, code in sorted(result.retrying.items()):
+        console.print(f"  {report_id}  will retry  ({code})")
+    for report_id, code in sorted(result.failed.items()):
+        err_console.print(f"  {report_id}  [red]not delivered[/red]  ({code})")
+    if result.failed:
+        err_console.print(
+            "see docs/delivery.md for the codes; once the cause is fixed: `quitus deliver --retry-failed`"
+        )
+        raise typer.Exit(1)
+
+
+def reschedule(
+    status: Annotated[str, typer.Option(help="open, scheduled, closed or all.")] = "open",
+) -> None:
+    """Follow-up visits asked for by unfinished interventions: report, dates, age. No personal data."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from storage.delivery_store import FollowupStatus  # noqa: PLC0415
+
+    if status != "all" and status not in _STATUSES:
+        fail(f"unknown status '{status}'; one of: {', '.join(_STATUSES)}, all")
+    app = open_app(settings_or_fail())
+    try:
+        print_followups(
+            app.store,
+            status=None if status == "all" else FollowupStatus(status),
+            now=dt.datetime.now(dt.UTC),
+            out=console,
+        )
+    finally:
+        app.close()
+
+
+def followup_status(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    status: Annotated[str, typer.Option(help="scheduled, closed, or open again.")],
+) -> None:
+    """Mark a follow-up request scheduled or closed (recorded in the audit ledger)."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from storage.delivery_store import DeliveryStore, FollowupStatus  # noqa: PLC0415
+
+    if status not in _STATUSES:
+        fail(f"unknown status '{status}'; one of: {', '.join(_STATUSES)}")
+    app = open_app(settings_or_fail())
+    try:
+        changed = DeliveryStore(app.store).set_followup_status(
+            report_id, FollowupStatus(status), now=dt.datetime.now(dt.UTC)
+        )
+    finally:
+        app.close()
+    console.print(
+        f"{report_id}: follow-up {status}" if changed else f"{report_id}: follow-up already {status}"
+    )
+
+
+def print_followups(
+    store: ReportStore, *, status: FollowupStatus | None, now: dt.datetime, out: Console
+) -> int:
+    """Print the follow-up requests in ``status`` (all when None); returns how many."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from storage.delivery_store import DeliveryStore  # noqa: PLC0415
+
+    rows = DeliveryStore(store).followups(status)
+    table = Table()
+    table.add_column("report", no_wrap=True)
+    for column in ("intervention", "preferred date", "requested", "age"):
+        table.add_column(column)
+    if status is None:
+        table.add_column("status")
+    for row in rows:
+        age = (now - row.requested_at).days
+        cells = [
+            row.report_id,
+            str(row.intervention_date or "—"),
+            str(row.preferred_date or "—"),
+            row.requested_at.strftime("%Y-%m-%d"),
+            f"{age} d" if age else "today",
+        ]
+        table.add_row(*cells, *([row.status.value] if status is None else []))
+    out.print(table)
+    plural = "" if len(rows) == 1 else "s"
+    what = "" if status is None else f"{status.value} "
+    out.print(f"{len(rows)} {what}follow-up request{plural}")
+    return len(rows)
+
+
+def smtp_settings_of(settings: Settings) -> tuple[SmtpSettings, RetryPolicy, int]:
+    """SMTP settings, retry policy and age limit (days) from the ``QUITUS_SMTP_*`` settings."""
+    from workflows.delivery import RetryPolicy, SmtpSettings, SmtpSetupError  # noqa: PLC0415
+
+    values: dict[str, Any] = {
+        name.removeprefix("smtp_"): value
+        for name, value in settings.model_dump().items()
+        if name.startswith("smtp_") and value is not None
+    }
+    if "host" not in values or "sender" not in values:
+        fail(
+            "e-mail delivery is not configured: set QUITUS_SMTP_HOST and QUITUS_SMTP_SENDER "
+            "(see docs/delivery.md)"
+        )
+    max_attempts = int(values.pop("max_attempts", 12))
+    retry_delay = dt.timedelta(seconds=int(values.pop("retry_delay", 600)))
+    max_age_days = int(values.pop("max_age_days", 30))
+    try:
+        smtp = SmtpSettings.from_config(values)
+        retry = RetryPolicy(max_attempts=max_attempts, first_delay=retry_delay)
+    except (SmtpSetupError, ValueError) as exc:
+        fail(str(exc))
+    return smtp, retry, max_age_days
