@@ -11,22 +11,12 @@ from pathlib import Path
 import pytest
 
 from quitus.cli_support import report_json_schema
+from tests.cli_runner import run_quitus
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def quitus(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop("QUITUS_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "quitus.cli", *args],
-        env=env,
-        capture_output=True,
-        input=stdin.decode() if stdin is not None else None,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+quitus = run_quitus
 
 
 @pytest.fixture

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from tests.cli_runner import run_quitus
 
-
-def quitus(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop("QUITUS_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "quitus.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+quitus = run_quitus
 
 
 @pytest.fixture(scope="module")

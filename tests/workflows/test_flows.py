@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,21 +13,9 @@ from quitus.scheduler import JOBS, SchedulerLockedError, build_scheduler, single
 from quitus.settings import load_settings
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from tests.cli_runner import run_quitus
 
-
-def quitus(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUITUS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
-    for name in list(env):
-        if name.startswith(("PREFECT_", "QUITUS_DATABASE_URL")):
-            env.pop(name)
-    return subprocess.run(
-        [sys.executable, "-m", "quitus.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+quitus = run_quitus
 
 
 @pytest.mark.slow
