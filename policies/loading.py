@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from policies.errors import PolicyFileError
 from policies.model import Policy, content_version
-from reports.templates.yaml_source import YamlDocument, YamlSourceError, load_yaml_document
+from reports.templates.yaml_source import YamlSourceError, load_yaml_document, located_errors
 
 __all__ = ["BUILTIN_DIR", "LoadedPolicy", "PolicySet", "load_policies"]
 
@@ -99,19 +99,10 @@ def _load_one(path: Path, problems: list[str]) -> LoadedPolicy | None:
     try:
         policy = Policy.model_validate(document.data)
     except ValidationError as exc:
-        problems += _located(document, exc)
+        problems += located_errors(document, exc)
         return None
     raw = path.read_bytes()
     return LoadedPolicy(policy, path, content_version(raw), raw.decode("utf-8"))
-
-
-def _located(document: YamlDocument, exc: ValidationError) -> list[str]:
-    out = []
-    for error in exc.errors(include_input=False, include_url=False):
-        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        out.append(f"{document.where(error['loc'])}: {key}: {message}")
-    return out
 
 
 def _unmatchable(loaded: LoadedPolicy, known_kinds: set[tuple[str, str]]) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from reports.errors import TemplateError
-from reports.templates.yaml_source import YamlSourceError, load_yaml_document
+from reports.templates.yaml_source import YamlSourceError, load_yaml_document, located_errors
 
 __all__ = [
     "BUILTIN_DIR",
@@ -139,10 +139,7 @@ def load_template(path: Path) -> Template:
     try:
         template = Template.model_validate(document.data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors(include_input=False, include_url=False):
-            key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-            lines.append(f"{document.where(error['loc'])}: {key}: {error['msg']}")
+        lines = located_errors(document, exc)
         raise TemplateError("invalid template:\n  " + "\n  ".join(lines)) from exc
     if path.stem != template.id:
         raise TemplateError(

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-__all__ = ["YamlDocument", "YamlSourceError", "load_yaml_document"]
+__all__ = ["YamlDocument", "YamlSourceError", "load_yaml_document", "located_errors"]
 
 
 class YamlSourceError(Exception):
@@ -67,3 +68,12 @@ def load_yaml_document(path: Path) -> YamlDocument:
     if root is None or not isinstance(data, dict):
         raise YamlSourceError(f"{path}:1: expected a mapping of keys at the top of the file")
     return YamlDocument(path, data, root)
+
+
+def located_errors(document: YamlDocument, exc: ValidationError) -> list[str]:
+    """Each validation error as ``file:line: key: message`` (input values are never quoted)."""
+    located = []
+    for error in exc.errors(include_input=False, include_url=False):
+        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        located.append(f"{document.where(error['loc'])}: {key}: {error['msg'].removeprefix('Value error, ')}")
+    return located
