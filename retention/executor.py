@@ -62,8 +62,8 @@ def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, k: i
         ready = [i for i in batch if i.executable]
         _queue_reviews(store, [i for i in ready if i.action == "review"], summary)
         _anonymize(store, [i for i in ready if i.action == "anonymize"], summary, k)
-        deleted = shred_reports(store, [_certificate(i) for i in ready if i.action == "delete"])
-        summary.done.update(("delete", i.policy_ref) for i in ready if i.report_id in set(deleted))
+        deleted = set(shred_reports(store, [_certificate(i) for i in ready if i.action == "delete"]))
+        summary.done.update(("delete", i.policy_ref) for i in ready if i.report_id in deleted)
     return summary
 
 

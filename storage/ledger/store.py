@@ -40,8 +40,6 @@ from storage.models import (
 __all__ = ["Ledger", "StoredEntry", "origin_for"]
 
 _T = TypeVar("_T")
-_ROWS_PER_INSERT = 1000
-"""Keeps each statement below SQLite's and PostgreSQL's bound-parameter limits."""
 
 
 def origin_for(signer: NoteSigner) -> str:
@@ -153,13 +151,10 @@ class Ledger:
             )
             size += 1
         nodes = [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in pending.items()]
-        for table, rows in ((LedgerEntryRecord, entries), (LedgerNodeRecord, nodes)):
-            if session.get_bind().dialect.name != "postgresql":
-                session.execute(insert(table), rows)  # executemany: SQLite has no round trips to save
-                continue
-            # Multi-row INSERTs: one round trip per row would dominate on PostgreSQL.
-            for chunk in range(0, len(rows), _ROWS_PER_INSERT):
-                session.execute(insert(table).values(rows[chunk : chunk + _ROWS_PER_INSERT]))
+        # executemany: psycopg 3 pipelines it; a multi-row VALUES statement is recompiled
+        # by SQLAlchemy every time and measured 3x slower on PostgreSQL.
+        session.execute(insert(LedgerEntryRecord), entries)
+        session.execute(insert(LedgerNodeRecord), nodes)
         head.size = size
         return list(range(first, size))
 
