@@ -11,10 +11,12 @@ DEMO_REPORTS ?= 40
 install: $(STAMP)
 
 # poppler-utils (pdfsig, pdftotext) and libnss3-tools (certutil): the independent PDF
-# checker the tests use, and the NSS database that makes it trust the company CA.
+# checker the tests use, and the NSS database that makes it trust the company CA;
+# chromium: the browser the web-page tests drive (Playwright, Debian's build).
 system-deps:
-	@command -v pdfsig >/dev/null && command -v pdftotext >/dev/null && command -v certutil >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools; }
+	@command -v pdfsig >/dev/null && command -v pdftotext >/dev/null && command -v certutil >/dev/null && \
+	  test -x /usr/bin/chromium || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools chromium; }
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

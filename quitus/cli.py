@@ -14,6 +14,7 @@ import typer
 
 from quitus.cli_support import console, settings_or_fail
 from quitus.commands import (
+    access,
     audit,
     delivery,
     flows,
@@ -25,6 +26,7 @@ from quitus.commands import (
     policies,
     reports,
     retention,
+    serve,
     templates,
 )
 
@@ -47,10 +49,12 @@ app.add_typer(retention.retention_app, name="retention")
 app.add_typer(retention.holds_app, name="holds")
 app.add_typer(retention.review_app, name="review")
 app.add_typer(retention.subject_app, name="subject")
+app.add_typer(access.users_app, name="users")
+app.add_typer(access.tokens_app, name="tokens")
 app.command("ingest")(ingest.ingest_command)
 app.command("process")(pdf.process)
 app.command("run")(flows.run_flow)
-app.command("serve")(flows.serve)
+app.command("serve")(serve.serve)
 app.command("verify-pdf")(pdf.verify_pdf)
 reports.app.command("pdf")(pdf.export_pdf)
 app.command("deliver")(delivery.deliver)

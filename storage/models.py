@@ -74,6 +74,9 @@ class ReportRecord(Base):
     restricted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """Access to personal data restricted (GDPR Art. 18, or an erasure refused under Art. 17(3))."""
     restriction_reason: Mapped[str | None] = mapped_column(String(80))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The worker whose lease covers this report while a stage processes it (distributed mode)."""
+    claim_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
