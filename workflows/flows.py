@@ -5,15 +5,20 @@ function; each processes a whole batch (the PII model sees the batch in one pipe
 Parameters and results are ids, dates and counts only — never personal data — and
 result persistence is off. State lives in our database, so a flow run that dies is
 resumed by the next one: every stage picks up what is waiting in its state.
+
+Before each stage the intake flow *claims* its batch (:mod:`storage.claims`): flow runs
+going at once — several Prefect workers, or ``quitus serve`` beside ``quitus run`` —
+take disjoint batches, and a dead run's claims lapse after their lease.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
+from storage.claims import DEFAULT_LEASE, ReportClaims
 from storage.states import ReportState
 from workflows.runtime import services
 from workflows.stages import StageResult
@@ -61,9 +66,27 @@ def deliver_task(limit: int) -> dict[str, int]:
     return deliver(limit) if deliver is not None else {}
 
 
+LEASE_MINUTES = DEFAULT_LEASE // dt.timedelta(minutes=1)
+
+
+def _claims(lease_minutes: int = LEASE_MINUTES) -> ReportClaims:
+    """This process's claims (its worker id: host, pid and a random part)."""
+    return ReportClaims(services().store.database, lease=dt.timedelta(minutes=lease_minutes))
+
+
 @task(name="pending", persist_result=False)
-def pending_task(state: str, limit: int) -> list[str]:
-    return services().store.ids_in_state(ReportState(state), limit=limit)
+def pending_task(state: str, limit: int, lease_minutes: int = LEASE_MINUTES) -> list[str]:
+    """Claim up to ``limit`` reports waiting in ``state`` for this worker."""
+    claims = _claims(lease_minutes)
+    report_ids = claims.claim(ReportState(state), limit)
+    get_run_logger().info("worker %s claimed %d %s reports", claims.worker, len(report_ids), state)
+    return report_ids
+
+
+@task(name="release", persist_result=False)
+def release_task(report_ids: list[str]) -> int:
+    """End this worker's claims on a batch (those the stage moved on are already ended)."""
+    return _claims().release(report_ids)
 
 
 STAGE_TASKS = (
@@ -76,13 +99,19 @@ STAGE_TASKS = (
 
 
 @flow(name="quitus-intake", persist_result=False, log_prints=False)
-def intake_flow(batch_size: int = 200) -> dict[str, int]:
-    """Take one batch per stage as far as it goes: captured → … → archived."""
+def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> dict[str, int]:
+    """Take one claimed batch per stage as far as it goes: captured → … → archived.
+
+    ``lease_minutes`` must outlast a stage's batch: a crashed run's claims lapse after it.
+    """
     counts: dict[str, int] = {}
     for state, stage in STAGE_TASKS:
-        ids = pending_task(state.value, batch_size)
+        ids = pending_task(state.value, batch_size, lease_minutes)
         if ids:
-            outcome = stage(ids)
+            try:
+                outcome = stage(ids)
+            finally:
+                release_task(ids)
             counts[stage.name] = len(outcome["done"])
             counts[f"{stage.name}_failed"] = len(outcome["failed"])
     if services().deliver is not None:
@@ -91,7 +120,8 @@ def intake_flow(batch_size: int = 200) -> dict[str, int]:
     services().store.ledger.checkpoint()
     create_markdown_artifact(
         key="intake-summary",
-        markdown="| stage | reports |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in counts.items()),
+        markdown=f"Claimed as worker `{_claims().worker}`.\n\n| stage | reports |\n|---|---|\n"
+        + "".join(f"| {k} | {v} |\n" for k, v in counts.items()),
         description="Reports processed per stage (counts only)",
     )
     return counts

@@ -1,4 +1,11 @@
-"""``quitus run``: run a flow now, embedded (Prefect's ephemeral server, nothing to start)."""
+"""The flow commands.
+
+* :func:`run_flow` (``quitus run``) — run a flow now, embedded (Prefect's ephemeral
+  server, nothing to start);
+* :func:`serve` — the embedded scheduler alone;
+* :func:`deploy` (``quitus deploy``) — register the flows on a Prefect server for remote
+  workers (:mod:`quitus.commands.deploy`, re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ from typing import Annotated, Literal
 import typer
 
 from quitus.cli_support import console, settings_or_fail
+from quitus.commands.deploy import deploy
 
-__all__ = ["run_flow", "serve"]
+__all__ = ["deploy", "run_flow"]
 
 
 def run_flow(
@@ -31,24 +39,3 @@ def run_flow(
         else:
             counts = retention_flow(at=at.date().isoformat() if at else None)
     console.print(f"{name} flow: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"))
-
-
-def serve() -> None:
-    """Run the scheduler: the intake flow every few minutes, retention nightly at 02:00 Europe/Paris."""
-    from quitus.cli_support import fail  # noqa: PLC0415
-    from quitus.scheduler import JOBS, SchedulerLockedError, build_scheduler, single_instance  # noqa: PLC0415
-
-    settings = settings_or_fail()
-    try:
-        with single_instance(settings):
-            scheduler = build_scheduler(settings)
-            console.print(
-                f"scheduler running ({', '.join(JOBS)}); intake every {settings.intake_interval_minutes} "
-                "min, retention at 02:00 Europe/Paris. Ctrl-C stops it."
-            )
-            try:
-                scheduler.start()
-            except (KeyboardInterrupt, SystemExit):
-                console.print("stopped")
-    except SchedulerLockedError as exc:
-        fail(str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,9 @@ def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(t
     leaked = [value for value in personal if value.encode() in blob]
     assert leaked == [], "personal data reached Prefect's database or files"
     assert quitus(home, "audit", "verify").returncode == 0
+    with sqlite3.connect(home / "quitus.db") as connection:
+        claimed = connection.execute("SELECT count(*) FROM reports WHERE claimed_by IS NOT NULL").fetchone()
+    assert claimed == (0,), "the intake flow left claims behind"
 
 
 def test_the_scheduler_keeps_its_jobs_in_our_database_and_runs_once(tmp_path: Path) -> None:
@@ -65,8 +69,6 @@ def test_the_scheduler_keeps_its_jobs_in_our_database_and_runs_once(tmp_path: Pa
         assert intake.next_run_time - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=5)
     finally:
         scheduler.shutdown(wait=False)
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "quitus.db") as connection:
         stored = {row[0] for row in connection.execute("SELECT id FROM scheduler_jobs")}
     assert stored == set(JOBS)
