@@ -14,6 +14,7 @@ report id, never a report without its bytes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 import time
@@ -139,6 +140,16 @@ class ReportStore:
         self.ledger = ledger
         self.actor = actor
         """Who the ledger names for the steps this store records (a user id or a job name)."""
+
+    def acting_as(self, actor: str) -> ReportStore:
+        """The same store (same database, keys and ledger), naming ``actor`` in the ledger.
+
+        A shallow copy: what it records is attributed to ``actor`` (an API user's handle),
+        while the collaborators are shared with this store.
+        """
+        acting = copy.copy(self)
+        acting.actor = actor
+        return acting
 
     # -- capture ---------------------------------------------------------------------------
 
@@ -416,6 +427,8 @@ class ReportStore:
         report.state = target
         report.issues = list(issues)
         report.updated_at = utcnow()
+        # A claim (storage.claims) is on a report waiting in a state: it ends when the report leaves it.
+        report.claimed_by = report.claim_expires_at = None
 
     # -- reading ---------------------------------------------------------------------------
 
