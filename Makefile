@@ -42,10 +42,12 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/capture_http.py
 	$(BIN)/python bench/pii_eval.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/intake.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,9 @@
 ``QUITUS_PHOTO_MAX_PIXELS``    largest accepted photo in pixels (default 40 million)
 ``QUITUS_PHOTO_MAX_SIDE``      photos are scaled down to this longer side (default 4096)
 ``QUITUS_MAX_SUBMISSION_BYTES`` largest accepted submission file (default 100 MB)
+``QUITUS_MAX_REQUEST_BYTES``   largest accepted HTTP request body (default 64 MiB; more is 413)
+``QUITUS_PUBLIC_URL``          the address clients reach ``quitus serve`` at, e.g.
+                               ``https://rapports.example.fr`` (full client-portal links)
 =============================  ==============================================================
 """
 
@@ -68,6 +71,8 @@ class Settings(BaseModel):
     photo_max_pixels: int = Field(default=40_000_000, gt=0)
     photo_max_side: int = Field(default=4096, ge=64)
     max_submission_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,6 +7,7 @@ measurement. Each code has an English and a French message (`MESSAGES`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,13 +153,20 @@ def format_path(loc: Sequence[int | str]) -> str:
     return out
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
 def issues_from_validation_error(exc: ValidationError) -> list[ReportIssue]:
     """Translate pydantic's errors; inputs are never included (they may be personal)."""
     found: list[ReportIssue] = []
     for error in exc.errors(include_input=False, include_url=False, include_context=False):
         loc = [p for p in error["loc"] if not _is_union_branch(p)]
-        path = format_path(loc)
         kind = error["type"]
+        if kind == "extra_forbidden" and loc and not _FIELD_NAME.fullmatch(str(loc[-1])):
+            # An unknown key is quoted back only when it looks like a misspelt field name:
+            # a key may itself be personal data (an e-mail, a name).
+            loc[-1] = "(unknown field)"
+        path = format_path(loc)
         if kind in ("missing", "extra_forbidden"):
             found.append(issue(path, kind))
         else:

@@ -4,12 +4,20 @@ Hierarchy::
 
     RetentionError            base of every error raised by ``retention``
     ├── HoldError             a legal hold cannot be placed or released as asked
-    └── ReviewError           a review decision does not apply
+    ├── ReviewError           a review decision does not apply
+    ├── RestrictedAccessError reading a restricted report's personal data needs a justification
+    └── DocumentUnavailableError the document asked for does not exist (yet, or any more)
 """
 
 from __future__ import annotations
 
-__all__ = ["HoldError", "RetentionError", "ReviewError"]
+__all__ = [
+    "DocumentUnavailableError",
+    "HoldError",
+    "RestrictedAccessError",
+    "RetentionError",
+    "ReviewError",
+]
 
 
 class RetentionError(Exception):
@@ -22,3 +30,25 @@ class HoldError(RetentionError):
 
 class ReviewError(RetentionError):
     """A review decision does not apply (unknown report, already decided…)."""
+
+
+class RestrictedAccessError(RetentionError):
+    """The report's personal data is restricted: reading it needs a justification code."""
+
+    def __init__(self, report_id: str, restriction: str) -> None:
+        super().__init__(
+            f"{report_id} is {restriction}: reading its personal data needs a justification code "
+            "(e.g. litigation, subject_access), which is recorded"
+        )
+        self.report_id = report_id
+        self.restriction = restriction
+        """Why, in a few words (no personal data)."""
+
+
+class DocumentUnavailableError(RetentionError):
+    """The report has no such document: not produced yet, or erased with the report."""
+
+    def __init__(self, message: str, *, erased: bool = False) -> None:
+        super().__init__(message)
+        self.erased = erased
+        """True when the report was erased: the document will never exist again."""

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from policies.decision import ReportFacts
 from retention.errors import HoldError
+from storage.blind_index import SubjectKind, subject_digests
 from storage.ledger.events import LedgerEvent
 from storage.models import LegalHoldRecord, SubjectIndexRecord, utcnow
 from storage.report_store import ReportStore
@@ -132,6 +133,14 @@ class HoldService:
                 ],
             )
             return Hold.of(hold)
+
+    def place_on_subject(self, *, reason: str, terms: Sequence[tuple[SubjectKind, str]]) -> Hold:
+        """A hold on every report of one person, found by e-mail, phone or name.
+
+        The hold keeps the blind-index digests of the terms, never the terms themselves.
+        """
+        digests = subject_digests(self.store.keys.index_key, terms)
+        return self.place(reason=reason, scope_kind="subject", scope={"digests": sorted(digests)})
 
     def release(self, hold_id: str) -> Hold:
         with self.store.database.session() as session:

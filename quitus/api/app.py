@@ -1,21 +1,37 @@
-"""The FastAPI application: API under ``/api/v1``, OpenAPI at ``/docs``, web pages at ``/``."""
+"""The FastAPI application: API under ``/api/v1``, OpenAPI at ``/docs``, web pages at ``/``.
+
+``create_app`` assembles it: the request guard (size limit, security headers, access
+log, last-resort 500 — :mod:`quitus.api.hardening`), the error handlers
+(:mod:`quitus.api.errors`), and one router per area (:mod:`quitus.api.routes`), each
+endpoint admitting the roles :mod:`quitus.api.roles` gives it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
-from quitus.api.auth import require
 from quitus.api.context import ApiContext
+from quitus.api.errors import install_error_handlers
+from quitus.api.hardening import RequestGuard
+from quitus.api.routes import ROUTERS
 from quitus.settings import Settings
-from storage.access_store import AccessStore, Principal, Role
+from storage.access_store import AccessStore
 
 __all__ = ["create_app"]
 
-ALL_ROLES = tuple(Role)
+_DESCRIPTION = """\
+Capture intervention reports and follow them; retention policies, legal holds, the
+disposition plan and review queue; data-subject requests; the audit ledger and proof
+bundles; client-portal links.
+
+Authenticate with `Authorization: Bearer qt_…` (`quitus tokens create HANDLE`). Each
+endpoint admits some roles (technician, compliance, auditor, admin): see docs/api.md.
+Errors are `{"error": {"code", "message", "where", "hint", "problems"}}` and never quote
+a submitted value.
+"""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -35,18 +51,18 @@ def create_app(settings: Settings) -> FastAPI:
     api = FastAPI(
         title="quitus",
         summary="Intervention reports: capture, retention, audit — GDPR-aware.",
+        description=_DESCRIPTION,
         version="1",
         lifespan=lifespan,
+        # FastAPI's own telemetry would export request bodies and exception messages.
+        telemetry={"logs": False, "tracing": False},
     )
+    api.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
+    install_error_handlers(api)
+    for router in ROUTERS:
+        api.include_router(router)  # each router carries its /api/v1 prefix: the access log shows it
+    # The web pages (quitus.web) are included below: their router and their static files.
+    from quitus.web import mount_web  # noqa: PLC0415 - web pages and /static (quitus/web)
 
-    @api.get("/api/v1/health", tags=["service"])
-    def health() -> dict[str, str]:
-        """Liveness: answers without a token."""
-        return {"status": "ok"}
-
-    @api.get("/api/v1/me", tags=["service"])
-    def me(principal: Annotated[Principal, Depends(require(*ALL_ROLES))]) -> dict[str, str]:
-        """Who the token belongs to, and their role."""
-        return {"handle": principal.handle, "role": principal.role.value}
-
+    mount_web(api)
     return api

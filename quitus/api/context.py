@@ -1,21 +1,49 @@
-"""What a request handler reaches: the opened installation and its access store."""
+"""What a request handler reaches: the opened installation, its access store, and per-caller views."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import os
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from quitus.settings import Settings
 from quitus.wiring import App
-from storage.access_store import AccessStore
+from reports.intake import Intake
+from storage.access_store import AccessStore, Principal
+from storage.report_store import ReportStore
 
 __all__ = ["ApiContext", "context_of"]
+
+
+CAPTURE_SLOTS = max(2, os.cpu_count() or 2)
 
 
 @dataclass
 class ApiContext:
     app: App
     access: AccessStore
+    capture_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CAPTURE_SLOTS))
+    """Captures processed at once; the others wait their turn in arrival order.
+
+    Capture is CPU-bound (photo sanitizing) and writes to the database: more at once only
+    makes them contend for the interpreter and the database's write lock — on SQLite a
+    waiting writer backs off and can be overtaken again and again — so latency grows
+    unevenly. Queueing here keeps it fair.
+    """
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    def store_for(self, principal: Principal) -> ReportStore:
+        """The report store whose ledger events name ``principal`` (their handle)."""
+        return self.app.store.acting_as(principal.handle)
+
+    def intake_for(self, principal: Principal) -> Intake:
+        """Capture as ``principal``, with the installation's catalog and photo limits."""
+        return Intake(self.store_for(principal), self.app.catalog, photo_limits=self.app.intake.photo_limits)
 
 
 def context_of(request: Request) -> ApiContext:

@@ -43,31 +43,45 @@ def export_pdf(
     redacted: Annotated[
         bool, typer.Option("--redacted", help="The anonymized variant, without personal data.")
     ] = False,
+    justify: Annotated[
+        str | None,
+        typer.Option(help="Reason code to read a restricted report's full PDF (recorded), e.g. litigation."),
+    ] = None,
 ) -> None:
     """Write a report's sealed PDF (decrypted from the archive; the full one is a recorded read)."""
     from quitus.wiring import open_app  # noqa: PLC0415
+    from retention.access import JUSTIFICATION_PATTERN, read_personal_data  # noqa: PLC0415
+    from retention.errors import DocumentUnavailableError, RestrictedAccessError  # noqa: PLC0415
     from storage.ledger.events import LedgerEvent  # noqa: PLC0415
 
-    kind = "pdf_redacted" if redacted else "pdf_full"
+    if justify is not None and not JUSTIFICATION_PATTERN.fullmatch(justify):
+        fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
     app = open_app(settings_or_fail())
     try:
-        report = app.store.get(report_id)
-        blob_id = app.store.latest_blob(report_id, kind)
-        if blob_id is None:
-            fail(
-                f"report {report_id} is {report.state.value}: its PDF exists once it is sealed "
-                "(`quitus process` takes validated reports that far)"
+        if redacted:
+            report = app.store.get(report_id)
+            blob_id = app.store.latest_blob(report_id, "pdf_redacted")
+            if blob_id is None:
+                fail(
+                    f"report {report_id} is {report.state.value}: its PDF exists once it is sealed "
+                    "(`quitus process` takes validated reports that far)"
+                )
+            data = app.store.read_blob(report_id, blob_id)
+            app.ledger.record(
+                LedgerEvent(
+                    step="read",
+                    actor=app.settings.actor,
+                    outcome="exported",
+                    report_id=report_id,
+                    details={"document": "pdf_redacted"},
+                )
             )
-        data = app.store.read_blob(report_id, blob_id)
-        app.ledger.record(
-            LedgerEvent(
-                step="read",
-                actor=app.settings.actor,
-                outcome="exported",
-                report_id=report_id,
-                details={"document": kind},
-            )
-        )
+        else:
+            data = read_personal_data(app.store, app.policies(), report_id, "pdf_full", justification=justify)
+    except RestrictedAccessError as exc:
+        fail(f"{report_id} is {exc.restriction}: reading it needs --justify CODE, which is recorded")
+    except DocumentUnavailableError as exc:
+        fail(str(exc))
     finally:
         app.close()
     temporary = output.with_name(output.name + ".part")

@@ -124,22 +124,18 @@ def diff(
 @app.command("explain")
 def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")]) -> None:
     """Which policies apply to a report, which one wins and why, and when it is due."""
-    from policies.decision import decide  # noqa: PLC0415
     from quitus.wiring import open_app  # noqa: PLC0415
-    from retention.facts import facts_of  # noqa: PLC0415
-    from retention.holds import HoldService  # noqa: PLC0415
+    from retention.explain import explain_retention  # noqa: PLC0415
 
     app_ = open_app(settings_or_fail())
     try:
-        app_.store.get(report_id)
-        facts = facts_of(app_.database, report_id)
-        if facts is None:
-            console.print(f"{report_id} is erased: no retention rule applies any more")
-            return
-        decision = decide(facts, app_.policies())
-        held = HoldService(app_.store).active().held([facts]).get(report_id)
+        explanation = explain_retention(app_.store, app_.policies(), report_id)
     finally:
         app_.close()
+    if explanation is None:
+        console.print(f"{report_id} is erased: no retention rule applies any more")
+        return
+    facts, decision, held = explanation.facts, explanation.decision, explanation.held_by
     console.print(
         f"[bold]{report_id}[/] — {facts.equipment_category}.{facts.intervention_type}, "
         f"{facts.client_kind}, intervention {facts.intervention_date}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated
 
 import typer
@@ -75,32 +74,25 @@ def show_report(
 ) -> None:
     """A report's state, issues and history; its content only with --reveal."""
     from quitus.wiring import open_app  # noqa: PLC0415
-    from retention.access import access_restriction  # noqa: PLC0415
-    from storage.ledger.events import LedgerEvent  # noqa: PLC0415
+    from retention.access import JUSTIFICATION_PATTERN, read_personal_data  # noqa: PLC0415
+    from retention.errors import DocumentUnavailableError, RestrictedAccessError  # noqa: PLC0415
 
+    if justify is not None and not JUSTIFICATION_PATTERN.fullmatch(justify):
+        fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
     app_ = open_app(settings_or_fail())
     try:
         report = app_.store.get(report_id)
         submissions = app_.store.submissions(report_id)
         content = None
         if reveal and report.content_blob_id:
-            restriction = access_restriction(app_.store, app_.policies(), report_id)
-            if justify is not None and not re.fullmatch(r"[a-z0-9_.-]{1,64}", justify):
-                fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
-            if restriction and not justify:
-                fail(f"{report_id} is {restriction}: reading it needs --justify CODE, which is recorded")
-            content = app_.store.read_blob(report_id, report.content_blob_id)
-            # Every read of personal data is accountable.
-            details = {"justification": justify} if justify else {}
-            app_.ledger.record(
-                LedgerEvent(
-                    step="read",
-                    actor=app_.settings.actor,
-                    outcome="revealed",
-                    report_id=report_id,
-                    details=details,
-                )
+            # Every read of personal data is accountable: read_personal_data records it.
+            content = read_personal_data(
+                app_.store, app_.policies(), report_id, "content", justification=justify
             )
+    except RestrictedAccessError as exc:
+        fail(f"{report_id} is {exc.restriction}: reading it needs --justify CODE, which is recorded")
+    except DocumentUnavailableError:
+        content = None
     finally:
         app_.close()
     console.print(f"[bold]{report.id}[/bold]  {report.state.value}  revision {report.revision}")

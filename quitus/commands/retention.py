@@ -136,7 +136,6 @@ def place(
 ) -> None:
     """Place a legal hold on reports, a person, or a query."""
     from retention.holds import HoldService  # noqa: PLC0415
-    from storage.blind_index import subject_digests  # noqa: PLC0415
 
     app = _open()
     try:
@@ -144,8 +143,7 @@ def place(
         if report:
             hold = service.place(reason=reason, scope_kind="reports", scope={"report_ids": report})
         elif email or phone or name:
-            digests = subject_digests(app.store.keys.index_key, _subject_terms(email, phone, name))
-            hold = service.place(reason=reason, scope_kind="subject", scope={"digests": sorted(digests)})
+            hold = service.place_on_subject(reason=reason, terms=_subject_terms(email, phone, name))
         else:
             query = {
                 k: v

@@ -11,6 +11,19 @@ from quitus.cli_support import console, fail, settings_or_fail
 __all__ = ["serve"]
 
 
+def _log_api_to_stderr() -> None:
+    """The API's access log and its error ids (quitus.api.*) on stderr; they hold no personal data."""
+    import logging  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("quitus.api")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def serve(
     host: Annotated[
         str, typer.Option(help="Interface to listen on (a reverse proxy adds TLS).")
@@ -29,6 +42,7 @@ def serve(
 
     settings = settings_or_fail()
     open_app(settings).close()  # fails early, with a clear message, on an uninitialized QUITUS_HOME
+    _log_api_to_stderr()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),

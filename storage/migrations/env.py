@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import storage.access_store  # noqa: F401 - its tables are on the same metadata
+import storage.access_store
 import storage.delivery_store  # noqa: F401 - its tables are on the same metadata
 from storage.models import Base
 

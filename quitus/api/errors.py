@@ -1,0 +1,280 @@
+"""Error bodies of the API: what was wrong, where, what to do — never a submitted value.
+
+Every error answer has the same shape::
+
+    {"error": {"code": "report_not_found", "message": "…", "where": "path.report_id",
+               "hint": "…", "problems": [{"where": "body.valid_days", "code": "…", "message": "…"}],
+               "error_id": "…"}}
+
+``code`` is stable (clients switch on it); ``where``, ``hint``, ``problems`` and
+``error_id`` appear when they apply. Domain errors become 4xx answers here, at the
+boundary; anything unexpected becomes a 500 with an ``error_id`` that the server log
+names beside the stack (the exception's message is never logged: it may quote data).
+
+Error mapping::
+
+    RequestValidationError          422 invalid_request (problems: where, code, message)
+    HTTPException                   its status; code from its detail, or from the status
+    ApiError                        its status and code (raised by the routes)
+    ReportNotFoundError             404 report_not_found
+    KeyDestroyedError               410 report_erased
+    InvalidTransitionError          409 invalid_state
+    PortalLinkError                 404 portal_link_invalid | 410 portal_link_expired / _revoked
+    AccessError                     409 access_refused
+    RestrictedAccessError           403 justification_required
+    DocumentUnavailableError        409 document_unavailable | 410 report_erased
+    HoldError / ReviewError         409 hold_refused / review_refused
+    RetentionError                  422 retention_refused
+    PolicyFileError                 409 invalid_policies (those in force; problems: file and line)
+    TemplateError                   404 template_not_found
+    CaptureError                    422 capture_refused
+    anything else                   500 internal_error (with error_id; see hardening.RequestGuard)
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from policies.errors import PolicyError, PolicyFileError
+from reports.errors import CaptureError, ReportsError, TemplateError
+from retention.errors import (
+    DocumentUnavailableError,
+    HoldError,
+    RestrictedAccessError,
+    RetentionError,
+    ReviewError,
+)
+from storage.access_store import AccessError, PortalLinkError
+from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError, StorageError
+
+__all__ = [
+    "API_PREFIX",
+    "ApiError",
+    "error_body",
+    "install_error_handlers",
+    "internal_error_response",
+]
+
+API_PREFIX = "/api/"
+logger = logging.getLogger("quitus.api")
+
+_STATUS_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
+
+
+class ApiError(Exception):
+    """An error answer raised by a route: status, stable code, safe message."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        problems: Sequence[Mapping[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        """Says what was wrong; never quotes a submitted value."""
+        self.where = where
+        """Where: ``path.report_id``, ``body.valid_days``, ``photos[0].image``…"""
+        self.hint = hint
+        """What to do."""
+        self.problems = list(problems)
+
+
+def error_body(
+    code: str,
+    message: str,
+    *,
+    where: str | None = None,
+    hint: str | None = None,
+    problems: Sequence[Mapping[str, str]] = (),
+    error_id: str | None = None,
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if where:
+        error["where"] = where
+    if hint:
+        error["hint"] = hint
+    if problems:
+        error["problems"] = list(problems)
+    if error_id:
+        error["error_id"] = error_id
+    return {"error": error}
+
+
+def _answer(status_code: int, body: dict[str, Any], headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers=dict(headers or {}))
+
+
+def _domain_answer(exc: Exception) -> tuple[int, dict[str, Any]]:  # noqa: PLR0911, PLR0912 - one answer per class
+    """Status and body for a domain error; its message is safe (domain messages quote no data)."""
+    if isinstance(exc, ReportNotFoundError):
+        return 404, error_body(
+            "report_not_found", "no report with this id", hint="GET /api/v1/reports lists the reports"
+        )
+    if isinstance(exc, KeyDestroyedError):
+        return 410, error_body("report_erased", "the report was erased: its data key was destroyed")
+    if isinstance(exc, InvalidTransitionError):
+        return 409, error_body("invalid_state", str(exc))
+    if isinstance(exc, PortalLinkError):
+        status_code = 404 if exc.code == "invalid" else 410
+        return status_code, error_body(
+            f"portal_link_{exc.code}",
+            {
+                "invalid": "this link is not valid",
+                "expired": "this link has expired",
+                "revoked": "this link was withdrawn",
+            }.get(exc.code, "this link cannot be used"),
+            hint="ask the company for a new link",
+        )
+    if isinstance(exc, AccessError):
+        return 409, error_body("access_refused", str(exc))
+    if isinstance(exc, RestrictedAccessError):
+        return 403, error_body(
+            "justification_required",
+            str(exc),
+            where="query.justification",
+            hint="repeat the request with ?justification=CODE (e.g. litigation, subject_access)",
+        )
+    if isinstance(exc, DocumentUnavailableError):
+        if exc.erased:
+            return 410, error_body("report_erased", str(exc))
+        return 409, error_body("document_unavailable", str(exc))
+    if isinstance(exc, HoldError):
+        return 409, error_body("hold_refused", str(exc))
+    if isinstance(exc, ReviewError):
+        return 409, error_body("review_refused", str(exc))
+    if isinstance(exc, RetentionError):
+        return 422, error_body("retention_refused", str(exc))
+    if isinstance(exc, PolicyFileError):
+        problems = [{"where": p.split(": ", 1)[0], "message": p.split(": ", 1)[-1]} for p in exc.problems]
+        return 409, error_body(
+            "invalid_policies",
+            "the retention policies in force are invalid: nothing can be decided until they are fixed",
+            problems=problems,
+            hint="fix each problem (file and line); POST /api/v1/policies/validate checks a fix",
+        )
+    if isinstance(exc, TemplateError):
+        return 404, error_body("template_not_found", str(exc), hint="GET /api/v1/templates lists them")
+    if isinstance(exc, CaptureError):
+        return 422, error_body("capture_refused", exc.message, where=exc.path or None)
+    return 500, {}
+
+
+def install_error_handlers(api: FastAPI) -> None:
+    """Register the handlers that turn every error into the body described in the module doc."""
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = [_problem(error) for error in exc.errors()]
+        return _answer(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            error_body(
+                "invalid_request",
+                "the request is not valid: see problems (where, code, message)",
+                problems=problems,
+                hint="the OpenAPI description at /docs gives every field",
+            ),
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not request.url.path.startswith(API_PREFIX) and not isinstance(exc.detail, dict):
+            return await http_exception_handler(request, exc)  # the web pages answer in their own way
+        detail = exc.detail
+        if isinstance(detail, dict):
+            body = error_body(
+                str(detail.get("code") or _STATUS_CODES.get(exc.status_code, "error")),
+                str(detail.get("message", "")),
+                where=detail.get("where"),
+                hint=detail.get("hint"),
+            )
+        else:
+            body = error_body(_STATUS_CODES.get(exc.status_code, "error"), str(detail))
+        return _answer(exc.status_code, body, exc.headers)
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return _answer(
+            exc.status_code,
+            error_body(exc.code, exc.message, where=exc.where, hint=exc.hint, problems=exc.problems),
+        )
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        status_code, body = _domain_answer(exc)
+        if status_code == 500:
+            return await internal_error(request, exc)
+        return _answer(status_code, body)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return internal_error_response(request.method, request.scope.get("route"), exc)
+
+    api.add_exception_handler(RequestValidationError, validation_error)
+    api.add_exception_handler(StarletteHTTPException, http_error)
+    api.add_exception_handler(ApiError, api_error)
+    for domain in (StorageError, ReportsError, PolicyError, RetentionError):
+        api.add_exception_handler(domain, domain_error)
+    # Anything else is answered by quitus.api.hardening.RequestGuard with internal_error_response:
+    # Starlette's own last-resort handler re-raises, and the server would log the message.
+
+
+def internal_error_response(method: str, route: object, exc: BaseException) -> JSONResponse:
+    """The 500 answer: a generic body with an error id; the log gets the id, class and stack."""
+    error_id = secrets.token_hex(6)
+    # The class and the stack frames, never the message: messages may quote personal data.
+    logger.error(
+        "internal error %s: %s.%s on %s %s\n%s",
+        error_id,
+        exc.__class__.__module__,
+        exc.__class__.__name__,
+        method,
+        getattr(route, "path", "(unmatched)"),
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
+    return _answer(
+        500,
+        error_body(
+            "internal_error",
+            "the server could not complete this request",
+            error_id=error_id,
+            hint="retry later; if it persists, give the error_id to the administrator",
+        ),
+    )
+
+
+def _problem(error: Mapping[str, Any]) -> dict[str, str]:
+    """A validation problem without the submitted value (pydantic's ``input``) nor unknown keys."""
+    location = [str(part) for part in error.get("loc", ())]
+    if error.get("type") == "extra_forbidden" and location:
+        location[-1] = "(unknown field)"  # a submitted key may itself be personal data
+    return {
+        "where": ".".join(location),
+        "code": str(error.get("type", "invalid")),
+        "message": str(error.get("msg", "invalid value")),
+    }

@@ -1,0 +1,156 @@
+"""The request guard: body size limit, security headers, access log, last-resort 500.
+
+One pure-ASGI middleware (cheaper than a stack of ``BaseHTTPMiddleware``) that
+
+* refuses a body larger than ``QUITUS_MAX_REQUEST_BYTES`` with ``413`` — at once when
+  ``Content-Length`` says so, else as soon as the streamed bytes pass the limit;
+* adds security headers to every answer that does not set them itself (CSP
+  ``default-src 'self'``, ``nosniff``, ``no-referrer``, ``DENY`` framing,
+  ``Cache-Control: no-store``, and HSTS when the request came over HTTPS);
+* writes one access-log line per request on the ``quitus.api.access`` logger: method,
+  **route template** (``/api/v1/reports/{report_id}``, never the raw path nor its query
+  string), status, duration and the caller's handle — nothing a client typed;
+* answers an unexpected exception with a generic 500 and an error id, logging the
+  exception's class and stack but not its message (which may quote personal data).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from fastapi import HTTPException
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quitus.api.errors import error_body, internal_error_response
+
+__all__ = ["CONTENT_SECURITY_POLICY", "PRINCIPAL_STATE_KEY", "RequestGuard", "access_logger"]
+
+access_logger = logging.getLogger("quitus.api.access")
+
+PRINCIPAL_STATE_KEY = "principal_handle"
+"""``request.state`` key where authentication leaves the caller's handle for the access log."""
+
+CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# Swagger UI (/docs) is loaded by the browser from jsDelivr with an inline bootstrap script;
+# those pages hold no data, so they get a policy that lets them work.
+_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_BASE_HEADERS: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+_HSTS = "max-age=63072000; includeSubDomains"
+
+
+def _too_large_detail(limit: int) -> dict[str, str]:
+    return {
+        "code": "request_too_large",
+        "message": f"the request body is larger than the {limit} bytes this server accepts",
+        "hint": "send fewer or smaller photos per request (QUITUS_MAX_REQUEST_BYTES sets the limit)",
+    }
+
+
+def _too_large_body(limit: int) -> dict[str, object]:
+    detail = _too_large_detail(limit)
+    return error_body(detail["code"], detail["message"], hint=detail["hint"])
+
+
+class RequestGuard:
+    """See the module docstring."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        scope.setdefault("state", {})  # shared with the request's copies: authentication writes the handle
+        response_status = 0
+        csp = _DOCS_POLICY if scope["path"] in _DOCS_PATHS else CONTENT_SECURITY_POLICY
+        https = scope.get("scheme") == "https"
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_status
+            if message["type"] == "http.response.start":
+                response_status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in _BASE_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", csp)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", _HSTS)
+            await send(message)
+
+        limit = self.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, detail=_too_large_detail(limit))
+            return message
+
+        try:
+            if _declared_length(scope) > limit:
+                await _send_json(guarded_send, 413, _too_large_body(limit))
+                return
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception as exc:  # the last line of defence: a safe body, a log without the message
+            if response_status:
+                raise  # the answer is under way: nothing better can be sent
+            response = internal_error_response(scope.get("method", ""), scope.get("route"), exc)
+            await response(scope, receive, guarded_send)
+        finally:
+            if access_logger.isEnabledFor(logging.INFO):
+                route = scope.get("route")
+                access_logger.info(
+                    "%s %s %d %.1fms %s",
+                    scope.get("method", "-"),
+                    getattr(route, "path", "(unmatched)"),
+                    response_status,
+                    (time.perf_counter() - started) * 1000,
+                    scope.get("state", {}).get(PRINCIPAL_STATE_KEY, "-"),
+                )
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+async def _send_json(send: Send, status_code: int, body: dict[str, object]) -> None:
+    import json  # noqa: PLC0415 - only on this rare path
+
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

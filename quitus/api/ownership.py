@@ -1,0 +1,37 @@
+"""Which reports a caller reaches: technicians only those they captured.
+
+Who captured a report is read from the ledger (the actor of its ``receive`` events), the
+record that cannot be rewritten. Another technician's report answers 404, as an unknown
+id does: the answer does not confirm it exists.
+"""
+
+from __future__ import annotations
+
+from quitus.api.roles import OWN_REPORTS_ONLY
+from storage.access_store import Principal
+from storage.errors import ReportNotFoundError
+from storage.ledger.events import decode_entry
+from storage.report_store import ReportStore, ReportSummary
+
+__all__ = ["captured_by", "reachable_report"]
+
+
+def captured_by(store: ReportStore, report_id: str) -> set[str]:
+    """The actors who submitted (a revision of) the report."""
+    actors = set()
+    for stored in store.ledger.entries_for_report(report_id):
+        entry = decode_entry(stored.entry)
+        if entry.get("step") == "receive":
+            actors.add(str(entry.get("actor")))
+    return actors
+
+
+def reachable_report(
+    store: ReportStore, principal: Principal, endpoint: str, report_id: str
+) -> ReportSummary:
+    """The report's summary when ``principal`` may reach it through ``endpoint``; else 404."""
+    summary = store.get(report_id)
+    restricted_roles = OWN_REPORTS_ONLY.get(endpoint, frozenset())
+    if principal.role in restricted_roles and principal.handle not in captured_by(store, report_id):
+        raise ReportNotFoundError(f"no report {report_id} among those {principal.handle} captured")
+    return summary

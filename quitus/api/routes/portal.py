@@ -1,0 +1,119 @@
+"""Client-portal links: create and withdraw them; the PDF a link opens (no token needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from quitus.api.context import ApiContext, context_of
+from quitus.api.errors import ApiError
+from quitus.api.ownership import reachable_report
+from quitus.api.params import API_V1, LinkIdPath, PortalTokenPath, ReportIdPath, StrictBody
+from quitus.api.portal import PORTAL_PDF, PortalUnavailableError, open_portal_document, portal_path
+from quitus.api.roles import allow
+from quitus.api.routes.reports import pdf_response
+from retention.access import access_restriction
+from storage.access_store import Principal
+from storage.states import ReportState
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=API_V1, tags=["client portal"])
+
+Context = Annotated[ApiContext, Depends(context_of)]
+
+
+class PortalLinkRequest(StrictBody):
+    valid_days: int = Field(default=30, ge=1, le=365, description="Days until the link expires.")
+
+
+class PortalLinkOut(BaseModel):
+    link_id: str
+    """What to give ``DELETE /api/v1/portal-links/{link_id}`` to withdraw it."""
+    path: str
+    """The page the client opens: ``/portail/<token>`` (the token is the credential: for the client only)."""
+    pdf_path: str
+    url: str | None
+    """The full address when ``QUITUS_PUBLIC_URL`` is set."""
+    expires_at: dt.datetime
+
+
+class Revoked(BaseModel):
+    link_id: str
+    revoked: bool
+
+
+@router.post("/reports/{report_id}/portal-links", name="create_portal_link", status_code=201)
+def create_portal_link(
+    report_id: ReportIdPath,
+    body: PortalLinkRequest,
+    principal: Annotated[Principal, Depends(allow("create_portal_link"))],
+    context: Context,
+) -> PortalLinkOut:
+    """An expiring, signed link that shows this one report to its client, without login."""
+    store = context.app.store
+    summary = reachable_report(store, principal, "create_portal_link", report_id)
+    if summary.state in (ReportState.ERASED, ReportState.REJECTED):
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"report {report_id} is {summary.state.value}: there is no report to show its client",
+        )
+    if access_restriction(store, context.app.policies(), report_id) is not None:
+        raise ApiError(
+            409,
+            "restricted",
+            f"report {report_id}'s personal data is restricted: it cannot be shown through the portal",
+        )
+    link = context.access.create_portal_link(
+        report_id, actor=principal.handle, valid_for=dt.timedelta(days=body.valid_days)
+    )
+    path = portal_path(link.token)
+    public = context.settings.public_url
+    return PortalLinkOut(
+        link_id=link.token.partition(".")[0],
+        path=path,
+        pdf_path=PORTAL_PDF.format(token=link.token),
+        url=public.rstrip("/") + path if public else None,
+        expires_at=link.expires_at,
+    )
+
+
+@router.delete("/portal-links/{link_id}", name="revoke_portal_link")
+def revoke_portal_link(
+    link_id: LinkIdPath,
+    principal: Annotated[Principal, Depends(allow("revoke_portal_link"))],
+    context: Context,
+) -> Revoked:
+    """Withdraw a link at once (recorded in the ledger)."""
+    context.access.revoke_portal_link(link_id, actor=principal.handle)
+    return Revoked(link_id=link_id, revoked=True)
+
+
+@router.get(
+    "/portal/{token}/pdf",
+    name="portal_pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The sealed report."},
+        404: {"description": "portal_link_invalid"},
+        409: {"description": "portal_not_ready: not sealed yet"},
+        410: {"description": "portal_link_expired, portal_link_revoked, portal_restricted, portal_erased"},
+    },
+)
+def portal_pdf(token: PortalTokenPath, context: Context) -> Response:
+    """The sealed PDF a client-portal link shows (no token: the link is the credential)."""
+    try:
+        document = open_portal_document(context, token)
+    except PortalUnavailableError as exc:
+        raise ApiError(
+            409 if exc.code == "not_ready" else 410,
+            f"portal_{exc.code}",
+            exc.message,
+            hint="ask the company" if exc.code != "not_ready" else "try again later",
+        ) from None
+    return pdf_response(document.pdf, document.filename)

@@ -1,0 +1,281 @@
+"""Retention: legal holds, the disposition plan, dated events, the review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, model_validator
+
+from quitus.api.context import ApiContext, context_of
+from quitus.api.params import API_V1, CODE_PATTERN, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
+from quitus.api.roles import allow
+from quitus.api.routes.reports import aware
+from retention.events import record_report_event
+from retention.holds import Hold, HoldService
+from retention.planner import plan_dispositions
+from retention.review import ReviewQueue
+from storage.access_store import Principal
+from storage.blind_index import SubjectKind
+
+__all__ = ["SubjectTerms", "router"]
+
+router = APIRouter(prefix=API_V1, tags=["retention"])
+
+Context = Annotated[ApiContext, Depends(context_of)]
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+
+
+class SubjectTerms(StrictBody):
+    """A person, by any of e-mail, phone or name (matched through the blind index)."""
+
+    email: Annotated[str, Field(min_length=3, max_length=320)] | None = None
+    phone: Annotated[str, Field(min_length=4, max_length=40)] | None = None
+    name: Annotated[str, Field(min_length=2, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _someone(self) -> SubjectTerms:
+        if not (self.email or self.phone or self.name):
+            raise ValueError("give an email, a phone or a name")
+        return self
+
+    def terms(self) -> list[tuple[SubjectKind, str]]:
+        terms: list[tuple[SubjectKind, str]] = []
+        if self.email:
+            terms.append(("email", self.email))
+        if self.phone:
+            terms.append(("phone", self.phone))
+        if self.name:
+            terms.append(("name", self.name))
+        return terms
+
+
+class HoldQuery(StrictBody):
+    template_id: Annotated[str, Field(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")] | None = None
+    client_kind: Literal["particulier", "professionnel"] | None = None
+    intervention_from: dt.date | None = None
+    intervention_to: dt.date | None = None
+
+
+class HoldRequest(StrictBody):
+    """Exactly one of ``report_ids``, ``subject`` or ``query``."""
+
+    reason: Code = Field(description="A reference such as a case number (no names): RG-2026-118.")
+    report_ids: list[Annotated[str, Field(pattern=REPORT_ID_PATTERN)]] | None = Field(
+        default=None, min_length=1
+    )
+    subject: SubjectTerms | None = None
+    query: HoldQuery | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> HoldRequest:
+        if sum(x is not None for x in (self.report_ids, self.subject, self.query)) != 1:
+            raise ValueError("give exactly one of report_ids, subject or query")
+        return self
+
+
+class HoldOut(BaseModel):
+    id: str
+    reason: str
+    scope_kind: str
+    covers: str
+    """What the hold covers, in words (a person's hold names no one)."""
+    report_ids: list[str] | None
+    placed_by: str
+    placed_at: dt.datetime
+    released_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, hold: Hold) -> HoldOut:
+        return cls(
+            id=hold.id,
+            reason=hold.reason,
+            scope_kind=hold.scope_kind,
+            covers=hold.describe(),
+            report_ids=list(hold.scope["report_ids"]) if hold.scope_kind == "reports" else None,
+            placed_by=hold.placed_by,
+            placed_at=aware(hold.placed_at),
+            released_at=aware(hold.released_at) if hold.released_at else None,
+        )
+
+
+class PlannedOut(BaseModel):
+    report_id: str
+    status: str
+    """``delete``, ``anonymize`` or ``review`` (what the run will do), ``held`` or ``awaiting_review``."""
+    action: str
+    policy: str
+    due: dt.date
+    held_by: list[str]
+
+
+class PlanOut(BaseModel):
+    at: dt.date
+    counts: dict[str, int]
+    """Over everything due, not only the items listed."""
+    items: list[PlannedOut]
+    truncated: bool
+
+
+class EventRequest(StrictBody):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")] = Field(
+        description="Event a policy waits for: contract_end, last_contact…"
+    )
+    on: dt.date
+
+
+class ReviewItemOut(BaseModel):
+    report_id: str
+    policy: str
+    due: dt.date
+
+
+class ExtendRequest(StrictBody):
+    until: dt.date
+    reason: Code
+
+
+class RelabelRequest(StrictBody):
+    policy: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
+
+
+class Decided(BaseModel):
+    report_id: str
+    decision: str
+
+
+@router.get("/holds", name="list_holds")
+def list_holds(
+    principal: Annotated[Principal, Depends(allow("list_holds"))],
+    context: Context,
+    include_released: bool = False,
+) -> list[HoldOut]:
+    """Legal holds in force (or all of them)."""
+    return [HoldOut.of(h) for h in HoldService(context.app.store).list(include_released=include_released)]
+
+
+@router.post("/holds", name="place_hold", status_code=201)
+def place_hold(
+    body: HoldRequest, principal: Annotated[Principal, Depends(allow("place_hold"))], context: Context
+) -> HoldOut:
+    """Place a legal hold on reports, a person, or a query: nothing it covers is disposed."""
+    service = HoldService(context.store_for(principal))
+    if body.report_ids is not None:
+        hold = service.place(reason=body.reason, scope_kind="reports", scope={"report_ids": body.report_ids})
+    elif body.subject is not None:
+        hold = service.place_on_subject(reason=body.reason, terms=body.subject.terms())
+    else:
+        assert body.query is not None
+        query: dict[str, Any] = {
+            k: v.isoformat() if isinstance(v, dt.date) else v
+            for k, v in body.query.model_dump().items()
+            if v is not None
+        }
+        hold = service.place(reason=body.reason, scope_kind="query", scope=query)
+    context.app.ledger.checkpoint()
+    return HoldOut.of(hold)
+
+
+@router.post("/holds/{hold_id}/release", name="release_hold")
+def release_hold(
+    hold_id: HoldIdPath, principal: Annotated[Principal, Depends(allow("release_hold"))], context: Context
+) -> HoldOut:
+    """Release a hold; the normal retention rules apply again to what it covered."""
+    hold = HoldService(context.store_for(principal)).release(hold_id)
+    context.app.ledger.checkpoint()
+    return HoldOut.of(hold)
+
+
+@router.get("/retention/plan", name="retention_plan")
+def retention_plan(
+    principal: Annotated[Principal, Depends(allow("retention_plan"))],
+    context: Context,
+    at: Annotated[dt.date | None, Query(description="Plan as of this date (default: today).")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> PlanOut:
+    """What is due for disposition at a date, with action, policy and due date. Writes nothing."""
+    day = at or dt.date.today()
+    store = context.app.store
+    counts: Counter[str] = Counter()
+    items: list[PlannedOut] = []
+    for item in plan_dispositions(store, context.app.policies(), HoldService(store).active(), day):
+        status = "held" if item.held_by else ("awaiting_review" if item.awaiting_review else item.action)
+        counts[status] += 1
+        if len(items) < limit:
+            items.append(
+                PlannedOut(
+                    report_id=item.report_id,
+                    status=status,
+                    action=item.action,
+                    policy=item.policy_ref,
+                    due=item.due,
+                    held_by=list(item.held_by),
+                )
+            )
+    return PlanOut(
+        at=day, counts=dict(sorted(counts.items())), items=items, truncated=sum(counts.values()) > limit
+    )
+
+
+@router.post("/reports/{report_id}/retention-events", name="record_retention_event", status_code=201)
+def record_event(
+    report_id: ReportIdPath,
+    body: EventRequest,
+    principal: Annotated[Principal, Depends(allow("record_retention_event"))],
+    context: Context,
+) -> EventRequest:
+    """Record a dated event (retention periods triggered by it run from then)."""
+    record_report_event(context.store_for(principal), report_id, body.name, body.on)
+    context.app.ledger.checkpoint()
+    return body
+
+
+@router.get("/review", name="review_queue")
+def review_queue(
+    principal: Annotated[Principal, Depends(allow("review_queue"))], context: Context
+) -> list[ReviewItemOut]:
+    """Reports waiting for a disposition decision."""
+    return [
+        ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due)
+        for i in ReviewQueue(context.app.store).pending()
+    ]
+
+
+@router.post("/review/{report_id}/approve", name="approve_review")
+def approve_review(
+    report_id: ReportIdPath,
+    principal: Annotated[Principal, Depends(allow("approve_review"))],
+    context: Context,
+) -> Decided:
+    """Approve disposition: the report is erased now, with a certificate in the ledger."""
+    ReviewQueue(context.store_for(principal)).approve(report_id)
+    context.app.ledger.checkpoint()
+    return Decided(report_id=report_id, decision="approved")
+
+
+@router.post("/review/{report_id}/extend", name="extend_review")
+def extend_review(
+    report_id: ReportIdPath,
+    body: ExtendRequest,
+    principal: Annotated[Principal, Depends(allow("extend_review"))],
+    context: Context,
+) -> Decided:
+    """Keep the report longer; it returns to the queue at the new date."""
+    ReviewQueue(context.store_for(principal)).extend(report_id, body.until, reason=body.reason)
+    context.app.ledger.checkpoint()
+    return Decided(report_id=report_id, decision="extended")
+
+
+@router.post("/review/{report_id}/relabel", name="relabel_review")
+def relabel_review(
+    report_id: ReportIdPath,
+    body: RelabelRequest,
+    principal: Annotated[Principal, Depends(allow("relabel_review"))],
+    context: Context,
+) -> Decided:
+    """Govern the report by another policy from now on."""
+    ReviewQueue(context.store_for(principal)).relabel(report_id, body.policy, context.app.policies())
+    context.app.ledger.checkpoint()
+    return Decided(report_id=report_id, decision="relabelled")

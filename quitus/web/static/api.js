@@ -1,0 +1,99 @@
+/* Calling the JSON API from a page: the session cookie goes with the request, and the
+ * page's CSRF token (from <meta name="csrf-token">) goes in the X-CSRF-Token header.
+ *
+ *   const answer = await QuitusApi.send("POST", "/api/v1/holds", { reason: "…" });
+ *   answer.ok, answer.status, answer.data (parsed JSON or null), answer.blob (when asked)
+ */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  async function send(method, url, body, options) {
+    const headers = { "X-CSRF-Token": csrfToken(), Accept: "application/json" };
+    const init = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined && body !== null) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      return { ok: false, status: 0, data: null, message: "Le serveur ne répond pas : vérifiez la connexion réseau puis réessayez." };
+    }
+    const answer = { ok: response.ok, status: response.status, data: null, blob: null, filename: null };
+    const type = response.headers.get("content-type") || "";
+    if (options && options.download && response.ok) {
+      answer.blob = await response.blob();
+      answer.filename = filenameOf(response.headers.get("content-disposition"));
+      return answer;
+    }
+    if (type.includes("json")) {
+      try { answer.data = await response.json(); } catch (error) { answer.data = null; }
+    }
+    if (!response.ok) answer.message = describeError(response.status, answer.data);
+    return answer;
+  }
+
+  function filenameOf(disposition) {
+    const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition || "");
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  function describeError(status, data) {
+    const general = {
+      400: "La demande est incorrecte.",
+      401: "Votre session a expiré : reconnectez-vous.",
+      403: "Action refusée pour votre profil (ou page trop ancienne : rechargez-la).",
+      404: "Élément introuvable.",
+      409: "Conflit : l'élément a changé entre-temps. Rechargez la page.",
+      413: "Envoi trop volumineux : réduisez le nombre ou la taille des photos.",
+      422: "Certaines valeurs sont refusées.",
+    }[status] || "Erreur du serveur (" + status + "). Réessayez dans un instant.";
+    // The API answers {"error": {"code", "message", "where", "hint", "problems": [...]}}.
+    const details = [];
+    const error = data && data.error;
+    if (error && typeof error === "object") {
+      const problems = Array.isArray(error.problems) ? error.problems : [];
+      if (!problems.length && error.message) details.push((error.where ? error.where + " : " : "") + error.message);
+      for (const item of problems) {
+        const where = item.where || item.path || "";
+        details.push((where ? where + " : " : "") + (item.message_fr || item.message || item.code || ""));
+      }
+    } else if (data && typeof data.detail === "string") {
+      details.push(data.detail);
+    }
+    return { text: general, details: details };
+  }
+
+  function showMessage(element, kind, text, details) {
+    element.className = "notice " + kind;
+    element.textContent = text;
+    if (details && details.length) {
+      const list = document.createElement("ul");
+      for (const line of details) {
+        const item = document.createElement("li");
+        item.textContent = line;
+        list.appendChild(item);
+      }
+      element.appendChild(list);
+    }
+  }
+
+  function saveBlob(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = filename || "telechargement";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  window.QuitusApi = { send: send, showMessage: showMessage, saveBlob: saveBlob, csrfToken: csrfToken };
+})();

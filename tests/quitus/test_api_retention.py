@@ -1,0 +1,167 @@
+"""Retention through the API, on SQLite and PostgreSQL: policies, holds, plan, review decisions.
+
+Each decision is a ledger event naming the compliance officer who took it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from policies.loading import BUILTIN_DIR
+from storage.database import Database
+from storage.models import ReviewItemRecord
+from tests.api_client import ApiHarness, open_harness, sample_reports
+
+
+@pytest.fixture
+def harness(database: Database, tmp_path: Path) -> Iterator[ApiHarness]:
+    with open_harness(tmp_path / "home", database.url) as harness:
+        yield harness
+
+
+@pytest.fixture
+def report_ids(harness: ApiHarness) -> list[str]:
+    return [harness.capture(s.payload)["report_id"] for s in sample_reports(2, seed=31)]
+
+
+def test_policies_are_listed_shown_validated_and_explained(
+    harness: ApiHarness, report_ids: list[str]
+) -> None:
+    client, compliance = harness.client, harness.auth("compliance")
+    listed = client.get("/api/v1/policies", headers=harness.auth("auditor")).json()
+    ids = [p["id"] for p in listed["policies"]]
+    assert "fr.preuve-contractuelle" in ids and listed["version"]
+    shown = client.get("/api/v1/policies/fr.preuve-contractuelle", headers=compliance).json()
+    assert shown["ref"].startswith("fr.preuve-contractuelle@") and "legal_basis" in shown["text"]
+    assert client.get("/api/v1/policies/fr.nothing", headers=compliance).json()["error"]["code"] == (
+        "policy_not_found"
+    )
+
+    good = next(BUILTIN_DIR.glob("*.yaml"))
+    valid = client.post(
+        "/api/v1/policies/validate", files={"files": (good.name, good.read_bytes())}, headers=compliance
+    ).json()
+    assert valid == {"valid": True, "policies": 1, "version": valid["version"], "problems": []}
+    broken = good.read_text(encoding="utf-8").replace("duration:", "duraton:")
+    invalid = client.post(
+        "/api/v1/policies/validate", files={"files": ("maison.yaml", broken.encode())}, headers=compliance
+    ).json()
+    assert invalid["valid"] is False and invalid["problems"]
+    assert all(p["where"].startswith("maison.yaml:") for p in invalid["problems"])
+    assert "/tmp" not in str(invalid)
+    named = client.post(
+        "/api/v1/policies/validate", files={"files": ("../evil.yaml", b"id: x")}, headers=compliance
+    )
+    assert named.json()["error"]["code"] == "invalid_file_name"
+
+    explained = client.get(
+        f"/api/v1/reports/{report_ids[0]}/retention", headers=harness.auth("auditor")
+    ).json()
+    assert explained["erased"] is False and explained["winner"] and explained["due"] and explained["reasons"]
+
+
+def test_holds_keep_reports_out_of_the_plan_and_name_who_placed_them(
+    harness: ApiHarness, report_ids: list[str]
+) -> None:
+    client, compliance = harness.client, harness.auth("compliance")
+    far = (dt.date.today() + dt.timedelta(days=365 * 40)).isoformat()
+    plan = client.get(f"/api/v1/retention/plan?at={far}", headers=harness.auth("auditor")).json()
+    assert {i["report_id"] for i in plan["items"]} == set(report_ids)
+    assert "held" not in plan["counts"]
+
+    placed = client.post(
+        "/api/v1/holds", json={"reason": "RG-2026-118", "report_ids": [report_ids[0]]}, headers=compliance
+    )
+    assert placed.status_code == 201
+    hold = placed.json()
+    assert hold["placed_by"] == "compliance-1" and hold["report_ids"] == [report_ids[0]]
+    (event,) = harness.ledger_events(step="hold.place")
+    assert event["actor"] == "compliance-1" and event["details"]["hold"] == hold["id"]
+
+    plan = client.get(f"/api/v1/retention/plan?at={far}&limit=1", headers=compliance).json()
+    assert plan["counts"]["held"] == 1 and plan["truncated"] is True and len(plan["items"]) == 1
+    listed = client.get("/api/v1/holds", headers=harness.auth("auditor")).json()
+    assert [h["id"] for h in listed] == [hold["id"]]
+    explained = client.get(f"/api/v1/reports/{report_ids[0]}/retention", headers=compliance).json()
+    assert explained["held_by"] == [hold["id"]]
+
+    released = client.post(f"/api/v1/holds/{hold['id']}/release", headers=compliance)
+    assert released.status_code == 200 and released.json()["released_at"]
+    again = client.post(f"/api/v1/holds/{hold['id']}/release", headers=compliance)
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "hold_refused")
+    unknown = client.post("/api/v1/holds/hold-000000000000/release", headers=compliance)
+    assert unknown.json()["error"]["code"] == "hold_refused"
+
+    person = client.post(
+        "/api/v1/holds",
+        json={"reason": "RG-2026-119", "subject": {"email": "quelquun@exemple.fr"}},
+        headers=compliance,
+    ).json()
+    assert person["scope_kind"] == "subject" and "quelquun" not in str(person)
+    both = client.post(
+        "/api/v1/holds",
+        json={"reason": "RG-1", "report_ids": [report_ids[0]], "query": {"client_kind": "particulier"}},
+        headers=compliance,
+    )
+    assert both.status_code == 422
+
+
+def test_review_decisions_are_taken_and_recorded_by_the_officer(
+    harness: ApiHarness, report_ids: list[str]
+) -> None:
+    with harness.context.app.database.session() as session:
+        for report_id in report_ids:
+            session.add(
+                ReviewItemRecord(
+                    report_id=report_id, policy_ref="fr.fluides-frigorigenes@test", due=dt.date.today()
+                )
+            )
+    client, compliance = harness.client, harness.auth("compliance")
+    queue = client.get("/api/v1/review", headers=harness.auth("auditor")).json()
+    assert sorted(i["report_id"] for i in queue) == sorted(report_ids)
+
+    past = client.post(
+        f"/api/v1/review/{report_ids[1]}/extend",
+        json={"until": "2001-01-01", "reason": "audit"},
+        headers=compliance,
+    )
+    assert (past.status_code, past.json()["error"]["code"]) == (409, "review_refused")
+    extended = client.post(
+        f"/api/v1/review/{report_ids[1]}/extend",
+        json={"until": "2099-01-01", "reason": "audit"},
+        headers=compliance,
+    )
+    assert extended.json() == {"report_id": report_ids[1], "decision": "extended"}
+
+    approved = client.post(f"/api/v1/review/{report_ids[0]}/approve", headers=compliance)
+    assert approved.status_code == 200
+    status = client.get(f"/api/v1/reports/{report_ids[0]}", headers=harness.auth("auditor")).json()
+    assert status["state"] == "erased"
+    (decision,) = harness.ledger_events(report_ids[0], "review.approve")
+    assert decision["actor"] == "compliance-1"
+    assert client.get("/api/v1/review", headers=compliance).json() == []
+
+    content = client.get(f"/api/v1/reports/{report_ids[0]}/content", headers=compliance)
+    assert (content.status_code, content.json()["error"]["code"]) == (410, "report_erased")
+    proof = client.get(f"/api/v1/reports/{report_ids[0]}/proof", headers=harness.auth("auditor"))
+    assert proof.status_code == 200  # a certificate of disposition stands in for the documents
+
+
+def test_a_dated_event_starts_the_periods_that_wait_for_it(
+    harness: ApiHarness, report_ids: list[str]
+) -> None:
+    answer = harness.client.post(
+        f"/api/v1/reports/{report_ids[0]}/retention-events",
+        json={"name": "contract_end", "on": "2026-01-31"},
+        headers=harness.auth("compliance"),
+    )
+    assert answer.status_code == 201
+    (event,) = harness.ledger_events(report_ids[0], "event")
+    assert event["actor"] == "compliance-1" and event["details"] == {
+        "event": "contract_end",
+        "on": "2026-01-31",
+    }
