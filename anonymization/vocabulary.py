@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from anonymization.errors import VocabularyError
 from anonymization.text import fold
 from reports.templates import TemplateCatalog
-from reports.templates.yaml_source import YamlSourceError, load_yaml_document
+from reports.templates.yaml_source import YamlSourceError, load_yaml_document, located_errors
 
 __all__ = ["BUILTIN_VOCABULARY", "TechnicalVocabulary", "load_vocabulary", "read_vocabulary_file"]
 
@@ -40,6 +40,9 @@ class _VocabularyFile(BaseModel):
     units: list[_Term] = Field(default_factory=list)
     markers: list[_Term] = Field(default_factory=list)
     equipment: list[_Term] = Field(default_factory=list)
+
+
+_KNOWN_KEYS_HINT = f" (known keys: {', '.join(_VocabularyFile.model_fields)})"
 
 
 @dataclass(frozen=True)
@@ -121,15 +124,11 @@ def _read_yaml(path: Path) -> TechnicalVocabulary:
     try:
         parsed = _VocabularyFile.model_validate(document.data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_input=False, include_url=False):
-            key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-            hint = (
-                " (known keys: brands, terms, units, markers, equipment)"
-                if error["type"] == "extra_forbidden"
-                else ""
-            )
-            problems.append(f"{document.where(error['loc'])}: {key}: {error['msg']}{hint}")
+        errors = exc.errors(include_input=False, include_url=False)
+        problems = [  # located_errors keeps the order of exc.errors(): a typo'd key gets the hint
+            problem + (_KNOWN_KEYS_HINT if error["type"] == "extra_forbidden" else "")
+            for problem, error in zip(located_errors(document, exc), errors, strict=True)
+        ]
         raise VocabularyError("invalid vocabulary file:\n  " + "\n  ".join(problems)) from exc
     return TechnicalVocabulary(
         brands=frozenset(parsed.brands),

@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from _support import recreate_postgres, require_scratch_url
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, text, update
 
 from storage.blobs import BlobStore, LocalBlobBackend, new_blob_id
 from storage.database import Database
@@ -92,16 +92,6 @@ def fresh_database(url: str | None, tmp: Path, label: str) -> Iterator[Database]
         database.dispose()
         if url is not None:
             recreate_postgres(url, create=False)
-
-
-def recreate_postgres(url: str, *, create: bool) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        if create:
-            connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
 
 
 # -- 1. append throughput ------------------------------------------------------------------
@@ -315,8 +305,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.events, args.proof_size, args.proofs = 2_000, 50_000, 500
-    if not args.no_postgres and "bench" not in (make_url(args.postgres_url).database or ""):
-        parser.error("--postgres-url must name a scratch database with 'bench' in its name: it is dropped")
+    if not args.no_postgres:
+        require_scratch_url(parser, args.postgres_url)
 
     rng = random.Random(args.seed)
     signer = load_signer("quitus.bench", generate_signing_key()[0])

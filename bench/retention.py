@@ -18,13 +18,16 @@ destroyed keys must then equal the due ones and ``verify_ledger`` must pass on a
 checkpoint, or the run stops. On PostgreSQL the key store has a database of its own, as
 in production: ``<database>_keys``. Both scratch databases are dropped.
 
-    .venv/bin/python bench/retention.py [--sizes 100000,300000,1000000] [--quick] [--no-postgres]
+    .venv/bin/python bench/retention.py [--sizes 100000,300000,1000000] [--quick]
+        [--no-postgres | --no-sqlite] [--postgres-url URL]
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from _support import recreate_postgres, require_scratch_url  # beside this file: before bench/ leaves sys.path
 
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # run as a script, this file would shadow the ``retention`` package it measures
@@ -179,16 +182,6 @@ def fresh_store(url: str | None, folder: Path, key_dir: Path) -> Iterator[Report
         shutil.rmtree(folder)
         for each in urls if url is not None else []:
             recreate_postgres(each, create=False)
-
-
-def recreate_postgres(url: str, *, create: bool) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        if create:
-            connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -356,15 +349,19 @@ def main() -> None:
     parser.add_argument(
         "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/quitus_bench_retention"
     )
-    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    only.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     sizes = [20_000, 60_000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    if not args.no_postgres and "bench" not in (make_url(args.postgres_url).database or ""):
-        parser.error("--postgres-url must name a scratch database with 'bench' in its name: it is dropped")
+    if not args.no_postgres:
+        require_scratch_url(parser, args.postgres_url)
     if args.tracemalloc:
         tracemalloc.start()
 
-    backends: list[tuple[str, str | None]] = [("SQLite (WAL), key store SQLite (secure_delete)", None)]
+    backends: list[tuple[str, str | None]] = []
+    if not args.no_sqlite:
+        backends.append(("SQLite (WAL), key store SQLite (secure_delete)", None))
     if not args.no_postgres:
         backends.append(("PostgreSQL, key store in a PostgreSQL database of its own", args.postgres_url))
     started = time.perf_counter()

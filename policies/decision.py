@@ -16,9 +16,11 @@ Precedence, after Microsoft Purview's principles of retention:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from policies.duration import RetentionPeriod, parse_period
 from policies.loading import LoadedPolicy, PolicySet
 from policies.model import Action, Policy
 
@@ -84,7 +86,7 @@ class Decision:
         return self.due is not None and self.due <= at
 
 
-def _covers(policy: Policy, facts: ReportFacts) -> str | None:
+def _why_not_covered(policy: Policy, facts: ReportFacts) -> str | None:
     """``None`` when the scope covers the report, else why not."""
     scope = policy.scope
     checks = (
@@ -101,6 +103,24 @@ def _covers(policy: Policy, facts: ReportFacts) -> str | None:
     return None
 
 
+def _covers(policy: Policy, facts: ReportFacts) -> bool:
+    """What :func:`_why_not_covered` decides, without building the sentence (asked per report)."""
+    scope = policy.scope
+    return (
+        (not scope.intervention_types or facts.intervention_type in scope.intervention_types)
+        and (not scope.equipment_categories or facts.equipment_category in scope.equipment_categories)
+        and (not scope.client_kinds or facts.client_kind in scope.client_kinds)
+        and (not scope.site_countries or facts.site_country in scope.site_countries)
+        and (not scope.tags or not facts.tags.isdisjoint(scope.tags))
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _period(duration: str) -> RetentionPeriod:
+    """``Policy.period`` parses the duration at each call; a plan asks it for every report."""
+    return parse_period(duration)
+
+
 def _start(policy: Policy, facts: ReportFacts) -> tuple[dt.date | None, str | None]:
     trigger = policy.trigger
     if trigger.kind == "intervention_date":
@@ -114,62 +134,92 @@ def _start(policy: Policy, facts: ReportFacts) -> tuple[dt.date | None, str | No
     return date, None if date else f"event '{trigger.event}'"
 
 
-def decide(facts: ReportFacts, policies: PolicySet) -> Decision:
-    """Apply every policy to ``facts`` and the precedence rules of the module doc."""
-    reasons: list[str] = []
-    matches: list[PolicyMatch] = []
-    for loaded in policies:
-        why_not = _covers(loaded.policy, facts)
-        if why_not is not None:
-            reasons.append(f"{loaded.policy.id}: not applicable ({why_not})")
-            continue
-        start, waiting = _start(loaded.policy, facts)
-        end = None if start is None else loaded.policy.period.after(start)
-        matches.append(PolicyMatch(loaded, start, end, waiting))
-        if waiting:
-            reasons.append(
-                f"{loaded.policy.id}: applies, waiting for {waiting} ({loaded.policy.duration} after it)"
-            )
-        else:
-            reasons.append(
-                f"{loaded.policy.id}: applies, {loaded.policy.duration} from "
-                f"{loaded.policy.trigger.describe()} {start} → until {end}, then {loaded.policy.action}"
-            )
-    if not matches:
-        reasons.append("no policy covers this report: it is kept until one does")
-        return Decision(facts.report_id, (), None, None, tuple(reasons))
-    winner = min(
-        matches,
-        key=lambda m: (
-            -m.policy.scope.explicitness,
-            m.policy.period.approx_days(),
-            _GENTLENESS[m.policy.action],
-            m.policy.id,
-        ),
+def _match(loaded: LoadedPolicy, facts: ReportFacts) -> PolicyMatch | None:
+    if not _covers(loaded.policy, facts):
+        return None
+    start, waiting = _start(loaded.policy, facts)
+    end = None if start is None else _period(loaded.policy.duration).after(start)
+    return PolicyMatch(loaded, start, end, waiting)
+
+
+def _precedence(match: PolicyMatch) -> tuple[int, float, int, str]:
+    """Smallest wins: most explicit scope, then shortest period, gentlest action, policy id."""
+    policy = match.policy
+    return (
+        -policy.scope.explicitness,
+        _period(policy.duration).approx_days(),
+        _GENTLENESS[policy.action],
+        policy.id,
     )
-    pending = [m for m in matches if m.end is None]
-    due = None if pending else max(m.end for m in matches if m.end is not None)
-    reasons.append(_why_winner(winner, matches))
-    if due is None:
-        reasons.append("not due: " + "; ".join(f"{m.policy.id} waits for {m.waiting_for}" for m in pending))
-    else:
-        longest = max((m for m in matches if m.end is not None), key=lambda m: m.end or dt.date.min)
-        reasons.append(
-            f"due {due}: the longest retention ({longest.policy.id}) ends then; action {winner.policy.action}"
-        )
+
+
+def decide(facts: ReportFacts, policies: PolicySet, *, explain: bool = True) -> Decision:
+    """Apply every policy to ``facts`` and the precedence rules of the module doc.
+
+    With ``explain=False`` the decision is the same but its ``reasons`` are empty: a plan
+    decides for every report of the archive and reads only the outcome, and writing the
+    sentences was most of the cost of deciding.
+    """
+    matches = [match for loaded in policies if (match := _match(loaded, facts)) is not None]
+    if not matches:
+        reasons = _reasons(facts, policies, matches, None, None) if explain else ()
+        return Decision(facts.report_id, (), None, None, reasons)
+    winner = matches[0] if len(matches) == 1 else min(matches, key=_precedence)
+    ends = [m.end for m in matches]
+    due = max(end for end in ends if end is not None) if None not in ends else None
     obligation_ends = [m.end for m in matches if m.policy.legal_basis.obligation and m.end is not None]
     active_ends = [
-        m.policy.active.after(m.start) for m in matches if m.policy.active is not None and m.start is not None
+        _period(m.policy.active_period).after(m.start)
+        for m in matches
+        if m.policy.active_period is not None and m.start is not None
     ]
     return Decision(
         facts.report_id,
         tuple(matches),
         winner,
         due,
-        tuple(reasons),
+        _reasons(facts, policies, matches, winner, due) if explain else (),
         obligation_until=max(obligation_ends, default=None),
         restricted_from=min(active_ends, default=None),
     )
+
+
+def _reasons(
+    facts: ReportFacts,
+    policies: PolicySet,
+    matches: list[PolicyMatch],
+    winner: PolicyMatch | None,
+    due: dt.date | None,
+) -> tuple[str, ...]:
+    """What a compliance officer reads: each policy in turn, then the winner and the due date."""
+    by_policy = {id(m.loaded): m for m in matches}
+    reasons = []
+    for loaded in policies:
+        policy, match = loaded.policy, by_policy.get(id(loaded))
+        if match is None:
+            reasons.append(f"{policy.id}: not applicable ({_why_not_covered(policy, facts)})")
+        elif match.waiting_for:
+            reasons.append(
+                f"{policy.id}: applies, waiting for {match.waiting_for} ({policy.duration} after it)"
+            )
+        else:
+            reasons.append(
+                f"{policy.id}: applies, {policy.duration} from "
+                f"{policy.trigger.describe()} {match.start} → until {match.end}, then {policy.action}"
+            )
+    if winner is None:
+        reasons.append("no policy covers this report: it is kept until one does")
+        return tuple(reasons)
+    reasons.append(_why_winner(winner, matches))
+    if due is None:
+        pending = [m for m in matches if m.end is None]
+        reasons.append("not due: " + "; ".join(f"{m.policy.id} waits for {m.waiting_for}" for m in pending))
+    else:
+        longest = max((m for m in matches if m.end is not None), key=lambda m: m.end or dt.date.min)
+        reasons.append(
+            f"due {due}: the longest retention ({longest.policy.id}) ends then; action {winner.policy.action}"
+        )
+    return tuple(reasons)
 
 
 def _why_winner(winner: PolicyMatch, matches: list[PolicyMatch]) -> str:

@@ -53,18 +53,29 @@ def run_retention(store: ReportStore, policies: PolicySet, at: dt.date, *, k: in
 
 def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, k: int = DEFAULT_K) -> RunSummary:
     summary = RunSummary()
-    for batch in _chunks(plan, EXECUTION_BATCH):
-        for item in batch:
-            if item.held_by:
-                summary.held += 1
-            elif item.awaiting_review:
-                summary.awaiting_review += 1
-        ready = [i for i in batch if i.executable]
-        _queue_reviews(store, [i for i in ready if i.action == "review"], summary)
-        _anonymize(store, [i for i in ready if i.action == "anonymize"], summary, k)
-        deleted = set(shred_reports(store, [_certificate(i) for i in ready if i.action == "delete"]))
-        summary.done.update(("delete", i.policy_ref) for i in ready if i.report_id in deleted)
+    try:
+        for batch in _chunks(plan, EXECUTION_BATCH):
+            _execute_batch(store, batch, summary, k)
+    finally:
+        # Each batch destroys its keys for good as it commits; scrubbing their old bytes out of
+        # the key store's files is a VACUUM of the whole key table on PostgreSQL, a cost that
+        # grows with the archive: once per run, also after a failure (for the batches done).
+        store.keystore.scrub()
     return summary
+
+
+def _execute_batch(store: ReportStore, batch: list[PlannedDisposition], summary: RunSummary, k: int) -> None:
+    for item in batch:
+        if item.held_by:
+            summary.held += 1
+        elif item.awaiting_review:
+            summary.awaiting_review += 1
+    ready = [i for i in batch if i.executable]
+    _queue_reviews(store, [i for i in ready if i.action == "review"], summary)
+    _anonymize(store, [i for i in ready if i.action == "anonymize"], summary, k)
+    deletions = [_certificate(i) for i in ready if i.action == "delete"]
+    deleted = set(shred_reports(store, deletions, scrub_keys=False))
+    summary.done.update(("delete", i.policy_ref) for i in ready if i.report_id in deleted)
 
 
 def _certificate(item: PlannedDisposition) -> ShredRequest:
@@ -94,7 +105,7 @@ def _anonymize(store: ReportStore, items: Sequence[PlannedDisposition], summary:
         drafts.append(draft_record(item.report_id, report.template_id, content))
     with store.database.session() as session:
         write_k_anonymous(session, drafts, k=k)
-    erased = set(shred_reports(store, [_certificate(i) for i in items]))
+    erased = set(shred_reports(store, [_certificate(i) for i in items], scrub_keys=False))
     summary.done.update(("anonymize", i.policy_ref) for i in items if i.report_id in erased)
 
 

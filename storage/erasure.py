@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, String, any_, delete, literal, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from storage.ledger.events import LedgerEvent
 from storage.models import ReportRecord, SubjectIndexRecord, utcnow
@@ -33,41 +35,70 @@ class ShredRequest:
     details: Mapping[str, str | int | list[str]] = field(default_factory=dict)
 
 
-def shred_reports(store: ReportStore, requests: Sequence[ShredRequest]) -> list[str]:
-    """Erase these reports; returns the ids erased by this call (not before)."""
+def shred_reports(
+    store: ReportStore, requests: Sequence[ShredRequest], *, scrub_keys: bool = True
+) -> list[str]:
+    """Erase these reports; returns the ids erased by this call (not before).
+
+    ``scrub_keys=False``: the caller scrubs the key store later (see :meth:`DataKeyStore.scrub`).
+    """
     if not requests:
         return []
     ids = [r.report_id for r in requests]
-    destroyed_now = store.keystore.destroy_many(ids)
-    erased: list[str] = []
+    destroyed_now = store.keystore.destroy_many(ids, scrub=scrub_keys)
     with store.database.session() as session:
-        rows = {
-            r.id: r
-            for r in session.scalars(select(ReportRecord).where(ReportRecord.id.in_(ids)).with_for_update())
-        }
-        now = utcnow()
-        events = []
+        erased_now = _tombstone(session, ids, store.database.dialect)
+        first_requests: dict[str, ShredRequest] = {}
         for request in requests:
-            report = rows.get(request.report_id)
-            if report is None or report.state == ReportState.ERASED:
-                continue
-            report.state = ReportState.ERASED
-            report.erased_at = report.updated_at = now
-            report.content_blob_id = None
-            erased.append(report.id)
-            events.append(
-                LedgerEvent(
-                    step=request.step,
-                    actor=store.actor,
-                    outcome="destroyed" if report.id in destroyed_now else "already_destroyed",
-                    report_id=report.id,
-                    policy=request.policy,
-                    details={"reason": request.reason, **request.details},
-                )
-            )
+            if request.report_id in erased_now:
+                first_requests.setdefault(request.report_id, request)
+        erased = list(first_requests)
         if erased:
-            session.execute(delete(SubjectIndexRecord).where(SubjectIndexRecord.report_id.in_(erased)))
+            indexed = _is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
+            session.execute(delete(SubjectIndexRecord).where(indexed))
+            events = [
+                _certificate(store, request, destroyed=request.report_id in destroyed_now)
+                for request in first_requests.values()
+            ]
             store.ledger.append(session, events)
     for report_id in ids:
         store.blobs.delete_report(report_id)
     return erased
+
+
+def _tombstone(session: Session, ids: list[str], dialect: str) -> set[str]:
+    """Turn the reports not erased yet into tombstones; returns their ids.
+
+    One UPDATE: its row locks make a concurrent erasure of the same report wait, then
+    find it erased and skip it, so each report is erased (and certified) once.
+    """
+    now = utcnow()
+    return set(
+        session.scalars(
+            update(ReportRecord)
+            .where(_is_one_of(ReportRecord.id, ids, dialect), ReportRecord.state != ReportState.ERASED)
+            .values(state=ReportState.ERASED, erased_at=now, updated_at=now, content_blob_id=None)
+            .returning(ReportRecord.id),
+            execution_options={"synchronize_session": False},
+        )
+    )
+
+
+def _certificate(store: ReportStore, request: ShredRequest, *, destroyed: bool) -> LedgerEvent:
+    return LedgerEvent(
+        step=request.step,
+        actor=store.actor,
+        outcome="destroyed" if destroyed else "already_destroyed",
+        report_id=request.report_id,
+        policy=request.policy,
+        details={"reason": request.reason, **request.details},
+    )
+
+
+def _is_one_of(column: SQLColumnExpression[str], values: list[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter, where psycopg
+    would parse a statement of hundreds of placeholders again at every execution (it caches
+    statements of at most 50 parameters)."""
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)

@@ -7,7 +7,12 @@ report: every copy of its ciphertext, backups included, becomes noise.
 
 SQLite runs here with ``secure_delete`` (freed pages are zeroed) and a rollback
 journal (no WAL keeping old page versions), so a destroyed key does not linger in
-the file. On PostgreSQL the table is vacuumed after destruction for the same reason.
+the file. On PostgreSQL an update leaves the old row version behind:
+:meth:`DataKeyStore.scrub` vacuums the table so that no row version holds a destroyed
+key (a retention run does it once, after its last batch). PostgreSQL zeroes neither
+the space a vacuum frees nor its write-ahead log, though: bytes of a destroyed wrapped
+key can stay there until overwritten, useless without the key-encryption key that
+wrapped them (rotate it and destroy the retired one, as for backups of this store).
 """
 
 from __future__ import annotations
@@ -18,7 +23,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, LargeBinary, String, create_engine, event, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    LargeBinary,
+    SQLColumnExpression,
+    String,
+    any_,
+    create_engine,
+    event,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -112,26 +132,29 @@ class DataKeyStore:
         """Destroy the key for good. Returns False when it was already destroyed (or never existed)."""
         return bool(self.destroy_many([report_id]))
 
-    def destroy_many(self, report_ids: Sequence[str]) -> set[str]:
-        """Destroy these keys in one transaction; returns the ids destroyed now (not before)."""
+    def destroy_many(self, report_ids: Sequence[str], *, scrub: bool = True) -> set[str]:
+        """Destroy these keys in one transaction; returns the ids destroyed now (not before).
+
+        ``scrub=False`` leaves the old row versions to a later :meth:`scrub`: a run that
+        destroys keys batch after batch scrubs once, at its end.
+        """
         for report_id in report_ids:
             self._cache.pop(report_id, None)
         with self._session() as session:
             live = set(
                 session.scalars(
-                    select(KeyRecord.report_id).where(
-                        KeyRecord.report_id.in_(list(report_ids)), KeyRecord.wrapped_key.is_not(None)
+                    update(KeyRecord)
+                    .where(
+                        _is_one_of(KeyRecord.report_id, list(report_ids), self.engine.dialect.name),
+                        KeyRecord.wrapped_key.is_not(None),
                     )
+                    .values(wrapped_key=None, kek_id=None, destroyed_at=_utcnow())
+                    .returning(KeyRecord.report_id),
+                    execution_options={"synchronize_session": False},
                 )
             )
-            if live:
-                session.execute(
-                    update(KeyRecord)
-                    .where(KeyRecord.report_id.in_(list(live)))
-                    .values(wrapped_key=None, kek_id=None, destroyed_at=_utcnow())
-                )
-        if live:
-            self._scrub()
+        if live and scrub:
+            self.scrub()
         return live
 
     def rewrap(self, new_kek: KeyEncryptionKey, *, batch_size: int = 500) -> int:
@@ -154,7 +177,7 @@ class DataKeyStore:
                     record.kek_id = new_kek.kek_id
             done += len(batch)
             if len(batch) < batch_size:
-                self._scrub()
+                self.scrub()
                 return done
 
     def usage(self) -> dict[str | None, int]:
@@ -163,14 +186,34 @@ class DataKeyStore:
             rows = session.execute(select(KeyRecord.kek_id, func.count()).group_by(KeyRecord.kek_id))
             return {kek_id: count for kek_id, count in rows}  # noqa: C416 - rows are Row objects
 
-    def _scrub(self) -> None:
-        """Make sure overwritten key bytes do not survive in the database files."""
-        if self.engine.dialect.name == "postgresql":
+    def scrub(self) -> None:
+        """Make sure overwritten key bytes do not survive in the database files.
+
+        SQLite's ``secure_delete`` zeroes them as each transaction commits: nothing to do.
+        PostgreSQL keeps the old row versions until a VACUUM prunes them; a VACUUM reads
+        the whole key table and its indexes, so it is costly against a small batch.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        try:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM data_keys"))
+        except SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"destroyed keys may linger in the key store until it is vacuumed: {exc.__class__.__name__}"
+            ) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _is_one_of(column: SQLColumnExpression[str], values: list[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter, where psycopg
+    would parse a statement of hundreds of placeholders again at every execution (it caches
+    statements of at most 50 parameters)."""
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,26 @@ def test_legal_obligation_and_active_period_are_reported() -> None:
     )
     assert decision.obligation_until == dt.date(2034, 3, 15)
     assert decision.restricted_from == dt.date(2027, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("policies", "fact_changes"),
+    [
+        ([policy("tag", "P1Y", tags=["contrat_electronique"])], {}),
+        ([policy("short", "P2Y"), policy("long", "P10Y", "review")], {}),
+        ([policy("broad", "P2Y"), policy("explicit", "P5Y", equipment_categories=["climatisation"])], {}),
+        ([policy("del", "P3Y"), policy("anon", "P3Y", "anonymize"), policy("rev", "P3Y", "review")], {}),
+        ([policy("pro", "P1Y", client_kinds=["professionnel"]), policy("any", "P4Y")], {}),
+        ([policy("short", "P1Y"), policy("c", "P1Y", trigger={"kind": "event", "event": "end"})], {}),
+        ([policy("keep", "P10Y", obligation=True, active="P3Y"), policy("other", "P5Y", "anonymize")], {}),
+        ([policy("a", "P2Y", trigger={"kind": "archival_date"})], {"archival_date": dt.date(2024, 6, 1)}),
+    ],
+)
+def test_a_decision_without_its_explanation_is_the_same_decision(
+    policies: list[LoadedPolicy], fact_changes: dict
+) -> None:
+    explained = decide(facts(**fact_changes), PolicySet(policies))
+    unexplained = decide(facts(**fact_changes), PolicySet(policies), explain=False)
+    assert explained.reasons
+    assert unexplained.reasons == ()
+    assert unexplained == replace(explained, reasons=())

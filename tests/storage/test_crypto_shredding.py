@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from storage.blobs import BlobStore, LocalBlobBackend
+from storage.erasure import ShredRequest, shred_reports
 from storage.errors import KeyDestroyedError, WrongKeyError
 from storage.key_rotation import rotate_kek
 from storage.keys import KeyMaterial, load_key_material
@@ -86,6 +88,70 @@ def test_the_destroyed_key_does_not_linger_in_the_key_store_file(
     store.shred(report_id, reason="retention")
     for path in (tmp_path / "keys").glob("datakeys.db*"):
         assert wrapped not in path.read_bytes()
+
+
+@pytest.fixture
+def postgres_keystore(postgres_url: str, keys: KeyMaterial) -> Iterator[DataKeyStore]:
+    """A key store on PostgreSQL (a table of the test database, made anew)."""
+    keystore = DataKeyStore(postgres_url, keys)
+    KeyRecord.__table__.drop(keystore.engine, checkfirst=True)
+    keystore.ensure_schema()
+    yield keystore
+    KeyRecord.__table__.drop(keystore.engine, checkfirst=True)
+    keystore.dispose()
+
+
+def row_versions_holding(keystore: DataKeyStore, wrapped_keys: list[bytes]) -> int:
+    """How many of ``wrapped_keys`` a row version of the key table, live or dead, still holds."""
+    with keystore.engine.begin() as connection:
+        if (
+            connection.scalar(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pageinspect'"))
+            is None
+        ):
+            pytest.skip("needs PostgreSQL's pageinspect extension to read row versions")
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        pages = connection.scalar(
+            text("SELECT pg_relation_size('data_keys') / current_setting('block_size')::int")
+        )
+        versions = [
+            bytes(data)
+            for page in range(pages or 0)
+            for data in connection.scalars(
+                text(
+                    "SELECT t_data FROM heap_page_items(get_raw_page('data_keys', :page))"
+                    " WHERE t_data IS NOT NULL"
+                ),
+                {"page": page},
+            )
+        ]
+    return sum(1 for wrapped in wrapped_keys if any(wrapped in version for version in versions))
+
+
+def test_on_postgresql_a_scrub_prunes_the_row_versions_of_destroyed_keys(
+    postgres_keystore: DataKeyStore,
+) -> None:
+    report_ids = [f"RI-scrub-{n:02d}" for n in range(30)]
+    for report_id in report_ids:
+        postgres_keystore.create(report_id)
+    destroyed = report_ids[::3]
+    with postgres_keystore.engine.connect() as connection:
+        wrapped = list(
+            connection.scalars(select(KeyRecord.wrapped_key).where(KeyRecord.report_id.in_(destroyed)))
+        )
+    assert postgres_keystore.destroy_many(destroyed, scrub=False) == set(destroyed)
+    assert row_versions_holding(postgres_keystore, wrapped) == len(wrapped)  # MVCC kept the old versions
+    postgres_keystore.scrub()
+    assert row_versions_holding(postgres_keystore, wrapped) == 0
+    assert postgres_keystore.usage() == {None: 10, postgres_keystore.keys.kek_id: 20}
+
+
+def test_a_report_asked_twice_in_one_call_is_erased_and_certified_once(store: ReportStore) -> None:
+    report_id = captured(store)
+    request = ShredRequest(report_id, reason="subject_request")
+    assert shred_reports(store, [request, request]) == [report_id]
+    steps = [decode_entry(e.entry)["step"] for e in store.ledger.entries_for_report(report_id)]
+    assert steps == ["receive", "capture", "shred"]
+    assert shred_reports(store, [request]) == []
 
 
 def test_shredding_is_recorded_repeatable_and_leaves_a_tombstone(store: ReportStore) -> None:
