@@ -106,6 +106,46 @@ class Intake:
             summary = self.store.get(receipt.report_id)
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
 
+    def receive(self, submission: Submission) -> CaptureOutcome:
+        """Persist a submission and leave the costly reading to the intake flow (the API's path).
+
+        The raw bytes are stored encrypted at once. A submission that cannot be read
+        (not JSON, not a report, a conflicting submission_id) is rejected now, as that
+        check is cheap; photo sanitizing and storing the parsed report wait for
+        :meth:`complete_capture`, which the intake flow's first stage calls. Until then
+        the report is ``captured`` without content.
+        """
+        payload, decode_issue = self._decode(submission)
+        receipt = self.store.receive(
+            submission.raw, source=submission.source, submission_id=_submission_id(payload)
+        )
+        summary = self.store.get(receipt.report_id)
+        if receipt.kind == ReceiptKind.DUPLICATE or not _capture_interrupted(summary):
+            return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
+        if decode_issue is None and receipt.conflicting_report_id is None and _is_report(payload):
+            return CaptureOutcome(summary, receipt.kind, [])
+        try:
+            return self._read_and_store(submission, payload, decode_issue, receipt)
+        except InvalidTransitionError:
+            summary = self.store.get(receipt.report_id)
+            return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
+
+    def complete_capture(self, report_id: str) -> CaptureOutcome:
+        """Finish a capture that stored only the raw bytes (:meth:`receive`, or a run that died).
+
+        Reads the stored submission back and captures it again: the store recognizes the
+        same bytes, so nothing is stored twice. Other reports are returned as they are.
+        """
+        summary = self.store.get(report_id)
+        if not _capture_interrupted(summary):
+            return CaptureOutcome(
+                summary, ReceiptKind.DUPLICATE, [ReportIssue.from_dict(i) for i in summary.issues]
+            )
+        latest = self.store.submissions(report_id)[-1]
+        raw = self.store.read_blob(report_id, latest.raw_blob_id)
+        source: SourceKind = "pdf_form" if latest.source == "pdf_form" else "json"
+        return self.capture(Submission(raw, source))
+
     def _read_and_store(
         self, submission: Submission, payload: Any, decode_issue: ReportIssue | None, receipt: Receipt
     ) -> CaptureOutcome:
@@ -291,6 +331,14 @@ def subject_terms(report: InterventionReport) -> list[tuple[SubjectKind, str]]:
 def _site_country(report: InterventionReport) -> str:
     site = report.site.address if report.site is not None and report.site.address is not None else None
     return (site or report.client.address).country
+
+
+def _is_report(payload: Any) -> bool:
+    try:
+        InterventionReport.model_validate(payload)
+    except ValidationError:
+        return False
+    return True
 
 
 def _capture_interrupted(summary: ReportSummary) -> bool:

@@ -199,8 +199,10 @@ def test_multipart_uploads_are_checked_by_content(harness: ApiHarness, tmp_path:
     )
     assert ok.status_code == 202, ok.text
     assert ok.json()["state"] == "captured" and ok.json()["issues"] == []
-    content = harness.context.app.store.get(ok.json()["report_id"]).content_blob_id
-    assert content is not None
+    report_id = ok.json()["report_id"]
+    assert harness.context.app.store.get(report_id).content_blob_id is None  # the flow reads it
+    assert harness.context.app.intake.complete_capture(report_id).issues == []
+    assert harness.context.app.store.get(report_id).content_blob_id is not None
 
     gif = b"GIF89a" + b"\x00" * 64
     for upload, expected in (

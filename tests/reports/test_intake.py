@@ -272,3 +272,33 @@ def test_a_validation_interrupted_is_finished_by_the_next_run(intake: Intake, sa
     assert captured.report.state == ReportState.CAPTURED
     outcome = intake.ingest(submission)
     assert (outcome.report.id, outcome.report.state) == (captured.report.id, ReportState.VALIDATED)
+
+
+def test_receive_persists_only_and_complete_capture_reads_it_later(
+    intake: Intake, samples: list[Sample]
+) -> None:
+    payload = valid(samples, 1)
+    received = intake.receive(as_json(payload))
+    assert received.receipt == ReceiptKind.NEW and received.issues == []
+    assert received.report.state == ReportState.CAPTURED
+    assert received.report.content_blob_id is None  # photos not sanitized yet: the flow does it
+
+    again = intake.receive(as_json(payload))
+    assert (again.receipt, again.report.id) == (ReceiptKind.DUPLICATE, received.report.id)
+
+    completed = intake.complete_capture(received.report.id)
+    assert completed.report.content_blob_id is not None and completed.issues == []
+    assert len(intake.store.submissions(received.report.id)) == 1, "nothing stored twice"
+    repeat = intake.complete_capture(received.report.id)  # idempotent
+    assert repeat.report.content_blob_id == completed.report.content_blob_id
+    assert intake.validate(received.report.id).report.state == ReportState.VALIDATED
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [(b"{not json", "invalid_json"), (b"[1, 2]", "not_an_object"), (b'{"submission_id": "x-1"}', "missing")],
+)
+def test_receive_rejects_at_once_what_is_cheap_to_see(intake: Intake, raw: bytes, code: str) -> None:
+    outcome = intake.receive(Submission(raw, "json"))
+    assert outcome.report.state == ReportState.REJECTED
+    assert code in codes(outcome)

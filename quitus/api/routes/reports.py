@@ -1,9 +1,10 @@
 """Reports: capture, list, status and validation errors, content, PDFs.
 
-Capture only persists: the raw submission is stored encrypted, parsed, its photos
-sanitized and stored encrypted, and the report waits in ``captured`` for the intake flow
-(validation against its template, redaction, rendering, sealing, archiving), which
-``quitus serve`` runs every few minutes. The answer is ``202 Accepted`` with the report
+Capture only persists: the raw submission is stored encrypted and the report waits in
+``captured`` for the intake flow (photo sanitizing, validation against its template,
+redaction, rendering, sealing, archiving), which ``quitus serve`` runs every few minutes.
+What is cheap to see at once (not JSON, not a report, a conflicting submission_id) is
+answered at once, as a rejected report with its issues. The answer is ``202 Accepted`` with the report
 id and where to follow it; the same submission again answers ``200`` with the same id.
 """
 
@@ -182,7 +183,7 @@ async def capture_report(
             hint="QUITUS_MAX_SUBMISSION_BYTES sets the limit",
         )
     async with context.capture_slots:
-        outcome = await run_in_threadpool(context.intake_for(principal).capture, Submission(raw, source))
+        outcome = await run_in_threadpool(context.intake_for(principal).receive, Submission(raw, source))
     if outcome.receipt == ReceiptKind.DUPLICATE:
         response.status_code = 200
     report_id = outcome.report.id
