@@ -161,6 +161,22 @@ def _wait_until_healthy(api: httpx.Client, server: subprocess.Popen[bytes], proc
     pytest.fail("the Prefect server did not become healthy in 90 s:\n" + processes.logs())
 
 
+def _create_flow_run(api: httpx.Client, deployment_id: str, processes: Processes) -> str:
+    """A run of the deployment; a busy server (its SQLite locked on a loaded machine) is asked again."""
+    answer = None
+    for attempt in range(6):
+        try:
+            answer = api.post(f"/deployments/{deployment_id}/create_flow_run", json={}, timeout=30)
+        except httpx.TransportError:
+            answer = None
+        if answer is not None and answer.is_success:
+            run_id: str = answer.json()["id"]
+            return run_id
+        time.sleep(1 + attempt)
+    detail = f"{answer.status_code} {answer.text[:500]}" if answer is not None else "no answer"
+    pytest.fail(f"the Prefect server did not create a flow run: {detail}\n" + processes.logs())
+
+
 def _wait_for_runs(api: httpx.Client, run_ids: list[str], processes: Processes) -> dict[str, Any]:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -232,9 +248,7 @@ def test_two_workers_take_disjoint_batches_of_one_database(
     ]
     assert api.get("/work_pools/quitus").json()["type"] == "process"
 
-    run_ids = [
-        api.post(f"/deployments/{intake['id']}/create_flow_run", json={}).json()["id"] for _ in WORKERS
-    ]
+    run_ids = [_create_flow_run(api, intake["id"], processes) for _ in WORKERS]
     for name in WORKERS:  # one run at a time each: the second run must go to the other worker
         processes.start(
             name,
