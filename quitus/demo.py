@@ -1,8 +1,15 @@
-"""``quitus demo``: realistic French reports through everything that exists so far.
+"""``quitus demo``: the whole story on a fresh ``QUITUS_HOME``, with realistic French reports.
 
-Writes an inbox the way a back office would receive it (JSON files with photo files
-beside them, filled PDF forms, and a few broken inputs), then ingests it and prints
-what was accepted and what was rejected, and why.
+1. writes an inbox the way a back office receives it (JSON files with photo files beside
+   them, filled PDF forms, a few broken inputs) and captures it;
+2. runs the real intake flow (Prefect, embedded, as ``quitus run intake``) with a progress
+   bar: validate → redact → render → seal → archive → deliver, the e-mails going to a
+   local mailbox (:mod:`quitus.demo_mailbox`: the made-up clients are never written to);
+3. prints what became of each report (accepted, rejected and why, sealed, archived,
+   delivered) and checks a few sealed PDFs;
+4. plans retention at a future date, places a legal hold, carries the plan out;
+5. exports two proof bundles (a kept report, a disposed one), verifies them offline,
+   and verifies the whole ledger.
 """
 
 from __future__ import annotations
@@ -12,78 +19,121 @@ import copy
 import datetime as dt
 import io
 import json
+import logging
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reportlab.pdfgen import canvas
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from quitus.demo_mailbox import DemoMailbox
 from quitus.settings import Settings
 from quitus.wiring import COMPANY_CA_FILE, App, initialize, ledger_verifier_key, open_app
 from reports.capture.pdf_form import blank_form
 from reports.capture.pdf_form_fill import fill_form
-from reports.intake import CaptureOutcome, SourceKind, Submission
+from reports.intake import SourceKind, Submission
+from reports.issues import ReportIssue
 from reports.pdf import verify_sealed_pdf
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
 from retention.executor import run_retention
 from retention.holds import HoldService
-from retention.planner import plan_dispositions
+from retention.planner import PlannedDisposition, plan_dispositions
 from retention.policy_log import record_policy_set
+from storage.delivery_store import DeliveryStatus, DeliveryStore
 from storage.ledger.bundle import verify_bundle
+from storage.ledger.events import decode_entry
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
+from storage.report_store import ReportSummary
 from storage.states import ReportState
 
-__all__ = ["run_demo", "write_inbox"]
+__all__ = ["DEMO_SENDER", "run_demo", "write_inbox"]
 
 PDF_FORM_EVERY = 5
 """One valid report in this many arrives as a filled PDF form."""
+DEMO_SENDER = "rapports@demo.quitus.invalid"
+"""The demo's e-mails come from here (a reserved domain: nothing could ever reach it)."""
+FLOW_BATCH = 200
+"""Reports per stage in one flow run, as ``quitus run intake`` takes them."""
+RETENTION_YEARS_AHEAD = 6
+
+_PROGRESS: dict[ReportState, int] = {
+    ReportState.CAPTURED: 0,
+    ReportState.VALIDATED: 1,
+    ReportState.REDACTED: 2,
+    ReportState.RENDERED: 3,
+    ReportState.SIGNED: 4,
+}
+"""Stages a report in this state has been through; a report in any other state is done."""
+_STAGES = len(_PROGRESS)
+_WORKING_ON: dict[ReportState, str] = {
+    ReportState.CAPTURED: "validating against the templates",
+    ReportState.VALIDATED: "redacting personal data (PII model)",
+    ReportState.REDACTED: "rendering the PDFs",
+    ReportState.RENDERED: "sealing the PDFs (PAdES)",
+    ReportState.SIGNED: "archiving",
+}
+
+
+@dataclass(frozen=True)
+class _Input:
+    """One file of the inbox and the report its capture created."""
+
+    path: Path
+    report_id: str
 
 
 def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None:
     console = Console(highlight=False)
+    began = time.perf_counter()
     initialize(settings)
     app = open_app(settings)
+    mailbox = DemoMailbox(output / "outbox")
     try:
+        mailbox.open()
+        # Prefect's server and the PII model start while the inbox is written and captured.
+        warm_up = _WarmUp(_with_mailbox(settings, mailbox.port))
         inbox = output / "inbox"
         started = time.perf_counter()
         files = write_inbox(app.catalog, inbox, count=count, seed=seed)
-        console.print(
-            f"generated {count} reports into {inbox} ({len(files)} files) "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
         forms_dir = output / "blank-forms"
         forms_dir.mkdir(parents=True, exist_ok=True)
         for template in app.catalog:
             (forms_dir / f"{template.id}.pdf").write_bytes(blank_form(template))
-        outcomes: list[tuple[Path, CaptureOutcome]] = []
-        started = time.perf_counter()
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("ingesting", total=len(files))
-            for path in files:
-                raw = path.read_bytes()
-                source: SourceKind = "pdf_form" if path.suffix == ".pdf" else "json"
-                outcomes.append(
-                    (path, app.intake.ingest(Submission(raw=raw, source=source, attachments_dir=path.parent)))
-                )
-                progress.advance(task)
-        elapsed = time.perf_counter() - started
-        _print_summary(console, outcomes, elapsed, inbox)
-        _show_processing(console, app, output)
-        _show_audit_trail(console, app, outcomes, output)
-        _show_retention(console, app, outcomes)
+        console.print(
+            f"[bold]1. Inbox[/bold]: {count} generated reports and {len(files) - count} broken inputs "
+            f"({len(files)} files) in {inbox}, written in {time.perf_counter() - started:.1f} s",
+            soft_wrap=True,
+        )
+        inputs = _capture(console, app, files)
+        counts, elapsed, waited = _run_intake_flow(console, app, warm_up)
+        _print_intake_summary(console, app, inputs, counts, (elapsed, waited), mailbox)
+        _print_rejections(console, app, inputs, inbox)
+        _export_sealed_pdfs(console, app, output)
+        held, disposed = _show_retention(console, app)
+        _show_proofs(console, app, output, [r for r in (held, disposed) if r is not None])
         _show_ledger(console, app)
         console.print(
-            f"\nblank forms: {forms_dir}\ndata: {settings.home}\nkeys: {settings.resolved_key_dir}\n"
-            f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected"
+            f"\ndone in {time.perf_counter() - began:.0f} s.\nblank forms: {forms_dir}\n"
+            f"e-mails: {mailbox.folder}\ndata: {settings.home}\nkeys: {settings.resolved_key_dir}\n"
+            f"try: QUITUS_HOME={settings.home} quitus reports list --state rejected",
+            soft_wrap=True,
         )
     finally:
+        mailbox.close()
         app.close()
+
+
+# -- 1. the inbox -----------------------------------------------------------------------------
 
 
 def write_inbox(catalog: TemplateCatalog, inbox: Path, *, count: int, seed: int) -> list[Path]:
@@ -147,20 +197,255 @@ def _broken_inputs(samples: list[Sample], inbox: Path, photos_dir: Path) -> list
     return out
 
 
-def _show_processing(console: Console, app: App, output: Path) -> None:
-    """Redact, render, seal and archive every accepted report; export a few sealed PDFs."""
+def _plain_pdf() -> bytes:
+    """A letter scanned to PDF: a real PDF, but not a quitus form."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.drawString(72, 760, "Bon pour accord - devis n° 2026-118")
+    page.save()
+    return buffer.getvalue()
+
+
+def _capture(console: Console, app: App, files: list[Path]) -> list[_Input]:
+    """Capture every file (stored encrypted at once); validation is the flow's first stage."""
+    inputs: list[_Input] = []
     started = time.perf_counter()
-    with console.status("redacting (PII detection), rendering and sealing the accepted reports…"):
-        counts = app.pipeline().run_pending()
-    elapsed = time.perf_counter() - started
-    console.print(
-        f"\n[bold]Processing[/bold]: redacted {counts['redact']}, rendered {counts['render']}, "
-        f"sealed {counts['seal']}, archived {counts['archive']} in {elapsed:.1f} s"
+    with _quiet_pdf_parser(), _progress(console) as progress:
+        task = progress.add_task("capturing (encrypted at once)", total=len(files))
+        for path in files:
+            source: SourceKind = "pdf_form" if path.suffix == ".pdf" else "json"
+            submission = Submission(raw=path.read_bytes(), source=source, attachments_dir=path.parent)
+            inputs.append(_Input(path, app.intake.capture(submission).report.id))
+            progress.advance(task)
+    console.print(f"   captured {len(inputs)} submissions in {time.perf_counter() - started:.1f} s")
+    return inputs
+
+
+@contextmanager
+def _quiet_pdf_parser() -> Iterator[None]:
+    """pypdf logs what it repairs in a broken PDF; the capture's own rejection says it better."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("   {task.description:<40}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     )
+
+
+# -- 2. the intake flow -----------------------------------------------------------------------
+
+
+def _with_mailbox(settings: Settings, port: int) -> Settings:
+    """The settings with delivery to the demo mailbox, whatever SMTP server is configured."""
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_use_tls": False,
+            "smtp_starttls": False,
+            "smtp_username": None,
+            "smtp_password": None,
+            "smtp_sender": f"{settings.company_name} <{DEMO_SENDER}>",
+            "smtp_timeout": 10,
+        }
+    )
+
+
+class _WarmUp:
+    """Starts Prefect's ephemeral server and loads the PII model in the background.
+
+    The flow must wait for it (:meth:`wait`): Prefect marks its server running before it
+    answers, so a flow started meanwhile would not find it.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from quitus.flow_runtime import configure_flows  # noqa: PLC0415
+
+        configure_flows(settings)  # Prefect's settings before Prefect is imported
+        self._threads = [
+            threading.Thread(target=_start_prefect_server, name="demo-prefect", daemon=True),
+            threading.Thread(target=_load_pii_model, name="demo-pii-model", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def wait(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+
+def _start_prefect_server() -> None:
+    from prefect.client.orchestration import get_client  # noqa: PLC0415
+
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()
+
+
+def _load_pii_model() -> None:
+    from anonymization.nlp import load_french_model  # noqa: PLC0415
+
+    load_french_model()
+
+
+def _run_intake_flow(console: Console, app: App, warm_up: _WarmUp) -> tuple[Counter[str], float, float]:
+    """``intake_flow`` runs until nothing is left to do, a progress bar following the database.
+
+    Returns the flow's counts, the seconds it took and, of them, the seconds spent waiting
+    for Prefect and the PII model to be ready.
+    """
+    console.print(
+        "\n[bold]2. Intake flow[/bold] (Prefect, embedded, as `quitus run intake`): validate → redact → "
+        "render → seal → archive → deliver",
+        soft_wrap=True,
+    )
+    counts: Counter[str] = Counter()
+    started = time.perf_counter()
+    with _progress(console) as progress, _FlowWatcher(app, progress):
+        warm_up.wait()
+        waited = time.perf_counter() - started
+        from workflows.flows import intake_flow  # noqa: PLC0415 - after configure_flows
+
+        runs = 0
+        while _pending(app) and runs < 100:
+            runs += 1
+            done = intake_flow(batch_size=FLOW_BATCH)
+            counts.update(done)
+            if not any(n for name, n in done.items() if name.isalpha()):
+                break  # what is left failed: it waits for the next run
+    return counts, time.perf_counter() - started, waited
+
+
+def _pending(app: App) -> int:
+    return sum(n for state, n in app.store.count_by_state().items() if state in _PROGRESS)
+
+
+class _FlowWatcher:
+    """Moves the progress bar as reports move on in the database (the flow runs meanwhile)."""
+
+    def __init__(self, app: App, progress: Progress) -> None:
+        self.app = app
+        self.progress = progress
+        self.task = progress.add_task("starting Prefect and the PII model", total=None)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="demo-progress", daemon=True)
+
+    def __enter__(self) -> _FlowWatcher:
+        by_state = self.app.store.count_by_state()
+        self._start = {state: by_state.get(state, 0) for state in _PROGRESS}
+        self.progress.update(self.task, total=_STAGES * sum(self._start.values()), completed=0)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(0.25):
+            by_state = self.app.store.count_by_state()
+            waiting = {state: by_state.get(state, 0) for state in _PROGRESS}
+            left = sum(n * (_STAGES - _PROGRESS[state]) for state, n in waiting.items())
+            total = _STAGES * sum(self._start.values())
+            current = next((s for s in _PROGRESS if waiting[s]), None)
+            if waiting == self._start:
+                label = "starting Prefect and the PII model"
+            elif current is None:
+                label = "delivering by e-mail"
+            else:
+                label = _WORKING_ON[current]
+            self.progress.update(self.task, completed=total - left, description=label)
+
+
+def _print_intake_summary(
+    console: Console,
+    app: App,
+    inputs: list[_Input],
+    counts: Counter[str],
+    timing: tuple[float, float],
+    mailbox: DemoMailbox,
+) -> None:
+    reports = {r.id: r for r in app.store.list_reports(ids=[i.report_id for i in inputs], limit=len(inputs))}
+    delivered = {
+        d.report_id
+        for d in DeliveryStore(app.store).deliveries(list(reports))
+        if d.status == DeliveryStatus.SENT
+    }
+    rows: dict[str, Counter[str]] = {}
+    for report in reports.values():
+        row = rows.setdefault(report.template_id or "(unreadable)", Counter())
+        row["submitted"] += 1
+        row["rejected" if report.state == ReportState.REJECTED else "accepted"] += 1
+        row["sealed"] += report.state in (ReportState.SIGNED, ReportState.ARCHIVED)
+        row["archived"] += report.state == ReportState.ARCHIVED
+        row["delivered"] += report.id in delivered
+    columns = ("submitted", "accepted", "rejected", "sealed", "archived", "delivered")
+    table = Table(title="What became of each report", title_justify="left")
+    table.add_column("template")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for template_id in sorted(rows, key=lambda t: (t.startswith("("), t)):
+        table.add_row(template_id, *(str(rows[template_id][c]) for c in columns))
+    total = sum(rows.values(), Counter())
+    table.add_section()
+    table.add_row("[bold]total[/bold]", *(f"[bold]{total[c]}[/bold]" for c in columns))
+    console.print(table)
+    unfinished = sum(r.outcome == "unfinished" for r in reports.values() if r.state != ReportState.REJECTED)
+    failed = sum(n for name, n in counts.items() if name.endswith("_failed"))
+    elapsed, waited = timing
+    console.print(
+        f"   {len(inputs)} submissions through the flow in {elapsed:.1f} s, of which {waited:.1f} s "
+        f"waiting for Prefect's server and the PII model (started during the capture); "
+        f"{failed} stage failures",
+        soft_wrap=True,
+    )
+    without_email = counts["deliver_skipped"]
+    console.print(
+        f"   {mailbox.received} e-mails with the sealed PDF went to the demo mailbox {mailbox.folder} "
+        "(local: nothing left this machine)"
+        + (f", {without_email} clients have no e-mail address" if without_email else "")
+        + f"; {counts['deliver_followups']} follow-up requests opened for the {unfinished} unfinished "
+        "interventions",
+        soft_wrap=True,
+    )
+
+
+def _print_rejections(console: Console, app: App, inputs: list[_Input], inbox: Path) -> None:
+    rejected = [(i, app.store.get(i.report_id)) for i in inputs]
+    rejected = [(i, r) for i, r in rejected if r.state == ReportState.REJECTED]
+    if not rejected:
+        return
+    console.print("\n[bold]Rejected, with reasons[/bold] (kept, encrypted, for correction)")
+    for item, report in rejected:
+        console.print(f"   {item.path.relative_to(inbox)} → {report.id}", soft_wrap=True)
+        issues = [ReportIssue.from_dict(i) for i in report.issues]
+        for problem in issues[:3]:
+            console.print(f"       {problem.path or '(submission)'}: {problem.message}", soft_wrap=True)
+        if len(issues) > 3:
+            console.print(f"       … and {len(issues) - 3} more")
+
+
+# -- 3. sealed PDFs ---------------------------------------------------------------------------
+
+
+def _export_sealed_pdfs(console: Console, app: App, output: Path) -> None:
+    """Write a few sealed PDFs, full and redacted, and check their seals."""
     pdfs = output / "pdfs"
     pdfs.mkdir(parents=True, exist_ok=True)
     trust = [(app.settings.home / COMPANY_CA_FILE).read_bytes()]
-    for report_id in app.store.ids_in_state(ReportState.ARCHIVED, limit=3):
+    console.print(f"\n[bold]3. Sealed PDFs[/bold] in {pdfs}", soft_wrap=True)
+    for report_id in app.store.ids_in_state(ReportState.ARCHIVED, limit=2):
         for kind, suffix in (("pdf_full", ""), ("pdf_redacted", "-anonymise")):
             blob_id = app.store.latest_blob(report_id, kind)
             if blob_id is None:
@@ -172,61 +457,94 @@ def _show_processing(console: Console, app: App, output: Path) -> None:
                 if verify_sealed_pdf(path.read_bytes(), trust).ok
                 else "[red]seal INVALID[/]"
             )
-            console.print(f"  {path}: {verdict}", soft_wrap=True)
+            console.print(f"   {path.name}: {verdict}", soft_wrap=True)
     console.print(
-        f"  (the full PDFs hold personal data: the demo writes them for you to look at; "
+        "   (the full PDFs hold personal data: the demo writes them for you to look at; "
         f"check one with `pdfsig` or `quitus verify-pdf {pdfs}/…`)",
         soft_wrap=True,
     )
 
 
-def _show_retention(console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]]) -> None:
-    """Plan at a future date, hold one report, run: what the nightly job will do, for real."""
-    accepted = [o.report.id for _, o in outcomes if o.accepted]
-    if not accepted:
-        return
-    at = dt.date.today() + dt.timedelta(days=365 * 6)
+# -- 4. retention -----------------------------------------------------------------------------
+
+
+def _show_retention(console: Console, app: App) -> tuple[str | None, str | None]:
+    """Hold one report, plan at a future date, carry the plan out; (held, one disposed)."""
+    archived = app.store.ids_in_state(ReportState.ARCHIVED, limit=1)
+    if not archived:
+        return None, None
+    at = dt.date.today() + dt.timedelta(days=365 * RETENTION_YEARS_AHEAD)
     policies = app.policies()
     record_policy_set(app.store, policies)
     holds = HoldService(app.store)
-    hold = holds.place(reason="demo-litige-2026", scope_kind="reports", scope={"report_ids": [accepted[0]]})
-    planned = Counter(
-        "held" if item.held_by else f"{item.action} ({item.policy_ref.split('@')[0]})"
-        for item in plan_dispositions(app.store, policies, holds.active(), at)
-    )
-    console.print(f"\n[bold]Retention[/bold] — {len(policies)} policies in force; plan at {at} (dry run):")
-    for label, count in sorted(planned.items()):
-        console.print(f"  {count:>4}  {label}")
-    summary = run_retention(app.store, policies, at)
+    hold = holds.place(reason="demo-litige-2026", scope_kind="reports", scope={"report_ids": archived})
+    plan = list(plan_dispositions(app.store, policies, holds.active(), at))
     console.print(
-        f"  run at {at}: {summary.total} disposition(s) carried out, {summary.held} kept under "
-        f"legal hold {hold.id}; certificates in the ledger"
+        f"\n[bold]4. Retention[/bold]: {len(policies)} policies in force; the plan at {at} "
+        f"(in {RETENTION_YEARS_AHEAD} years), a dry run first:"
     )
+    table = Table(show_header=True, box=None, padding=(0, 1, 0, 3))
+    table.add_column("reports", justify="right")
+    table.add_column("action")
+    table.add_column("policy")
+    for (action, policy), count in sorted(Counter(_plan_row(item) for item in plan).items()):
+        table.add_row(str(count), action, policy)
+    console.print(table)
+    summary = run_retention(app.store, policies, at)
+    by_action = Counter[str]()
+    for (action, _policy), count in summary.done.items():
+        by_action[action] += count
+    done = ", ".join(f"{count} {_DONE[action]}" for action, count in sorted(by_action.items()))
+    console.print(
+        f"   carried out at {at}: {done or 'nothing'} (each recorded in the ledger, a disposal with "
+        f"its certificate); {summary.held} kept under legal hold {hold.id}",
+        soft_wrap=True,
+    )
+    disposed = next((i.report_id for i in plan if i.executable and i.action in ("anonymize", "delete")), None)
+    return archived[0], disposed
 
 
-def _show_audit_trail(
-    console: Console, app: App, outcomes: list[tuple[Path, CaptureOutcome]], output: Path
-) -> None:
-    """Erase one report, export two proof bundles, verify them and the whole ledger."""
-    accepted = [o.report.id for _, o in outcomes if o.accepted]
-    rejected = [o.report.id for _, o in outcomes if not o.accepted]
-    if not accepted or not rejected:
-        return
-    console.print("\n[bold]Audit trail[/bold]")
-    erased = rejected[0]
-    app.store.shred(erased, reason="demo")
-    console.print(f"  crypto-shredded {erased}: data key destroyed, its encrypted files deleted")
+_DONE = {"anonymize": "anonymized", "delete": "deleted", "review": "queued for review"}
+
+
+def _plan_row(item: PlannedDisposition) -> tuple[str, str]:
+    policy = item.policy_ref.split("@")[0]
+    return ("kept: legal hold", policy) if item.held_by else (item.action, policy)
+
+
+# -- 5. proofs and the ledger -----------------------------------------------------------------
+
+
+def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]) -> None:
+    """Export each report's proof bundle and verify it offline, as an auditor would."""
     proofs = output / "proofs"
     proofs.mkdir(parents=True, exist_ok=True)
     vkey = ledger_verifier_key(app.settings)
-    for report_id in (accepted[0], erased):
+    console.print(
+        f"\n[bold]5. Proofs[/bold] in {proofs} (check one: `quitus proof verify FILE`)", soft_wrap=True
+    )
+    for report_id in report_ids:
+        report = app.store.get(report_id)
+        documents = _sealed_pdf(app, report)
         path = proofs / f"{report_id}.zip"
-        pdf_blob = app.store.latest_blob(report_id, "pdf_full")
-        documents = {"rapport-scelle.pdf": app.store.read_blob(report_id, pdf_blob)} if pdf_blob else {}
         path.write_bytes(export_report_proof(app.store, report_id, verifier_key=vkey, documents=documents))
         checked = verify_bundle(path.read_bytes(), trusted_key=vkey)
         verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
-        console.print(f"  proof bundle {path} ({checked.entries} events): {verdict}", soft_wrap=True)
+        steps = " → ".join(
+            dict.fromkeys(decode_entry(e.entry)["step"] for e in app.ledger.entries_for_report(report_id))
+        )
+        kept = "with its sealed PDF" if documents else "data erased, its disposal certificate stands in"
+        console.print(
+            f"   {path.name} ({kept}): {steps} — {verdict}",
+            soft_wrap=True,
+        )
+
+
+def _sealed_pdf(app: App, report: ReportSummary) -> dict[str, bytes]:
+    if report.state == ReportState.ERASED:
+        return {}
+    blob_id = app.store.latest_blob(report.id, "pdf_full")
+    return {"rapport-scelle.pdf": app.store.read_blob(report.id, blob_id)} if blob_id else {}
 
 
 def _show_ledger(console: Console, app: App) -> None:
@@ -234,46 +552,7 @@ def _show_ledger(console: Console, app: App) -> None:
     result = verify_ledger(app.ledger, ledger_verifier_key(app.settings), blob_root=app.settings.blob_dir)
     verdict = "[green]intact[/]" if result.ok else f"[red]TAMPERED[/] {result.problems}"
     console.print(
-        f"  ledger: {result.entries} entries, {result.checkpoints} signed checkpoints, "
-        f"{result.blobs_checked} encrypted files checked — {verdict}"
+        f"   ledger: {result.entries} entries, {result.checkpoints} signed checkpoints, "
+        f"{result.blobs_checked} encrypted files checked — {verdict}",
+        soft_wrap=True,
     )
-
-
-def _plain_pdf() -> bytes:
-    """A letter scanned to PDF: a real PDF, but not a quitus form."""
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, invariant=True)
-    page.drawString(72, 760, "Bon pour accord - devis n° 2026-118")
-    page.save()
-    return buffer.getvalue()
-
-
-def _print_summary(
-    console: Console, outcomes: list[tuple[Path, CaptureOutcome]], elapsed: float, inbox: Path
-) -> None:
-    accepted = [o for _, o in outcomes if o.accepted]
-    rejected = [(p, o) for p, o in outcomes if not o.accepted]
-    per_template = Counter((o.report.template_id or "—", o.report.state.value) for _, o in outcomes)
-    table = Table(title="Reports by template")
-    for column in ("template", "accepted", "rejected"):
-        table.add_column(column)
-    for template_id in sorted({t for t, _ in per_template}):
-        table.add_row(
-            template_id,
-            str(per_template[(template_id, "validated")]),
-            str(per_template[(template_id, "rejected")]),
-        )
-    console.print(table)
-    unfinished = sum(1 for o in accepted if o.report.outcome == "unfinished")
-    console.print(
-        f"[green]{len(accepted)} accepted[/] ({unfinished} unfinished, to reschedule), "
-        f"[red]{len(rejected)} rejected[/] — {len(outcomes) / elapsed:.1f} submissions/s"
-    )
-    if rejected:
-        console.print("\n[bold]Rejected, with reasons[/bold]")
-        for path, outcome in rejected:
-            console.print(f"  {path.relative_to(inbox)} → {outcome.report.id}", soft_wrap=True)
-            for problem in outcome.issues[:3]:
-                console.print(f"      {problem.path or '(submission)'}: {problem.message}", soft_wrap=True)
-            if len(outcome.issues) > 3:
-                console.print(f"      … and {len(outcome.issues) - 3} more")
