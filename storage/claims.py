@@ -16,7 +16,9 @@ disjoint, so a report goes through a step once, in one worker.
 A claim ends when the report moves on (:meth:`storage.report_store.ReportStore.transition`
 clears it with the state change) or when the batch ends (:meth:`ReportClaims.release`).
 A worker that dies keeps its claims until the lease expires; they are then claimable
-again, and the stage, idempotent, picks up where the dead worker stopped. The lease must
+again, and the stage, idempotent, picks up where the dead worker stopped. A dead worker
+of the same host is recognized at once (its process no longer exists), so a run
+restarted after a crash on that machine does not wait for the lease. The lease must
 outlast the longest batch: a lease that runs out mid-batch lets a second worker start
 the same step, which the state machine then refuses for one of them.
 
@@ -88,6 +90,7 @@ class ReportClaims:
             return []
         with self.database.session() as session:
             now = self._now(session)
+            self._free_claims_of_dead_local_workers(session, state, now)
             free = self._free(now)
             candidates = list(
                 session.scalars(
@@ -134,6 +137,31 @@ class ReportClaims:
                 )
             )
 
+    def _free_claims_of_dead_local_workers(
+        self, session: Session, state: ReportState, now: dt.datetime
+    ) -> None:
+        """End at once the leases of workers on this host whose process is gone (killed, crashed).
+
+        Without this a run restarted after a crash would find its batch held by its dead
+        self until the lease ran out. Only this host's processes can be checked; a worker
+        on another machine keeps its lease until it expires (worker host names must be
+        unique, as they are for machines and containers).
+        """
+        holders = session.scalars(
+            select(ReportRecord.claimed_by)
+            .where(ReportRecord.state == state, ReportRecord.claimed_by.is_not(None))
+            .where(ReportRecord.claim_expires_at >= now)
+            .distinct()
+        )
+        dead = [holder for holder in holders if holder is not None and _is_dead_local_worker(holder)]
+        if dead:
+            session.execute(
+                update(ReportRecord)
+                .where(ReportRecord.state == state, ReportRecord.claimed_by.in_(dead))
+                .values(claimed_by=None, claim_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+
     @staticmethod
     def _free(now: dt.datetime) -> ColumnElement[bool]:
         return or_(ReportRecord.claim_expires_at.is_(None), ReportRecord.claim_expires_at < now)
@@ -144,3 +172,22 @@ class ReportClaims:
             assert isinstance(now, dt.datetime)
             return now
         return utcnow()
+
+
+def _is_dead_local_worker(worker: str) -> bool:
+    """True when ``worker`` (``host:pid:random``) names a process of this host that is gone."""
+    parts = worker.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0] or not parts[1].isdigit():
+        return False
+    host, pid = parts[0], int(parts[1])
+    if socket.gethostname()[: len(host)] != host:
+        return False  # another machine: its lease runs its course
+    if pid == os.getpid():
+        return worker != process_worker_id()  # our pid, but an earlier process that had it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's process
+    return False

@@ -155,3 +155,22 @@ def test_worker_ids_name_a_process_not_a_person() -> None:
 def test_bad_worker_ids_and_leases_are_refused(worker: str, lease: dt.timedelta) -> None:
     with pytest.raises(ValueError):
         ReportClaims(Database("sqlite://"), worker=worker, lease=lease)
+
+
+def test_the_claims_of_a_dead_process_on_this_host_are_free_at_once(database: Database) -> None:
+    import subprocess
+    import sys
+
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    host = socket.gethostname()
+    ids = _add_reports(database, 6)
+    dead = ReportClaims(database, worker=f"{host}:{dead_pid.pid}:dead")
+    remote = ReportClaims(database, worker=f"another-machine-{host}:{dead_pid.pid}:far")
+    assert remote.claim(ReportState.VALIDATED, 3) == ids[:3]
+    assert dead.claim(ReportState.VALIDATED, 3) == ids[3:]
+
+    survivor = ReportClaims(database)  # this process: alive, on this host
+    assert survivor.claim(ReportState.VALIDATED, 10) == ids[3:], "the dead local worker's lease is ended"
+    assert survivor.claim(ReportState.VALIDATED, 10) == [], "its own claims and a remote worker's stay"
+    assert remote.held() == ids[:3]
