@@ -6,10 +6,11 @@ reports (photos and signatures inline, as a tablet sends them) for a fixed durat
 
 * **baseline** — ``GET /api/v1/health`` on the same server, same connections: the floor
   of the framework, the middleware and the loopback (no token, no database);
-* **capture** — ``POST /api/v1/reports``: authenticate, store the raw submission
-  encrypted, parse, sanitize the photos, store them encrypted, answer 202;
+* **capture** — ``POST /api/v1/reports``: authenticate, check the body is a report,
+  store the raw submission encrypted, answer 202;
 * **capture + intake** — the same while a separate process does the intake flow's work
-  (validate, redact with spaCy, render, seal, archive) on what arrives: capture only
+  (read and sanitize the photos, validate, redact with spaCy, render, seal, archive) on
+  what arrives: capture only
   persists, so its latency must stay low while the pipeline runs beside it.
 
 The load generator runs on the same machine as the server: on a small machine it takes
@@ -164,6 +165,7 @@ def intake_worker() -> None:
     while True:
         ids = app.store.ids_in_state(ReportState.CAPTURED, limit=50)
         for report_id in ids:
+            app.intake.complete_capture(report_id)  # what the flow's first stage does
             app.intake.validate(report_id)
         counts = pipeline.run_pending(batch_size=50)
         if not ids and not any(counts.values()):
