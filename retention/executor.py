@@ -21,7 +21,7 @@ from reports.schema import InterventionReport
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from retention.statistics import DEFAULT_K, draft_record, write_k_anonymous
-from storage.erasure import ShredRequest, shred_reports
+from storage.erasure import ShredRequest, finish_interrupted_deletions, shred_reports
 from storage.errors import KeyDestroyedError
 from storage.ledger.events import LedgerEvent
 from storage.models import ReviewItemRecord, utcnow
@@ -53,6 +53,7 @@ def run_retention(store: ReportStore, policies: PolicySet, at: dt.date, *, k: in
 
 def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, k: int = DEFAULT_K) -> RunSummary:
     summary = RunSummary()
+    finish_interrupted_deletions(store)  # files of a run killed after its commit, even if nothing is due now
     try:
         for batch in _chunks(plan, EXECUTION_BATCH):
             _execute_batch(store, batch, summary, k)

@@ -1,10 +1,13 @@
 """Crypto-shredding, in batches: destroy data keys, delete blobs, keep tombstones.
 
-Order matters and makes a crash harmless: the keys are destroyed first (from that
-instant every copy of the ciphertext, backups included, is noise), then the reports
-become ``erased`` tombstones together with their ledger events in one transaction,
-then the files are deleted. Run again after a crash, it finishes the job; a report
-already erased is skipped ("already deleted" is success).
+Order matters and makes a crash harmless: a deletion journal names the batch's reports
+(ids only) in the blob store, the keys are destroyed (from that instant every copy of
+the ciphertext, backups included, is noise), then the reports become ``erased``
+tombstones together with their ledger events in one transaction, then the files are
+deleted and the journal removed. Run again after a crash, it finishes the job: a report
+already erased is skipped ("already deleted" is success), and every call first replays
+the journals that dead or failed calls left behind (:func:`finish_interrupted_deletions`),
+deleting the files of those of their reports that the database says are erased.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, String, any_, delete, literal, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, String, any_, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -21,7 +24,7 @@ from storage.models import ReportRecord, SubjectIndexRecord, utcnow
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
-__all__ = ["ShredRequest", "shred_reports"]
+__all__ = ["ShredRequest", "finish_interrupted_deletions", "shred_reports"]
 
 
 @dataclass(frozen=True)
@@ -41,29 +44,66 @@ def shred_reports(
     """Erase these reports; returns the ids erased by this call (not before).
 
     ``scrub_keys=False``: the caller scrubs the key store later (see :meth:`DataKeyStore.scrub`).
+    Every call, even with no request, first finishes the deletions of interrupted calls.
     """
+    finish_interrupted_deletions(store)
     if not requests:
         return []
-    ids = [r.report_id for r in requests]
-    destroyed_now = store.keystore.destroy_many(ids, scrub=scrub_keys)
-    with store.database.session() as session:
-        erased_now = _tombstone(session, ids, store.database.dialect)
-        first_requests: dict[str, ShredRequest] = {}
-        for request in requests:
-            if request.report_id in erased_now:
-                first_requests.setdefault(request.report_id, request)
-        erased = list(first_requests)
-        if erased:
-            indexed = _is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
-            session.execute(delete(SubjectIndexRecord).where(indexed))
-            events = [
-                _certificate(store, request, destroyed=request.report_id in destroyed_now)
-                for request in first_requests.values()
-            ]
-            store.ledger.append(session, events)
-    for report_id in ids:
-        store.blobs.delete_report(report_id)
+    ids = list(dict.fromkeys(r.report_id for r in requests))
+    # Until the journal is discarded, an exception leaves it for the next call, like a kill.
+    with store.blobs.journal_deletions(ids) as journal:
+        destroyed_now = store.keystore.destroy_many(ids, scrub=scrub_keys)
+        with store.database.session() as session:
+            erased_now = _tombstone(session, ids, store.database.dialect)
+            first_requests: dict[str, ShredRequest] = {}
+            for request in requests:
+                if request.report_id in erased_now:
+                    first_requests.setdefault(request.report_id, request)
+            erased = list(first_requests)
+            if erased:
+                indexed = _is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
+                session.execute(delete(SubjectIndexRecord).where(indexed))
+                events = [
+                    _certificate(store, request, destroyed=request.report_id in destroyed_now)
+                    for request in first_requests.values()
+                ]
+                store.ledger.append(session, events)
+        store.blobs.delete_reports(ids)
+        journal.discard()
     return erased
+
+
+def finish_interrupted_deletions(store: ReportStore) -> int:
+    """Replay the deletion journals left by erasures that died (or failed) after their commit.
+
+    Deletes the files of the reports the database says are erased, drops the others (their
+    erasure never committed: they are still live, or will be erased again with a journal of
+    their own), then removes the journal. Journals held by live erasures are left alone.
+    Costs a look at an empty folder when nothing was interrupted. Returns how many erased
+    reports' files it deleted.
+    """
+    finished = 0
+    for journal in store.blobs.interrupted_deletions():
+        with journal:
+            erased = _erased_among(store, list(journal.report_ids))
+            store.blobs.delete_reports(erased)
+            journal.discard()
+            finished += len(erased)
+    return finished
+
+
+def _erased_among(store: ReportStore, ids: list[str]) -> list[str]:
+    if not ids:
+        return []
+    with store.database.session() as session:
+        return list(
+            session.scalars(
+                select(ReportRecord.id).where(
+                    _is_one_of(ReportRecord.id, ids, store.database.dialect),
+                    ReportRecord.state == ReportState.ERASED,
+                )
+            )
+        )
 
 
 def _tombstone(session: Session, ids: list[str], dialect: str) -> set[str]:

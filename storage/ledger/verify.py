@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import and_, select, text
 from sqlalchemy.orm import Session
 
+from storage.blobs import DELETION_JOURNALS
 from storage.database import Database
 from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint
 from storage.ledger.errors import LedgerError
@@ -232,8 +233,18 @@ def _check_blobs(database: Database, root: Path, result: LedgerVerification) -> 
                 )
     for path in _files(root):
         report_id, blob_id = path.parent.name, path.name
-        if report_id in erased:
-            result.warnings.append(f"{path}: left over from erasing report {report_id}; safe to delete")
+        if report_id == DELETION_JOURNALS:
+            result.warnings.append(
+                f"{path}: deletion journal of an erasure in progress or interrupted; the next erasure "
+                "(`quitus retention run`, `quitus reports shred`) deletes the files it names and removes "
+                "it: do not delete it by hand"
+            )
+        elif report_id in erased:
+            result.warnings.append(
+                f"{path}: left over from erasing report {report_id} (unreadable: its key is destroyed); "
+                "the next erasure (`quitus retention run`, `quitus reports shred`) deletes the files of "
+                "an interrupted one; otherwise safe to delete"
+            )
         elif (report_id, blob_id) not in known:
             result.warnings.append(
                 f"{path}: orphan from an interrupted write (no database row refers to it; it was never "

@@ -80,12 +80,6 @@ class FilesLeftBehindError(AssertionError):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    raises=FilesLeftBehindError,
-    strict=False,
-    reason="storage.erasure deletes the files after the commit that makes the reports erased; a "
-    "rerun skips erased reports, so files left by a kill stay (unreadable: their keys are destroyed)",
-)
 def test_retention_killed_while_disposing_then_rerun_disposes_of_each_due_report_once(
     tmp_path: Path,
 ) -> None:
