@@ -34,17 +34,20 @@ def configure_flows(settings: Settings) -> None:
 def _delivery(settings: Settings, app: Any) -> Callable[[int], dict[str, int]]:
     import datetime as dt  # noqa: PLC0415
 
-    from quitus.commands.delivery import smtp_settings_of  # noqa: PLC0415
+    from quitus.commands.delivery import portal_delivery_of, smtp_settings_of  # noqa: PLC0415
     from storage.delivery_store import DeliveryStore  # noqa: PLC0415
     from workflows.delivery import deliver_reports  # noqa: PLC0415
 
     smtp, retry, max_age_days = smtp_settings_of(settings)
+    portal = portal_delivery_of(settings)
 
     def deliver(limit: int) -> dict[str, int]:
         now = dt.datetime.now(dt.UTC)
         since = now - dt.timedelta(days=max_age_days) if max_age_days else None
         ids = DeliveryStore(app.store).due_report_ids(limit=limit, now=now, archived_since=since)
-        result = deliver_reports(app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry)
+        result = deliver_reports(
+            app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry, portal=portal
+        )
         return dict(result.counts())
 
     return deliver

@@ -20,7 +20,12 @@
 ``QUITUS_MAX_SUBMISSION_BYTES`` largest accepted submission file (default 100 MB)
 ``QUITUS_MAX_REQUEST_BYTES``   largest accepted HTTP request body (default 64 MiB; more is 413)
 ``QUITUS_PUBLIC_URL``          the address clients reach ``quitus serve`` at, e.g.
-                               ``https://rapports.example.fr`` (full client-portal links)
+                               ``https://rapports.example.fr`` (full client-portal links; set,
+                               each delivered e-mail carries a portal link to its report)
+``QUITUS_PORTAL_LINK_DAYS``    validity of the portal link a delivered e-mail carries (default 30,
+                               1-365)
+``QUITUS_DELIVERY_ATTACH_PDF`` ``true`` (default) to attach the sealed PDF to the e-mail; ``false``
+                               sends the portal link alone (needs ``QUITUS_PUBLIC_URL``)
 =============================  ==============================================================
 """
 
@@ -30,7 +35,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
@@ -73,6 +78,17 @@ class Settings(BaseModel):
     max_submission_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
+    portal_link_days: int = Field(default=30, ge=1, le=365)
+    delivery_attach_pdf: bool = True
+
+    @model_validator(mode="after")
+    def _delivery_needs_the_report_or_a_link(self) -> Settings:
+        if not self.delivery_attach_pdf and self.public_url is None:
+            raise ValueError(
+                "QUITUS_DELIVERY_ATTACH_PDF=false needs QUITUS_PUBLIC_URL: without it, a delivered "
+                "e-mail would carry neither the report nor a link to it"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:
@@ -121,6 +137,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")  # a rule across settings names them
             for e in exc.errors(include_input=False)
         )
         raise SettingsError(problems) from exc

@@ -1,8 +1,10 @@
 """The e-mail that carries a sealed report to its client.
 
 :func:`compose_report_mail` builds one plain-text message in French with the sealed
-PDF attached as ``rapport-<report id>.pdf``. It holds nothing that tracks the reader:
-no HTML, no remote image, no link, no read-receipt request. Its ``Message-ID`` is
+PDF attached as ``rapport-<report id>.pdf``, and/or a :class:`PortalLink` — the address
+of the client-portal page that shows the report, and when it expires. It holds nothing
+else that reaches out: no HTML, no remote image, no read-receipt request (the portal
+counts how often a link is opened, nothing more). Its ``Message-ID`` is
 derived from the report id alone (:func:`report_message_id`), so a message sent twice
 — after a crash between the send and its record — carries the same id, and mail
 clients and servers that de-duplicate on it show it once.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import re
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -29,6 +32,7 @@ from reports.schema import PARIS, InterventionReport
 __all__ = [
     "MailError",
     "NoClientEmailError",
+    "PortalLink",
     "compose_report_mail",
     "french_long_date",
     "report_message_id",
@@ -63,16 +67,30 @@ class NoClientEmailError(MailError):
     """The delivery records this code, as ``skipped``."""
 
 
+@dataclass(frozen=True)
+class PortalLink:
+    """Where the client can open the report online, and until when."""
+
+    url: str
+    """``https://…/portail/<token>``: the token is the credential, so the URL is a secret."""
+    expires_at: dt.datetime
+
+    def __repr__(self) -> str:  # the URL stays out of logs and tracebacks
+        return f"PortalLink(url=<hidden>, expires_at={self.expires_at.isoformat()})"
+
+
 def compose_report_mail(
     report: InterventionReport,
     *,
     report_id: str,
-    pdf: bytes,
+    pdf: bytes | None,
     sender: str,
     company_name: str,
     date: dt.datetime | None = None,
+    portal: PortalLink | None = None,
 ) -> EmailMessage:
-    """The message delivering ``pdf`` (the sealed full report) to the report's client.
+    """The message delivering ``pdf`` (the sealed full report) and/or a ``portal`` link to it
+    to the report's client. With ``pdf`` None, nothing is attached: the link alone is sent.
 
     ``sender`` is an address, with or without a display name
     (``Thermi'Clim <rapports@thermiclim.fr>``); without one, ``company_name`` is shown.
@@ -80,12 +98,15 @@ def compose_report_mail(
 
     Raises:
         NoClientEmailError: the client gave no e-mail address.
-        MailError: ``sender`` is not an address with a domain, or ``report_id`` is not an id.
+        MailError: ``sender`` is not an address with a domain, ``report_id`` is not an id, or
+            there is neither a PDF nor a link.
     """
     if report.client.email is None:
         raise NoClientEmailError(f"report {report_id}: the client has no e-mail address")
     if not _REPORT_ID.fullmatch(report_id):
         raise MailError("a report id is letters, digits and hyphens (RI-…)")
+    if pdf is None and portal is None:
+        raise MailError("a report mail carries the PDF, a portal link, or both")
     company = " ".join(company_name.split())  # a line break would end the header
     from_name, from_address = sender_address(sender)
     day = french_long_date(report.intervention_date)
@@ -98,9 +119,13 @@ def compose_report_mail(
     message["Message-ID"] = report_message_id(report_id, sender)
     # RFC 3834: vacation auto-replies are not sent back to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_body(report, report_id, day, company), cte="quoted-printable")
+    body = _body(report, report_id, day, company, attached=pdf is not None, portal=portal)
+    message.set_content(body, cte="quoted-printable")
     message["Content-Language"] = "fr"  # after set_content, which clears the Content-* headers
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"rapport-{report_id}.pdf")
+    if pdf is not None:
+        message.add_attachment(
+            pdf, maintype="application", subtype="pdf", filename=f"rapport-{report_id}.pdf"
+        )
     return message
 
 
@@ -127,13 +152,28 @@ def french_long_date(day: dt.date) -> str:
     return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _body(report: InterventionReport, report_id: str, day: str, company: str) -> str:
+def _body(
+    report: InterventionReport,
+    report_id: str,
+    day: str,
+    company: str,
+    *,
+    attached: bool,
+    portal: PortalLink | None,
+) -> str:
     equipment = f"{report.equipment.brand} {report.equipment.model}"
-    paragraphs = [
-        "Bonjour,",
-        f"Veuillez trouver ci-joint le rapport de l'intervention du {day} sur votre "
-        f"équipement {equipment}.\nRéférence du rapport : {report_id}",
-    ]
+    what = f"le rapport de l'intervention du {day} sur votre équipement {equipment}"
+    opening = f"Veuillez trouver ci-joint {what}." if attached else f"Votre rapport est disponible : {what}."
+    paragraphs = ["Bonjour,", f"{opening}\nRéférence du rapport : {report_id}"]
+    if portal is not None:
+        until = french_long_date(portal.expires_at.astimezone(PARIS).date())
+        if attached:
+            paragraphs.append(f"Vous pouvez aussi le consulter en ligne jusqu'au {until} :\n{portal.url}")
+        else:
+            paragraphs.append(
+                f"Consultez-le et téléchargez-le en ligne jusqu'au {until} :\n{portal.url}\n"
+                "Ce lien est personnel et expire à cette date : enregistrez le document pour le conserver."
+            )
     if report.outcome.status == "unfinished":
         wanted = report.outcome.reschedule.preferred_date if report.outcome.reschedule else None
         when = f", si possible à partir du {french_long_date(wanted)}" if wanted else ""

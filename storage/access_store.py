@@ -9,6 +9,7 @@ a token or a link, and revoking one, are ledger events.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.errors import StorageError
@@ -43,6 +45,8 @@ TOKEN_PREFIX = "qt_"  # noqa: S105 - a public prefix that makes leaked tokens gr
 HANDLE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
 _LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 """``last_used_at`` is refreshed at most this often: a busy token costs no write per request."""
+_MAX_DELIVERY_LINKS = 50
+"""Generations of a delivery's link tried before giving up (a retry a month later makes two)."""
 
 
 class Role(StrEnum):
@@ -250,8 +254,19 @@ class AccessStore:
 
     def create_portal_link(self, report_id: str, *, actor: str, valid_for: dt.timedelta) -> PortalLink:
         """An expiring link that shows one report to its client (no login)."""
-        link_id = secrets.token_urlsafe(16)
-        expires_at = utcnow() + valid_for
+        return self._add_portal_link(
+            secrets.token_urlsafe(16), report_id, actor=actor, expires_at=utcnow() + valid_for
+        )
+
+    def _add_portal_link(
+        self,
+        link_id: str,
+        report_id: str,
+        *,
+        actor: str,
+        expires_at: dt.datetime,
+        details: dict[str, str | int | list[str]] | None = None,
+    ) -> PortalLink:
         with self.database.session() as session:
             if session.get(ReportRecord, report_id) is None:
                 raise AccessError(f"no report {report_id}")
@@ -264,8 +279,53 @@ class AccessStore:
                     expires_at=expires_at,
                 )
             )
-            self._record(session, "portal.link", actor, "created", {"link": link_id}, report_id=report_id)
+            session.flush()
+            self._record(
+                session,
+                "portal.link",
+                actor,
+                "created",
+                {"link": link_id, **(details or {})},
+                report_id=report_id,
+            )
         return PortalLink(f"{link_id}.{self._sign(link_id)}", report_id, expires_at)
+
+    def delivery_portal_link(
+        self,
+        report_id: str,
+        *,
+        actor: str,
+        valid_for: dt.timedelta,
+        channel: str,
+        now: dt.datetime | None = None,
+    ) -> PortalLink:
+        """The link a delivery over ``channel`` gives its client: created once, reused by retries.
+
+        Its id is derived from (report, channel, generation) with the link key, so that a retry
+        finds it again without the token ever being stored: the token is rebuilt from the id.
+        A link is reused while it is valid for more than half of ``valid_for``; once expired,
+        revoked or nearly so, the next generation is created. Two workers creating the same one
+        at once both get it (the primary key settles it).
+        """
+        now = now or utcnow()
+        for generation in range(_MAX_DELIVERY_LINKS):
+            link_id = self._delivery_link_id(report_id, channel, generation)
+            with self.database.session() as session:
+                link = session.get(PortalLinkRecord, link_id)
+                if link is not None:
+                    if link.report_id != report_id:  # pragma: no cover - an HMAC collision
+                        raise AccessError("portal link id collision")
+                    expires_at = _aware(link.expires_at)
+                    if link.revoked_at is None and expires_at - now > valid_for / 2:
+                        return PortalLink(f"{link_id}.{self._sign(link_id)}", report_id, expires_at)
+                    continue
+            try:
+                return self._add_portal_link(
+                    link_id, report_id, actor=actor, expires_at=now + valid_for, details={"for": channel}
+                )
+            except IntegrityError:
+                continue  # created by another worker meanwhile: read it on the next turn
+        raise AccessError(f"report {report_id}: too many {channel} portal links")
 
     def open_portal_link(self, token: str, *, now: dt.datetime | None = None) -> str:
         """The report id a portal link shows; raises :class:`PortalLinkError` with a code."""
@@ -302,6 +362,12 @@ class AccessStore:
 
     def _sign(self, link_id: str) -> str:
         return hmac.new(self._link_key, link_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _delivery_link_id(self, report_id: str, channel: str, generation: int) -> str:
+        """``d`` and 22 URL-safe characters: unguessable without the link key, like a random id."""
+        seed = f"delivery\0{report_id}\0{channel}\0{generation}".encode()
+        digest = hmac.new(self._link_key, seed, hashlib.sha256).digest()
+        return "d" + base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
     # -- helpers ---------------------------------------------------------------------------
 

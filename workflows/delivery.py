@@ -10,6 +10,13 @@ picks them) and, for each archived report, in this order:
 3. claims the delivery (``sending``), hands the message to the SMTP server, and records
    the outcome with its ``deliver`` ledger event in one transaction.
 
+**Portal link.** With :class:`PortalDelivery` (``QUITUS_PUBLIC_URL`` set), the message also
+carries ``<public url>/portail/<token>``, a client-portal link valid for
+``QUITUS_PORTAL_LINK_DAYS`` (:meth:`AccessStore.delivery_portal_link`: created once per
+delivery with its ``portal.link`` event, found again by a retry, so that a message sent
+again is the same message); with ``attach_pdf`` off, the link replaces the attachment.
+The token goes into the message and nowhere else: not the logs, the result, the ledger.
+
 How an SMTP problem is recorded (codes only — a server's reply may quote an address)::
 
     connection refused, timeout, 4xx, disconnect  pending, due again after a backoff that
@@ -47,9 +54,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reports.mail import MailError, NoClientEmailError, compose_report_mail, report_message_id, sender_address
+from reports.mail import (
+    MailError,
+    NoClientEmailError,
+    PortalLink,
+    compose_report_mail,
+    report_message_id,
+    sender_address,
+)
 from reports.schema import InterventionReport
-from storage.delivery_store import FINAL_STATUSES, DeliveryRow, DeliveryStatus, DeliveryStore
+from storage.access_store import AccessStore
+from storage.delivery_store import EMAIL, FINAL_STATUSES, DeliveryRow, DeliveryStatus, DeliveryStore
 from storage.errors import StorageError
 from storage.models import utcnow
 from storage.report_store import ReportStore, ReportSummary
@@ -58,6 +73,7 @@ from storage.states import ReportState
 __all__ = [
     "DeliveryError",
     "DeliveryResult",
+    "PortalDelivery",
     "RetryPolicy",
     "SmtpSettings",
     "SmtpSetupError",
@@ -174,6 +190,28 @@ class RetryPolicy:
         return min(self.first_delay * (1 << max(attempts - 1, 0)), self.max_delay)
 
 
+@dataclass(frozen=True, kw_only=True)
+class PortalDelivery:
+    """A client-portal link in each message (``QUITUS_PUBLIC_URL``, ``QUITUS_PORTAL_LINK_DAYS``,
+    ``QUITUS_DELIVERY_ATTACH_PDF``)."""
+
+    public_url: str
+    """Where clients reach ``quitus serve``, e.g. ``https://rapports.example.fr``."""
+    link_days: int = 30
+    """How long the link is valid."""
+    attach_pdf: bool = True
+    """Attach the PDF as well; off, the mailbox never holds the document, only a link that expires."""
+
+    def __post_init__(self) -> None:
+        if not self.public_url.startswith(("https://", "http://")):
+            raise DeliveryError("QUITUS_PUBLIC_URL must start with https:// (or http://)")
+        if not 1 <= self.link_days <= 365:
+            raise DeliveryError("QUITUS_PORTAL_LINK_DAYS is between 1 and 365")
+
+    def url(self, token: str) -> str:
+        return f"{self.public_url.rstrip('/')}/portail/{token}"
+
+
 @dataclass
 class DeliveryResult:
     """What one run did, as report ids and codes: no address, no server reply."""
@@ -210,11 +248,13 @@ def deliver_reports(
     smtp: SmtpSettings,
     company_name: str,
     retry: RetryPolicy | None = None,
+    portal: PortalDelivery | None = None,
     now: dt.datetime | None = None,
 ) -> DeliveryResult:
     """E-mail each archived report's sealed PDF to its client once; open follow-up requests.
 
-    ``now`` fixes the clock (the due checks and every recorded time). Raises
+    With ``portal``, each message carries a client-portal link to the report (beside the
+    PDF, or instead of it). ``now`` fixes the clock (the due checks and every recorded time). Raises
     :class:`SmtpSetupError` when the server refuses the settings (login, TLS); the
     reports of the batch handled before that are recorded, the others untouched.
     """
@@ -226,6 +266,7 @@ def deliver_reports(
         company_name=company_name,
         retry=retry or RetryPolicy(),
         clock=(lambda: now) if now is not None else utcnow,
+        portal=portal,
     )
     try:
         for report_id in report_ids:
@@ -260,6 +301,7 @@ class _DeliveryRun:
     company_name: str
     retry: RetryPolicy
     clock: Callable[[], dt.datetime]
+    portal: PortalDelivery | None = None
     result: DeliveryResult = field(default_factory=DeliveryResult)
     server_down: _SendFailedError | None = None
     """Set when the server cannot take messages in this run: the next ones are not tried."""
@@ -321,13 +363,16 @@ class _DeliveryRun:
         except StorageError as exc:
             self._unreadable(report_id, row, None, exc)
             return
+        link_id, link = self._portal_link(report_id)
+        attach = self.portal is None or self.portal.attach_pdf
         message = compose_report_mail(
             report,
             report_id=report_id,
-            pdf=pdf,
+            pdf=pdf if attach else None,
             sender=self.smtp.sender,
             company_name=self.company_name,
             date=self.clock(),
+            portal=link,
         )
         claimed = self._claim(report_id, row, message_id_hash)
         if claimed is None:
@@ -344,10 +389,28 @@ class _DeliveryRun:
             DeliveryStatus.SENT,
             now=self.clock(),
             artifacts=self._artifact(report_id, blob_id),
-            details={"pdf_sha256": hashlib.sha256(pdf).hexdigest(), **_resumed(row)},
+            details={
+                "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                **({"portal_link": link_id, "attached": "yes" if attach else "no"} if link_id else {}),
+                **_resumed(row),
+            },
         )
         self.result.sent.append(report_id)
         log.info("report %s: sent (attempt %d)", report_id, claimed.attempts)
+
+    def _portal_link(self, report_id: str) -> tuple[str | None, PortalLink | None]:
+        """This delivery's portal link (id, link): the one an earlier attempt created, or a new one."""
+        if self.portal is None:
+            return None, None
+        link = AccessStore(self.store).delivery_portal_link(
+            report_id,
+            actor=self.store.actor,
+            valid_for=dt.timedelta(days=self.portal.link_days),
+            channel=EMAIL,
+            now=self.clock(),
+        )
+        link_id = link.token.partition(".")[0]
+        return link_id, PortalLink(url=self.portal.url(link.token), expires_at=link.expires_at)
 
     def _claim(
         self, report_id: str, row: DeliveryRow | None, message_id_hash: str | None

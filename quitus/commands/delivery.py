@@ -26,9 +26,16 @@ if TYPE_CHECKING:
     from quitus.settings import Settings
     from storage.delivery_store import FollowupStatus
     from storage.report_store import ReportStore
-    from workflows.delivery import RetryPolicy, SmtpSettings
+    from workflows.delivery import PortalDelivery, RetryPolicy, SmtpSettings
 
-__all__ = ["deliver", "followup_status", "print_followups", "reschedule", "smtp_settings_of"]
+__all__ = [
+    "deliver",
+    "followup_status",
+    "portal_delivery_of",
+    "print_followups",
+    "reschedule",
+    "smtp_settings_of",
+]
 
 _STATUSES = ("open", "scheduled", "closed")
 
@@ -70,7 +77,14 @@ def deliver(
         ids = deliveries.due_report_ids(
             limit=limit, now=now, archived_since=now - dt.timedelta(days=age) if age else None
         )
-        result = deliver_reports(app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry)
+        result = deliver_reports(
+            app.store,
+            ids,
+            smtp=smtp,
+            company_name=settings.company_name,
+            retry=retry,
+            portal=portal_delivery_of(settings),
+        )
         app.ledger.checkpoint()
     except SmtpSetupError as exc:
         fail(f"{exc}. Nothing more was sent; run `quitus deliver` again once fixed.")
@@ -190,3 +204,19 @@ def smtp_settings_of(settings: Settings) -> tuple[SmtpSettings, RetryPolicy, int
     except (SmtpSetupError, ValueError) as exc:
         fail(str(exc))
     return smtp, retry, max_age_days
+
+
+def portal_delivery_of(settings: Settings) -> PortalDelivery | None:
+    """The portal link delivered e-mails carry: with ``QUITUS_PUBLIC_URL``, else none.
+
+    ``Settings`` already refused ``QUITUS_DELIVERY_ATTACH_PDF=false`` without a public URL.
+    """
+    from workflows.delivery import PortalDelivery  # noqa: PLC0415
+
+    if settings.public_url is None:
+        return None
+    return PortalDelivery(
+        public_url=settings.public_url,
+        link_days=settings.portal_link_days,
+        attach_pdf=settings.delivery_attach_pdf,
+    )

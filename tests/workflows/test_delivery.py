@@ -12,6 +12,7 @@ import io
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -31,19 +32,24 @@ from rich.console import Console
 from sqlalchemy import select
 
 from anonymization import PiiEngine, ReportRedactor, load_vocabulary
-from quitus.commands.delivery import print_followups
+from quitus.commands.delivery import portal_delivery_of, print_followups
+from quitus.settings import SettingsError, load_settings
 from reports.intake import Intake, Submission
 from reports.mail import NoClientEmailError, compose_report_mail, french_long_date, report_message_id
 from reports.pdf import create_company_ca, verify_sealed_pdf
 from reports.samples import generate_samples
-from reports.schema import InterventionReport
+from reports.schema import PARIS, InterventionReport
 from reports.templates import TemplateCatalog
+from storage.access_store import AccessStore, PortalLinkError, PortalLinkRecord
+from storage.database import Database
 from storage.delivery_store import DeliveryStatus, DeliveryStore, FollowupStatus
 from storage.ledger.events import decode_entry
 from storage.models import Base, ReportRecord
 from storage.report_store import ReportStore
 from storage.states import ReportState
+from tests.api_client import open_harness, process_reports, sample_reports
 from workflows.delivery import (
+    PortalDelivery,
     RetryPolicy,
     SmtpSettings,
     SmtpSetupError,
@@ -655,3 +661,164 @@ def _self_signed(host: str, folder: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+# -- portal link --------------------------------------------------------------------------------
+
+PUBLIC_URL = "https://rapports.exemple.fr"
+PORTAL_URL = re.compile(re.escape(PUBLIC_URL) + r"/portail/(\S+)")
+
+
+def portal_links(store: ReportStore, report_id: str) -> list[PortalLinkRecord]:
+    with store.database.session() as session:
+        rows = list(session.scalars(select(PortalLinkRecord).where(PortalLinkRecord.report_id == report_id)))
+        session.expunge_all()
+        return rows
+
+
+def test_with_a_public_url_the_mail_carries_a_portal_link_that_opens_the_sealed_report(
+    database: Database,
+    tmp_path: Path,
+    server: tuple[Inbox, SmtpSettings],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inbox, smtp = server
+    address = "irene.portail@exemple-client.fr"
+    with open_harness(tmp_path / "home", database.url, public_url=PUBLIC_URL, portal_link_days=10) as harness:
+        report_id: str = harness.capture(with_email(sample_reports(1, seed=21)[0].payload, address))[
+            "report_id"
+        ]
+        process_reports(harness)
+        store = harness.context.app.store
+        portal = portal_delivery_of(harness.settings)
+        assert portal == PortalDelivery(public_url=PUBLIC_URL, link_days=10, attach_pdf=True)
+        caplog.set_level(logging.DEBUG)
+        start = dt.datetime.now(dt.UTC)
+
+        result = deliver_reports(store, [report_id], smtp=smtp, company_name=COMPANY, portal=portal)
+
+        assert result.sent == [report_id]
+        (message,) = inbox.messages
+        assert message["Message-ID"] == report_message_id(report_id, SENDER)
+        body = message.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        found = PORTAL_URL.search(text)
+        assert found is not None
+        token = found.group(1)
+        # The PDF is attached as before, and the link opens the same sealed report.
+        (attachment,) = list(message.iter_attachments())
+        pdf = sealed_pdf(store, report_id)
+        assert attachment.get_content() == pdf
+        response = harness.client.get(f"/api/v1/portal/{token}/pdf")
+        assert response.status_code == 200 and response.content == pdf
+        page = harness.client.get(f"/portail/{token}")
+        assert page.status_code == 200 and f"/api/v1/portal/{token}/pdf" in page.text
+        # Valid for QUITUS_PORTAL_LINK_DAYS, and the French text says until when.
+        (link,) = portal_links(store, report_id)
+        expires_at = link.expires_at.replace(tzinfo=link.expires_at.tzinfo or dt.UTC)
+        assert abs(expires_at - (start + dt.timedelta(days=10))) < dt.timedelta(minutes=1)
+        assert f"jusqu'au {french_long_date(expires_at.astimezone(PARIS).date())}" in text
+        assert link.created_by == store.actor
+        assert link.id == token.partition(".")[0]
+        # The ledger names the link by its id; the token (its signature) is nowhere but in the mail.
+        (created,) = events(store, report_id, "portal.link")
+        assert created["details"] == {"link": link.id, "for": "email"} and created["actor"] == store.actor
+        (sent,) = events(store, report_id)
+        assert sent["details"]["portal_link"] == link.id and sent["details"]["attached"] == "yes"
+        signature = token.partition(".")[2]
+        # (the test server's "mail.log" and the test client's "httpx" are not quitus's logs)
+        logged = "\n".join(
+            r.getMessage() for r in caplog.records if not r.name.startswith(("mail.", "httpx"))
+        )
+        for place in (every_row(store), json.dumps(dataclasses.asdict(result)), logged):
+            assert signature not in place and address not in place
+
+        # Delivered once: a second run sends nothing and creates no other link.
+        again = deliver_reports(store, [report_id], smtp=smtp, company_name=COMPANY, portal=portal)
+        assert again.untouched == {report_id: "done"} and len(inbox.messages) == 1
+        assert len(portal_links(store, report_id)) == 1
+
+
+def test_without_the_attachment_the_mail_holds_only_the_link_and_a_retry_reuses_it(
+    store: ReportStore, archive: Any, payloads: dict[str, dict[str, Any]], server: tuple[Inbox, SmtpSettings]
+) -> None:
+    inbox, smtp = server
+    (report_id,) = archive(with_email(payloads["completed"], "jules.lien@exemple-client.fr"))
+    portal = PortalDelivery(public_url=PUBLIC_URL + "/", link_days=30, attach_pdf=False)
+    retry = RetryPolicy(first_delay=dt.timedelta(minutes=10))
+    inbox.data_replies.append("451 4.3.0 try later")
+    start = dt.datetime.now(dt.UTC)
+
+    first = deliver_reports(
+        store, [report_id], smtp=smtp, company_name=COMPANY, retry=retry, portal=portal, now=start
+    )
+    assert first.retrying == {report_id: "data_451"} and not inbox.messages
+    (link,) = portal_links(store, report_id)
+
+    later = start + dt.timedelta(minutes=11)
+    sent = deliver_reports(
+        store, [report_id], smtp=smtp, company_name=COMPANY, retry=retry, portal=portal, now=later
+    )
+    assert sent.sent == [report_id]
+    # The retry used the link the first attempt created: one link, one portal.link event.
+    assert [r.id for r in portal_links(store, report_id)] == [link.id]
+    assert len(events(store, report_id, "portal.link")) == 1
+    (message,) = inbox.messages
+    assert message["Message-ID"] == report_message_id(report_id, SENDER)
+    assert [p.get_content_type() for p in message.walk()] == ["text/plain"]
+    assert not list(message.iter_attachments())
+    text = message.get_content()
+    found = PORTAL_URL.search(text)
+    assert found is not None and "//portail" not in text
+    assert found.group(1).partition(".")[0] == link.id
+    assert "ci-joint" not in text and "expire" in text
+    assert AccessStore(store).open_portal_link(found.group(1)) == report_id
+    assert events(store, report_id)[-1]["details"]["attached"] == "no"
+
+
+def test_a_delivery_link_is_reused_until_revoked_or_nearly_expired(
+    store: ReportStore, archive: Any, payloads: dict[str, dict[str, Any]]
+) -> None:
+    (report_id,) = archive(with_email(payloads["completed"], None))
+    access = AccessStore(store)
+    now = dt.datetime.now(dt.UTC)
+    days = dt.timedelta(days=30)
+
+    def link(at: dt.datetime) -> str:
+        return access.delivery_portal_link(
+            report_id, actor="test", valid_for=days, channel="email", now=at
+        ).token
+
+    first = link(now)
+    assert link(now + dt.timedelta(days=2)) == first
+    # Past half its validity, a retry (e.g. re-queued weeks later) gets a fresh link.
+    second = link(now + dt.timedelta(days=16))
+    assert second != first
+    access.revoke_portal_link(second, actor="test")
+    with pytest.raises(PortalLinkError):
+        access.open_portal_link(second)
+    third = link(now + dt.timedelta(days=16))
+    assert third not in (first, second)
+    assert access.open_portal_link(third) == report_id
+    assert len(portal_links(store, report_id)) == 3
+
+
+def test_the_portal_settings_and_the_attachment_without_a_public_url_is_refused() -> None:
+    with pytest.raises(SettingsError, match="QUITUS_DELIVERY_ATTACH_PDF=false needs QUITUS_PUBLIC_URL"):
+        load_settings({"QUITUS_DELIVERY_ATTACH_PDF": "false"})
+    with pytest.raises(SettingsError, match="QUITUS_PORTAL_LINK_DAYS"):
+        load_settings({"QUITUS_PUBLIC_URL": PUBLIC_URL, "QUITUS_PORTAL_LINK_DAYS": "366"})
+    default = load_settings({})
+    assert (default.portal_link_days, default.delivery_attach_pdf) == (30, True)
+    assert portal_delivery_of(default) is None  # no public URL: the e-mail is as before
+    settings = load_settings(
+        {
+            "QUITUS_PUBLIC_URL": PUBLIC_URL,
+            "QUITUS_DELIVERY_ATTACH_PDF": "false",
+            "QUITUS_PORTAL_LINK_DAYS": "7",
+        }
+    )
+    assert portal_delivery_of(settings) == PortalDelivery(
+        public_url=PUBLIC_URL, link_days=7, attach_pdf=False
+    )
