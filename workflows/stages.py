@@ -21,6 +21,7 @@ from reports.errors import ReportsError
 from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
 from reports.schema import InterventionReport, personal_data_fields
 from reports.templates import TemplateCatalog
+from storage.claims import ReportClaims
 from storage.errors import StorageError
 from storage.ledger.events import LedgerEvent
 from storage.report_store import BlobToStore, ReportStore
@@ -149,21 +150,26 @@ class Pipeline:
         return result
 
     def run_pending(self, *, batch_size: int = 100) -> Counter[str]:
-        """Take every report waiting after validation as far as it goes; counts per stage."""
+        """Take every report waiting after validation as far as it goes; counts per stage.
+
+        Batches are claimed (:mod:`storage.claims`) as the intake flow's are, so this may run
+        beside workers on the same database. A report whose stage fails keeps this run's
+        claim until the end, so it is tried once per run, not again and again.
+        """
         counts: Counter[str] = Counter()
-        for state, name in STAGES:
-            stage = getattr(self, name)
-            while ids := [
-                i
-                for i in self.store.ids_in_state(state, limit=batch_size + len(counts))
-                if counts[f"{name}:{i}"] == 0
-            ][:batch_size]:
-                outcome: StageResult = stage(ids)
-                counts[name] += len(outcome.done)
-                counts[f"{name} failed"] += len(outcome.failed)
-                for report_id in ids:  # never retry a failure in the same run
-                    counts[f"{name}:{report_id}"] = 1
-        return Counter({k: v for k, v in counts.items() if ":" not in k})
+        claims = ReportClaims(self.store.database)
+        held: list[str] = []
+        try:
+            for state, name in STAGES:
+                stage = getattr(self, name)
+                while ids := claims.claim(state, batch_size):
+                    held += ids
+                    outcome: StageResult = stage(ids)
+                    counts[name] += len(outcome.done)
+                    counts[f"{name} failed"] += len(outcome.failed)
+        finally:
+            claims.release(held)
+        return counts
 
     # -- collaborators ---------------------------------------------------------------------
 

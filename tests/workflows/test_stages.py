@@ -8,13 +8,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from anonymization import PiiEngine, ReportRedactor, load_vocabulary
 from reports.intake import Intake, Submission
 from reports.pdf import create_company_ca, verify_sealed_pdf
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from storage.claims import ReportClaims
 from storage.ledger.events import decode_entry
+from storage.models import ReportRecord
 from storage.report_store import ReportStore
 from storage.states import ReportState
 from workflows.stages import Pipeline
@@ -98,6 +101,30 @@ def test_a_stage_that_fails_marks_the_report_and_the_batch_goes_on(
     again = pipeline.redact(ids)  # a stage run twice does nothing the second time
     assert again.skipped == ids
     assert not again.done
+
+
+def test_run_pending_tries_a_failing_report_once_and_leaves_no_claim(
+    pipeline: Pipeline, intake: Intake, samples: list, tmp_path: Path
+) -> None:
+    ids = [intake.ingest(Submission(json.dumps(s.payload).encode(), "json")).report.id for s in samples[:2]]
+    (tmp_path / "seal" / "seal.key").write_text("not a key")
+    counts = pipeline.run_pending(batch_size=1)
+    assert (counts["render"], counts["seal failed"], counts["archive"]) == (2, 2, 0)
+    assert all(pipeline.store.get(i).state == ReportState.RENDERED for i in ids)
+    with pipeline.store.database.session() as session:
+        held = session.scalars(select(ReportRecord.id).where(ReportRecord.claimed_by.is_not(None))).all()
+    assert held == [], "the run released what it claimed"
+
+
+def test_run_pending_leaves_alone_what_another_worker_holds(
+    pipeline: Pipeline, intake: Intake, samples: list
+) -> None:
+    ids = [intake.ingest(Submission(json.dumps(s.payload).encode(), "json")).report.id for s in samples[:2]]
+    other = ReportClaims(pipeline.store.database, worker="another-host:1:aa")
+    assert other.claim(ReportState.VALIDATED, 1) == sorted(ids)[:1]
+    counts = pipeline.run_pending(batch_size=5)
+    assert counts["archive"] == 1
+    assert pipeline.store.get(sorted(ids)[0]).state == ReportState.VALIDATED
 
 
 def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
