@@ -94,6 +94,8 @@ class _Input:
 
 def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None:
     console = Console(highlight=False)
+    if not console.is_terminal:  # piped or logged (make, CI): rich would assume 80 columns
+        console = Console(highlight=False, width=110)
     began = time.perf_counter()
     initialize(settings)
     app = open_app(settings)
