@@ -9,20 +9,40 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    SQLColumnExpression,
+    String,
+    any_,
+    create_engine,
+    event,
+    inspect,
+    literal,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseError
 
-__all__ = ["Database", "sqlite_url"]
+__all__ = ["Database", "is_one_of", "sqlite_url"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def is_one_of(column: SQLColumnExpression[str], values: list[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter, where psycopg
+    would parse a statement of hundreds of placeholders again at every execution (it caches
+    statements of at most 50 parameters)."""
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)
 
 
 class Database:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, String, any_, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage.database import is_one_of
 from storage.ledger.events import LedgerEvent
 from storage.models import ReportRecord, SubjectIndexRecord, utcnow
 from storage.report_store import ReportStore
@@ -61,7 +61,7 @@ def shred_reports(
                     first_requests.setdefault(request.report_id, request)
             erased = list(first_requests)
             if erased:
-                indexed = _is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
+                indexed = is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
                 session.execute(delete(SubjectIndexRecord).where(indexed))
                 events = [
                     _certificate(store, request, destroyed=request.report_id in destroyed_now)
@@ -99,7 +99,7 @@ def _erased_among(store: ReportStore, ids: list[str]) -> list[str]:
         return list(
             session.scalars(
                 select(ReportRecord.id).where(
-                    _is_one_of(ReportRecord.id, ids, store.database.dialect),
+                    is_one_of(ReportRecord.id, ids, store.database.dialect),
                     ReportRecord.state == ReportState.ERASED,
                 )
             )
@@ -116,7 +116,7 @@ def _tombstone(session: Session, ids: list[str], dialect: str) -> set[str]:
     return set(
         session.scalars(
             update(ReportRecord)
-            .where(_is_one_of(ReportRecord.id, ids, dialect), ReportRecord.state != ReportState.ERASED)
+            .where(is_one_of(ReportRecord.id, ids, dialect), ReportRecord.state != ReportState.ERASED)
             .values(state=ReportState.ERASED, erased_at=now, updated_at=now, content_blob_id=None)
             .returning(ReportRecord.id),
             execution_options={"synchronize_session": False},
@@ -133,12 +133,3 @@ def _certificate(store: ReportStore, request: ShredRequest, *, destroyed: bool) 
         policy=request.policy,
         details={"reason": request.reason, **request.details},
     )
-
-
-def _is_one_of(column: SQLColumnExpression[str], values: list[str], dialect: str) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter, where psycopg
-    would parse a statement of hundreds of placeholders again at every execution (it caches
-    statements of at most 50 parameters)."""
-    if dialect == "postgresql":
-        return column == any_(literal(values, ARRAY(String)))
-    return column.in_(values)

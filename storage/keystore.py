@@ -24,24 +24,20 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     DateTime,
     LargeBinary,
-    SQLColumnExpression,
     String,
-    any_,
     create_engine,
     event,
     func,
-    literal,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from storage.database import is_one_of
 from storage.errors import DatabaseError, KeyDestroyedError, ReportNotFoundError
 from storage.keys import KEY_BYTES, DataKey, KeyEncryptionKey, KeyMaterial
 
@@ -145,7 +141,7 @@ class DataKeyStore:
                 session.scalars(
                     update(KeyRecord)
                     .where(
-                        _is_one_of(KeyRecord.report_id, list(report_ids), self.engine.dialect.name),
+                        is_one_of(KeyRecord.report_id, list(report_ids), self.engine.dialect.name),
                         KeyRecord.wrapped_key.is_not(None),
                     )
                     .values(wrapped_key=None, kek_id=None, destroyed_at=_utcnow())
@@ -205,15 +201,6 @@ class DataKeyStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _is_one_of(column: SQLColumnExpression[str], values: list[str], dialect: str) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter, where psycopg
-    would parse a statement of hundreds of placeholders again at every execution (it caches
-    statements of at most 50 parameters)."""
-    if dialect == "postgresql":
-        return column == any_(literal(values, ARRAY(String)))
-    return column.in_(values)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

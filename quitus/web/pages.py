@@ -41,6 +41,7 @@ from quitus.web.rendering import (
     render,
 )
 from reports.errors import TemplateError
+from reports.mail import french_long_date
 from retention.holds import Hold, HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from retention.review import ReviewQueue
@@ -83,20 +84,6 @@ PORTAL_UNAVAILABLE = {
     "erased": PORTAL_GONE,
     "restricted": "Ce rapport n'est plus consultable en ligne. Demandez-en une copie à votre prestataire.",
 }
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 class SignInRequiredError(Exception):
@@ -153,7 +140,7 @@ LedgerVerifier = Annotated[Principal, Depends(page_user(*ENDPOINT_ROLES["verify_
 
 
 def french_date(day: dt.date | None) -> str:
-    return f"{day.day} {MONTHS_FR[day.month - 1]} {day.year}" if day else "—"
+    return french_long_date(day) if day else "—"
 
 
 def _redirect(location: str) -> RedirectResponse:

@@ -17,10 +17,7 @@ from __future__ import annotations
 import io
 import math
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cli_runner import run_quitus
+from tests.cli_runner import run_quitus, serving_quitus
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1024, "height": 768}
@@ -52,13 +49,6 @@ class Server:
     tokens: dict[str, str]
     """handle → API token."""
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _environment(home: Path) -> dict[str, str]:
@@ -86,34 +76,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     for handle, role in (("tech-042", "technician"), ("dpo-01", "compliance"), ("audit-07", "auditor")):
         _quitus(home, "users", "add", handle, "--role", role)
         tokens[handle] = _quitus(home, "tokens", "create", handle).stdout.strip().splitlines()[-1]
-    port = _free_port()
     log = root / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "quitus.cli", "serve", "--no-scheduler", "--port", str(port)],
-            env=_environment(home),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, f"quitus serve stopped: {log.read_text()}"
-            assert time.monotonic() < deadline, f"quitus serve did not answer: {log.read_text()}"
-            time.sleep(0.2)
+    with serving_quitus(_environment(home), log) as (base_url, _):
         yield Server(base_url, home, tokens, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")

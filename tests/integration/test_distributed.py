@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from tests.cli_runner import free_port
 from tests.conftest import POSTGRES_ADMIN_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -126,12 +126,6 @@ def quitus_database_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "QUITUS_"))}
     return {**env, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "NO_COLOR": "1"}
@@ -190,7 +184,7 @@ def _wait_for_runs(api: httpx.Client, run_ids: list[str], processes: Processes) 
 def test_two_workers_take_disjoint_batches_of_one_database(
     tmp_path: Path, processes: Processes, quitus_database_url: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     base = _base_env()
     server = processes.start(
         "prefect-server",
