@@ -165,7 +165,6 @@ def intake_worker() -> None:
     while True:
         ids = app.store.ids_in_state(ReportState.CAPTURED, limit=50)
         for report_id in ids:
-            app.intake.complete_capture(report_id)  # what the flow's first stage does
             app.intake.validate(report_id)
         counts = pipeline.run_pending(batch_size=50)
         if not ids and not any(counts.values()):

@@ -286,8 +286,13 @@ class Intake:
     # -- validation ------------------------------------------------------------------------
 
     def validate(self, report_id: str, *, receipt: ReceiptKind = ReceiptKind.NEW) -> CaptureOutcome:
-        """Check a captured report against its template (idempotent: other states are left as they are)."""
+        """Check a captured report against its template (idempotent: other states are left as they are).
+
+        A report received without being read (:meth:`receive`, or a capture cut short) is read first.
+        """
         summary = self.store.get(report_id)
+        if _capture_interrupted(summary):
+            summary = self.complete_capture(report_id).report
         if summary.state != ReportState.CAPTURED or summary.content_blob_id is None:
             return CaptureOutcome(summary, receipt, [ReportIssue.from_dict(i) for i in summary.issues])
         report = InterventionReport.model_validate_json(

@@ -124,7 +124,6 @@ def process_reports(harness: ApiHarness) -> None:
 
     app = harness.context.app
     for report_id in app.store.ids_in_state(ReportState.CAPTURED, limit=1000):
-        app.intake.complete_capture(report_id)
         app.intake.validate(report_id)
     engine = redactor_engine()
     Pipeline(

@@ -35,7 +35,6 @@ def validate_task(report_ids: list[str]) -> dict[str, list[str]]:
     intake = services().intake
     result = StageResult()
     for report_id in report_ids:
-        intake.complete_capture(report_id)  # received by the API (or cut short by a crash): read it now
         outcome = intake.validate(report_id)
         (result.done if outcome.accepted else result.skipped).append(report_id)
     return _ids(result)
