@@ -94,7 +94,7 @@ def _load_one(path: Path, problems: list[str]) -> LoadedPolicy | None:
     try:
         document = load_yaml_document(path)
     except YamlSourceError as exc:
-        problems.append(str(exc))
+        problems += exc.problems
         return None
     try:
         policy = Policy.model_validate(document.data)

@@ -1,7 +1,16 @@
-"""Load YAML while keeping line numbers, so errors can name file and line."""
+"""Load YAML strictly while keeping line numbers, so errors can name file and line.
+
+Every YAML file quitus reads (templates, policies, the technical vocabulary) goes
+through :func:`load_yaml_document`. It refuses a mapping key written twice, at any
+depth: PyYAML would silently keep the last value, so ``duration: P5Y`` followed later
+by ``duration: P10Y`` would keep a report ten years without anyone deciding it. Anchors,
+aliases and merge keys (``<<: *base``) work; a key given after a merge overrides the
+merged one, as merge keys intend, but an explicit key written twice is still refused.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +21,12 @@ __all__ = ["YamlDocument", "YamlSourceError", "load_yaml_document", "located_err
 
 
 class YamlSourceError(Exception):
-    """The file is not readable YAML; the message names the file and line."""
+    """The file is not readable, strict YAML; each problem names the file and line."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n  ".join(problems))
+        self.problems = list(problems)
+        """Each problem as ``file:line: message`` (``file:line:column:`` for a duplicate key)."""
 
 
 class YamlDocument:
@@ -61,6 +75,11 @@ def load_yaml_document(path: Path) -> YamlDocument:
         raise YamlSourceError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        duplicates = list(_duplicate_keys(root, path)) if root is not None else []
+        if duplicates:
+            raise YamlSourceError(*duplicates)
+        # Constructing resolves merge keys in place: build the data from a second parse
+        # so that ``root`` keeps the lines as written, for error messages.
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
@@ -68,6 +87,58 @@ def load_yaml_document(path: Path) -> YamlDocument:
     if root is None or not isinstance(data, dict):
         raise YamlSourceError(f"{path}:1: expected a mapping of keys at the top of the file")
     return YamlDocument(path, data, root)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _duplicate_keys(root: yaml.Node, path: Path) -> Iterator[str]:
+    """Every key written a second time in the same mapping, in file order.
+
+    Keys compare as PyYAML's dict would (``'a'`` and ``a`` are one key, so are ``1`` and
+    ``true``). Keys merged in by ``<<`` are not compared: overriding them is their use.
+    """
+    keys = yaml.constructor.SafeConstructor()
+    found: list[tuple[yaml.Node, yaml.Node]] = []
+    seen: set[int] = set()  # an aliased node is one node: checked once, however often reused
+    pending = [root]
+    while pending:  # iterative: a deeply nested file must not exhaust the call stack here
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[Hashable, yaml.Node] = {}
+            for key, value in node.value:
+                pending.extend((key, value))
+                identity = _key_identity(keys, key)
+                if identity is None:
+                    continue
+                if identity in first:
+                    found.append((first[identity], key))
+                else:
+                    first[identity] = key
+    for earlier, again in sorted(found, key=lambda pair: pair[1].start_mark.index):
+        mark = again.start_mark
+        yield (
+            f"{path}:{mark.line + 1}:{mark.column + 1}: duplicate key '{again.value}' "
+            f"(first at line {earlier.start_mark.line + 1}): remove one"
+        )
+
+
+def _key_identity(keys: yaml.constructor.SafeConstructor, key: yaml.Node) -> Hashable | None:
+    """What ``key`` is as a dict key; ``None`` for a key that cannot be one (PyYAML refuses it)."""
+    if not isinstance(key, yaml.ScalarNode):
+        return None
+    if key.tag == _MERGE_TAG:
+        return (_MERGE_TAG,)  # two ``<<`` in one mapping: write ``<<: [*a, *b]`` instead
+    try:
+        identity = keys.construct_object(key)
+    except (yaml.YAMLError, ValueError, TypeError):  # e.g. a date key such as 2024-13-45
+        return (key.tag, key.value)
+    return identity if isinstance(identity, Hashable) else (key.tag, key.value)
 
 
 def located_errors(document: YamlDocument, exc: ValidationError) -> list[str]:

@@ -70,6 +70,11 @@ def test_an_added_word_stops_a_redaction(tmp_path: Path) -> None:
         ("brands: Zodiac\n", r"extra\.yaml:1: brands: Input should be a valid list"),
         ("brands: [Zodiac\n", r"extra\.yaml:2: invalid YAML"),
         ("- just\n- a list\n", r"extra\.yaml:1: expected a mapping"),
+        (
+            "brands: [Zodiac]\nterms: [Jetline]\nbrands: [Poolex]\n",
+            r"extra\.yaml:3:1: duplicate key 'brands' \(first at line 1\): remove one",
+        ),
+        ("terms:\n  - {x: 1, x: 2}\n", r"extra\.yaml:2:12: duplicate key 'x' \(first at line 2\)"),
     ],
 )
 def test_bad_yaml_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:

@@ -98,3 +98,41 @@ def test_an_id_used_twice_is_refused_and_every_problem_is_listed(tmp_path: Path)
     problems = caught.value.problems
     assert any("b.yaml:1: id 'acme.entretien-chaudiere' is already used" in p for p in problems)
     assert any("c.yaml:10: duration" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "action: delete\n",
+            "action: delete\nduration: P10Y\n",
+            r"policy\.yaml:12:1: duplicate key 'duration' \(first at line 10\): remove one",
+        ),
+        (
+            "  kind: intervention_date\n",
+            "  kind: intervention_date\n  kind: archival_date\n",
+            r"policy\.yaml:10:3: duplicate key 'kind' \(first at line 9\): remove one",
+        ),
+        (
+            "  text: Preuve de l'entretien annuel.\n",
+            "  text: Preuve de l'entretien annuel.\n  'text': Autre texte.\n",
+            r"policy\.yaml:5:3: duplicate key 'text' \(first at line 4\)",
+        ),
+    ],
+)
+def test_a_key_written_twice_is_refused_not_silently_overridden(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    assert old in GOOD
+    with pytest.raises(PolicyFileError, match=expected):
+        load_policies([write(tmp_path, GOOD.replace(old, new, 1))], known_kinds=KINDS)
+
+
+def test_every_key_written_twice_in_a_file_is_listed(tmp_path: Path) -> None:
+    text = GOOD.replace("action: delete\n", "action: delete\nduration: P10Y\ntitle: Bis\n")
+    with pytest.raises(PolicyFileError) as caught:
+        load_policies([write(tmp_path, text)], known_kinds=KINDS)
+    assert [p.split(": ", 1)[1] for p in caught.value.problems] == [
+        "duplicate key 'duration' (first at line 10): remove one",
+        "duplicate key 'title' (first at line 2): remove one",
+    ]

@@ -99,6 +99,72 @@ def test_bad_template_is_refused_with_file_and_line(
         load_template(path)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("    label: Caisson\n", "    label: Caisson\ntitle: Entretien VMC bis\n"),
+            r"vmc\.entretien\.yaml:21:1: duplicate key 'title' \(first at line 2\): remove one",
+        ),
+        (
+            ("    min: 45\n", "    min: 45\n    min: 50\n"),
+            r"vmc\.entretien\.yaml:13:5: duplicate key 'min' \(first at line 12\): remove one",
+        ),
+        (
+            ("    choices: [Simple flux, Double flux]\n", "    choices: [Simple flux]\n    choices: []\n"),
+            r"vmc\.entretien\.yaml:18:5: duplicate key 'choices' \(first at line 17\)",
+        ),
+    ],
+)
+def test_a_key_written_twice_in_a_template_is_refused(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    old, new = change
+    assert old in GOOD
+    (tmp_path / "vmc.entretien.yaml").write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(TemplateError, match=expected):
+        TemplateCatalog.load(tmp_path)
+
+
+MERGED_MEASUREMENT = """\
+  - <<: *debit
+    id: debit_sdb
+    label: Débit salle de bains
+"""
+
+
+def test_anchors_and_merge_keys_still_work_in_templates(tmp_path: Path) -> None:
+    text = GOOD.replace("  - id: debit\n", "  - &debit\n    id: debit\n").replace(
+        "selections:\n", MERGED_MEASUREMENT + "selections:\n"
+    )
+    path = tmp_path / "vmc.entretien.yaml"
+    path.write_text(text, encoding="utf-8")
+    merged = load_template(path).measurement("debit_sdb")
+    assert merged is not None
+    assert (merged.label, merged.unit, merged.min, merged.max) == ("Débit salle de bains", "m3/h", 45, 135)
+
+
+def test_a_key_written_twice_beside_a_merge_key_is_refused(tmp_path: Path) -> None:
+    # overriding a merged key is what merge keys are for; writing the same key twice is not
+    text = GOOD.replace("  - id: debit\n", "  - &debit\n    id: debit\n").replace(
+        "selections:\n", MERGED_MEASUREMENT + "    label: Débit SdB\nselections:\n"
+    )
+    path = tmp_path / "vmc.entretien.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"\.yaml:18:5: duplicate key 'label' \(first at line 17\)"):
+        load_template(path)
+
+
+def test_two_merge_keys_in_one_mapping_are_a_key_written_twice(tmp_path: Path) -> None:
+    text = GOOD.replace("  - id: debit\n", "  - &debit\n    id: debit\n").replace(
+        "selections:\n", MERGED_MEASUREMENT + "    <<: *debit\nselections:\n"
+    )
+    path = tmp_path / "vmc.entretien.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"\.yaml:18:5: duplicate key '<<' \(first at line 15\)"):
+        load_template(path)
+
+
 def test_template_not_utf8_is_named(tmp_path: Path) -> None:
     path = tmp_path / "vmc.entretien.yaml"
     path.write_bytes(GOOD.replace("Débit", "D\xe9bit").encode("latin-1"))
