@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, settings_or_fail
+from quitus.cli_support import act_as, console, settings_or_fail
 from quitus.commands import (
     access,
     audit,
@@ -37,6 +37,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def global_options(
+    as_handle: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="HANDLE",
+            help="Who the audit ledger names for this command: a staff handle such as dpo-01 "
+            "(default: QUITUS_ACTOR, else the OS user as os:<login>).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    act_as(as_handle)
+
+
 app.add_typer(reports.app, name="reports")
 app.add_typer(forms.app, name="forms")
 app.add_typer(templates.app, name="templates")

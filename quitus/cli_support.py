@@ -8,12 +8,16 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-from quitus.settings import Settings, SettingsError, load_settings
+from quitus.settings import Settings, SettingsError, check_actor, load_settings
 
-__all__ = ["console", "err_console", "fail", "report_json_schema", "settings_or_fail"]
+__all__ = ["act_as", "console", "err_console", "fail", "report_json_schema", "settings_or_fail"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+_operator: str | None = None
+"""The handle given by ``quitus --as`` (None: ``QUITUS_ACTOR``, else the OS user)."""
+_operator_checked = False
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -21,11 +25,57 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def act_as(handle: str | None) -> None:
+    """``quitus --as``: name ``handle`` in the ledger for this command; a bad handle exits with code 2."""
+    global _operator, _operator_checked
+    if handle is not None:
+        try:
+            check_actor(handle)
+        except ValueError as exc:
+            fail(f"--as {handle!r}: {exc}")
+    _operator, _operator_checked = handle, False
+
+
 def settings_or_fail() -> Settings:
+    """The settings, with the operator of ``quitus --as`` as their actor when it was given."""
+    global _operator_checked  # noqa: PLW0603
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         fail(str(exc))
+    if _operator is None:
+        return settings
+    if not _operator_checked:
+        _operator_checked = True
+        _warn_if_not_a_user(settings, _operator)
+    return settings.model_copy(update={"actor": _operator})
+
+
+def _warn_if_not_a_user(settings: Settings, handle: str) -> None:
+    """Warn, never refuse: the first ``quitus --as admin-01 users add admin-01`` must work."""
+    from storage.access_store import registered_users  # noqa: PLC0415 - SQLAlchemy
+    from storage.database import Database  # noqa: PLC0415
+    from storage.errors import StorageError  # noqa: PLC0415
+
+    try:
+        database = Database(settings.resolved_database_url)
+    except StorageError:
+        return  # the command itself says what is wrong with the database
+    try:
+        users = registered_users(database)
+    except StorageError:
+        return
+    finally:
+        database.dispose()
+    if users and handle not in users:
+        err_console.print(
+            f"[yellow]warning:[/yellow] {handle} is not a quitus user (see `quitus users list`); "
+            "the ledger names it as given"
+        )
+    elif users.get(handle) is False:
+        err_console.print(
+            f"[yellow]warning:[/yellow] user {handle} is disabled; the ledger names it as given"
+        )
 
 
 def report_json_schema() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from quitus.settings import Settings
 
@@ -11,7 +10,11 @@ __all__ = ["configure_flows"]
 
 
 def configure_flows(settings: Settings) -> None:
-    """Call before importing Prefect: embedded settings, then the services factory."""
+    """Call before importing Prefect: embedded settings, then the services factory.
+
+    Flows record their job (``job:intake``) in the ledger, or the actor the settings name
+    (``QUITUS_ACTOR``, ``quitus --as``).
+    """
     from workflows.runtime import Services, configure, prefect_environment  # noqa: PLC0415
 
     prefect_environment(settings.home)
@@ -25,28 +28,30 @@ def configure_flows(settings: Settings) -> None:
             intake=app.intake,
             pipeline=app.pipeline(),
             policies=app.policies,
-            deliver=_delivery(settings, app) if settings.smtp_host and settings.smtp_sender else None,
+            deliver=_delivery(settings) if settings.smtp_host and settings.smtp_sender else None,
         )
 
-    configure(build)
+    configure(build, name_jobs=not settings.names_actor)
 
 
-def _delivery(settings: Settings, app: Any) -> Callable[[int], dict[str, int]]:
+def _delivery(settings: Settings) -> Callable[[int], dict[str, int]]:
     import datetime as dt  # noqa: PLC0415
 
     from quitus.commands.delivery import portal_delivery_of, smtp_settings_of  # noqa: PLC0415
     from storage.delivery_store import DeliveryStore  # noqa: PLC0415
     from workflows.delivery import deliver_reports  # noqa: PLC0415
+    from workflows.runtime import services  # noqa: PLC0415
 
     smtp, retry, max_age_days = smtp_settings_of(settings)
     portal = portal_delivery_of(settings)
 
     def deliver(limit: int) -> dict[str, int]:
+        store = services().store  # the running flow's: its ledger events name the job
         now = dt.datetime.now(dt.UTC)
         since = now - dt.timedelta(days=max_age_days) if max_age_days else None
-        ids = DeliveryStore(app.store).due_report_ids(limit=limit, now=now, archived_since=since)
+        ids = DeliveryStore(store).due_report_ids(limit=limit, now=now, archived_since=since)
         result = deliver_reports(
-            app.store, ids, smtp=smtp, company_name=settings.company_name, retry=retry, portal=portal
+            store, ids, smtp=smtp, company_name=settings.company_name, retry=retry, portal=portal
         )
         return dict(result.counts())
 

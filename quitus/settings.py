@@ -7,7 +7,9 @@
                                never inside, the data: a data backup must not hold its keys)
 ``QUITUS_KEYSTORE_URL``        database of the wrapped data keys; default SQLite in the key folder
 ``QUITUS_KEK``                 key-encryption key in base64, instead of ``$QUITUS_KEY_DIR/kek.key``
-``QUITUS_ACTOR``               who the audit ledger names for CLI actions (default ``cli``)
+``QUITUS_ACTOR``               who the audit ledger names for this process's actions, e.g.
+                               ``dpo-01`` or ``worker@host`` (default: the OS user, ``os:<login>``;
+                               a flow names its job, ``job:intake``); ``quitus --as`` wins
 ``QUITUS_COMPANY_NAME``        the company named by the seal certificate ``quitus init`` creates
 ``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
 ``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
@@ -31,17 +33,59 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "ACTOR_PATTERN",
+    "RESERVED_ACTOR_PREFIXES",
+    "Settings",
+    "SettingsError",
+    "check_actor",
+    "load_settings",
+    "os_actor",
+]
+
+ACTOR_PATTERN = re.compile(r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
+"""What a named actor may be: an identifier the ledger accepts (a staff handle such as ``dpo-01``)."""
+RESERVED_ACTOR_PREFIXES = ("os:", "job:")
+"""What quitus writes itself (the OS user, a flow's job): a named actor cannot pass for one."""
 
 
 class SettingsError(Exception):
     """An environment variable has a value quitus cannot use."""
+
+
+def check_actor(actor: str) -> str:
+    """``actor`` if it can name who acts in the ledger; raises :class:`ValueError` saying why not."""
+    if not ACTOR_PATTERN.fullmatch(actor):
+        raise ValueError(
+            "an actor is 1-64 letters, digits or ._:@/+=- (a staff identifier such as dpo-01, "
+            "never a person's name: the ledger keeps it for good)"
+        )
+    if actor.startswith(RESERVED_ACTOR_PREFIXES):
+        reserved = " or ".join(RESERVED_ACTOR_PREFIXES)
+        raise ValueError(f"an actor cannot start with {reserved} (quitus names the OS user and its jobs so)")
+    return actor
+
+
+def os_actor() -> str:
+    """The OS user running this process, as the ledger names it: ``os:<login>``, else ``os:uid:<uid>``.
+
+    A login that is not identifier-like (spaces, accents…) is replaced by the uid: the
+    ledger accepts codes only. A login cannot hold ``:``, so ``os:uid:…`` is unambiguous.
+    """
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry (a bare container)
+        login = ""
+    actor = f"os:{login}"
+    return actor if login and ACTOR_PATTERN.fullmatch(actor) else f"os:uid:{os.getuid()}"
 
 
 class Settings(BaseModel):
@@ -54,7 +98,9 @@ class Settings(BaseModel):
     key_dir: Path | None = None
     keystore_url: str | None = None
     kek: str | None = Field(default=None, repr=False)
-    actor: str = Field(default="cli", pattern=r"^[A-Za-z0-9_.:@/+=-]{1,64}$")
+    actor: str = Field(default_factory=os_actor)
+    """Who the ledger names for this process's actions: ``QUITUS_ACTOR`` or ``quitus --as``, else
+    the OS user (see :attr:`names_actor`)."""
     company_name: str = Field(default="Entreprise de maintenance", min_length=1, max_length=120)
     tsa_url: str | None = Field(default=None, pattern=r"^https?://")
     intake_interval_minutes: int = Field(default=5, ge=1, le=1440)
@@ -81,6 +127,11 @@ class Settings(BaseModel):
     portal_link_days: int = Field(default=30, ge=1, le=365)
     delivery_attach_pdf: bool = True
 
+    @field_validator("actor")
+    @classmethod
+    def _actor_is_an_identifier(cls, actor: str) -> str:
+        return check_actor(actor)  # a named actor only: the OS-user default is not validated
+
     @model_validator(mode="after")
     def _delivery_needs_the_report_or_a_link(self) -> Settings:
         if not self.delivery_attach_pdf and self.public_url is None:
@@ -89,6 +140,15 @@ class Settings(BaseModel):
                 "e-mail would carry neither the report nor a link to it"
             )
         return self
+
+    @property
+    def names_actor(self) -> bool:
+        """Whether the actor was named (``QUITUS_ACTOR``, ``quitus --as``) rather than the OS user.
+
+        A flow then records the named actor (a worker's ``worker@host``, an operator's
+        handle) instead of its job name (``job:intake``).
+        """
+        return "actor" in self.model_fields_set
 
     @property
     def resolved_database_url(self) -> str:
@@ -136,7 +196,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         return Settings.model_validate(values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg'].removeprefix('Value error, ')}"
             if e["loc"]
             else str(e["msg"]).removeprefix("Value error, ")  # a rule across settings names them
             for e in exc.errors(include_input=False)

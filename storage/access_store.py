@@ -17,11 +17,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, ForeignKey, Integer, String, inspect, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.database import Database
 from storage.errors import StorageError
 from storage.ledger.events import LedgerEvent
 from storage.models import Base, ReportRecord, utcnow
@@ -39,6 +41,7 @@ __all__ = [
     "Role",
     "TokenInfo",
     "UserRecord",
+    "registered_users",
 ]
 
 TOKEN_PREFIX = "qt_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
@@ -130,6 +133,26 @@ class PortalLink:
     """``<id>.<signature>``: what the client's URL carries."""
     report_id: str
     expires_at: dt.datetime
+
+
+def registered_users(database: Database) -> dict[str, bool]:
+    """Each user's handle → whether they are enabled; empty before the user table exists.
+
+    Read-only, and needs no keys: the CLI checks the handle it is told to act as before
+    the installation is opened. A SQLite file that does not exist yet is not created.
+    """
+    url = database.engine.url
+    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if on_disk and not Path(str(url.database)).exists():
+        return {}
+    try:
+        if not inspect(database.engine).has_table(UserRecord.__tablename__):
+            return {}
+        with database.session() as session:
+            rows = session.execute(select(UserRecord.handle, UserRecord.disabled_at)).all()
+    except SQLAlchemyError as exc:
+        raise AccessError(f"cannot read the user table: {exc.__class__.__name__}") from exc
+    return {handle: disabled_at is None for handle, disabled_at in rows}
 
 
 def hash_token(secret: str) -> str:

@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from storage.claims import DEFAULT_LEASE, ReportClaims
 from storage.states import ReportState
-from workflows.runtime import services
+from workflows.runtime import runs_as_job, services
 from workflows.stages import StageResult
 
 __all__ = ["intake_flow", "retention_flow", "subject_erasure_flow"]
@@ -99,6 +99,7 @@ STAGE_TASKS = (
 
 
 @flow(name="quitus-intake", persist_result=False, log_prints=False)
+@runs_as_job("intake")
 def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> dict[str, int]:
     """Take one claimed batch per stage as far as it goes: captured → … → archived.
 
@@ -128,6 +129,7 @@ def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> di
 
 
 @flow(name="quitus-retention", persist_result=False, log_prints=False)
+@runs_as_job("retention")
 def retention_flow(at: str | None = None) -> dict[str, int]:
     """Plan and carry out the dispositions due at ``at`` (ISO date; default today)."""
     from retention.executor import run_retention  # noqa: PLC0415
@@ -152,6 +154,7 @@ def retention_flow(at: str | None = None) -> dict[str, int]:
 
 
 @flow(name="quitus-subject-erasure", persist_result=False, log_prints=False)
+@runs_as_job("subject-erasure")
 def subject_erasure_flow(report_ids: list[str]) -> dict[str, int]:
     """Erase (or restrict) the reports of one person, found beforehand by blind index."""
     from retention.subjects import erase_subject  # noqa: PLC0415
