@@ -212,18 +212,52 @@ class ReviewItemRecord(Base):
 
 
 class StatisticalRecord(Base):
-    """What an anonymized report leaves: generalized, k-anonymous, no personal data."""
+    """What an anonymized report leaves: nothing but its quasi-identifiers, each generalized
+    or ``*`` (not kept), until at least *k* records hold the same values in every column
+    but ``id`` (:mod:`retention.statistics` writes them; see docs/retention.md).
+
+    Nothing links a record to its report: no report id, submission id, hash of either, nor
+    write time (it would match the disposal certificate's). On SQLite the table has no
+    rowid, so rows are stored in the order of their random ids, not of their writing.
+    """
 
     __tablename__ = "statistical_records"
+    __table_args__ = (
+        Index(
+            "ix_statistical_records_class",
+            "template_id",
+            "client_kind",
+            "equipment_category",
+            "period",
+            "outcome",
+            "brand",
+            "model",
+            "installed_decade",
+            "duration",
+            "area",
+            "parts_used",
+            "checklist_anomalies",
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
-    report_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    """The former report's id (a random identifier that names no one)."""
-    template_id: Mapped[str | None] = mapped_column(String(130), index=True)
-    client_kind: Mapped[str | None] = mapped_column(String(16))
-    area: Mapped[str | None] = mapped_column(String(8))
-    """Generalized location: département (2 characters), or NULL when suppressed."""
-    period: Mapped[str | None] = mapped_column(String(7))
-    """Generalized date: ``YYYY-MM``, ``YYYY``, or NULL when suppressed."""
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    """Equipment, checklist statuses, measurements, parts, duration: technical only."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    """``stat-`` + 16 random hex digits, drawn when the record is written: derived from nothing."""
+    template_id: Mapped[str] = mapped_column(String(130))
+    client_kind: Mapped[str] = mapped_column(String(16))
+    equipment_category: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    """``YYYY-MM`` or ``YYYY``."""
+    outcome: Mapped[str] = mapped_column(String(16))
+    brand: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    installed_decade: Mapped[str] = mapped_column(String(8))
+    """``2010s``."""
+    duration: Mapped[str] = mapped_column(String(16))
+    """A bucket: ``<30 min``, ``30-60 min``, ``1-2 h``, ``2-4 h``, ``>4 h``."""
+    area: Mapped[str] = mapped_column(String(8))
+    """Département (``69``, ``971``)."""
+    parts_used: Mapped[str] = mapped_column(String(4))
+    """``0``, ``1`` or ``2+`` part lines."""
+    checklist_anomalies: Mapped[str] = mapped_column(String(4))
+    """``0``, ``1`` or ``2+`` checklist items in anomaly."""
