@@ -3,7 +3,7 @@
 Per backend and archive size, in fresh databases, beside baselines from the same run and table:
 
 * plan: ``plan_dispositions`` iterated to its end vs a plain ``SELECT id FROM reports``;
-* execute: ``execute_plan`` on the streamed plan (as ``run_retention``), all ``delete``,
+* execute: ``execute_plan`` on the streamed plan through the disposal gate (as ``run_retention``), all ``delete``,
   the time spent producing plan items excluded, vs a plain ``UPDATE reports SET
   state='erased' WHERE id IN (…)`` of as many other reports in the same batches: the ratio
   is what key destruction, ledger certificates and tombstones cost on top;
@@ -50,7 +50,9 @@ from sqlalchemy.engine import make_url
 
 from policies.loading import LoadedPolicy, PolicySet
 from policies.model import Policy
+from retention.clock import FixedClock
 from retention.executor import EXECUTION_BATCH, execute_plan
+from retention.gate import DisposalGate
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from storage.blobs import BlobStore, LocalBlobBackend
@@ -289,7 +291,7 @@ def bench_size(store: ReportStore, size: int) -> tuple[int, Phase, Phase]:
 
     with measured() as run:
         timed = TimedPlan(plan_dispositions(store, POLICIES, HoldService(store).active(), AT))
-        summary = execute_plan(store, timed)
+        summary = execute_plan(store, timed, gate=DisposalGate(store, POLICIES, clock=FixedClock(AT)))
     execute = Phase(run.seconds - timed.seconds, run.cpu - timed.cpu, run.rss_mib, run.heap_mib)
     with store.database.session() as session:
         erased = session.scalar(select(func.count()).where(ReportRecord.state == "erased"))

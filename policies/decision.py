@@ -6,9 +6,12 @@ Precedence, after Microsoft Purview's principles of retention:
    policy keeps the report until its own period ends; nothing is disposed before the
    latest of these ends. That date is the due date.
 2. The action taken at the due date is the **winning policy**'s: an **explicit scope
-   wins over a broad one** (more scope conditions); among equally explicit policies
+   wins over a broad one** (more scope conditions); among equally explicit policies a
+   **legal obligation wins** over a policy the law does not impose, then a **review**
+   wins over an automatic action (a person looks before anything is destroyed), then
    **the shortest deletion wins** (shortest period); remaining ties go to the gentlest
-   action (review, then anonymize, then delete), then to the policy id.
+   action (anonymize before delete), then to the policy id. ``docs/retention.md`` has
+   this as a table, each row tested.
 3. A policy whose trigger has not happened yet (an event not recorded, a report not
    archived) makes the due date unknown: the report is not due.
 """
@@ -24,7 +27,7 @@ from policies.duration import RetentionPeriod, parse_period
 from policies.loading import LoadedPolicy, PolicySet
 from policies.model import Action, Policy
 
-__all__ = ["Decision", "PolicyMatch", "ReportFacts", "decide"]
+__all__ = ["Decision", "PolicyMatch", "ReportFacts", "decide", "why_not_covered"]
 
 _GENTLENESS: Mapping[str, int] = {"review": 0, "anonymize": 1, "delete": 2}
 
@@ -86,7 +89,7 @@ class Decision:
         return self.due is not None and self.due <= at
 
 
-def _why_not_covered(policy: Policy, facts: ReportFacts) -> str | None:
+def why_not_covered(policy: Policy, facts: ReportFacts) -> str | None:
     """``None`` when the scope covers the report, else why not."""
     scope = policy.scope
     checks = (
@@ -104,7 +107,7 @@ def _why_not_covered(policy: Policy, facts: ReportFacts) -> str | None:
 
 
 def _covers(policy: Policy, facts: ReportFacts) -> bool:
-    """What :func:`_why_not_covered` decides, without building the sentence (asked per report)."""
+    """What :func:`why_not_covered` decides, without building the sentence (asked per report)."""
     scope = policy.scope
     return (
         (not scope.intervention_types or facts.intervention_type in scope.intervention_types)
@@ -142,11 +145,14 @@ def _match(loaded: LoadedPolicy, facts: ReportFacts) -> PolicyMatch | None:
     return PolicyMatch(loaded, start, end, waiting)
 
 
-def _precedence(match: PolicyMatch) -> tuple[int, float, int, str]:
-    """Smallest wins: most explicit scope, then shortest period, gentlest action, policy id."""
+def _precedence(match: PolicyMatch) -> tuple[int, bool, bool, float, int, str]:
+    """Smallest wins: most explicit scope, an obligation, a review, then shortest period,
+    gentlest action, policy id."""
     policy = match.policy
     return (
         -policy.scope.explicitness,
+        not policy.legal_basis.obligation,
+        policy.action != "review",
         _period(policy.duration).approx_days(),
         _GENTLENESS[policy.action],
         policy.id,
@@ -197,7 +203,7 @@ def _reasons(
     for loaded in policies:
         policy, match = loaded.policy, by_policy.get(id(loaded))
         if match is None:
-            reasons.append(f"{policy.id}: not applicable ({_why_not_covered(policy, facts)})")
+            reasons.append(f"{policy.id}: not applicable ({why_not_covered(policy, facts)})")
         elif match.waiting_for:
             reasons.append(
                 f"{policy.id}: applies, waiting for {match.waiting_for} ({policy.duration} after it)"
@@ -228,6 +234,16 @@ def _why_winner(winner: PolicyMatch, matches: list[PolicyMatch]) -> str:
     others = [m for m in matches if m is not winner]
     if all(m.policy.scope.explicitness < winner.policy.scope.explicitness for m in others):
         return f"{winner.policy.id} decides the action: its scope is the most explicit"
+    tied = [m for m in others if m.policy.scope.explicitness == winner.policy.scope.explicitness]
+    if winner.policy.legal_basis.obligation and any(not m.policy.legal_basis.obligation for m in tied):
+        return (
+            f"{winner.policy.id} decides the action: among the most explicit scopes, a legal obligation wins"
+        )
+    if winner.policy.action == "review" and any(m.policy.action != "review" for m in tied):
+        return (
+            f"{winner.policy.id} decides the action: among the most explicit scopes, a review wins "
+            "(a person decides before anything is destroyed)"
+        )
     return (
         f"{winner.policy.id} decides the action: among the most explicit scopes, the shortest period "
         f"({winner.policy.duration}) wins"

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import act_as, console, settings_or_fail
+from quitus.cli_support import act_as, console, fail, settings_or_fail
 from quitus.commands import (
     access,
     audit,
@@ -112,10 +112,22 @@ def demo(
     ),
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same reports).")] = 2026,
 ) -> None:
-    """Generate realistic French reports (some invalid, some unfinished) and ingest them."""
-    from quitus.demo import run_demo  # noqa: PLC0415
+    """Generate realistic French reports (some invalid, some unfinished) and ingest them.
 
-    run_demo(settings_or_fail(), count=reports_count, output=output, seed=seed)
+    The demo simulates years passing to show retention: it runs only in a QUITUS_HOME that holds
+    no report yet (`make demo` uses its own, demo-output/home), never in a real one.
+    """
+    from quitus.demo import reports_already_in, run_demo  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    found = reports_already_in(settings)
+    if found:
+        fail(
+            f"QUITUS_HOME={settings.home} already holds {found} report(s): the demo simulates years "
+            "passing and would anonymize and destroy them. Run it in a new home: "
+            "QUITUS_HOME=$(mktemp -d) quitus demo (or `make demo`, which uses demo-output/home)"
+        )
+    run_demo(settings, count=reports_count, output=output, seed=seed)
 
 
 @app.command()

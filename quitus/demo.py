@@ -33,6 +33,7 @@ from reportlab.pdfgen import canvas
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
 
 from quitus.demo_mailbox import DemoMailbox
 from quitus.settings import Settings
@@ -44,16 +45,22 @@ from reports.issues import ReportIssue
 from reports.pdf import verify_sealed_pdf
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
+from retention.clock import FixedClock
 from retention.executor import run_retention
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from retention.policy_log import record_policy_set
+from storage.blob_kinds import BlobKind
+from storage.database import Database
 from storage.delivery_store import DeliveryStatus, DeliveryStore
 from storage.ledger.bundle import verify_bundle
-from storage.ledger.events import decode_entry
+from storage.ledger.events import LedgerEvent, decode_entry
+from storage.ledger.steps import LedgerStep
 from storage.ledger.verify import verify_ledger
+from storage.models import ReportRecord
 from storage.proofs import export_report_proof
 from storage.report_store import ReportSummary
+from storage.retention_vocabulary import HoldScope
 from storage.states import ReportState
 
 __all__ = ["DEMO_SENDER", "run_demo", "write_inbox"]
@@ -90,6 +97,21 @@ class _Input:
 
     path: Path
     report_id: str
+
+
+def reports_already_in(settings: Settings) -> int:
+    """How many reports the home already holds (0 for a new or empty one): the demo refuses
+    any other, since it simulates years passing and would dispose of them."""
+    if not settings.home.exists() and settings.database_url is None:
+        return 0
+    database = Database(settings.resolved_database_url)
+    try:
+        if not database.is_initialized():
+            return 0
+        with database.session() as session:
+            return int(session.scalar(select(func.count()).select_from(ReportRecord)) or 0)
+    finally:
+        database.dispose()
 
 
 def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None:
@@ -448,7 +470,7 @@ def _export_sealed_pdfs(console: Console, app: App, output: Path) -> None:
     trust = [(app.settings.home / COMPANY_CA_FILE).read_bytes()]
     console.print(f"\n[bold]3. Sealed PDFs[/bold] in {pdfs}", soft_wrap=True)
     for report_id in app.store.ids_in_state(ReportState.ARCHIVED, limit=2):
-        for kind, suffix in (("pdf_full", ""), ("pdf_redacted", "-anonymise")):
+        for kind, suffix in ((BlobKind.PDF_FULL, ""), (BlobKind.PDF_REDACTED, "-anonymise")):
             blob_id = app.store.latest_blob(report_id, kind)
             if blob_id is None:
                 continue
@@ -479,7 +501,9 @@ def _show_retention(console: Console, app: App) -> tuple[str | None, str | None]
     policies = app.policies()
     record_policy_set(app.store, policies)
     holds = HoldService(app.store)
-    hold = holds.place(reason="demo-litige-2026", scope_kind="reports", scope={"report_ids": archived})
+    hold = holds.place(
+        reason="demo-litige-2026", scope_kind=HoldScope.REPORTS, scope={"report_ids": archived}
+    )
     plan = list(plan_dispositions(app.store, policies, holds.active(), at))
     console.print(
         f"\n[bold]4. Retention[/bold]: {len(policies)} policies in force; the plan at {at} "
@@ -492,7 +516,17 @@ def _show_retention(console: Console, app: App) -> tuple[str | None, str | None]
     for (action, policy), count in sorted(Counter(_plan_row(item) for item in plan).items()):
         table.add_row(str(count), action, policy)
     console.print(table)
-    summary = run_retention(app.store, policies, at)
+    # The demo's own home, created empty a minute ago (see reports_already_in): the only place
+    # a simulated date is used, and the ledger says so.
+    app.store.ledger.record(
+        LedgerEvent(
+            step=LedgerStep.CLOCK_SIMULATED,
+            actor=app.store.actor,
+            outcome="simulated",
+            details={"today": at.isoformat(), "real_today": dt.date.today().isoformat()},
+        )
+    )
+    summary = run_retention(app.store, policies, clock=FixedClock(at))
     by_action = Counter[str]()
     for (action, _policy), count in summary.done.items():
         by_action[action] += count
@@ -545,7 +579,7 @@ def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]
 def _sealed_pdf(app: App, report: ReportSummary) -> dict[str, bytes]:
     if report.state == ReportState.ERASED:
         return {}
-    blob_id = app.store.latest_blob(report.id, "pdf_full")
+    blob_id = app.store.latest_blob(report.id, BlobKind.PDF_FULL)
     return {"rapport-scelle.pdf": app.store.read_blob(report.id, blob_id)} if blob_id else {}
 
 

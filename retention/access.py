@@ -16,11 +16,12 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from policies.decision import decide
 from policies.loading import PolicySet
+from retention.effective import effective_decision
 from retention.errors import DocumentUnavailableError, RestrictedAccessError, RetentionError
-from retention.facts import facts_of
+from storage.blob_kinds import BlobKind
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
@@ -30,7 +31,8 @@ JUSTIFICATION_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
 """A justification is a code (``litigation``, ``subject_access``), recorded as it is."""
 
 PersonalDocument = Literal["content", "pdf_full"]
-"""``content``: the parsed report (JSON); ``pdf_full``: the sealed PDF with personal data."""
+"""``content``: the parsed report (JSON, blob kind ``report``); ``pdf_full``: the sealed PDF
+with personal data (blob kind ``pdf_full``). The name is what the ledger records of a read."""
 
 
 def access_restriction(
@@ -40,10 +42,9 @@ def access_restriction(
     summary = store.get(report_id)
     if summary.restriction_reason:
         return f"restricted ({summary.restriction_reason})"
-    facts = facts_of(store.database, report_id)
-    if facts is None:
+    decision = effective_decision(store, policies, report_id, explain=False)
+    if decision is None:
         return None
-    decision = decide(facts, policies)
     day = today or dt.date.today()
     if decision.restricted_from is not None and decision.restricted_from <= day:
         return f"in intermediate archiving since {decision.restricted_from} (active-base period over)"
@@ -57,7 +58,7 @@ def read_personal_data(
     document: PersonalDocument,
     *,
     justification: str | None = None,
-    step: str = "read",
+    step: LedgerStep = LedgerStep.READ,
     details: Mapping[str, str] | None = None,
     today: dt.date | None = None,
 ) -> bytes:
@@ -88,7 +89,7 @@ def read_personal_data(
                 "its issues say why)"
             )
     else:
-        blob_id = store.latest_blob(report_id, "pdf_full")
+        blob_id = store.latest_blob(report_id, BlobKind.PDF_FULL)
         if blob_id is None:
             raise DocumentUnavailableError(
                 f"report {report_id} is {summary.state.value}: its PDF exists once it is sealed "

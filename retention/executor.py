@@ -1,31 +1,30 @@
-"""Carry out a retention plan: delete, anonymize, or queue for review.
+"""Carry out what is due today: delete, anonymize, or queue for review.
 
 Idempotent and resumable: each batch is committed as it goes; a report already erased
 or already queued is skipped; after a crash the next run finds what is still due and
-finishes it. Each disposition leaves its certificate in the ledger (step ``dispose``,
-with the policy version, the action and the due date). Held reports are never touched.
+finishes it. Destruction goes through the disposal gate (:mod:`retention.gate`), at the
+gate's clock — the real current date: a run never happens "as of" another day (plan a
+future date with :func:`retention.planner.plan_dispositions`, which writes nothing).
+Each disposition leaves its certificate in the ledger (step ``dispose``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from sqlalchemy import select
-
 from policies.loading import PolicySet
-from reports.schema import InterventionReport
+from retention.clock import Clock
+from retention.gate import DisposalGate
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
-from retention.statistics import DEFAULT_K, draft_record, write_k_anonymous
-from storage.erasure import ShredRequest, finish_interrupted_deletions, shred_reports
-from storage.errors import KeyDestroyedError
-from storage.ledger.events import LedgerEvent
-from storage.models import ReviewItemRecord, utcnow
+from retention.statistics import DEFAULT_K
+from storage.erasure import finish_interrupted_deletions
 from storage.report_store import ReportStore
+from storage.retention_store import QueuedReview, RetentionStore
+from storage.retention_vocabulary import DisposalPurpose
 
 __all__ = ["RunSummary", "execute_plan", "run_retention"]
 
@@ -39,117 +38,57 @@ class RunSummary:
     done: Counter[tuple[str, str]] = field(default_factory=Counter)
     held: int = 0
     awaiting_review: int = 0
+    refused: int = 0
+    """Due in the plan but refused by the gate (a hold or a review decided meanwhile)."""
 
     @property
     def total(self) -> int:
         return sum(self.done.values())
 
 
-def run_retention(store: ReportStore, policies: PolicySet, at: dt.date, *, k: int = DEFAULT_K) -> RunSummary:
-    """Plan at ``at`` and execute what is due and not held."""
+def run_retention(
+    store: ReportStore, policies: PolicySet, *, clock: Clock | None = None, k: int = DEFAULT_K
+) -> RunSummary:
+    """Plan at the gate's today and carry out what is due and not held."""
+    gate = DisposalGate(store, policies, clock=clock, k=k)
     holds = HoldService(store).active()
-    return execute_plan(store, plan_dispositions(store, policies, holds, at), k=k)
+    return execute_plan(store, plan_dispositions(store, policies, holds, gate.today()), gate=gate)
 
 
-def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, k: int = DEFAULT_K) -> RunSummary:
+def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, gate: DisposalGate) -> RunSummary:
+    """Carry out a plan through ``gate``, batch by batch; the gate checks every item again at
+    its own date, so a plan made for another day cannot make anything happen early."""
     summary = RunSummary()
     finish_interrupted_deletions(store)  # files of a run killed after its commit, even if nothing is due now
     try:
         for batch in _chunks(plan, EXECUTION_BATCH):
-            _execute_batch(store, batch, summary, k)
+            _execute_batch(store, gate, batch, summary)
     finally:
         # Each batch destroys its keys for good as it commits; scrubbing their old bytes out of
         # the key store's files is a VACUUM of the whole key table on PostgreSQL, a cost that
         # grows with the archive: once per run, also after a failure (for the batches done).
-        store.keystore.scrub()
+        gate.scrub()
     return summary
 
 
-def _execute_batch(store: ReportStore, batch: list[PlannedDisposition], summary: RunSummary, k: int) -> None:
+def _execute_batch(
+    store: ReportStore, gate: DisposalGate, batch: list[PlannedDisposition], summary: RunSummary
+) -> None:
     for item in batch:
         if item.held_by:
             summary.held += 1
         elif item.awaiting_review:
             summary.awaiting_review += 1
     ready = [i for i in batch if i.executable]
-    _queue_reviews(store, [i for i in ready if i.action == "review"], summary)
-    _anonymize(store, [i for i in ready if i.action == "anonymize"], summary, k)
-    deletions = [_certificate(i) for i in ready if i.action == "delete"]
-    deleted = set(shred_reports(store, deletions, scrub_keys=False))
-    summary.done.update(("delete", i.policy_ref) for i in ready if i.report_id in deleted)
-
-
-def _certificate(item: PlannedDisposition) -> ShredRequest:
-    return ShredRequest(
-        item.report_id,
-        reason="retention",
-        step="dispose",
-        policy=item.policy_ref,
-        details={"action": item.action, "due": item.due.isoformat(), "policies": list(item.policies)},
+    reviews = [QueuedReview(i.report_id, i.policy_ref, i.due) for i in ready if i.action == "review"]
+    queued = set(RetentionStore(store).queue(reviews))
+    summary.done.update(("review", i.policy_ref) for i in ready if i.report_id in queued)
+    outcome = gate.dispose(
+        [i.report_id for i in ready if i.action in ("delete", "anonymize")], DisposalPurpose.RETENTION
     )
-
-
-def _anonymize(store: ReportStore, items: Sequence[PlannedDisposition], summary: RunSummary, k: int) -> None:
-    if not items:
-        return
-    drafts = []
-    for item in items:
-        report = store.get(item.report_id)
-        if report.content_blob_id is None:
-            continue  # nothing readable was ever captured: erasure alone
-        try:
-            content = InterventionReport.model_validate_json(
-                store.read_blob(item.report_id, report.content_blob_id)
-            )
-        except KeyDestroyedError:
-            continue  # a previous run destroyed the key and stopped: finish the erasure below
-        drafts.append(draft_record(item.report_id, report.template_id, content))
-    with store.database.session() as session:
-        write_k_anonymous(session, drafts, k=k)
-    erased = set(shred_reports(store, [_certificate(i) for i in items], scrub_keys=False))
-    summary.done.update(("anonymize", i.policy_ref) for i in items if i.report_id in erased)
-
-
-def _queue_reviews(store: ReportStore, items: Sequence[PlannedDisposition], summary: RunSummary) -> None:
-    if not items:
-        return
-    with store.database.session() as session:
-        queued = {
-            r.report_id: r
-            for r in session.scalars(
-                select(ReviewItemRecord).where(ReviewItemRecord.report_id.in_([i.report_id for i in items]))
-            )
-        }
-        events = []
-        for item in items:
-            existing = queued.get(item.report_id)
-            if existing is not None and existing.status == "pending":
-                continue
-            if existing is None:
-                session.add(
-                    ReviewItemRecord(
-                        report_id=item.report_id,
-                        policy_ref=item.policy_ref,
-                        due=item.due,
-                        queued_at=utcnow(),
-                        status="pending",
-                    )
-                )
-            else:  # an extension ran out: back in the queue
-                existing.status, existing.policy_ref, existing.due = "pending", item.policy_ref, item.due
-                existing.queued_at = utcnow()
-            events.append(
-                LedgerEvent(
-                    step="review.queue",
-                    actor=store.actor,
-                    outcome="queued",
-                    report_id=item.report_id,
-                    policy=item.policy_ref,
-                    details={"due": item.due.isoformat()},
-                )
-            )
-            summary.done[("review", item.policy_ref)] += 1
-        store.ledger.append(session, events)
+    summary.refused += len(outcome.refused)
+    summary.done.update(("delete", outcome.policy_of[r]) for r in outcome.deleted)
+    summary.done.update(("anonymize", outcome.policy_of[r]) for r in outcome.anonymized)
 
 
 def _chunks(items: Iterable[PlannedDisposition], size: int) -> Iterator[list[PlannedDisposition]]:

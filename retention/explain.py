@@ -1,13 +1,12 @@
-"""Why a report is kept, until when, and what happens then: the decision and the holds on it."""
+"""Why a report is kept, until when, and what happens then: the effective decision."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policies.decision import Decision, ReportFacts, decide
+from policies.decision import ReportFacts
 from policies.loading import PolicySet
-from retention.facts import facts_of
-from retention.holds import HoldService
+from retention.effective import EffectiveDecision, effective_decision
 from storage.report_store import ReportStore
 
 __all__ = ["RetentionExplanation", "explain_retention"]
@@ -19,10 +18,14 @@ class RetentionExplanation:
 
     facts: ReportFacts
     """What the policies looked at."""
-    decision: Decision
-    """Which policies apply, which one wins and why, the due date."""
-    held_by: tuple[str, ...]
-    """Legal holds covering the report: it is never disposed while one is active."""
+    decision: EffectiveDecision
+    """Which policies apply, which one wins and why, the due date — with holds and review
+    decisions applied: the same decision the plan and the disposal gate use."""
+
+    @property
+    def held_by(self) -> tuple[str, ...]:
+        """Legal holds covering the report: it is never disposed while one is active."""
+        return self.decision.held_by
 
 
 def explain_retention(store: ReportStore, policies: PolicySet, report_id: str) -> RetentionExplanation | None:
@@ -30,9 +33,5 @@ def explain_retention(store: ReportStore, policies: PolicySet, report_id: str) -
 
     Raises :class:`~storage.errors.ReportNotFoundError` for an unknown id.
     """
-    store.get(report_id)
-    facts = facts_of(store.database, report_id)
-    if facts is None:
-        return None
-    held = HoldService(store).active().held([facts]).get(report_id, [])
-    return RetentionExplanation(facts, decide(facts, policies), tuple(held))
+    effective = effective_decision(store, policies, report_id)
+    return None if effective is None else RetentionExplanation(effective.facts, effective)

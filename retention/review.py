@@ -1,115 +1,120 @@
 """Disposition review: a compliance officer approves, extends or relabels a queued report.
 
-* **approve** — dispose now: the report is erased (crypto-shredded) with a certificate.
-* **extend** — keep it until a new date (with a reason code); it comes back to the
-  queue then.
-* **relabel** — govern it by another policy from now on.
+* **approve** — dispose now, through the disposal gate: refused while held, under a
+  running legal obligation, or before the due date.
+* **extend** — keep it until a later date, with a reason; it comes back to the queue then.
+* **relabel** — govern it by another policy that covers it, with a reason. A mandatory
+  period (``obligation: true``) is never shortened: a relabel that would end before the
+  obligation does is refused (the preservation lock).
 
-Each decision is a ledger event naming who decided.
+Reasons are free text (they may name people): kept encrypted, the ledger names them by
+hash. Each decision is a ledger event naming who decided.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from sqlalchemy import select
-
+from policies.decision import why_not_covered
 from policies.loading import PolicySet
+from retention.clock import Clock, SystemClock
+from retention.effective import EffectiveDecision, effective_decision
 from retention.errors import ReviewError
-from storage.erasure import ShredRequest, shred_reports
-from storage.ledger.events import LedgerEvent
-from storage.models import ReviewItemRecord, utcnow
+from retention.gate import DisposalGate, DisposalOutcome
 from storage.report_store import ReportStore
+from storage.retention_store import RetentionStore, ReviewState
+from storage.retention_vocabulary import DisposalPurpose, ReviewStatus
 
 __all__ = ["ReviewItem", "ReviewQueue"]
 
-_STEPS = {"approved": "review.approve", "extended": "review.extend", "relabelled": "review.relabel"}
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    report_id: str
-    policy_ref: str
-    due: dt.date
-    status: str
-    extended_until: dt.date | None
+ReviewItem = ReviewState
 
 
 class ReviewQueue:
-    def __init__(self, store: ReportStore) -> None:
+    def __init__(self, store: ReportStore, policies: PolicySet, *, clock: Clock | None = None) -> None:
         self.store = store
+        self.policies = policies
+        self.clock: Clock = clock or SystemClock()
+        self._reviews = RetentionStore(store)
 
-    def pending(self) -> list[ReviewItem]:
-        with self.store.database.session() as session:
-            rows = session.scalars(
-                select(ReviewItemRecord)
-                .where(ReviewItemRecord.status == "pending")
-                .order_by(ReviewItemRecord.due, ReviewItemRecord.report_id)
-            )
-            return [ReviewItem(r.report_id, r.policy_ref, r.due, r.status, r.extended_until) for r in rows]
+    def pending(self) -> list[ReviewState]:
+        return self._reviews.pending()
 
-    def approve(self, report_id: str) -> None:
-        item = self._decide(report_id, "approved")
-        shred_reports(
-            self.store,
-            [
-                ShredRequest(
-                    report_id,
-                    reason="review_approved",
-                    step="dispose",
-                    policy=item.policy_ref,
-                    details={"action": "delete", "due": item.due.isoformat()},
-                )
-            ],
+    def approve(self, report_id: str) -> DisposalOutcome:
+        """Erase the report through the disposal gate; :class:`ReviewError` says why it may not."""
+        outcome = DisposalGate(self.store, self.policies, clock=self.clock).dispose(
+            [report_id], DisposalPurpose.REVIEW_APPROVAL
         )
+        if outcome.refused:
+            raise ReviewError(outcome.refused[0].message)
+        self.store.keystore.scrub()
+        return outcome
 
     def extend(self, report_id: str, until: dt.date, *, reason: str) -> None:
-        if until <= dt.date.today():
-            raise ReviewError(f"the new date {until} must be in the future")
-        self._decide(
-            report_id,
-            "extended",
-            extended_until=until,
-            details={"until": until.isoformat(), "reason": reason},
-        )
+        effective = self._pending(report_id)
+        today = self.clock.today()
+        if until <= today:
+            raise ReviewError(f"the new date {until} must be after today ({today})")
+        if effective.decision.due is not None and until <= effective.decision.due:
+            raise ReviewError(
+                f"{report_id} is due on {effective.decision.due}: an extension keeps it longer, "
+                "give a later date"
+            )
+        self._decide(report_id, ReviewStatus.EXTENDED, reason, extended_until=until, until=until.isoformat())
 
-    def relabel(self, report_id: str, policy_id: str, policies: PolicySet) -> None:
-        chosen = policies.get(policy_id)
+    def relabel(self, report_id: str, policy_id: str, *, reason: str) -> None:
+        effective = self._pending(report_id)
+        chosen = self.policies.get(policy_id)
         if chosen is None:
-            known = ", ".join(p.policy.id for p in policies)
+            known = ", ".join(p.policy.id for p in self.policies)
             raise ReviewError(f"no policy '{policy_id}'; known: {known}")
-        self._decide(report_id, "relabelled", override=policy_id, details={"policy": chosen.ref})
+        match = next((m for m in effective.decision.matches if m.policy.id == policy_id), None)
+        if match is None:
+            why = why_not_covered(chosen.policy, effective.facts) or "it does not apply"
+            raise ReviewError(
+                f"{policy_id} does not cover {report_id} ({why}): relabel only to a policy whose scope "
+                "covers the report; `quitus policies explain` lists them"
+            )
+        obligation = effective.obligation_until
+        if obligation is not None and (match.end is None or match.end < obligation):
+            raise ReviewError(
+                f"{policy_id} would end on {match.end or 'an unknown date'}, before {obligation}: "
+                f"{', '.join(effective.obligations())} is a legal obligation, it cannot be shortened"
+            )
+        self._decide(report_id, ReviewStatus.RELABELLED, reason, override_policy=policy_id, policy=chosen.ref)
+
+    def _pending(self, report_id: str) -> EffectiveDecision:
+        effective = effective_decision(self.store, self.policies, report_id, explain=False)
+        if effective is None or not effective.awaiting_review:
+            raise ReviewError(
+                f"report {report_id} is not waiting for review; `quitus review list` shows the queue"
+            )
+        return effective
 
     def _decide(
         self,
         report_id: str,
-        status: str,
+        status: ReviewStatus,
+        reason: str,
         *,
         extended_until: dt.date | None = None,
-        override: str | None = None,
-        details: dict[str, str] | None = None,
-    ) -> ReviewItem:
+        override_policy: str | None = None,
+        **details: str,
+    ) -> None:
         with self.store.database.session() as session:
-            row = session.get(ReviewItemRecord, report_id, with_for_update=True)
-            if row is None or row.status != "pending":
+            try:
+                note = self.store.notes.add(session, reason)
+            except ValueError as exc:
+                raise ReviewError(f"--reason: {exc}") from exc
+            decided = self._reviews.decide(
+                session,
+                report_id,
+                status,
+                extended_until=extended_until,
+                override_policy=override_policy,
+                details={**details, **note.details("reason")},
+            )
+            if decided is None:
                 raise ReviewError(
                     f"report {report_id} is not waiting for review; `quitus review list` shows the queue"
                 )
-            row.status, row.decided_by, row.decided_at = status, self.store.actor, utcnow()
-            row.extended_until = extended_until
-            row.override_policy = override
-            self.store.ledger.append(
-                session,
-                [
-                    LedgerEvent(
-                        step=_STEPS[status],
-                        actor=self.store.actor,
-                        outcome=status,
-                        report_id=report_id,
-                        policy=row.policy_ref,
-                        details=details or {},
-                    )
-                ],
-            )
-            return ReviewItem(row.report_id, row.policy_ref, row.due, row.status, row.extended_until)

@@ -8,7 +8,6 @@ report is **restricted** instead and the answer explains why and until when.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import zipfile
@@ -16,16 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from policies.decision import decide
 from policies.loading import PolicySet
 from reports.schema import InterventionReport
-from retention.facts import facts_of
-from retention.holds import HoldService
+from retention.clock import Clock
+from retention.gate import DisposalGate
 from storage.blind_index import SubjectKind, subject_digests
-from storage.erasure import ShredRequest, shred_reports
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord, utcnow
 from storage.report_store import ReportStore
+from storage.retention_vocabulary import DisposalPurpose, DisposalRefusal
 from storage.states import ReportState
 
 __all__ = ["ErasureOutcome", "erase_subject", "export_subject", "find_subject_reports"]
@@ -60,7 +59,9 @@ def export_subject(store: ReportStore, report_ids: Sequence[str]) -> bytes:
                         f"{report_id}/{image.blob_id}", store.read_blob(report_id, image.blob_id)
                     )
             store.ledger.record(
-                LedgerEvent(step="subject.export", actor=store.actor, outcome="exported", report_id=report_id)
+                LedgerEvent(
+                    step=LedgerStep.SUBJECT_EXPORT, actor=store.actor, outcome="exported", report_id=report_id
+                )
             )
         archive.writestr(
             "subject.json",
@@ -81,40 +82,24 @@ class ErasureOutcome:
 
 
 def erase_subject(
-    store: ReportStore, policies: PolicySet, report_ids: Sequence[str], *, today: dt.date | None = None
+    store: ReportStore, policies: PolicySet, report_ids: Sequence[str], *, clock: Clock | None = None
 ) -> list[ErasureOutcome]:
-    today = today or dt.date.today()
-    holds = HoldService(store).active()
-    outcomes: list[ErasureOutcome] = []
-    to_erase: list[str] = []
-    for report_id in report_ids:
-        facts = facts_of(store.database, report_id)
-        if facts is None:
-            outcomes.append(ErasureOutcome(report_id, "already_erased", "already erased"))
-            continue
-        held = holds.held([facts]).get(report_id)
-        decision = decide(facts, policies)
-        if held:
-            why = (
-                f"under legal hold {', '.join(held)}: restricted; erased once the hold is released "
-                "and the rules allow it"
-            )
-            outcomes.append(_restrict(store, report_id, "legal_hold", why))
-        elif decision.obligation_until is not None and decision.obligation_until > today:
-            keeping = [m.policy.id for m in decision.matches if m.policy.legal_basis.obligation]
-            why = (
-                f"kept for a legal obligation ({', '.join(keeping)}) until {decision.obligation_until} "
-                "(GDPR Art. 17(3)(b)): access restricted until then, erased after"
-            )
-            outcomes.append(_restrict(store, report_id, "art17_3b_legal_obligation", why))
+    """Erase what the disposal gate allows; restrict and explain what a hold or a legal
+    obligation keeps."""
+    gate = DisposalGate(store, policies, clock=clock)
+    outcome = gate.dispose(report_ids, DisposalPurpose.ERASURE_REQUEST, reason="subject_request")
+    gate.scrub()
+    outcomes = [ErasureOutcome(r, "already_erased", "already erased") for r in outcome.already_erased]
+    for refusal in outcome.refused:
+        if refusal.rule == DisposalRefusal.HELD:
+            why = f"{refusal.message}; restricted, erased once the hold is released and the rules allow it"
+            outcomes.append(_restrict(store, refusal.report_id, "legal_hold", why))
         else:
-            to_erase.append(report_id)
-    erased = set(shred_reports(store, [ShredRequest(r, reason="subject_request") for r in to_erase]))
-    outcomes += [
-        ErasureOutcome(r, "erased" if r in erased else "already_erased", "data key destroyed, files deleted")
-        for r in to_erase
-    ]
-    return outcomes
+            why = f"{refusal.message}; access restricted until then, erased after"
+            outcomes.append(_restrict(store, refusal.report_id, "art17_3b_legal_obligation", why))
+    outcomes += [ErasureOutcome(r, "erased", "data key destroyed, files deleted") for r in outcome.deleted]
+    order = {r: n for n, r in enumerate(report_ids)}
+    return sorted(outcomes, key=lambda o: order.get(o.report_id, len(order)))
 
 
 def _restrict(store: ReportStore, report_id: str, reason: str, why: str) -> ErasureOutcome:
@@ -127,7 +112,7 @@ def _restrict(store: ReportStore, report_id: str, reason: str, why: str) -> Eras
             session,
             [
                 LedgerEvent(
-                    step="restrict",
+                    step=LedgerStep.RESTRICT,
                     actor=store.actor,
                     outcome="restricted",
                     report_id=report_id,

@@ -12,7 +12,7 @@ deleting the files of those of their reports that the database says are erased.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -20,11 +20,15 @@ from sqlalchemy.orm import Session
 
 from storage.database import is_one_of
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord, SubjectIndexRecord, utcnow
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
-__all__ = ["ShredRequest", "finish_interrupted_deletions", "shred_reports"]
+__all__ = ["ErasureTransaction", "ShredRequest", "finish_interrupted_deletions", "shred_reports"]
+
+ErasureTransaction = Session
+"""The transaction an erasure commits in, as ``in_same_transaction`` receives it."""
 
 
 @dataclass(frozen=True)
@@ -32,19 +36,27 @@ class ShredRequest:
     report_id: str
     reason: str
     """A code: ``retention``, ``subject_request``, ``demo``…"""
-    step: str = "shred"
-    """Ledger step: ``shred``, or ``dispose`` for a retention disposition (its certificate)."""
+    step: LedgerStep = LedgerStep.SHRED
+    """Ledger step: ``shred`` (a request), or ``dispose`` (retention, an approved review)."""
     policy: str | None = None
     details: Mapping[str, str | int | list[str]] = field(default_factory=dict)
 
 
 def shred_reports(
-    store: ReportStore, requests: Sequence[ShredRequest], *, scrub_keys: bool = True
+    store: ReportStore,
+    requests: Sequence[ShredRequest],
+    *,
+    scrub_keys: bool = True,
+    in_same_transaction: Callable[[ErasureTransaction, list[str]], None] | None = None,
 ) -> list[str]:
     """Erase these reports; returns the ids erased by this call (not before).
 
+    Only the disposal gate (:mod:`retention.gate`) calls this: it decides what may be erased.
     ``scrub_keys=False``: the caller scrubs the key store later (see :meth:`DataKeyStore.scrub`).
-    Every call, even with no request, first finishes the deletions of interrupted calls.
+    ``in_same_transaction`` is called with the ids this call erases, inside the transaction
+    that makes them tombstones (what an erasure leaves — a statistical record, a review
+    decision — is committed with it, or not at all). Every call, even with no request,
+    first finishes the deletions of interrupted calls.
     """
     finish_interrupted_deletions(store)
     if not requests:
@@ -68,6 +80,8 @@ def shred_reports(
                     for request in first_requests.values()
                 ]
                 store.ledger.append(session, events)
+                if in_same_transaction is not None:
+                    in_same_transaction(session, erased)
         store.blobs.delete_reports(ids)
         journal.discard()
     return erased

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.retention_vocabulary import ReviewStatus
+
 __all__ = [
     "Base",
     "BlobRecord",
@@ -29,6 +31,7 @@ __all__ = [
     "LedgerHeadRecord",
     "LedgerNodeRecord",
     "LegalHoldRecord",
+    "NoteRecord",
     "ReportEventRecord",
     "ReportRecord",
     "ReviewItemRecord",
@@ -105,6 +108,7 @@ class BlobRecord(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    """A :class:`~storage.blob_kinds.BlobKind` value."""
     ciphertext_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str | None] = mapped_column(String(64))
@@ -133,6 +137,7 @@ class LedgerEntryRecord(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     report_id: Mapped[str | None] = mapped_column(String(40), index=True)
     step: Mapped[str] = mapped_column(String(48))
+    """A :class:`~storage.ledger.steps.LedgerStep` value (the entry's own, kept beside it to filter on)."""
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     entry: Mapped[str] = mapped_column(Text)
 
@@ -186,12 +191,27 @@ class LegalHoldRecord(Base):
     reason: Mapped[str] = mapped_column(String(80))
     """A reference (case number, code), not free text about people."""
     scope_kind: Mapped[str] = mapped_column(String(16))
-    """``reports``, ``subject`` (blind-index digests) or ``query``."""
+    """A :class:`~storage.retention_vocabulary.HoldScope` value: ``reports``, ``subject``
+    (blind-index digests) or ``query``."""
     scope: Mapped[dict[str, Any]] = mapped_column(JSON)
     placed_by: Mapped[str] = mapped_column(String(64))
     placed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     released_by: Mapped[str | None] = mapped_column(String(64))
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NoteRecord(Base):
+    """Free text that may name people (a hold's reason, a reviewer's comment), encrypted under
+    a data key of its own (see :mod:`storage.notes`)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    """Nonce and AES-256-GCM ciphertext."""
+    ciphertext_sha256: Mapped[str] = mapped_column(String(64))
+    """What the ledger records of the note."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ReviewItemRecord(Base):
@@ -203,8 +223,8 @@ class ReviewItemRecord(Base):
     policy_ref: Mapped[str] = mapped_column(String(120))
     due: Mapped[dt.date] = mapped_column(Date)
     queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    """``pending``, ``approved``, ``extended`` or ``relabelled``."""
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.PENDING.value, index=True)
+    """A :class:`~storage.retention_vocabulary.ReviewStatus` value."""
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     extended_until: Mapped[dt.date | None] = mapped_column(Date)

@@ -27,18 +27,31 @@ from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.blob_kinds import BlobKind
 from storage.blobs import BlobStore, StoredBlob
 from storage.database import Database
 from storage.errors import InvalidTransitionError, ReportNotFoundError
 from storage.keystore import DataKeyStore
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 from storage.models import BlobRecord, ReportRecord, SubjectIndexRecord, SubmissionRecord, utcnow
+from storage.notes import NoteStore
 from storage.states import ReportState, can_transition
 
 __all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+_STEP_INTO: dict[ReportState, LedgerStep] = {
+    ReportState.VALIDATED: LedgerStep.VALIDATE,
+    ReportState.REJECTED: LedgerStep.VALIDATE,
+    ReportState.REDACTED: LedgerStep.REDACT,
+    ReportState.RENDERED: LedgerStep.RENDER,
+    ReportState.SIGNED: LedgerStep.SEAL,
+    ReportState.ARCHIVED: LedgerStep.ARCHIVE,
+}
+"""The step that moves a report into a state, for a transition that does not name its own."""
 
 
 def new_report_id() -> str:
@@ -75,10 +88,13 @@ class Receipt:
 class BlobToStore:
     """A plaintext blob to encrypt and store with a capture."""
 
-    kind: str
+    kind: BlobKind
     content: bytes
     media_type: str | None = None
     blob_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", BlobKind(self.kind))  # an unknown kind is refused here
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,8 @@ class ReportStore:
         self.keys = keystore.keys
         self.blobs = blobs
         self.ledger = ledger
+        self.notes = NoteStore(keystore)
+        """Encrypted free text (reasons, comments) that the ledger names by hash."""
         self.actor = actor
         """Who the ledger names for the steps this store records (a user id or a job name)."""
 
@@ -248,12 +266,12 @@ class ReportStore:
     def _store_raw(
         self, session: Session, report_id: str, raw: bytes, *, source: str, fingerprint: str, outcome: str
     ) -> None:
-        stored = self._put_blob(session, report_id, BlobToStore("submission", raw))
+        stored = self._put_blob(session, report_id, BlobToStore(BlobKind.SUBMISSION, raw))
         self.ledger.append(
             session,
             [
                 LedgerEvent(
-                    step="receive",
+                    step=LedgerStep.RECEIVE,
                     actor=self.actor,
                     outcome=outcome,
                     report_id=report_id,
@@ -318,7 +336,7 @@ class ReportStore:
             stored = [self._put_blob(session, report_id, blob) for blob in blobs]
             if content is not None:
                 parsed = self._put_blob(
-                    session, report_id, BlobToStore("report", content, "application/json")
+                    session, report_id, BlobToStore(BlobKind.REPORT, content, "application/json")
                 )
                 report.content_blob_id = parsed.blob_id
                 stored.append(parsed)
@@ -339,7 +357,7 @@ class ReportStore:
                 session,
                 [
                     LedgerEvent(
-                        step="capture",
+                        step=LedgerStep.CAPTURE,
                         actor=self.actor,
                         outcome="rejected" if issues else "captured",
                         report_id=report_id,
@@ -357,13 +375,16 @@ class ReportStore:
         *,
         issues: Sequence[dict[str, Any]] = (),
         expected: ReportState | None = None,
-        step: str | None = None,
+        step: LedgerStep | None = None,
         policy: str | None = None,
         blobs: Sequence[BlobToStore] = (),
         details: Mapping[str, str | int | list[str]] | None = None,
     ) -> ReportSummary:
         """Move a report to ``target``, store the step's ``blobs`` (encrypted) and record
         the step in the ledger with their ciphertext hashes — all in one transaction.
+
+        ``step`` defaults to the step that leads into ``target`` (``validate`` for
+        ``validated`` or ``rejected``, ``seal`` for ``signed``…).
 
         Refuses what the state machine forbids. With ``expected``, moving from any other
         state is refused too: the step was already done (or undone) by someone else.
@@ -375,6 +396,9 @@ class ReportStore:
                     f"report {report_id} is {report.state}, expected {expected.value}"
                 )
             self._move(report, target, issues)
+            recorded = step or _STEP_INTO.get(target)
+            if recorded is None:
+                raise InvalidTransitionError(f"say which ledger step moves report {report_id} to {target}")
             artifacts = {
                 b.blob_id: b.ciphertext_sha256 for b in (self._put_blob(session, report_id, x) for x in blobs)
             }
@@ -382,7 +406,7 @@ class ReportStore:
                 session,
                 [
                     LedgerEvent(
-                        step=step or target.value,
+                        step=recorded,
                         actor=self.actor,
                         outcome=target.value,
                         report_id=report_id,
@@ -393,16 +417,6 @@ class ReportStore:
                 ],
             )
             return ReportSummary.of(report)
-
-    def shred(self, report_id: str, *, reason: str) -> bool:
-        """Crypto-shred one report (see :func:`storage.erasure.shred_reports`).
-
-        Returns False when it was already erased.
-        """
-        from storage.erasure import ShredRequest, shred_reports  # noqa: PLC0415 - erasure builds on this module
-
-        self.get(report_id)  # a clear error for an unknown id
-        return bool(shred_reports(self, [ShredRequest(report_id, reason=reason)]))
 
     def find_by_subject(self, digests: Iterable[tuple[str, str]]) -> list[str]:
         """Report ids whose blind index holds any of ``digests`` (kind, digest)."""
@@ -474,7 +488,7 @@ class ReportStore:
         with self.database.session() as session:
             return list(session.scalars(select(BlobRecord).where(BlobRecord.report_id == report_id)))
 
-    def latest_blob(self, report_id: str, kind: str) -> str | None:
+    def latest_blob(self, report_id: str, kind: BlobKind) -> str | None:
         """Id of the report's most recent blob of ``kind`` (e.g. ``pdf_full``), if any."""
         with self.database.session() as session:
             return session.scalar(
@@ -506,7 +520,11 @@ class ReportStore:
             report.archived_at = report.updated_at
             self.ledger.append(
                 session,
-                [LedgerEvent(step="archive", actor=self.actor, outcome="archived", report_id=report_id)],
+                [
+                    LedgerEvent(
+                        step=LedgerStep.ARCHIVE, actor=self.actor, outcome="archived", report_id=report_id
+                    )
+                ],
             )
             return ReportSummary.of(report)
 

@@ -142,12 +142,7 @@ RETENTION_SQL_RULE = (
 )
 RETENTION_SQL_ALLOWLIST = frozenset(
     {
-        "retention/events.py",
-        "retention/executor.py",
         "retention/facts.py",
-        "retention/holds.py",
-        "retention/planner.py",
-        "retention/review.py",
         "retention/statistics.py",
         "retention/subjects.py",
     }
@@ -427,3 +422,29 @@ def test_the_retention_sql_allowlist_is_a_ratchet(tmp_path: Path) -> None:
     )
     assert "the exception to remove" in new
     assert moved.startswith("retention/moved.py: listed in RETENTION_SQL_ALLOWLIST but imports neither")
+
+
+DISPOSAL_GATE = "retention/gate.py"
+"""ARCHITECTURE.md invariant 4: the disposal gate is the only path to shred or anonymize."""
+
+
+def erasure_bypasses(root: Path) -> list[str]:
+    """Imports of the crypto-shredding or anonymizing primitives outside the disposal gate."""
+    primitives = ("storage.erasure.shred_reports", "retention.statistics.write_k_anonymous")
+    return [
+        f"{found.where()}: only {DISPOSAL_GATE} may call it — every command, flow and route that "
+        "disposes of a report goes through retention.gate.DisposalGate (ARCHITECTURE.md invariant 4)"
+        for found in collect_imports(root)
+        if found.path not in (DISPOSAL_GATE, "storage/erasure.py", "retention/statistics.py")
+        and any(found.imports(p) for p in primitives)
+    ]
+
+
+def test_only_the_disposal_gate_shreds_or_anonymizes() -> None:
+    assert erasure_bypasses(ROOT) == []
+
+
+def test_a_shred_outside_the_gate_is_named(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"quitus/commands/reports.py": "from storage.erasure import shred_reports\n"})
+    [problem] = erasure_bypasses(root)
+    assert problem.startswith("quitus/commands/reports.py:1: `from storage.erasure import shred_reports`")

@@ -130,16 +130,16 @@ def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> di
 
 @flow(name="quitus-retention", persist_result=False, log_prints=False)
 @runs_as_job("retention")
-def retention_flow(at: str | None = None) -> dict[str, int]:
-    """Plan and carry out the dispositions due at ``at`` (ISO date; default today)."""
+def retention_flow() -> dict[str, int]:
+    """Carry out the dispositions due today (through the disposal gate, at today's date)."""
     from retention.executor import run_retention  # noqa: PLC0415
     from retention.policy_log import record_policy_set  # noqa: PLC0415
 
     svc = services()
     policies = svc.policies()
     record_policy_set(svc.store, policies)
-    day = dt.date.fromisoformat(at) if at else dt.date.today()
-    summary = run_retention(svc.store, policies, day)
+    day = dt.date.today()
+    summary = run_retention(svc.store, policies)
     svc.store.ledger.checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())

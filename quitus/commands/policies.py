@@ -142,6 +142,9 @@ def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")
     )
     for reason in decision.reasons:
         console.print(f"  • {reason}", soft_wrap=True)
+    if decision.action is not None:
+        when = f"on {decision.due}" if decision.due else "once its trigger happens (date unknown yet)"
+        console.print(f"  → {decision.action} {when} ({decision.policy_ref})", soft_wrap=True)
     if decision.restricted_from:
         console.print(f"  • active base until {decision.restricted_from}; intermediate archiving after")
     if held:

@@ -126,20 +126,36 @@ def show_report(
 @app.command("shred")
 def shred_report(
     report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
-    reason: Annotated[str, typer.Option(help="Why, as a code: retention, subject_request, error…")],
+    reason: Annotated[
+        str, typer.Option(help="Why, as a code: subject_request, captured_by_mistake…")
+    ] = "subject_request",
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Crypto-shred a report: destroy its data key and files for good. Backups cannot bring it back."""
-    from quitus.wiring import open_app  # noqa: PLC0415
+    """Crypto-shred a report on request: destroy its data key and files for good.
 
+    An erasure request goes through the disposal gate: it is refused while a legal hold covers
+    the report or a legal obligation keeps it (GDPR Art. 17(3)(b)); the refusal says which and until when.
+    """
+    from quitus.wiring import open_app  # noqa: PLC0415
+    from retention.gate import DisposalGate  # noqa: PLC0415
+    from storage.ledger.events import is_code  # noqa: PLC0415
+    from storage.retention_vocabulary import DisposalPurpose  # noqa: PLC0415
+
+    if not is_code(reason):
+        fail("--reason takes a code such as subject_request (letters, digits, ._:@/+=-)")
     if not yes:
         typer.confirm(f"Destroy report {report_id}'s data for good?", abort=True)
     app_ = open_app(settings_or_fail())
     try:
-        done = app_.store.shred(report_id, reason=reason)
+        gate = DisposalGate(app_.store, app_.policies())
+        outcome = gate.dispose([report_id], DisposalPurpose.ERASURE_REQUEST, reason=reason)
+        gate.scrub()
         app_.ledger.checkpoint()
     finally:
         app_.close()
+    if outcome.refused:
+        fail(f"not shredded: {outcome.refused[0].message}", code=1)
     console.print(
-        f"report {report_id}: " + ("data key destroyed, files deleted" if done else "already erased")
+        f"report {report_id}: "
+        + ("data key destroyed, files deleted" if outcome.deleted else "already erased")
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from quitus.cli_support import console, fail, settings_or_fail
 
@@ -35,7 +36,10 @@ def _open() -> App:
 
 @retention_app.command("plan")
 def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to print.")] = 50) -> None:
-    """List what is due at a date, with action, policy and due date. Writes nothing."""
+    """List what is due at a date, with action, policy and due date. Writes nothing.
+
+    A plan at a future date is a simulation: only `retention run`, today, carries anything out.
+    """
     from collections import Counter  # noqa: PLC0415
 
     from retention.holds import HoldService  # noqa: PLC0415
@@ -64,24 +68,37 @@ def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to p
 
 
 @retention_app.command("run")
-def run(at: AtOption = None) -> None:
-    """Carry out what is due: anonymize, delete (crypto-shred) or queue for review. Held reports are kept."""
+def run(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", hidden=True, help="Refused: a run carries out what is due today."),
+    ] = None,
+) -> None:
+    """Carry out what is due today: anonymize, delete (crypto-shred) or queue for review.
+
+    Held reports, reports under a running legal obligation and reports not yet due are kept:
+    everything goes through the disposal gate, at today's date.
+    """
     from retention.executor import run_retention  # noqa: PLC0415
     from retention.policy_log import record_policy_set  # noqa: PLC0415
 
-    day = (at or dt.datetime.now()).date()
+    if at is not None:
+        fail(
+            f"--at {at}: a retention run carries out what is due today, never as of another date; "
+            f"`quitus retention plan --at {at}` shows what would be due then (it changes nothing)"
+        )
     app = _open()
     try:
         policies = app.policies()
         record_policy_set(app.store, policies)
-        summary = run_retention(app.store, policies, day)
+        summary = run_retention(app.store, policies)
         app.ledger.checkpoint()
     finally:
         app.close()
     for (action, policy), count in sorted(summary.done.items()):
         console.print(f"  {action:<10} {count:>6}  {policy}")
     console.print(
-        f"retention run at {day}: {summary.total} disposition(s), {summary.held} held, "
+        f"retention run on {dt.date.today()}: {summary.total} disposition(s), {summary.held} held, "
         f"{summary.awaiting_review} awaiting review"
     )
 
@@ -92,18 +109,33 @@ def record_event(
     name: Annotated[
         str, typer.Argument(help="Event name a policy waits for, e.g. contract_end, last_contact.")
     ],
-    on: Annotated[dt.datetime, typer.Option("--on", formats=["%Y-%m-%d"], help="When it happened.")],
+    on: Annotated[
+        dt.datetime, typer.Option("--on", formats=["%Y-%m-%d"], help="When it happened (not after today).")
+    ],
 ) -> None:
-    """Record a dated event (retention periods triggered by it start then)."""
-    from retention.events import record_report_event  # noqa: PLC0415
+    """Record a dated event (retention periods triggered by it start then).
+
+    The name must be one a policy in force waits for, the date between the intervention and
+    today. Another date than the one recorded is a new ledger entry naming the one it replaces.
+    """
+    from retention.errors import EventError  # noqa: PLC0415
+    from retention.events import EventOutcome, record_report_event  # noqa: PLC0415
 
     app = _open()
     try:
-        record_report_event(app.store, report_id, name, on.date())
+        written = record_report_event(app.store, app.policies(), report_id, name, on.date())
         app.ledger.checkpoint()
+    except EventError as exc:
+        fail(f"not recorded: {exc}", code=1)
     finally:
         app.close()
-    console.print(f"{report_id}: {name} on {on.date()} recorded")
+    if written.outcome == EventOutcome.ALREADY_RECORDED:
+        console.print(f"{report_id}: {name} on {on.date()} already recorded: nothing changed")
+    elif written.outcome == EventOutcome.CHANGED:
+        entry = "" if written.replaces_seq is None else f" of ledger entry {written.replaces_seq}"
+        console.print(f"{report_id}: {name} on {on.date()} recorded (replaces {written.replaces}{entry})")
+    else:
+        console.print(f"{report_id}: {name} on {on.date()} recorded")
 
 
 def _subject_terms(email: str | None, phone: str | None, name: str | None) -> list[tuple[SubjectKind, str]]:
@@ -121,7 +153,10 @@ def _subject_terms(email: str | None, phone: str | None, name: str | None) -> li
 
 @holds_app.command("place")
 def place(
-    reason: Annotated[str, typer.Option(help="A reference such as a case number (no names).")],
+    reason: Annotated[
+        str,
+        typer.Option(help="Why, in words (1-2000 characters; may name people: kept encrypted)."),
+    ],
     report: Annotated[list[str] | None, typer.Option("--report", help="Report id (repeatable).")] = None,
     email: Annotated[str | None, typer.Option(help="Every report of the person with this e-mail.")] = None,
     phone: Annotated[str | None, typer.Option(help="… with this phone number.")] = None,
@@ -133,17 +168,36 @@ def place(
     until: Annotated[
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Query: to this date.")
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Place it even if it covers no report yet (for reports still to come)."
+        ),
+    ] = False,
 ) -> None:
-    """Place a legal hold on reports, a person, or a query."""
+    """Place a legal hold on reports, a person, or a query.
+
+    Refused (exit 1) when it covers no report, unless --allow-empty; an unknown template
+    is always refused.
+    """
+    from retention.errors import HoldError  # noqa: PLC0415
     from retention.holds import HoldService  # noqa: PLC0415
+    from storage.retention_vocabulary import HoldScope  # noqa: PLC0415
 
     app = _open()
     try:
         service = HoldService(app.store)
         if report:
-            hold = service.place(reason=reason, scope_kind="reports", scope={"report_ids": report})
+            hold = service.place(
+                reason=reason,
+                scope_kind=HoldScope.REPORTS,
+                scope={"report_ids": report},
+                allow_empty=allow_empty,
+            )
         elif email or phone or name:
-            hold = service.place_on_subject(reason=reason, terms=_subject_terms(email, phone, name))
+            hold = service.place_on_subject(
+                reason=reason, terms=_subject_terms(email, phone, name), allow_empty=allow_empty
+            )
         else:
             query = {
                 k: v
@@ -159,22 +213,33 @@ def place(
                     "say what the hold covers: --report, --email/--phone/--name, "
                     "or --template/--since/--until"
                 )
-            hold = service.place(reason=reason, scope_kind="query", scope=query)
+            hold = service.place(
+                reason=reason,
+                scope_kind=HoldScope.QUERY,
+                scope=query,
+                allow_empty=allow_empty,
+                known_templates={t.id for t in app.catalog},
+            )
         app.ledger.checkpoint()
+    except HoldError as exc:
+        fail(escape(f"hold not placed: {exc}"), code=1)
     finally:
         app.close()
-    console.print(f"placed {hold.id}: {hold.describe()} ({hold.reason})")
+    console.print(f"placed {hold.id}: {escape(hold.describe())} (reason kept encrypted)")
 
 
 @holds_app.command("release")
 def release(hold_id: Annotated[str, typer.Argument(help="Hold id (hold-…).")]) -> None:
     """Release a hold; the normal retention rules apply again to what it covered."""
+    from retention.errors import HoldError  # noqa: PLC0415
     from retention.holds import HoldService  # noqa: PLC0415
 
     app = _open()
     try:
         hold = HoldService(app.store).release(hold_id)
         app.ledger.checkpoint()
+    except HoldError as exc:
+        fail(escape(str(exc)), code=1)
     finally:
         app.close()
     console.print(f"released {hold.id}")
@@ -182,7 +247,7 @@ def release(hold_id: Annotated[str, typer.Argument(help="Hold id (hold-…).")])
 
 @holds_app.command("list")
 def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False) -> None:
-    """Legal holds in force (or all of them)."""
+    """Legal holds in force (or all of them), with their reasons."""
     from retention.holds import HoldService  # noqa: PLC0415
 
     app = _open()
@@ -192,7 +257,13 @@ def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include release
         app.close()
     for hold in holds:
         state = f"released {hold.released_at:%Y-%m-%d}" if hold.released_at else "active"
-        console.print(f"{hold.id}  {state:<20} {hold.reason:<20} {hold.describe()}  by {hold.placed_by}")
+        console.print(
+            f"{hold.id}  {state:<20} {escape(hold.describe())}  by {hold.placed_by} "
+            f"on {hold.placed_at:%Y-%m-%d}",
+            soft_wrap=True,
+        )
+        reason = hold.reason if hold.reason is not None else "(reason erased)"
+        console.print(f"    {escape(reason)}", soft_wrap=True)
     if not holds:
         console.print("no legal hold")
 
@@ -204,7 +275,7 @@ def review_list() -> None:
 
     app = _open()
     try:
-        items = ReviewQueue(app.store).pending()
+        items = ReviewQueue(app.store, app.policies()).pending()
     finally:
         app.close()
     for item in items:
@@ -214,13 +285,19 @@ def review_list() -> None:
 
 @review_app.command("approve")
 def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
-    """Approve disposition: the report is erased now, with a certificate in the ledger."""
+    """Approve disposition: the report is erased now, with a certificate in the ledger.
+
+    Refused while a legal hold covers it, while a legal obligation keeps it, or before its due date.
+    """
+    from retention.errors import ReviewError  # noqa: PLC0415
     from retention.review import ReviewQueue  # noqa: PLC0415
 
     app = _open()
     try:
-        ReviewQueue(app.store).approve(report_id)
+        ReviewQueue(app.store, app.policies()).approve(report_id)
         app.ledger.checkpoint()
+    except ReviewError as exc:
+        fail(f"not disposed: {exc}", code=1)
     finally:
         app.close()
     console.print(f"{report_id}: disposed (erased)")
@@ -230,15 +307,18 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
 def review_extend(
     report_id: Annotated[str, typer.Argument()],
     until: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Keep until this date.")],
-    reason: Annotated[str, typer.Option(help="A code, e.g. litigation, audit.")],
+    reason: Annotated[str, typer.Option(help="Why, in words (kept encrypted; the ledger records its hash).")],
 ) -> None:
     """Keep the report longer; it returns to the queue at the new date."""
+    from retention.errors import ReviewError  # noqa: PLC0415
     from retention.review import ReviewQueue  # noqa: PLC0415
 
     app = _open()
     try:
-        ReviewQueue(app.store).extend(report_id, until.date(), reason=reason)
+        ReviewQueue(app.store, app.policies()).extend(report_id, until.date(), reason=reason)
         app.ledger.checkpoint()
+    except ReviewError as exc:
+        fail(str(exc), code=1)
     finally:
         app.close()
     console.print(f"{report_id}: kept until {until.date()}")
@@ -247,15 +327,19 @@ def review_extend(
 @review_app.command("relabel")
 def review_relabel(
     report_id: Annotated[str, typer.Argument()],
-    policy: Annotated[str, typer.Option(help="The policy that governs it from now on.")],
+    policy: Annotated[str, typer.Option(help="The policy that governs it from now on (it must cover it).")],
+    reason: Annotated[str, typer.Option(help="Why, in words (kept encrypted; the ledger records its hash).")],
 ) -> None:
-    """Govern the report by another policy."""
+    """Govern the report by another applicable policy; a legal obligation is never shortened."""
+    from retention.errors import ReviewError  # noqa: PLC0415
     from retention.review import ReviewQueue  # noqa: PLC0415
 
     app = _open()
     try:
-        ReviewQueue(app.store).relabel(report_id, policy, app.policies())
+        ReviewQueue(app.store, app.policies()).relabel(report_id, policy, reason=reason)
         app.ledger.checkpoint()
+    except ReviewError as exc:
+        fail(str(exc), code=1)
     finally:
         app.close()
     console.print(f"{report_id}: now governed by {policy}")

@@ -48,6 +48,7 @@ from retention.review import ReviewQueue
 from storage.access_store import PortalLinkError, Principal, Role
 from storage.errors import ReportNotFoundError
 from storage.report_store import ReportSummary
+from storage.retention_vocabulary import HoldScope
 
 __all__ = ["CsrfRefusedError", "SignInRequiredError", "WrongRoleError", "page_user", "router"]
 
@@ -302,7 +303,7 @@ def compliance(
             "counts": counts,
             "total": sum(counts.values()),
             "holds": [(hold, describe_hold(hold)) for hold in holds.list()],
-            "reviews": ReviewQueue(store).pending(),
+            "reviews": ReviewQueue(store, policy_set).pending(),
             "tomorrow": (dt.date.today() + dt.timedelta(days=1)).isoformat(),
         },
         context=context,
@@ -312,11 +313,11 @@ def compliance(
 
 def describe_hold(hold: Hold) -> str:
     """What a hold covers, in French, without personal data (a person is never named)."""
-    if hold.scope_kind == "reports":
+    if hold.scope_kind == HoldScope.REPORTS:
         ids: list[str] = list(hold.scope.get("report_ids", []))
         shown = ", ".join(ids[:5]) + (f" et {len(ids) - 5} autre(s)" if len(ids) > 5 else "")
         return f"{len(ids)} rapport(s) : {shown}"
-    if hold.scope_kind == "subject":
+    if hold.scope_kind == HoldScope.SUBJECT:
         return "tous les rapports d'une personne"
     labels = {
         "template_id": "modèle",

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LedgerEvent", "decode_entry", "encode_entry"]
+from storage.ledger.steps import LedgerStep
+
+__all__ = ["LedgerEvent", "decode_entry", "encode_entry", "is_code"]
 
 ENTRY_VERSION = 1
 _SAFE = re.compile(r"^[A-Za-z0-9_.:@/+=-]{0,128}$")
@@ -24,8 +26,8 @@ _SAFE = re.compile(r"^[A-Za-z0-9_.:@/+=-]{0,128}$")
 class LedgerEvent:
     """One step in a report's life (or in the installation's: key rotation, policy change)."""
 
-    step: str
-    """What happened, e.g. ``capture``, ``validate``, ``shred``, ``kek.rotate``."""
+    step: LedgerStep
+    """What happened, e.g. ``capture``, ``validate``, ``dispose``, ``kek.rotate``."""
     actor: str
     """Who or what did it: a user id, ``cli``, a job name. Never a person's name."""
     outcome: str
@@ -39,6 +41,13 @@ class LedgerEvent:
     """Codes and counts only (e.g. issue codes); values are checked to look like codes."""
 
     def __post_init__(self) -> None:
+        try:
+            # A plain string from untyped code is accepted only when it spells a known step.
+            object.__setattr__(self, "step", LedgerStep(self.step))
+        except ValueError:
+            raise ValueError(
+                f"unknown ledger step {self.step!r}: steps are members of storage.ledger.steps.LedgerStep"
+            ) from None
         for name in ("step", "actor", "outcome"):
             _check_token(name, getattr(self, name))
         for blob_id, digest in self.artifacts.items():
@@ -50,6 +59,11 @@ class LedgerEvent:
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, str):
                     _check_token(f"detail {key}", item)
+
+
+def is_code(value: str) -> bool:
+    """Whether ``value`` may go into a ledger entry as it is (an identifier or a code)."""
+    return bool(_SAFE.fullmatch(value)) and bool(value)
 
 
 def _check_token(what: str, value: str | None) -> None:
@@ -64,7 +78,7 @@ def encode_entry(seq: int, recorded_at: dt.datetime, event: LedgerEvent) -> byte
         "v": ENTRY_VERSION,
         "seq": seq,
         "time": recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "step": event.step,
+        "step": event.step.value,
         "actor": event.actor,
         "outcome": event.outcome,
     }

@@ -63,7 +63,14 @@ def facts(**overrides: object) -> ReportFacts:
         # one policy
         ([policy("a", "P5Y")], "a", dt.date(2029, 3, 15), "delete"),
         # retention wins over deletion / longest retention wins: the due date is the latest end
-        ([policy("short", "P2Y"), policy("long", "P10Y", "review")], "short", dt.date(2034, 3, 15), "delete"),
+        (
+            [policy("short", "P2Y"), policy("long", "P10Y", "anonymize")],
+            "short",
+            dt.date(2034, 3, 15),
+            "delete",
+        ),
+        # among equally explicit: a review beats a shorter automatic action
+        ([policy("short", "P2Y"), policy("long", "P10Y", "review")], "long", dt.date(2034, 3, 15), "review"),
         # explicit scope wins over broad scope (even when its period is longer)
         (
             [

@@ -137,31 +137,53 @@ def test_review_decisions_are_taken_and_recorded_by_the_officer(
     )
     assert extended.json() == {"report_id": report_ids[1], "decision": "extended"}
 
-    approved = client.post(f"/api/v1/review/{report_ids[0]}/approve", headers=compliance)
-    assert approved.status_code == 200
+    # A row put in the queue by hand (or by a run "as of" a later date) is not due: the gate
+    # refuses the approval and says until when the report is kept.
+    early = client.post(f"/api/v1/review/{report_ids[0]}/approve", headers=compliance)
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "review_refused")
+    assert "not due before" in early.json()["error"]["message"]
     status = client.get(f"/api/v1/reports/{report_ids[0]}", headers=harness.auth("auditor")).json()
-    assert status["state"] == "erased"
-    (decision,) = harness.ledger_events(report_ids[0], "review.approve")
+    assert status["state"] != "erased"
+    (decision,) = harness.ledger_events(report_ids[1], "review.extend")
     assert decision["actor"] == "compliance-1"
-    assert client.get("/api/v1/review", headers=compliance).json() == []
-
-    content = client.get(f"/api/v1/reports/{report_ids[0]}/content", headers=compliance)
-    assert (content.status_code, content.json()["error"]["code"]) == (410, "report_erased")
-    proof = client.get(f"/api/v1/reports/{report_ids[0]}/proof", headers=harness.auth("auditor"))
-    assert proof.status_code == 200  # a certificate of disposition stands in for the documents
+    assert "audit" not in str(decision["details"])  # the reason is a note, named by hash
 
 
 def test_a_dated_event_starts_the_periods_that_wait_for_it(
     harness: ApiHarness, report_ids: list[str]
 ) -> None:
-    answer = harness.client.post(
-        f"/api/v1/reports/{report_ids[0]}/retention-events",
-        json={"name": "contract_end", "on": "2026-01-31"},
-        headers=harness.auth("compliance"),
-    )
+    # fr.clients-inactifs waits for last_contact; validated, the report is dated 3 days ago.
+    harness.context.app.intake.validate(report_ids[0])
+    today = dt.date.today()
+    first, second = (str(today - dt.timedelta(days=n)) for n in (2, 1))
+    path = f"/api/v1/reports/{report_ids[0]}/retention-events"
+    compliance = harness.auth("compliance")
+    answer = harness.client.post(path, json={"name": "last_contact", "on": first}, headers=compliance)
     assert answer.status_code == 201
+    assert answer.json()["outcome"] == "recorded"
     (event,) = harness.ledger_events(report_ids[0], "event")
-    assert event["actor"] == "compliance-1" and event["details"] == {
-        "event": "contract_end",
-        "on": "2026-01-31",
+    assert event["actor"] == "compliance-1" and event["details"] == {"event": "last_contact", "on": first}
+
+    again = harness.client.post(path, json={"name": "last_contact", "on": first}, headers=compliance)
+    assert (again.status_code, again.json()["outcome"]) == (200, "already_recorded")
+    moved = harness.client.post(path, json={"name": "last_contact", "on": second}, headers=compliance)
+    assert moved.status_code == 201
+    assert moved.json() == {
+        "name": "last_contact",
+        "on": second,
+        "outcome": "changed",
+        "replaces": first,
+        "replaces_seq": event["seq"],
     }
+    assert len(harness.ledger_events(report_ids[0], "event")) == 2
+
+    for body, message in (
+        ({"name": "contract_end", "on": first}, "the policies in force wait for: last_contact"),
+        ({"name": "last_contcat", "on": first}, "did you mean last_contact?"),
+        ({"name": "last_contact", "on": str(today + dt.timedelta(days=1))}, "after today"),
+        ({"name": "last_contact", "on": str(today - dt.timedelta(days=10))}, "before the intervention"),
+    ):
+        refused = harness.client.post(path, json=body, headers=compliance)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (422, "retention_refused")
+        assert message in refused.json()["error"]["message"]
+    assert len(harness.ledger_events(report_ids[0], "event")) == 2

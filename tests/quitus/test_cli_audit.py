@@ -98,10 +98,16 @@ def test_audit_verify_names_the_first_edited_entry(tmp_path: Path) -> None:
 
 def test_shred_then_rotate_keys(installation: tuple[Path, list[str]]) -> None:
     home, ids = installation
-    shredded = quitus(home, "reports", "shred", ids[2], "--reason", "subject_request", "--yes")
+    # A heat pump's report is kept five years by law (fluorinated gases): shredding it on
+    # request is refused, and says until when; the electrical inspection's is not.
+    kept = quitus(home, "reports", "shred", ids[2], "--reason", "subject_request", "--yes")
+    assert kept.returncode == 1
+    assert "fr.fluides-frigorigenes" in kept.stderr and "Art. 17(3)(b)" in kept.stderr
+    assert "erased" not in quitus(home, "reports", "show", ids[2]).stdout
+    shredded = quitus(home, "reports", "shred", ids[3], "--reason", "subject_request", "--yes")
     assert shredded.returncode == 0 and "data key destroyed" in shredded.stdout
-    assert "erased" in quitus(home, "reports", "show", ids[2]).stdout
-    revealed = quitus(home, "reports", "show", ids[2], "--reveal")
+    assert "erased" in quitus(home, "reports", "show", ids[3]).stdout
+    revealed = quitus(home, "reports", "show", ids[3], "--reveal")
     assert "the data key was destroyed, nothing can be revealed" in revealed.stdout
     rotated = quitus(home, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr

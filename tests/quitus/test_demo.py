@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import smtplib
 from email import message_from_bytes
@@ -90,3 +91,20 @@ def test_the_demo_mailbox_keeps_each_message_as_sent(tmp_path: Path) -> None:
     assert [p.name for p in kept] == ["001.eml", "002.eml"]
     body = message_from_bytes(kept[0].read_bytes()).get_payload()
     assert body.replace("\r\n", "\n") == "Bonjour,\n.\n..ligne qui commence par deux points\nFin.\n"
+
+
+def test_the_demo_refuses_a_home_that_holds_reports(tmp_path: Path) -> None:
+    """The demo simulates years passing: on a real home it would dispose of real reports."""
+    home = tmp_path / "home"
+    assert run_quitus(home, "init").returncode == 0
+    sample = next(s for s in generate_samples(TemplateCatalog.load(), 4, seed=3) if s.expected == "valid")
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8")
+    assert run_quitus(home, "ingest", str(report)).returncode == 0
+    refused = run_quitus(home, "demo", "--reports", "2", "--output", str(tmp_path / "out"))
+    assert refused.returncode == 2
+    assert "already holds 1 report(s)" in refused.stderr
+    assert "QUITUS_HOME=$(mktemp -d) quitus demo" in refused.stderr
+    assert not (tmp_path / "out").exists()
+    listed = run_quitus(home, "reports", "list")
+    assert "erased" not in listed.stdout

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from policies.loading import PolicySet
+from retention.clock import FixedClock
 from retention.executor import run_retention
 from retention.holds import HoldService
 from retention.planner import plan_dispositions
@@ -67,7 +68,7 @@ def test_run_disposes_what_is_due_with_a_certificate_and_nothing_else(
     )
     old_pro = make_report(kind="professionnel", day=dt.date(2020, 1, 10))
     recent = make_report(kind="particulier", day=dt.date(2029, 6, 1))
-    summary = run_retention(store, policies, LATER, k=1)
+    summary = run_retention(store, policies, clock=FixedClock(LATER), k=1)
     assert summary.total == 2
     assert store.get(old_private).state == ReportState.ERASED
     assert store.get(old_pro).state == ReportState.ERASED
@@ -88,7 +89,7 @@ def test_run_disposes_what_is_due_with_a_certificate_and_nothing_else(
     assert "client" not in dumped
     assert "observations" not in dumped
     # idempotent: a second run has nothing left to do
-    assert run_retention(store, policies, LATER, k=1).total == 0
+    assert run_retention(store, policies, clock=FixedClock(LATER), k=1).total == 0
 
 
 class KeyStoreCalls:
@@ -117,7 +118,7 @@ def test_a_run_scrubs_the_key_store_once_after_its_batches(
         make_report(kind="professionnel")
     monkeypatch.setattr("retention.executor.EXECUTION_BATCH", 1)
     recorder = KeyStoreCalls(store, monkeypatch)
-    assert run_retention(store, policies, LATER).total == 3
+    assert run_retention(store, policies, clock=FixedClock(LATER)).total == 3
     assert recorder.calls == ["destroy", "destroy", "destroy", "scrub"]
 
 
@@ -128,7 +129,7 @@ def test_a_run_that_fails_still_scrubs_the_keys_it_destroyed(
     monkeypatch.setattr("retention.executor.EXECUTION_BATCH", 1)
     recorder = KeyStoreCalls(store, monkeypatch, fail_at=2)
     with pytest.raises(DatabaseError):
-        run_retention(store, policies, LATER)
+        run_retention(store, policies, clock=FixedClock(LATER))
     assert recorder.calls == ["destroy", "destroy", "scrub"]
     assert {store.get(first).state, store.get(second).state} == {ReportState.ERASED, ReportState.VALIDATED}
 
@@ -138,7 +139,7 @@ def test_small_groups_are_generalized_for_k_anonymity(
 ) -> None:
     for n in range(3):
         make_report(kind="particulier", day=dt.date(2020, 1 + n, 10), postcode=f"{69 + n}001")
-    run_retention(store, policies, LATER, k=3)
+    run_retention(store, policies, clock=FixedClock(LATER), k=3)
     with store.database.session() as session:
         records = session.scalars(select(StatisticalRecord)).all()
     assert len(records) == 3
@@ -155,12 +156,12 @@ def test_a_held_report_is_never_disposed_until_released(
     hold = holds.place(reason="RG-2025-118", scope_kind="reports", scope={"report_ids": [held]})
     plan = list(plan_dispositions(store, policies, holds.active(), LATER))
     assert [p.held_by for p in plan if p.report_id == held] == [(hold.id,)]
-    summary = run_retention(store, policies, LATER)
+    summary = run_retention(store, policies, clock=FixedClock(LATER))
     assert (summary.total, summary.held) == (1, 1)
     assert store.get(held).state == ReportState.VALIDATED
     assert store.get(free).state == ReportState.ERASED
     holds.release(hold.id)
-    assert run_retention(store, policies, LATER).total == 1
+    assert run_retention(store, policies, clock=FixedClock(LATER)).total == 1
     assert store.get(held).state == ReportState.ERASED
     assert [decode_entry(e.entry)["step"] for e in store.ledger.entries_for_report(held)][-1] == "dispose"
 
@@ -184,7 +185,7 @@ def test_holds_by_person_and_by_query(
         scope_kind="query",
         scope={"template_id": "climatisation.mise_en_service", "intervention_to": "2019-12-31"},
     )
-    run_retention(store, policies, LATER)
+    run_retention(store, policies, clock=FixedClock(LATER))
     assert store.get(person).state == ReportState.VALIDATED
     assert store.get(by_date).state == ReportState.VALIDATED
     assert store.get(other).state == ReportState.ERASED
@@ -194,19 +195,20 @@ def test_review_queue_approve_extend_relabel(
     store: ReportStore, make_report: MakeReport, policies: PolicySet
 ) -> None:
     approve, extend, relabel = (make_report(kind="particulier", tags=("litige",)) for _ in range(3))
-    run_retention(store, policies, dt.date(2023, 6, 1))  # due when the longest period (3 years) ends
-    queue = ReviewQueue(store)
+    # due when the longest period (3 years) ends
+    run_retention(store, policies, clock=FixedClock(dt.date(2023, 6, 1)))
+    queue = ReviewQueue(store, policies)
     assert {i.report_id for i in queue.pending()} == {approve, extend, relabel}
-    assert run_retention(store, policies, dt.date(2023, 6, 2)).total == 0  # already queued
+    assert run_retention(store, policies, clock=FixedClock(dt.date(2023, 6, 2))).total == 0  # already queued
     queue.approve(approve)
     assert store.get(approve).state == ReportState.ERASED
-    queue.extend(extend, dt.date.today() + dt.timedelta(days=400), reason="litigation")
-    queue.relabel(relabel, "del-pros", policies)
+    queue.extend(extend, dt.date.today() + dt.timedelta(days=400), reason="litige en cours avec Mme Julien")
+    queue.relabel(relabel, "anon-particuliers", reason="plus de litige")
     assert steps(store, extend)[-1] == "review.extend"
-    run_retention(store, policies, dt.date.today())
+    run_retention(store, policies, clock=FixedClock(dt.date.today()))
     assert store.get(extend).state == ReportState.VALIDATED  # kept until the new date
-    assert store.get(relabel).state == ReportState.ERASED  # del-pros: 2 years, long over
-    run_retention(store, policies, dt.date.today() + dt.timedelta(days=401))
+    assert store.get(relabel).state == ReportState.ERASED  # anon-particuliers: 3 years, long over
+    run_retention(store, policies, clock=FixedClock(dt.date.today() + dt.timedelta(days=401)))
     assert {i.report_id for i in queue.pending()} == {extend}  # back for review at the new date
 
 

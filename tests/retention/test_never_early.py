@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from policies.decision import decide
 from policies.loading import PolicySet
+from retention.clock import FixedClock
 from retention.executor import run_retention
 from retention.facts import facts_of
 from retention.holds import HoldService
@@ -88,7 +89,7 @@ def test_nothing_is_disposed_early_or_while_held(
         if held:
             HoldService(store).place(reason="case", scope_kind="reports", scope={"report_ids": held})
         expected = {i: decide(facts, POLICIES) for i in ids if (facts := facts_of(store.database, i))}
-        run_retention(store, POLICIES, at, k=1)
+        run_retention(store, POLICIES, clock=FixedClock(at), k=1)
         with store.database.session() as session:
             queued = {r.report_id for r in session.query(ReviewItemRecord)}
         for report_id in ids:

@@ -64,7 +64,7 @@ def test_a_backup_taken_before_shredding_reveals_nothing_after(
     # control: before shredding, that backup plus the keys is readable
     assert SECRET in decrypt_backup(backup / "blobs", keystore, report_id)
 
-    assert store.shred(report_id, reason="subject_request") is True
+    assert bool(shred_reports(store, [ShredRequest(report_id, reason="subject_request")])) is True
 
     with pytest.raises(KeyDestroyedError, match="erased"):
         decrypt_backup(backup / "blobs", keystore, report_id)
@@ -85,7 +85,7 @@ def test_the_destroyed_key_does_not_linger_in_the_key_store_file(
         ).scalar_one()
     keystore_file = tmp_path / "keys" / "datakeys.db"
     assert wrapped in keystore_file.read_bytes()
-    store.shred(report_id, reason="retention")
+    bool(shred_reports(store, [ShredRequest(report_id, reason="retention")]))
     for path in (tmp_path / "keys").glob("datakeys.db*"):
         assert wrapped not in path.read_bytes()
 
@@ -157,8 +157,8 @@ def test_a_report_asked_twice_in_one_call_is_erased_and_certified_once(store: Re
 def test_shredding_is_recorded_repeatable_and_leaves_a_tombstone(store: ReportStore) -> None:
     report_id = captured(store)
     assert store.find_by_subject([("name", "d" * 64)]) == [report_id]
-    assert store.shred(report_id, reason="retention") is True
-    assert store.shred(report_id, reason="retention") is False
+    assert bool(shred_reports(store, [ShredRequest(report_id, reason="retention")])) is True
+    assert bool(shred_reports(store, [ShredRequest(report_id, reason="retention")])) is False
     tombstone = store.get(report_id)
     assert tombstone.state == ReportState.ERASED
     assert tombstone.content_blob_id is None
@@ -171,7 +171,7 @@ def test_shredding_is_recorded_repeatable_and_leaves_a_tombstone(store: ReportSt
 
 def test_the_ledger_still_verifies_after_erasure(store: ReportStore, tmp_path: Path) -> None:
     kept, erased = captured(store, "a"), captured(store, "b")
-    store.shred(erased, reason="retention")
+    bool(shred_reports(store, [ShredRequest(erased, reason="retention")]))
     store.ledger.checkpoint()
     result = verify_ledger(store.ledger, store.ledger.signer.verifier_key(), blob_root=tmp_path / "blobs")
     assert result.ok, result.problems
@@ -187,7 +187,7 @@ def test_a_proof_bundle_verifies_offline_and_an_erased_report_carries_its_certif
     result = verify_bundle(bundle, trusted_key=vkey)
     assert result.ok, result.problems
     assert result.entries == 3  # receive, capture, proof.export
-    store.shred(report_id, reason="retention")
+    bool(shred_reports(store, [ShredRequest(report_id, reason="retention")]))
     erased = export_report_proof(store, report_id, verifier_key=vkey)
     names = zipfile.ZipFile(BytesIO(erased)).namelist()
     assert "documents/disposition.json" in names

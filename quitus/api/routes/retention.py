@@ -6,26 +6,26 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.params import API_V1, CODE_PATTERN, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
+from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
-from retention.events import record_report_event
+from retention.events import EventOutcome, record_report_event
 from retention.holds import Hold, HoldService
 from retention.planner import plan_dispositions
 from retention.review import ReviewQueue
 from storage.access_store import Principal
 from storage.blind_index import SubjectKind
+from storage.retention_vocabulary import HoldScope
 
 __all__ = ["SubjectTerms", "router"]
 
 router = APIRouter(prefix=API_V1, tags=["retention"])
 
 Context = Annotated[ApiContext, Depends(context_of)]
-Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 
 
 class SubjectTerms(StrictBody):
@@ -60,14 +60,25 @@ class HoldQuery(StrictBody):
 
 
 class HoldRequest(StrictBody):
-    """Exactly one of ``report_ids``, ``subject`` or ``query``."""
+    """Exactly one of ``report_ids``, ``subject`` or ``query``.
 
-    reason: Code = Field(description="A reference such as a case number (no names): RG-2026-118.")
+    Refused (409 ``hold_refused``) when it covers no report, unless ``allow_empty``; an
+    unknown ``query.template_id`` is always refused.
+    """
+
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why, in words (a case, the people involved): kept encrypted; the ledger has its hash.",
+    )
     report_ids: list[Annotated[str, Field(pattern=REPORT_ID_PATTERN)]] | None = Field(
         default=None, min_length=1
     )
     subject: SubjectTerms | None = None
     query: HoldQuery | None = None
+    allow_empty: bool = Field(
+        default=False, description="Place it even if it covers no report yet (for reports still to come)."
+    )
 
     @model_validator(mode="after")
     def _one_scope(self) -> HoldRequest:
@@ -78,7 +89,8 @@ class HoldRequest(StrictBody):
 
 class HoldOut(BaseModel):
     id: str
-    reason: str
+    reason: str | None
+    """The reason, decrypted; ``null`` once it was erased."""
     scope_kind: str
     covers: str
     """What the hold covers, in words (a person's hold names no one)."""
@@ -92,9 +104,9 @@ class HoldOut(BaseModel):
         return cls(
             id=hold.id,
             reason=hold.reason,
-            scope_kind=hold.scope_kind,
+            scope_kind=hold.scope_kind.value,
             covers=hold.describe(),
-            report_ids=list(hold.scope["report_ids"]) if hold.scope_kind == "reports" else None,
+            report_ids=list(hold.scope["report_ids"]) if hold.scope_kind == HoldScope.REPORTS else None,
             placed_by=hold.placed_by,
             placed_at=aware(hold.placed_at),
             released_at=aware(hold.released_at) if hold.released_at else None,
@@ -121,9 +133,20 @@ class PlanOut(BaseModel):
 
 class EventRequest(StrictBody):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")] = Field(
-        description="Event a policy waits for: contract_end, last_contact…"
+        description="Event a policy in force waits for (trigger kind: event): contract_end, last_contact…"
     )
+    on: dt.date = Field(description="When it happened: not before the intervention, not after today.")
+
+
+class EventOut(BaseModel):
+    name: str
     on: dt.date
+    outcome: EventOutcome
+    """``recorded`` (first date), ``changed`` (another date: a new ledger entry), ``already_recorded``."""
+    replaces: dt.date | None = None
+    """For a changed date: the date it replaced."""
+    replaces_seq: int | None = None
+    """For a changed date: the ledger entry of the date it replaced."""
 
 
 class ReviewItemOut(BaseModel):
@@ -132,13 +155,24 @@ class ReviewItemOut(BaseModel):
     due: dt.date
 
 
+Reason = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        description="Why, in words: may name people; kept encrypted, the ledger records its hash.",
+    ),
+]
+
+
 class ExtendRequest(StrictBody):
     until: dt.date
-    reason: Code
+    reason: Reason
 
 
 class RelabelRequest(StrictBody):
     policy: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
+    reason: Reason
 
 
 class Decided(BaseModel):
@@ -152,7 +186,7 @@ def list_holds(
     context: Context,
     include_released: bool = False,
 ) -> list[HoldOut]:
-    """Legal holds in force (or all of them)."""
+    """Legal holds in force (or all of them), with their reasons."""
     return [HoldOut.of(h) for h in HoldService(context.app.store).list(include_released=include_released)]
 
 
@@ -163,9 +197,16 @@ def place_hold(
     """Place a legal hold on reports, a person, or a query: nothing it covers is disposed."""
     service = HoldService(context.store_for(principal))
     if body.report_ids is not None:
-        hold = service.place(reason=body.reason, scope_kind="reports", scope={"report_ids": body.report_ids})
+        hold = service.place(
+            reason=body.reason,
+            scope_kind=HoldScope.REPORTS,
+            scope={"report_ids": body.report_ids},
+            allow_empty=body.allow_empty,
+        )
     elif body.subject is not None:
-        hold = service.place_on_subject(reason=body.reason, terms=body.subject.terms())
+        hold = service.place_on_subject(
+            reason=body.reason, terms=body.subject.terms(), allow_empty=body.allow_empty
+        )
     else:
         assert body.query is not None
         query: dict[str, Any] = {
@@ -173,7 +214,13 @@ def place_hold(
             for k, v in body.query.model_dump().items()
             if v is not None
         }
-        hold = service.place(reason=body.reason, scope_kind="query", scope=query)
+        hold = service.place(
+            reason=body.reason,
+            scope_kind=HoldScope.QUERY,
+            scope=query,
+            allow_empty=body.allow_empty,
+            known_templates={t.id for t in context.app.catalog},
+        )
     context.app.ledger.checkpoint()
     return HoldOut.of(hold)
 
@@ -225,11 +272,28 @@ def record_event(
     body: EventRequest,
     principal: Annotated[Principal, Depends(allow("record_retention_event"))],
     context: Context,
-) -> EventRequest:
-    """Record a dated event (retention periods triggered by it run from then)."""
-    record_report_event(context.store_for(principal), report_id, body.name, body.on)
-    context.app.ledger.checkpoint()
-    return body
+    response: Response,
+) -> EventOut:
+    """Record a dated event (retention periods triggered by it run from then).
+
+    201 when a ledger entry was written (another date is a new entry naming the one it
+    replaces); 200 when this date was already recorded; 422 ``retention_refused`` for a name
+    no policy waits for, or a date before the intervention or after today.
+    """
+    written = record_report_event(
+        context.store_for(principal), context.app.policies(), report_id, body.name, body.on
+    )
+    if written.outcome == EventOutcome.ALREADY_RECORDED:
+        response.status_code = 200
+    else:
+        context.app.ledger.checkpoint()
+    return EventOut(
+        name=body.name,
+        on=body.on,
+        outcome=written.outcome,
+        replaces=written.replaces,
+        replaces_seq=written.replaces_seq,
+    )
 
 
 @router.get("/review", name="review_queue")
@@ -239,7 +303,7 @@ def review_queue(
     """Reports waiting for a disposition decision."""
     return [
         ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due)
-        for i in ReviewQueue(context.app.store).pending()
+        for i in ReviewQueue(context.app.store, context.app.policies()).pending()
     ]
 
 
@@ -250,7 +314,7 @@ def approve_review(
     context: Context,
 ) -> Decided:
     """Approve disposition: the report is erased now, with a certificate in the ledger."""
-    ReviewQueue(context.store_for(principal)).approve(report_id)
+    ReviewQueue(context.store_for(principal), context.app.policies()).approve(report_id)
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="approved")
 
@@ -263,7 +327,9 @@ def extend_review(
     context: Context,
 ) -> Decided:
     """Keep the report longer; it returns to the queue at the new date."""
-    ReviewQueue(context.store_for(principal)).extend(report_id, body.until, reason=body.reason)
+    ReviewQueue(context.store_for(principal), context.app.policies()).extend(
+        report_id, body.until, reason=body.reason
+    )
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="extended")
 
@@ -276,6 +342,8 @@ def relabel_review(
     context: Context,
 ) -> Decided:
     """Govern the report by another policy from now on."""
-    ReviewQueue(context.store_for(principal)).relabel(report_id, body.policy, context.app.policies())
+    ReviewQueue(context.store_for(principal), context.app.policies()).relabel(
+        report_id, body.policy, reason=body.reason
+    )
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="relabelled")
