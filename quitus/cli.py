@@ -86,9 +86,18 @@ def init(
     company: Annotated[
         str | None, typer.Option(help="Company named by the seal certificate (default: QUITUS_COMPANY_NAME).")
     ] = None,
+    simulation: Annotated[
+        bool,
+        typer.Option(
+            "--simulation",
+            help="Make this new, empty home a simulation home, where QUITUS_SIMULATED_TODAY sets the date "
+            "retention sees (demos, tests). Recorded for good in its ledger; refused for a home with data.",
+        ),
+    ] = False,
 ) -> None:
     """Create QUITUS_HOME and the key folder: keys, company seal, database schema. Safe to re-run."""
-    from quitus.wiring import initialize  # noqa: PLC0415
+    from quitus.wiring import initialize, open_app  # noqa: PLC0415
+    from storage.simulation import SimulationHomeError, declare_simulation_home  # noqa: PLC0415
 
     settings = settings_or_fail()
     if company:
@@ -96,6 +105,18 @@ def init(
     created = initialize(settings)
     for path in created:
         console.print(f"created {path}")
+    if simulation:
+        app_ = open_app(settings)
+        try:
+            declared = declare_simulation_home(app_.store)
+        except SimulationHomeError as exc:
+            fail(f"--simulation: {exc}")
+        finally:
+            app_.close()
+        if declared:
+            console.print(
+                "[yellow]simulation home[/yellow]: QUITUS_SIMULATED_TODAY sets the date retention sees here"
+            )
     console.print(f"[green]ready[/green]: data in {settings.home}, keys in {settings.resolved_key_dir}")
     if any(p.name == "kek.key" for p in created):
         console.print(

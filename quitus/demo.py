@@ -61,6 +61,7 @@ from storage.models import ReportRecord
 from storage.proofs import export_report_proof
 from storage.report_store import ReportSummary
 from storage.retention_vocabulary import HoldScope
+from storage.simulation import declare_simulation_home
 from storage.states import ReportState
 
 __all__ = ["DEMO_SENDER", "run_demo", "write_inbox"]
@@ -121,6 +122,7 @@ def run_demo(settings: Settings, *, count: int, output: Path, seed: int) -> None
     began = time.perf_counter()
     initialize(settings)
     app = open_app(settings)
+    declare_simulation_home(app.store)  # the demo's own new home: it simulates years passing
     mailbox = DemoMailbox(output / "outbox")
     try:
         mailbox.open()

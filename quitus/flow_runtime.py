@@ -29,6 +29,7 @@ def configure_flows(settings: Settings) -> None:
             pipeline=app.pipeline(),
             policies=app.policies,
             deliver=_delivery(settings) if settings.smtp_host and settings.smtp_sender else None,
+            clock=app.clock(),
         )
 
     configure(build, name_jobs=not settings.names_actor)

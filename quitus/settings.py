@@ -28,11 +28,14 @@
                                1-365)
 ``QUITUS_DELIVERY_ATTACH_PDF`` ``true`` (default) to attach the sealed PDF to the e-mail; ``false``
                                sends the portal link alone (needs ``QUITUS_PUBLIC_URL``)
+``QUITUS_SIMULATED_TODAY``     the date retention sees, YYYY-MM-DD — only in a simulation home
+                               (``quitus init --simulation``); refused in any other
 =============================  ==============================================================
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import re
@@ -126,6 +129,10 @@ class Settings(BaseModel):
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
     portal_link_days: int = Field(default=30, ge=1, le=365)
     delivery_attach_pdf: bool = True
+    simulated_today: dt.date | None = None
+    """``QUITUS_SIMULATED_TODAY``: the date retention sees, honoured **only** in a simulation
+    home (``quitus init --simulation``: declared in the first entry of its own ledger); any
+    other home refuses to start with it. For the demo and tests; never a way to dispose early."""
 
     @field_validator("actor")
     @classmethod

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policies.loading import BUILTIN_DIR, PolicySet, load_policies
-from quitus.settings import Settings
+from quitus.settings import Settings, SettingsError
 from reports.capture.photos import PhotoLimits
 from reports.intake import Intake
 from reports.pdf import create_company_ca
 from reports.templates import TemplateCatalog
+from retention.clock import Clock, FixedClock, SystemClock
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
 from storage.keys import create_key_files, load_key_material, read_key_file
@@ -19,6 +20,7 @@ from storage.keystore import DataKeyStore
 from storage.ledger.checkpoint import NoteSigner, load_signer
 from storage.ledger.store import Ledger, origin_for
 from storage.report_store import ReportStore
+from storage.simulation import is_simulation_home
 from workflows.stages import Pipeline
 
 if TYPE_CHECKING:
@@ -66,6 +68,19 @@ class App:
             tsa_url=self.settings.tsa_url,
             redactor_factory=redactor,
         )
+
+    def clock(self) -> Clock:
+        """Today's date as retention sees it: the system's; ``QUITUS_SIMULATED_TODAY`` only in a
+        simulation home (see :mod:`storage.simulation`), refused in any other."""
+        day = self.settings.simulated_today
+        if day is None:
+            return SystemClock()
+        if not is_simulation_home(self.store):
+            raise SettingsError(
+                f"QUITUS_SIMULATED_TODAY={day}: a simulated date is only honoured in a simulation home "
+                "(`quitus init --simulation` on a new, empty home); this one holds real data: unset it"
+            )
+        return FixedClock(day)
 
     def close(self) -> None:
         self.database.dispose()

@@ -138,8 +138,8 @@ def retention_flow() -> dict[str, int]:
     svc = services()
     policies = svc.policies()
     record_policy_set(svc.store, policies)
-    day = dt.date.today()
-    summary = run_retention(svc.store, policies)
+    day = svc.clock.today()
+    summary = run_retention(svc.store, policies, clock=svc.clock)
     svc.store.ledger.checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
@@ -160,7 +160,7 @@ def subject_erasure_flow(report_ids: list[str]) -> dict[str, int]:
     from retention.subjects import erase_subject  # noqa: PLC0415
 
     svc = services()
-    outcomes = erase_subject(svc.store, svc.policies(), report_ids)
+    outcomes = erase_subject(svc.store, svc.policies(), report_ids, clock=svc.clock)
     svc.store.ledger.checkpoint()
     counts: dict[str, int] = {}
     for outcome in outcomes:

@@ -19,12 +19,13 @@ import functools
 import os
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from policies.loading import PolicySet
 from reports.intake import Intake
+from retention.clock import Clock, SystemClock
 from storage.report_store import ReportStore
 from workflows.stages import Pipeline
 
@@ -47,6 +48,8 @@ class Services:
     """Deliver up to N due reports by e-mail (counts only); None when e-mail is not configured.
 
     It records as the running flow's services do (it looks them up when called)."""
+    clock: Clock = field(default_factory=SystemClock)
+    """Today's date as retention sees it: the system's, but in a simulation home."""
 
     def acting_as(self, actor: str) -> Services:
         """The same services recording ``actor`` in the ledger (database, keys, catalog shared)."""

@@ -147,7 +147,7 @@ def shred_report(
         typer.confirm(f"Destroy report {report_id}'s data for good?", abort=True)
     app_ = open_app(settings_or_fail())
     try:
-        gate = DisposalGate(app_.store, app_.policies())
+        gate = DisposalGate(app_.store, app_.policies(), clock=app_.clock())
         outcome = gate.dispose([report_id], DisposalPurpose.ERASURE_REQUEST, reason=reason)
         gate.scrub()
         app_.ledger.checkpoint()

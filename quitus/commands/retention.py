@@ -45,8 +45,8 @@ def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to p
     from retention.holds import HoldService  # noqa: PLC0415
     from retention.planner import plan_dispositions  # noqa: PLC0415
 
-    day = (at or dt.datetime.now()).date()
     app = _open()
+    day = at.date() if at else app.clock().today()
     counts: Counter[str] = Counter()
     try:
         holds = HoldService(app.store).active()
@@ -91,14 +91,15 @@ def run(
     try:
         policies = app.policies()
         record_policy_set(app.store, policies)
-        summary = run_retention(app.store, policies)
+        clock = app.clock()
+        summary = run_retention(app.store, policies, clock=clock)
         app.ledger.checkpoint()
     finally:
         app.close()
     for (action, policy), count in sorted(summary.done.items()):
         console.print(f"  {action:<10} {count:>6}  {policy}")
     console.print(
-        f"retention run on {dt.date.today()}: {summary.total} disposition(s), {summary.held} held, "
+        f"retention run on {clock.today()}: {summary.total} disposition(s), {summary.held} held, "
         f"{summary.awaiting_review} awaiting review"
     )
 
@@ -123,7 +124,9 @@ def record_event(
 
     app = _open()
     try:
-        written = record_report_event(app.store, app.policies(), report_id, name, on.date())
+        written = record_report_event(
+            app.store, app.policies(), report_id, name, on.date(), clock=app.clock()
+        )
         app.ledger.checkpoint()
     except EventError as exc:
         fail(f"not recorded: {exc}", code=1)
@@ -294,7 +297,7 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
 
     app = _open()
     try:
-        ReviewQueue(app.store, app.policies()).approve(report_id)
+        ReviewQueue(app.store, app.policies(), clock=app.clock()).approve(report_id)
         app.ledger.checkpoint()
     except ReviewError as exc:
         fail(f"not disposed: {exc}", code=1)
@@ -315,7 +318,9 @@ def review_extend(
 
     app = _open()
     try:
-        ReviewQueue(app.store, app.policies()).extend(report_id, until.date(), reason=reason)
+        ReviewQueue(app.store, app.policies(), clock=app.clock()).extend(
+            report_id, until.date(), reason=reason
+        )
         app.ledger.checkpoint()
     except ReviewError as exc:
         fail(str(exc), code=1)
@@ -336,7 +341,7 @@ def review_relabel(
 
     app = _open()
     try:
-        ReviewQueue(app.store, app.policies()).relabel(report_id, policy, reason=reason)
+        ReviewQueue(app.store, app.policies(), clock=app.clock()).relabel(report_id, policy, reason=reason)
         app.ledger.checkpoint()
     except ReviewError as exc:
         fail(str(exc), code=1)
@@ -386,7 +391,7 @@ def subject_erase(
             return
         if not yes:
             typer.confirm(f"{len(ids)} report(s) found. Erase what may be erased?", abort=True)
-        outcomes = erase_subject(app.store, app.policies(), ids)
+        outcomes = erase_subject(app.store, app.policies(), ids, clock=app.clock())
         app.ledger.checkpoint()
     finally:
         app.close()

@@ -98,3 +98,35 @@ def test_erasure_under_a_legal_obligation_restricts_and_reading_then_needs_a_jus
     assert allowed.returncode == 0 and '"client"' in allowed.stdout
     bad = quitus(home, "reports", "show", ids[1], "--reveal", "--justify", "because I want")
     assert bad.returncode == 2 and "takes a code" in bad.stderr
+
+
+def test_a_simulated_date_is_refused_in_a_real_home(
+    installation: tuple[Path, list[str], list[dict]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, ids, _ = installation
+    monkeypatch.setenv("QUITUS_SIMULATED_TODAY", "2040-01-01")
+    run = quitus(home, "retention", "run")
+    assert run.returncode == 2
+    assert "only honoured in a simulation home" in run.stderr
+    assert quitus(home, "review", "approve", ids[0]).returncode == 2
+    became = quitus(home, "init", "--simulation")
+    assert became.returncode == 2
+    assert "only a new, empty home can become a simulation home" in became.stderr
+    monkeypatch.delenv("QUITUS_SIMULATED_TODAY")
+    assert not any("erased" in quitus(home, "reports", "show", i).stdout.split("\n")[0] for i in ids)
+
+
+def test_a_simulation_home_runs_retention_at_its_simulated_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "simulation"
+    created = quitus(home, "init", "--simulation")
+    assert created.returncode == 0 and "simulation home" in created.stdout
+    sample = next(s for s in generate_samples(TemplateCatalog.load(), 6, seed=8) if s.expected == "valid")
+    (tmp_path / "r.json").write_text(json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8")
+    quitus(home, "ingest", str(tmp_path / "r.json"))
+    monkeypatch.setenv("QUITUS_SIMULATED_TODAY", "2060-01-01")
+    run = quitus(home, "retention", "run")
+    assert run.returncode == 0, run.stderr
+    assert "retention run on 2060-01-01: 1 disposition(s)" in run.stdout
+    assert quitus(home, "audit", "verify").returncode == 0

@@ -243,7 +243,7 @@ def retention_plan(
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> PlanOut:
     """What is due for disposition at a date, with action, policy and due date. Writes nothing."""
-    day = at or dt.date.today()
+    day = at or context.app.clock().today()
     store = context.app.store
     counts: Counter[str] = Counter()
     items: list[PlannedOut] = []
@@ -281,7 +281,12 @@ def record_event(
     no policy waits for, or a date before the intervention or after today.
     """
     written = record_report_event(
-        context.store_for(principal), context.app.policies(), report_id, body.name, body.on
+        context.store_for(principal),
+        context.app.policies(),
+        report_id,
+        body.name,
+        body.on,
+        clock=context.app.clock(),
     )
     if written.outcome == EventOutcome.ALREADY_RECORDED:
         response.status_code = 200
@@ -314,7 +319,9 @@ def approve_review(
     context: Context,
 ) -> Decided:
     """Approve disposition: the report is erased now, with a certificate in the ledger."""
-    ReviewQueue(context.store_for(principal), context.app.policies()).approve(report_id)
+    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).approve(
+        report_id
+    )
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="approved")
 
@@ -327,7 +334,7 @@ def extend_review(
     context: Context,
 ) -> Decided:
     """Keep the report longer; it returns to the queue at the new date."""
-    ReviewQueue(context.store_for(principal), context.app.policies()).extend(
+    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).extend(
         report_id, body.until, reason=body.reason
     )
     context.app.ledger.checkpoint()
@@ -342,7 +349,7 @@ def relabel_review(
     context: Context,
 ) -> Decided:
     """Govern the report by another policy from now on."""
-    ReviewQueue(context.store_for(principal), context.app.policies()).relabel(
+    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).relabel(
         report_id, body.policy, reason=body.reason
     )
     context.app.ledger.checkpoint()

@@ -73,7 +73,7 @@ def subject_erase(
     """Erase a person's reports where allowed; where the law keeps them, restrict and say until when."""
     store = context.store_for(principal)
     ids = find_subject_reports(store, body.terms())
-    outcomes = erase_subject(store, context.app.policies(), ids) if ids else []
+    outcomes = erase_subject(store, context.app.policies(), ids, clock=context.app.clock()) if ids else []
     if ids:
         context.app.ledger.checkpoint()
     return ErasureOut(
