@@ -534,8 +534,9 @@ def _show_retention(console: Console, app: App) -> tuple[str | None, str | None]
         by_action[action] += count
     done = ", ".join(f"{count} {_DONE[action]}" for action, count in sorted(by_action.items()))
     console.print(
-        f"   carried out at {at}: {done or 'nothing'} (each recorded in the ledger, a disposal with "
-        f"its certificate); {summary.held} kept under legal hold {hold.id}",
+        f"   carried out at {at}, a simulated date (the demo's home is a simulation home): "
+        f"{done or 'nothing'} (each recorded in the ledger, a disposal with its certificate); "
+        f"{summary.held} kept under legal hold {hold.id}",
         soft_wrap=True,
     )
     disposed = next((i.report_id for i in plan if i.executable and i.action in ("anonymize", "delete")), None)
