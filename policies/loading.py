@@ -52,6 +52,12 @@ class PolicySet:
     def get(self, policy_id: str) -> LoadedPolicy | None:
         return self._by_id.get(policy_id)
 
+    def event_names(self) -> frozenset[str]:
+        """The events the policies wait for (``trigger: {kind: event, event: …}``): the only
+        ones worth recording."""
+        triggers = (p.policy.trigger for p in self._by_id.values())
+        return frozenset(t.event for t in triggers if t.kind == "event" and t.event is not None)
+
     @property
     def version(self) -> str:
         """Changes when any policy is added, removed or edited."""

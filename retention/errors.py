@@ -5,6 +5,7 @@ Hierarchy::
     RetentionError            base of every error raised by ``retention``
     ├── HoldError             a legal hold cannot be placed or released as asked
     ├── ReviewError           a review decision does not apply
+    ├── EventError            a dated event is refused (unknown name, date out of the report's life)
     ├── RestrictedAccessError reading a restricted report's personal data needs a justification
     └── DocumentUnavailableError the document asked for does not exist (yet, or any more)
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 __all__ = [
     "DocumentUnavailableError",
+    "EventError",
     "HoldError",
     "RestrictedAccessError",
     "RetentionError",
@@ -30,6 +32,11 @@ class HoldError(RetentionError):
 
 class ReviewError(RetentionError):
     """A review decision does not apply (unknown report, already decided…)."""
+
+
+class EventError(RetentionError):
+    """A dated event is refused: no policy waits for its name, or its date is before the
+    report or after today."""
 
 
 class RestrictedAccessError(RetentionError):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 
 from policies.decision import ReportFacts
 from storage.database import Database
-from storage.models import ReportEventRecord, ReportRecord
+from storage.event_store import event_dates
+from storage.models import ReportRecord
 from storage.states import ReportState
 
 __all__ = ["BATCH_SIZE", "facts_of", "iter_report_facts"]
@@ -45,11 +45,7 @@ def iter_report_facts(
             rows = session.execute(query).all()
             if not rows:
                 return
-            events: dict[str, dict[str, dt.date]] = defaultdict(dict)
-            for event in session.scalars(
-                select(ReportEventRecord).where(ReportEventRecord.report_id.in_([r.id for r in rows]))
-            ):
-                events[event.report_id][event.name] = event.occurred_on
+            events = event_dates(session, [r.id for r in rows], dialect=database.dialect)
         yield [_facts(row, events.get(row.id, {})) for row in rows]
         last = rows[-1].id
         if len(rows) < batch_size:
