@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from storage.ledger.bundle import build_bundle
 from storage.ledger.events import LedgerEvent, decode_entry
+from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
@@ -24,18 +25,20 @@ def export_report_proof(
     """The bundle's bytes. The export itself is recorded (and proven) in the ledger.
 
     ``documents`` are the files the caller may see (the signed PDF); when the report was
-    erased, a certificate of disposition stands in for them.
+    erased, a certificate of disposition stands in for them: it names the ledger entries
+    that certify the disposal (``shred`` on request, ``dispose`` by retention or a review).
     """
     report = store.get(report_id)
     ledger = store.ledger
     ledger.record(
-        LedgerEvent(step="proof.export", actor=store.actor, outcome="exported", report_id=report_id)
+        LedgerEvent(step=LedgerStep.PROOF_EXPORT, actor=store.actor, outcome="exported", report_id=report_id)
     )
     checkpoint = ledger.checkpoint()
     entries = ledger.entries_for_report(report_id)
     files = dict(documents or {})
     if report.state == ReportState.ERASED:
-        shreds = [decode_entry(e.entry) for e in entries if decode_entry(e.entry)["step"] == "shred"]
+        decoded = (decode_entry(e.entry) for e in entries)
+        shreds = [entry for entry in decoded if entry["step"] in DISPOSAL_STEPS]
         files["disposition.json"] = (
             json.dumps(
                 {
