@@ -27,8 +27,10 @@ from reports.schema import Attachment, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
 from storage.blind_index import SubjectKind, subject_digests
+from storage.blob_kinds import BlobKind
 from storage.blobs import new_blob_id
 from storage.errors import InvalidTransitionError
+from storage.ledger.steps import LedgerStep
 from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore, ReportSummary
 from storage.states import ReportState
 
@@ -206,7 +208,7 @@ class Intake:
         blobs: list[BlobToStore] = []
         problems: list[ReportIssue] = []
 
-        def stored(attachment: Attachment, path: str, kind: str) -> Attachment:
+        def stored(attachment: Attachment, path: str, kind: BlobKind) -> Attachment:
             if attachment.blob_id is not None:
                 problems.append(
                     ReportIssue(
@@ -227,14 +229,14 @@ class Intake:
             except CaptureError as exc:
                 problems.append(_capture_issue(exc))
                 if attachment.file is not None:  # keep the refused file: nothing is lost
-                    blobs.append(BlobToStore("quarantined_attachment", raw))
+                    blobs.append(BlobToStore(BlobKind.QUARANTINED_ATTACHMENT, raw))
                 return attachment
             blob_id = new_blob_id()
             blobs.append(BlobToStore(kind, clean.content, clean.media_type, blob_id))
             return Attachment(blob_id=blob_id)
 
         photos = [
-            photo.model_copy(update={"image": stored(photo.image, f"photos[{i}].image", "photo")})
+            photo.model_copy(update={"image": stored(photo.image, f"photos[{i}].image", BlobKind.PHOTO)})
             for i, photo in enumerate(report.photos)
         ]
         update: dict[str, Any] = {"photos": photos}
@@ -242,7 +244,7 @@ class Intake:
             signature = getattr(report, name)
             if signature is not None:
                 update[name] = signature.model_copy(
-                    update={"image": stored(signature.image, f"{name}.image", "signature")}
+                    update={"image": stored(signature.image, f"{name}.image", BlobKind.SIGNATURE)}
                 )
         return report.model_copy(update=update), blobs, problems
 
@@ -306,7 +308,7 @@ class Intake:
             target,
             issues=[p.as_dict() for p in problems],
             expected=ReportState.CAPTURED,
-            step="validate",
+            step=LedgerStep.VALIDATE,
         )
         return CaptureOutcome(summary, receipt, problems)
 

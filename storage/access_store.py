@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from storage.database import Database
 from storage.errors import StorageError
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.models import Base, ReportRecord, utcnow
 from storage.report_store import ReportStore
 
@@ -185,7 +186,7 @@ class AccessStore:
                 raise AccessError(f"user {handle} already exists")
             user_id = f"usr_{secrets.token_hex(8)}"
             session.add(UserRecord(id=user_id, handle=handle, role=role.value, created_at=utcnow()))
-            self._record(session, "user.add", actor, "added", {"user": user_id, "role": role.value})
+            self._record(session, LedgerStep.USER_ADD, actor, "added", {"user": user_id, "role": role.value})
         return user_id
 
     def disable_user(self, handle: str, *, actor: str) -> None:
@@ -193,7 +194,7 @@ class AccessStore:
             user = self._user(session, handle)
             if user.disabled_at is None:
                 user.disabled_at = utcnow()
-                self._record(session, "user.disable", actor, "disabled", {"user": user.id})
+                self._record(session, LedgerStep.USER_DISABLE, actor, "disabled", {"user": user.id})
 
     def users(self) -> list[UserRecord]:
         with self.database.session() as session:
@@ -224,7 +225,9 @@ class AccessStore:
                     expires_at=now + expires_in if expires_in else None,
                 )
             )
-            self._record(session, "token.create", actor, "created", {"user": user.id, "token": token_id})
+            self._record(
+                session, LedgerStep.TOKEN_CREATE, actor, "created", {"user": user.id, "token": token_id}
+            )
         return token_id, secret
 
     def revoke_token(self, token_id: str, *, actor: str) -> bool:
@@ -237,7 +240,7 @@ class AccessStore:
                 return False
             token.revoked_at = utcnow()
             self._record(
-                session, "token.revoke", actor, "revoked", {"user": token.user_id, "token": token_id}
+                session, LedgerStep.TOKEN_REVOKE, actor, "revoked", {"user": token.user_id, "token": token_id}
             )
             return True
 
@@ -305,7 +308,7 @@ class AccessStore:
             session.flush()
             self._record(
                 session,
-                "portal.link",
+                LedgerStep.PORTAL_LINK,
                 actor,
                 "created",
                 {"link": link_id, **(details or {})},
@@ -380,7 +383,12 @@ class AccessStore:
             if link.revoked_at is None:
                 link.revoked_at = utcnow()
                 self._record(
-                    session, "portal.revoke", actor, "revoked", {"link": link_id}, report_id=link.report_id
+                    session,
+                    LedgerStep.PORTAL_REVOKE,
+                    actor,
+                    "revoked",
+                    {"link": link_id},
+                    report_id=link.report_id,
                 )
 
     def _sign(self, link_id: str) -> str:
@@ -404,7 +412,7 @@ class AccessStore:
     def _record(
         self,
         session: Session,
-        step: str,
+        step: LedgerStep,
         actor: str,
         outcome: str,
         details: dict[str, str | int | list[str]],

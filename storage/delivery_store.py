@@ -48,6 +48,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.errors import InvalidTransitionError, ReportNotFoundError
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.models import Base, ReportRecord, utcnow
 from storage.report_store import ReportStore
 from storage.states import ReportState
@@ -291,7 +292,7 @@ class DeliveryStore:
                 DeliveryRecord.attempts == claimed.attempts,
             )
         event = LedgerEvent(
-            step="deliver",
+            step=LedgerStep.DELIVER,
             actor=self.actor,
             outcome=status.value,
             report_id=claimed.report_id,
@@ -347,7 +348,7 @@ class DeliveryStore:
                     session,
                     [
                         LedgerEvent(
-                            step="deliver",
+                            step=LedgerStep.DELIVER,
                             actor=self.actor,
                             outcome=DeliveryStatus.SKIPPED.value,
                             report_id=report_id,
@@ -381,7 +382,7 @@ class DeliveryStore:
                 session,
                 [
                     LedgerEvent(
-                        step="deliver.requeue",
+                        step=LedgerStep.DELIVER_REQUEUE,
                         actor=self.actor,
                         outcome=DeliveryStatus.PENDING.value,
                         report_id=row.report_id,
@@ -464,7 +465,7 @@ class DeliveryStore:
                     session,
                     [
                         LedgerEvent(
-                            step="followup.request",
+                            step=LedgerStep.FOLLOWUP_REQUEST,
                             actor=self.actor,
                             outcome=FollowupStatus.OPEN.value,
                             report_id=report_id,
@@ -517,7 +518,10 @@ class DeliveryStore:
                 session,
                 [
                     LedgerEvent(
-                        step="followup.update", actor=self.actor, outcome=status.value, report_id=report_id
+                        step=LedgerStep.FOLLOWUP_UPDATE,
+                        actor=self.actor,
+                        outcome=status.value,
+                        report_id=report_id,
                     )
                 ],
             )

@@ -23,6 +23,7 @@ from storage.keys import (
 )
 from storage.keystore import DataKeyStore
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 
 __all__ = ["RotationResult", "rotate_kek"]
@@ -64,7 +65,7 @@ def rotate_kek(key_dir: Path, keystore_url: str, ledger: Ledger, *, actor: str) 
     next_path.replace(key_dir / "kek.key")
     ledger.record(
         LedgerEvent(
-            step="kek.rotate",
+            step=LedgerStep.KEK_ROTATE,
             actor=actor,
             outcome="rotated",
             details={"old_kek": old_kek.kek_id, "new_kek": new_kek.kek_id, "rewrapped": rewrapped},

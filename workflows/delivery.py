@@ -64,6 +64,7 @@ from reports.mail import (
 )
 from reports.schema import InterventionReport
 from storage.access_store import AccessStore
+from storage.blob_kinds import BlobKind
 from storage.delivery_store import EMAIL, FINAL_STATUSES, DeliveryRow, DeliveryStatus, DeliveryStore
 from storage.errors import StorageError
 from storage.models import utcnow
@@ -517,7 +518,7 @@ class _DeliveryRun:
             ) from exc
 
     def _sealed_pdf(self, report_id: str) -> tuple[str, bytes]:
-        blob_id = self.store.latest_blob(report_id, "pdf_full")
+        blob_id = self.store.latest_blob(report_id, BlobKind.PDF_FULL)
         if blob_id is None:
             raise StorageError(f"report {report_id} has no sealed PDF")
         return blob_id, self.store.read_blob(report_id, blob_id)

@@ -21,9 +21,11 @@ from reports.errors import ReportsError
 from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
 from reports.schema import InterventionReport, personal_data_fields
 from reports.templates import TemplateCatalog
+from storage.blob_kinds import BlobKind
 from storage.claims import ReportClaims
 from storage.errors import StorageError
 from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.report_store import BlobToStore, ReportStore
 from storage.states import ReportState
 
@@ -35,13 +37,20 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGES", "Pipeline", "StageResult"]
 
-STAGES: tuple[tuple[ReportState, str], ...] = (
-    (ReportState.VALIDATED, "redact"),
-    (ReportState.REDACTED, "render"),
-    (ReportState.RENDERED, "seal"),
-    (ReportState.SIGNED, "archive"),
+STAGES: tuple[tuple[ReportState, LedgerStep], ...] = (
+    (ReportState.VALIDATED, LedgerStep.REDACT),
+    (ReportState.REDACTED, LedgerStep.RENDER),
+    (ReportState.RENDERED, LedgerStep.SEAL),
+    (ReportState.SIGNED, LedgerStep.ARCHIVE),
 )
-"""Which stage takes a report on from which state, in order."""
+"""Which stage takes a report on from which state, in order (each is named by its ledger step
+and is the :class:`Pipeline` method of that name)."""
+
+_SEALED: dict[BlobKind, BlobKind] = {
+    BlobKind.PDF_DRAFT_FULL: BlobKind.PDF_FULL,
+    BlobKind.PDF_DRAFT_REDACTED: BlobKind.PDF_REDACTED,
+}
+"""Each rendered draft → the sealed PDF made of it."""
 
 
 @dataclass
@@ -79,11 +88,13 @@ class Pipeline:
                 report_id,
                 ReportState.REDACTED,
                 ReportState.VALIDATED,
-                "redact",
+                LedgerStep.REDACT,
                 result,
                 [
                     BlobToStore(
-                        "redacted_report", outcome.report.model_dump_json().encode(), "application/json"
+                        BlobKind.REDACTED_REPORT,
+                        outcome.report.model_dump_json().encode(),
+                        "application/json",
                     )
                 ],
             )
@@ -95,17 +106,17 @@ class Pipeline:
             try:
                 full, redacted = self._render_both(report_id)
             except (ReportsError, StorageError) as exc:
-                self._fail(report_id, "render", exc, result)
+                self._fail(report_id, LedgerStep.RENDER, exc, result)
                 continue
             self._advance(
                 report_id,
                 ReportState.RENDERED,
                 ReportState.REDACTED,
-                "render",
+                LedgerStep.RENDER,
                 result,
                 [
-                    BlobToStore("pdf_draft_full", full, "application/pdf"),
-                    BlobToStore("pdf_draft_redacted", redacted, "application/pdf"),
+                    BlobToStore(BlobKind.PDF_DRAFT_FULL, full, "application/pdf"),
+                    BlobToStore(BlobKind.PDF_DRAFT_REDACTED, redacted, "application/pdf"),
                 ],
             )
         return result
@@ -116,13 +127,11 @@ class Pipeline:
             try:
                 identity = self.seal_identity()
                 sealed = {
-                    variant: seal_pdf(
-                        self._blob(report_id, f"pdf_draft_{variant}"), identity, tsa_url=self.tsa_url
-                    )
-                    for variant in ("full", "redacted")
+                    kind: seal_pdf(self._blob(report_id, draft), identity, tsa_url=self.tsa_url)
+                    for draft, kind in _SEALED.items()
                 }
             except (ReportsError, StorageError) as exc:
-                self._fail(report_id, "seal", exc, result)
+                self._fail(report_id, LedgerStep.SEAL, exc, result)
                 continue
             # The sealed documents' own hashes go in the ledger: a proof bundle's PDF can be
             # matched to this step with sha256sum alone.
@@ -130,14 +139,9 @@ class Pipeline:
                 report_id,
                 ReportState.SIGNED,
                 expected=ReportState.RENDERED,
-                step="seal",
-                blobs=[
-                    BlobToStore(f"pdf_{variant}", data, "application/pdf") for variant, data in sealed.items()
-                ],
-                details={
-                    f"pdf_{variant}_sha256": hashlib.sha256(data).hexdigest()
-                    for variant, data in sealed.items()
-                },
+                step=LedgerStep.SEAL,
+                blobs=[BlobToStore(kind, data, "application/pdf") for kind, data in sealed.items()],
+                details={f"{kind}_sha256": hashlib.sha256(data).hexdigest() for kind, data in sealed.items()},
             )
             result.done.append(report_id)
         return result
@@ -203,7 +207,7 @@ class Pipeline:
             self.store.read_blob(report_id, summary.content_blob_id)
         )
 
-    def _blob(self, report_id: str, kind: str) -> bytes:
+    def _blob(self, report_id: str, kind: BlobKind) -> bytes:
         blob_id = self.store.latest_blob(report_id, kind)
         if blob_id is None:
             raise StorageError(f"report {report_id} has no {kind}")
@@ -214,7 +218,7 @@ class Pipeline:
         # The redacted copy is not re-validated (a placeholder is not an e-mail address):
         # its free texts are read as plain JSON and handed to the renderer text by text.
         free_texts = _free_text_pairs(
-            report.model_dump(mode="json"), json.loads(self._blob(report_id, "redacted_report"))
+            report.model_dump(mode="json"), json.loads(self._blob(report_id, BlobKind.REDACTED_REPORT))
         )
         template = self.catalog.for_report(*report.template_key)
         if template is None:
@@ -241,14 +245,14 @@ class Pipeline:
         report_id: str,
         target: ReportState,
         expected: ReportState,
-        step: str,
+        step: LedgerStep,
         result: StageResult,
         blobs: list[BlobToStore],
     ) -> None:
         self.store.transition(report_id, target, expected=expected, step=step, blobs=blobs)
         result.done.append(report_id)
 
-    def _fail(self, report_id: str, stage: str, exc: Exception, result: StageResult) -> None:
+    def _fail(self, report_id: str, stage: LedgerStep, exc: Exception, result: StageResult) -> None:
         code = getattr(exc, "code", None) or exc.__class__.__name__
         result.failed[report_id] = str(code)
         self.store.ledger.record(

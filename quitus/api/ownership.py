@@ -11,6 +11,7 @@ from quitus.api.roles import OWN_REPORTS_ONLY
 from storage.access_store import Principal
 from storage.errors import ReportNotFoundError
 from storage.ledger.events import decode_entry
+from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore, ReportSummary
 
 __all__ = ["captured_by", "reachable_report"]
@@ -21,7 +22,7 @@ def captured_by(store: ReportStore, report_id: str) -> set[str]:
     actors = set()
     for stored in store.ledger.entries_for_report(report_id):
         entry = decode_entry(stored.entry)
-        if entry.get("step") == "receive":
+        if entry.get("step") == LedgerStep.RECEIVE:
             actors.add(str(entry.get("actor")))
     return actors
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from quitus.api.context import ApiContext
 from retention.access import access_restriction, read_personal_data
 from storage.access_store import PortalLinkError
+from storage.blob_kinds import BlobKind
+from storage.ledger.steps import LedgerStep
 from storage.states import ReportState
 
 __all__ = [
@@ -92,21 +94,21 @@ def portal_summary(context: ApiContext, token: str) -> PortalSummary:
     """What the link shows, without personal data (the page around the download)."""
     report_id = _open(context, token)
     summary = context.app.store.get(report_id)
-    pdf_ready = context.app.store.latest_blob(report_id, "pdf_full") is not None
+    pdf_ready = context.app.store.latest_blob(report_id, BlobKind.PDF_FULL) is not None
     return PortalSummary(report_id, summary.template_id, summary.intervention_date, pdf_ready)
 
 
 def open_portal_document(context: ApiContext, token: str) -> PortalDocument:
     """The report's sealed PDF; the opening is recorded (``portal.open``, with the link id)."""
     report_id = _open(context, token)
-    if context.app.store.latest_blob(report_id, "pdf_full") is None:
+    if context.app.store.latest_blob(report_id, BlobKind.PDF_FULL) is None:
         raise PortalUnavailableError("not_ready", "the sealed report is not ready yet; try again later")
     pdf = read_personal_data(
         context.app.store.acting_as(PORTAL_ACTOR),
         context.app.policies(),
         report_id,
         "pdf_full",
-        step="portal.open",
+        step=LedgerStep.PORTAL_OPEN,
         details={"link": _link_id(token)},
     )
     return PortalDocument(report_id, f"rapport-{report_id}.pdf", pdf)

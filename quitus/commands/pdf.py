@@ -18,6 +18,7 @@ def process(
 ) -> None:
     """Take validated reports through redaction, rendering, sealing and archiving."""
     from quitus.wiring import open_app  # noqa: PLC0415
+    from workflows.stages import STAGES  # noqa: PLC0415
 
     app = open_app(settings_or_fail())
     try:
@@ -25,7 +26,7 @@ def process(
         app.ledger.checkpoint()
     finally:
         app.close()
-    done = ", ".join(f"{name} {counts[name]}" for name in ("redact", "render", "seal", "archive"))
+    done = ", ".join(f"{name} {counts[name]}" for _state, name in STAGES)
     console.print(f"processed: {done}")
     failed = {k: v for k, v in counts.items() if k.endswith("failed") and v}
     if failed:
@@ -52,7 +53,9 @@ def export_pdf(
     from quitus.wiring import open_app  # noqa: PLC0415
     from retention.access import JUSTIFICATION_PATTERN, read_personal_data  # noqa: PLC0415
     from retention.errors import DocumentUnavailableError, RestrictedAccessError  # noqa: PLC0415
+    from storage.blob_kinds import BlobKind  # noqa: PLC0415
     from storage.ledger.events import LedgerEvent  # noqa: PLC0415
+    from storage.ledger.steps import LedgerStep  # noqa: PLC0415
 
     if justify is not None and not JUSTIFICATION_PATTERN.fullmatch(justify):
         fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
@@ -60,7 +63,7 @@ def export_pdf(
     try:
         if redacted:
             report = app.store.get(report_id)
-            blob_id = app.store.latest_blob(report_id, "pdf_redacted")
+            blob_id = app.store.latest_blob(report_id, BlobKind.PDF_REDACTED)
             if blob_id is None:
                 fail(
                     f"report {report_id} is {report.state.value}: its PDF exists once it is sealed "
@@ -69,11 +72,11 @@ def export_pdf(
             data = app.store.read_blob(report_id, blob_id)
             app.ledger.record(
                 LedgerEvent(
-                    step="read",
+                    step=LedgerStep.READ,
                     actor=app.settings.actor,
                     outcome="exported",
                     report_id=report_id,
-                    details={"document": "pdf_redacted"},
+                    details={"document": BlobKind.PDF_REDACTED.value},
                 )
             )
         else:

@@ -32,6 +32,7 @@ from storage.ledger.checkpoint import open_checkpoint, parse_verifier_key
 from storage.ledger.errors import LedgerError
 from storage.ledger.events import decode_entry
 from storage.ledger.merkle import leaf_hash, verify_inclusion
+from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger, StoredEntry
 
 __all__ = ["BundleVerification", "build_bundle", "verify_bundle"]
@@ -160,8 +161,9 @@ def _check_document(files: Mapping[str, bytes], result: BundleVerification) -> N
     recorded = set()
     for name, content in files.items():
         if name.startswith("entries/"):
-            details = decode_entry(content).get("details") or {}
-            if "pdf_full_sha256" in details:
+            entry = decode_entry(content)
+            details = entry.get("details") or {}
+            if entry.get("step") == LedgerStep.SEAL and "pdf_full_sha256" in details:
                 recorded.add(details["pdf_full_sha256"])
     if hashlib.sha256(document).hexdigest() in recorded:
         result.checked.append("documents/rapport-scelle.pdf: the document recorded by the seal step")

@@ -27,6 +27,7 @@ from quitus.api.uploads import read_multipart_submission
 from reports.intake import SourceKind, Submission
 from retention.access import read_personal_data
 from storage.access_store import Principal
+from storage.blob_kinds import BlobKind
 from storage.report_store import ReceiptKind, ReportSummary
 from storage.states import ReportState
 
@@ -282,7 +283,7 @@ def report_pdf_redacted(
     """The sealed anonymized PDF (no personal data; technicians: their own reports)."""
     store = context.app.store
     summary = reachable_report(store, principal, "report_pdf_redacted", report_id)
-    blob_id = store.latest_blob(report_id, "pdf_redacted")
+    blob_id = store.latest_blob(report_id, BlobKind.PDF_REDACTED)
     if blob_id is None:
         raise ApiError(
             409,
