@@ -21,9 +21,11 @@ def verify(
         bool, typer.Option("--skip-blobs", help="Do not hash the encrypted files.")
     ] = False,
 ) -> None:
-    """Recompute the ledger's tree, check every signed checkpoint and every blob. Exit 1 on tampering."""
+    """Recompute the ledger's tree, check every signed checkpoint and every blob, and compare
+    the retention tables (legal holds, review queue, events) with the ledger. Exit 1 on tampering."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
     from storage.ledger.verify import verify_ledger  # noqa: PLC0415
+    from storage.retention_integrity import check_retention_state  # noqa: PLC0415
 
     settings = settings_or_fail()
     app = open_app(settings)
@@ -32,6 +34,7 @@ def verify(
         result = verify_ledger(
             app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
         )
+        result.problems.extend(check_retention_state(app.store))
     finally:
         app.close()
     console.print(
@@ -46,7 +49,10 @@ def verify(
         err_console.print(f"first bad entry: {result.first_bad_entry}")
     if not result.ok:
         raise typer.Exit(1)
-    console.print("[green]ledger verified[/]: intact, every checkpoint signed and consistent")
+    console.print(
+        "[green]ledger verified[/]: intact, every checkpoint signed and consistent; "
+        "legal holds, review queue and events agree with it"
+    )
 
 
 @audit_app.command("checkpoint")

@@ -209,6 +209,23 @@ class Ledger:
             ).first()
             return None if row is None else StoredEntry(row.seq, row.entry.encode("ascii"))
 
+    def entries_with_step(self, *steps: str, installation_wide: bool = False) -> list[StoredEntry]:
+        """Every entry of these steps, oldest first (e.g. the legal holds placed and released).
+
+        ``installation_wide``: only the entries about no report (holds, policy changes), found
+        through the report index — a few rows, where the ``step`` column alone means reading
+        the whole ledger. Selected by the columns, which the leaf hash does not cover: a
+        reader that must not be fooled decodes each entry and checks it (``audit verify``
+        compares the retention entries' columns with their text)."""
+        query = select(LedgerEntryRecord.seq, LedgerEntryRecord.entry).where(
+            LedgerEntryRecord.step.in_(list(steps))
+        )
+        if installation_wide:
+            query = query.where(LedgerEntryRecord.report_id.is_(None))
+        with self.database.session() as session:
+            rows = session.execute(query.order_by(LedgerEntryRecord.seq))
+            return [StoredEntry(seq, entry.encode("ascii")) for seq, entry in rows]
+
     def entries_for_report(self, report_id: str) -> list[StoredEntry]:
         with self.database.session() as session:
             rows = session.execute(

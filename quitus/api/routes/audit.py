@@ -15,6 +15,7 @@ from quitus.wiring import ledger_verifier_key
 from storage.access_store import Principal
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
+from storage.retention_integrity import check_retention_state
 from storage.states import ReportState
 
 __all__ = ["router"]
@@ -67,7 +68,8 @@ def verify(
     context: Context,
     skip_blobs: Annotated[bool, Query(description="Do not hash the encrypted files (faster).")] = False,
 ) -> LedgerVerification:
-    """Recompute the tree, check every signed checkpoint and (unless skipped) every blob's hash.
+    """Recompute the tree, check every signed checkpoint and (unless skipped) every blob's hash,
+    and compare the retention tables (legal holds, review queue, events) with the ledger.
 
     Takes time on a large ledger; signs nothing (verifying must never bless what it checks).
     """
@@ -75,6 +77,7 @@ def verify(
     result = verify_ledger(
         context.app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
     )
+    result.problems.extend(check_retention_state(context.app.store))
     return LedgerVerification(
         ok=result.ok,
         entries=result.entries,
