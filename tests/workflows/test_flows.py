@@ -20,9 +20,11 @@ quitus = run_quitus
 
 
 @pytest.mark.slow
-def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(tmp_path: Path) -> None:
+def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
-    assert quitus(home, "init").returncode == 0
+    assert quitus(home, "init", "--simulation").returncode == 0  # retention runs in 2045 here
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     samples = generate_samples(TemplateCatalog.load(), 6, seed=31, photo_size=(120, 90))
@@ -40,9 +42,11 @@ def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(t
     assert run.returncode == 0, run.stderr
     accepted = sum(s.expected == "valid" for s in samples)
     assert f"archive {accepted}" in run.stdout
-    retention = quitus(home, "run", "retention", "--at", "2045-01-01")
+    monkeypatch.setenv("QUITUS_SIMULATED_TODAY", "2045-01-01")
+    retention = quitus(home, "run", "retention")
     assert retention.returncode == 0, retention.stderr
     assert "dispositions" in retention.stdout
+    assert "dispositions 0" not in retention.stdout
     prefect_files = [p for p in (home / "prefect").rglob("*") if p.is_file()]
     assert any(p.name.startswith("prefect.db") for p in prefect_files)
     blob = b"".join(p.read_bytes() for p in prefect_files)
