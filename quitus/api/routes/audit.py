@@ -13,6 +13,7 @@ from quitus.api.params import API_V1, ReportIdPath
 from quitus.api.roles import allow
 from quitus.wiring import ledger_verifier_key
 from storage.access_store import Principal
+from storage.blob_kinds import BlobKind
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
 from storage.retention_integrity import check_retention_state
@@ -113,7 +114,7 @@ def export_proof(
     store = context.store_for(principal)
     documents = {}
     erased = store.get(report_id).state == ReportState.ERASED  # a certificate of disposition stands in
-    blob_id = store.latest_blob(report_id, "pdf_redacted") if document == "redacted" and not erased else None
+    blob_id = store.latest_blob(report_id, BlobKind.PDF_REDACTED) if document == "redacted" and not erased else None
     if blob_id is not None:
         documents["rapport-anonymise.pdf"] = store.read_blob(report_id, blob_id)
     data = export_report_proof(
