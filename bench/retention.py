@@ -3,7 +3,7 @@
 Per backend and archive size, in fresh databases, beside baselines from the same run and table:
 
 * plan: ``plan_dispositions`` iterated to its end vs a plain ``SELECT id FROM reports``;
-* execute: ``execute_plan`` on the streamed plan through the disposal gate (as ``run_retention``), all ``delete``,
+* execute: ``execute_plan`` on the streamed plan through the disposal gate (as ``run_retention``), all
   the time spent producing plan items excluded, vs a plain ``UPDATE reports SET
   state='erased' WHERE id IN (…)`` of as many other reports in the same batches: the ratio
   is what key destruction, ledger certificates and tombstones cost on top;

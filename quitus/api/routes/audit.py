@@ -114,7 +114,8 @@ def export_proof(
     store = context.store_for(principal)
     documents = {}
     erased = store.get(report_id).state == ReportState.ERASED  # a certificate of disposition stands in
-    blob_id = store.latest_blob(report_id, BlobKind.PDF_REDACTED) if document == "redacted" and not erased else None
+    wanted = document == "redacted" and not erased
+    blob_id = store.latest_blob(report_id, BlobKind.PDF_REDACTED) if wanted else None
     if blob_id is not None:
         documents["rapport-anonymise.pdf"] = store.read_blob(report_id, blob_id)
     data = export_report_proof(
