@@ -259,9 +259,10 @@ class Home:
     def prepare_flow(self, pipeline: Any) -> Clock:
         """Services for the flow, their stage calls timed; returns the clock that times them."""
         from workflows.runtime import configure, services  # noqa: PLC0415
+        from workflows.stages import STAGES  # noqa: PLC0415
 
         stages = Clock()
-        for owner, name in [(pipeline, n) for n in ("redact", "render", "seal", "archive")] + [
+        for owner, name in [(pipeline, step.value) for _, step in STAGES] + [
             (self.app.intake, "validate"),
             (self.app.store.ledger, "checkpoint"),
         ]:
@@ -359,7 +360,9 @@ def _naive_flow() -> Callable[[str], str]:
 
         return run_stage
 
-    stages = [stage_task(name) for name in ("redact", "render", "seal", "archive")]
+    from workflows.stages import STAGES  # noqa: PLC0415
+
+    stages = [stage_task(step.value) for _, step in STAGES]
 
     @flow(name="naive-report-intake", persist_result=False, log_prints=False)
     def report_flow(report_id: str) -> str:

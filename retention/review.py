@@ -25,9 +25,7 @@ from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore, ReviewState
 from storage.retention_vocabulary import DisposalPurpose, ReviewStatus
 
-__all__ = ["ReviewItem", "ReviewQueue"]
-
-ReviewItem = ReviewState
+__all__ = ["ReviewQueue"]
 
 
 class ReviewQueue:
@@ -86,9 +84,7 @@ class ReviewQueue:
     def _pending(self, report_id: str) -> EffectiveDecision:
         effective = effective_decision(self.store, self.policies, report_id, explain=False)
         if effective is None or not effective.awaiting_review:
-            raise ReviewError(
-                f"report {report_id} is not waiting for review; `quitus review list` shows the queue"
-            )
+            raise _not_waiting(report_id)
         return effective
 
     def _decide(
@@ -115,6 +111,8 @@ class ReviewQueue:
                 details={**details, **note.details("reason")},
             )
             if decided is None:
-                raise ReviewError(
-                    f"report {report_id} is not waiting for review; `quitus review list` shows the queue"
-                )
+                raise _not_waiting(report_id)
+
+
+def _not_waiting(report_id: str) -> ReviewError:
+    return ReviewError(f"report {report_id} is not waiting for review; `quitus review list` shows the queue")

@@ -171,22 +171,3 @@ class RetentionStore:
             ],
         )
         return ReviewState.of(row)
-
-    def decide_now(
-        self,
-        report_id: str,
-        status: ReviewStatus,
-        *,
-        extended_until: dt.date | None = None,
-        override_policy: str | None = None,
-        details: Mapping[str, str | int | list[str]] | None = None,
-    ) -> ReviewState | None:
-        with self.store.database.session() as session:
-            return self.decide(
-                session,
-                report_id,
-                status,
-                extended_until=extended_until,
-                override_policy=override_policy,
-                details=details,
-            )

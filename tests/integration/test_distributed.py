@@ -30,13 +30,14 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from tests.cli_runner import free_port
 from tests.conftest import POSTGRES_ADMIN_URL
+from workflows.stages import STAGES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 REPORTS = 20
 BATCH = 10
 WORKERS = ("worker-a", "worker-b")
-STEPS = ("redact", "render", "seal", "archive")
+STEPS = tuple(step.value for _, step in STAGES)
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 

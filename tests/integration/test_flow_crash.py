@@ -30,11 +30,13 @@ from quitus.settings import load_settings
 from quitus.wiring import ledger_verifier_key, open_app
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from storage.ledger.steps import LedgerStep
 from storage.ledger.verify import verify_ledger
 from tests.cli_runner import run_quitus
+from workflows.stages import STAGES
 
 REPORTS = 20
-STAGE_STEPS = ("redact", "render", "seal", "archive")
+STAGE_STEPS = tuple(step.value for _, step in STAGES)
 RETENTION = ("retention", "run")
 SIMULATED_TODAY = "2045-01-01"
 """Retention runs in 2045 in these homes: simulation homes (``quitus init --simulation``)."""
@@ -284,8 +286,8 @@ class _Dispositions:
 
         erased = ids("SELECT id FROM reports WHERE state = 'erased'")
         return cls(
-            disposed=logged("dispose"),
-            queued=logged("review.queue"),
+            disposed=logged(LedgerStep.DISPOSE),
+            queued=logged(LedgerStep.REVIEW_QUEUE),
             erased=erased,
             destroyed=ids("SELECT report_id FROM data_keys WHERE wrapped_key IS NULL", _keystore(home)),
             statistics=sorted(

@@ -15,6 +15,7 @@ from quitus.demo import write_inbox
 from quitus.demo_mailbox import DemoMailbox
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from storage.ledger.steps import LedgerStep
 from tests.cli_runner import run_quitus
 
 COLUMNS = ("submitted", "accepted", "rejected", "sealed", "archived", "delivered")
@@ -64,7 +65,10 @@ def test_demo_tells_the_whole_story_through_the_intake_flow(
         "with its sealed PDF",
         "data erased, its disposal certificate stands in",
     ]
-    assert "→ deliver →" in proofs[0][2] and proofs[1][2].split(" → ")[-2:] == ["dispose", "proof.export"]
+    assert "→ deliver →" in proofs[0][2] and proofs[1][2].split(" → ")[-2:] == [
+        LedgerStep.DISPOSE,
+        LedgerStep.PROOF_EXPORT,
+    ]
     assert all((output / "proofs" / name).is_file() for name, _, _ in proofs)
     assert re.search(r"ledger: \d+ entries, \d+ signed checkpoints, .* — intact", text)
     assert "seal INVALID" not in text and text.count("seal valid and trusted") == 4
