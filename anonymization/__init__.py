@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         TextInputError,
         VocabularyError,
     )
-    from anonymization.redaction import RedactedReport, Redaction, ReportRedactor
+    from anonymization.redaction import KeptFields, RedactedReport, Redaction, ReportRedactor
     from anonymization.vocabulary import TechnicalVocabulary, load_vocabulary
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ENTITY_TYPES",
     "AnonymizationError",
     "Entity",
+    "KeptFields",
     "ModelUnavailableError",
     "PiiEngine",
     "PseudonymKeyError",
@@ -59,6 +60,7 @@ _HOMES = {
     "PseudonymKeyError": "anonymization.errors",
     "TextInputError": "anonymization.errors",
     "VocabularyError": "anonymization.errors",
+    "KeptFields": "anonymization.redaction",
     "RedactedReport": "anonymization.redaction",
     "Redaction": "anonymization.redaction",
     "ReportRedactor": "anonymization.redaction",

@@ -13,10 +13,16 @@ The schema says which fields hold personal data (:func:`reports.schema.personal_
 Within one report a value always gets the same placeholder, in structured fields and
 free text alike. With a pseudonym key, each placeholder also has a keyed-HMAC
 pseudonym that is the same in every report.
+
+A data subject's copy of their reports (GDPR Art. 15) redacts only *other* people:
+with :class:`KeptFields`, the reader's own fields stay as they are, and so do their
+values where free text mentions them (``M. Leroy`` when the reader is *Jeanne Leroy*);
+every other person the engine finds in free text is redacted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,10 +33,10 @@ from anonymization.engine import PiiEngine
 from anonymization.entities import Entity
 from anonymization.operators import MASKABLE_TYPES, check_key, mask, normalized_value, placeholder, pseudonym
 from anonymization.resolution import settle_overlaps
-from anonymization.text import tokenize
+from anonymization.text import fold, tokenize
 from reports.schema import Attachment, InterventionReport, PersonalDataCategory, personal_data_fields
 
-__all__ = ["RedactedReport", "Redaction", "ReportRedactor"]
+__all__ = ["KeptFields", "RedactedReport", "Redaction", "ReportRedactor"]
 
 Style = Literal["placeholder", "pseudonym"]
 
@@ -64,6 +70,21 @@ class RedactedReport:
     or e-mail addresses. Meant for rendering and display, not for capture."""
     redactions: tuple[Redaction, ...]
     """Every replaced value, in order of first appearance; no original value in it."""
+
+
+@dataclass(frozen=True)
+class KeptFields:
+    """What a redaction of one report leaves as it is: its reader's own data (Art. 15)."""
+
+    own: tuple[str, ...] = ()
+    """Field paths or prefixes (``client``: the whole block; ``client_signature.signer_name``)
+    holding the reader's own data: kept in their fields and wherever free text mentions them."""
+    other_structured: bool = False
+    """Whether the other structured fields stay too (a technician's name on the client's
+    own report); their values are still redacted where free text mentions them."""
+
+    def owns(self, path: str) -> bool:
+        return any(path == prefix or path.startswith(prefix + ".") for prefix in self.own)
 
 
 @dataclass
@@ -163,8 +184,15 @@ class ReportRedactor:
         ledger = _ReportLedger()
         return self._replace(text, self.engine.detect(text), ledger, "text")
 
-    def redact_reports(self, reports: Sequence[InterventionReport]) -> list[RedactedReport]:
-        """Every report redacted; all their free text goes through the engine in one pass."""
+    def redact_reports(
+        self, reports: Sequence[InterventionReport], *, kept: Sequence[KeptFields] | None = None
+    ) -> list[RedactedReport]:
+        """Every report redacted; all their free text goes through the engine in one pass.
+
+        ``kept``: per report, the reader's own data, left as it is (see :class:`KeptFields`).
+        """
+        if kept is not None and len(kept) != len(reports):
+            raise ValueError("kept must give one KeptFields per report")
         marked = personal_data_fields(InterventionReport)
         leaves = [list(_leaves(report, marked)) for report in reports]
         texts: list[str] = []
@@ -183,7 +211,11 @@ class ReportRedactor:
         for number, (report, report_leaves) in enumerate(zip(reports, leaves, strict=True)):
             results.append(
                 self._redact_one(
-                    report, report_leaves, marked, {i: found[(number, i)] for n, i in owners if n == number}
+                    report,
+                    report_leaves,
+                    marked,
+                    {i: found[(number, i)] for n, i in owners if n == number},
+                    kept[number] if kept is not None else KeptFields(),
                 )
             )
         return results
@@ -194,6 +226,7 @@ class ReportRedactor:
         leaves: list[_Leaf],
         marked: Mapping[str, PersonalDataCategory],
         found: Mapping[int, list[Entity]],
+        kept: KeptFields,
     ) -> RedactedReport:
         ledger = _ReportLedger()
         replaced: dict[int, str] = {}
@@ -201,20 +234,30 @@ class ReportRedactor:
             (i, leaf) for i, leaf in enumerate(leaves) if leaf.category in {"identity", "contact", "location"}
         ]
         group_keys: dict[int, tuple[str, str]] = {}
+        own: list[tuple[str, str]] = []
+        shown: list[tuple[str, str]] = []
         for index, leaf in structured:
             entity_type = _structured_type(leaf)
+            whole = " ".join(other.value for _, other in structured if other.group == leaf.group)
+            if kept.owns(leaf.path) or kept.other_structured:
+                values = own if kept.owns(leaf.path) else shown
+                values.append((entity_type, leaf.value))
+                if entity_type == "ADDRESS":
+                    values.append(("ADDRESS", whole))
+                continue
             key = None
             if entity_type == "ADDRESS":
-                whole = " ".join(other.value for _, other in structured if other.group == leaf.group)
                 key = group_keys.setdefault(leaf.group, ledger.key_for("ADDRESS", whole))
             entry = ledger.use(entity_type, leaf.value, leaf.path, structured=True, key=key)
             replaced[index] = self._show(entry, leaf.value)
-        known = [(entry.type, entry.value) for entry in ledger.entries.values()]
+        known = [(entry.type, entry.value) for entry in ledger.entries.values()] + shown
         for index, leaf in enumerate(leaves):
             if leaf.category == "free_text":
                 entities = settle_overlaps(
                     leaf.value, [*found.get(index, []), *_mentions_of(leaf.value, known)]
                 )
+                if own:
+                    entities = _others_than(leaf.value, entities, own)
                 replaced[index] = self._replace(leaf.value, entities, ledger, leaf.path)
         redacted = _rebuild(report, marked, replaced)
         return RedactedReport(redacted, tuple(self._describe(entry) for entry in ledger.entries.values()))
@@ -276,6 +319,48 @@ def _mentions_of(text: str, known: list[tuple[str, str]]) -> list[Entity]:
                     found.append(Entity(start, end, entity_type, 0.99))
                 start = folded.find(needle.casefold(), end)
     return found
+
+
+_FAMILIES: Mapping[str, str] = {
+    "PERSON": "name",
+    "ORGANIZATION": "name",
+    "ADDRESS": "place",
+    "LOCATION": "place",
+}
+"""Types one value may be detected as: a client's name may be read as a company, a city as a place."""
+
+
+def _others_than(text: str, entities: Sequence[Entity], own: Sequence[tuple[str, str]]) -> list[Entity]:
+    """``entities`` but those that are the reader's own values (``own``: type, value)."""
+    spans = _mentions_of(text, list(own))
+    return [
+        entity
+        for entity in entities
+        if not any(s.start <= entity.start and entity.end <= s.end for s in spans)
+        and not any(_is_value(text[entity.start : entity.end], entity.type, t, v) for t, v in own)
+    ]
+
+
+def _is_value(found: str, found_type: str, own_type: str, own_value: str) -> bool:
+    """Whether ``found`` (detected as ``found_type``) is ``own_value``, or part of it."""
+    family = _FAMILIES.get(found_type, found_type)
+    if family != _FAMILIES.get(own_type, own_type):
+        return False
+    if family == "name":
+        words = set(normalized_value("PERSON", found).split())
+        return bool(words) and words <= set(normalized_value("PERSON", own_value).split())
+    if family == "place":
+        words = _place_words(found)
+        return bool(words) and words <= _place_words(own_value)
+    return normalized_value(found_type, found) == normalized_value(own_type, own_value)
+
+
+_LINKING_WORDS = frozenset({"a", "au", "aux", "chez", "d", "de", "des", "du", "en", "l", "la", "le", "les"})
+
+
+def _place_words(value: str) -> set[str]:
+    """The words of an address or place, but those that only link them (``12 rue X à Lyon``)."""
+    return set(re.findall(r"[a-z0-9]+", fold(value))) - _LINKING_WORDS
 
 
 def _technical_values(report: InterventionReport) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,6 +29,9 @@ from quitus.commands import (
     serve,
     templates,
 )
+
+if TYPE_CHECKING:
+    from quitus.settings import Settings
 
 app = typer.Typer(
     name="quitus",
@@ -105,6 +108,7 @@ def init(
     created = initialize(settings)
     for path in created:
         console.print(f"created {path}")
+    _reindex_if_outdated(settings)
     if simulation:
         app_ = open_app(settings)
         try:
@@ -123,6 +127,22 @@ def init(
             f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing "
             "can be read, and a data backup must never hold its keys.[/yellow]"
         )
+
+
+def _reindex_if_outdated(settings: Settings) -> None:
+    """After an upgrade: bring the blind index to this version's normalization (phones in E.164)."""
+    from quitus.commands.retention import print_reindex  # noqa: PLC0415
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings)
+    try:
+        if not app_.subject_index_outdated():
+            return
+        console.print("re-indexing the blind index (phones in E.164)…")
+        outcome = app_.reindex_subjects()
+    finally:
+        app_.close()
+    print_reindex(outcome)
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
 from storage.keys import create_key_files, load_key_material, read_key_file
 from storage.keystore import DataKeyStore
+from storage.ledger.anchors import CHECKPOINT_LOG_FILE, CheckpointLog
 from storage.ledger.checkpoint import NoteSigner, load_signer
 from storage.ledger.store import Ledger, origin_for
 from storage.report_store import ReportStore
@@ -24,9 +25,18 @@ from storage.simulation import is_simulation_home
 from workflows.stages import Pipeline
 
 if TYPE_CHECKING:
-    from anonymization import ReportRedactor
+    from anonymization import PiiEngine, ReportRedactor
+    from storage.subject_index import ReindexOutcome
 
-__all__ = ["COMPANY_CA_FILE", "App", "initialize", "ledger_signer", "ledger_verifier_key", "open_app"]
+__all__ = [
+    "COMPANY_CA_FILE",
+    "App",
+    "checkpoint_log",
+    "initialize",
+    "ledger_signer",
+    "ledger_verifier_key",
+    "open_app",
+]
 
 LEDGER_PUBLIC_KEY_FILE = "ledger.vkey"
 COMPANY_CA_FILE = "company-ca.pem"
@@ -43,6 +53,7 @@ class App:
     store: ReportStore
     catalog: TemplateCatalog
     intake: Intake
+    _pii_engine: PiiEngine | None = field(default=None, init=False, repr=False)
 
     def policies(self) -> PolicySet:
         """The policy set in force (built-in library, then the company's own files)."""
@@ -69,6 +80,34 @@ class App:
             redactor_factory=redactor,
         )
 
+    def subject_redactor(self) -> ReportRedactor:
+        """What an access answer redacts other people with: placeholders, no pseudonym (a
+        pseudonym would let the person link a third party across reports). The PII model is
+        loaded on first use, once per process."""
+        from anonymization import PiiEngine, ReportRedactor, load_vocabulary  # noqa: PLC0415 - loads spaCy
+
+        if self._pii_engine is None:
+            self._pii_engine = PiiEngine(load_vocabulary(self.catalog))
+        return ReportRedactor(self._pii_engine, style="placeholder")
+
+    def subject_index_outdated(self) -> bool:
+        """Whether the blind index follows an older normalization (``reindex_subjects`` first)."""
+        from storage.subject_index import index_is_outdated  # noqa: PLC0415
+
+        return index_is_outdated(self.database)
+
+    def reindex_subjects(self) -> ReindexOutcome:
+        """Recompute every live report's phone digests (E.164) from its content."""
+        from reports.intake import subject_terms  # noqa: PLC0415
+        from reports.schema import InterventionReport  # noqa: PLC0415
+        from storage.subject_index import reindex_phones  # noqa: PLC0415
+
+        def phones_of(content: bytes) -> list[str]:
+            report = InterventionReport.model_validate_json(content)
+            return [value for kind, value in subject_terms(report) if kind == "phone"]
+
+        return reindex_phones(self.store, phones_of)
+
     def clock(self) -> Clock:
         """Today's date as retention sees it: the system's; ``QUITUS_SIMULATED_TODAY`` only in a
         simulation home (see :mod:`storage.simulation`), refused in any other."""
@@ -83,8 +122,17 @@ class App:
         return FixedClock(day)
 
     def close(self) -> None:
-        self.database.dispose()
-        self.keystore.dispose()
+        """Sign what this process recorded, then let go of the databases.
+
+        Every command that appends to the ledger thus ends with a signed checkpoint — reads
+        that record an event too (``reports show --reveal``, ``proof export``) — so that
+        ``audit verify`` finds a normal home intact. Only a crash leaves entries unsigned."""
+        try:
+            if self.ledger.appended:
+                self.ledger.checkpoint()
+        finally:
+            self.database.dispose()
+            self.keystore.dispose()
 
 
 def ledger_signer(settings: Settings) -> NoteSigner:
@@ -92,6 +140,11 @@ def ledger_signer(settings: Settings) -> NoteSigner:
     private = read_key_file(settings.resolved_key_dir / "ledger.key")
     provisional = load_signer("quitus.ledger", private)
     return load_signer(origin_for(provisional), private)
+
+
+def checkpoint_log(settings: Settings) -> CheckpointLog:
+    """``checkpoints.log`` in the key folder: every signed checkpoint, outside the database."""
+    return CheckpointLog(settings.resolved_key_dir / CHECKPOINT_LOG_FILE)
 
 
 def ledger_verifier_key(settings: Settings) -> str:
@@ -111,6 +164,11 @@ def initialize(settings: Settings) -> list[Path]:
             directory.mkdir(parents=True, mode=0o700)
             created.append(directory)
     created += create_key_files(settings.resolved_key_dir)
+    anchors = checkpoint_log(settings)
+    if not anchors.exists():
+        with anchors.locked():
+            pass  # an empty log: nothing signed yet, and `audit verify` knows it was begun
+        created.append(anchors.path)
     if not (settings.seal_dir / "seal.pem").exists():
         paths = create_company_ca(settings.seal_dir, settings.company_name)
         created += [paths.ca_certificate, paths.seal_certificate, paths.seal_key]
@@ -140,7 +198,7 @@ def open_app(settings: Settings) -> App:
     keystore = DataKeyStore(settings.resolved_keystore_url, keys)
     database = Database(settings.resolved_database_url)
     database.upgrade()
-    ledger = Ledger(database, ledger_signer(settings))
+    ledger = Ledger(database, ledger_signer(settings), anchors=checkpoint_log(settings))
     store = ReportStore(
         database, keystore, BlobStore(LocalBlobBackend(settings.blob_dir)), ledger, actor=settings.actor
     )

@@ -9,7 +9,8 @@ Hierarchy::
     ├── KeyDestroyedError         the report's data key was shredded: its data is gone
     ├── BlobError                 a blob is missing or fails its integrity check
     ├── ReportNotFoundError       no report with that id
-    └── InvalidTransitionError    a state change the report's state machine forbids
+    ├── InvalidTransitionError    a state change the report's state machine forbids
+    └── SubjectIndexOutdatedError the blind index follows an older normalization: re-index first
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "KeyStoreError",
     "ReportNotFoundError",
     "StorageError",
+    "SubjectIndexOutdatedError",
     "WrongKeyError",
 ]
 
@@ -56,3 +58,7 @@ class ReportNotFoundError(StorageError):
 
 class InvalidTransitionError(StorageError):
     """The report's state machine does not allow this change."""
+
+
+class SubjectIndexOutdatedError(StorageError):
+    """The blind index holds digests of an older normalization: a lookup would miss reports."""

@@ -36,6 +36,7 @@ __all__ = [
     "ReportRecord",
     "ReviewItemRecord",
     "StatisticalRecord",
+    "SubjectIndexMetaRecord",
     "SubjectIndexRecord",
     "SubmissionRecord",
 ]
@@ -127,6 +128,20 @@ class SubjectIndexRecord(Base):
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SubjectIndexMetaRecord(Base):
+    """Which normalization the blind index's digests follow (:data:`storage.blind_index.INDEX_VERSION`).
+
+    One row (``id`` 1), written by migration 0009 and by a re-index
+    (:mod:`storage.subject_index`); no row: an index that never held a digest of an older version.
+    """
+
+    __tablename__ = "subject_index_meta"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class LedgerEntryRecord(Base):

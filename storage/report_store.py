@@ -38,6 +38,7 @@ from storage.ledger.store import Ledger
 from storage.models import BlobRecord, ReportRecord, SubjectIndexRecord, SubmissionRecord, utcnow
 from storage.notes import NoteStore
 from storage.states import ReportState, can_transition
+from storage.subject_index import require_current_for
 
 __all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
 
@@ -419,11 +420,16 @@ class ReportStore:
             return ReportSummary.of(report)
 
     def find_by_subject(self, digests: Iterable[tuple[str, str]]) -> list[str]:
-        """Report ids whose blind index holds any of ``digests`` (kind, digest)."""
+        """Report ids whose blind index holds any of ``digests`` (kind, digest).
+
+        Raises :class:`~storage.errors.SubjectIndexOutdatedError` for a phone while the index
+        is of an older version (see :mod:`storage.subject_index`).
+        """
         wanted = list(digests)
         if not wanted:
             return []
         with self.database.session() as session:
+            require_current_for(session, wanted)
             rows = session.scalars(
                 select(SubjectIndexRecord.report_id)
                 .where(tuple_(SubjectIndexRecord.kind, SubjectIndexRecord.digest).in_(wanted))

@@ -1,7 +1,8 @@
 """The FastAPI application: API under ``/api/v1``, OpenAPI at ``/docs``, web pages at ``/``.
 
 ``create_app`` assembles it: the request guard (size limit, security headers, access
-log, last-resort 500 — :mod:`quitus.api.hardening`), the error handlers
+log, last-resort 500 — :mod:`quitus.api.hardening`), the checkpoint that signs what a
+request recorded (:mod:`quitus.api.checkpoints`), the error handlers
 (:mod:`quitus.api.errors`), and one router per area (:mod:`quitus.api.routes`), each
 endpoint admitting the roles :mod:`quitus.api.roles` gives it.
 """
@@ -13,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from quitus.api.checkpoints import SignRecordedEvents
 from quitus.api.context import ApiContext
 from quitus.api.errors import install_error_handlers
 from quitus.api.hardening import RequestGuard
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         # FastAPI's own telemetry would export request bodies and exception messages.
         telemetry={"logs": False, "tracing": False},
     )
+    api.add_middleware(SignRecordedEvents)  # inside the guard: its 500 covers a failure to sign
     api.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     install_error_handlers(api)
     for router in ROUTERS:

@@ -19,6 +19,7 @@ Error mapping::
     ReportNotFoundError             404 report_not_found
     KeyDestroyedError               410 report_erased
     InvalidTransitionError          409 invalid_state
+    SubjectIndexOutdatedError       409 subject_index_outdated (a lookup by phone before the re-index)
     PortalLinkError                 404 portal_link_invalid | 410 portal_link_expired / _revoked
     AccessError                     409 access_refused
     RestrictedAccessError           403 justification_required
@@ -55,7 +56,13 @@ from retention.errors import (
     ReviewError,
 )
 from storage.access_store import AccessError, PortalLinkError
-from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError, StorageError
+from storage.errors import (
+    InvalidTransitionError,
+    KeyDestroyedError,
+    ReportNotFoundError,
+    StorageError,
+    SubjectIndexOutdatedError,
+)
 
 __all__ = [
     "API_PREFIX",
@@ -142,6 +149,10 @@ def _domain_answer(exc: Exception) -> tuple[int, dict[str, Any]]:  # noqa: PLR09
         return 410, error_body("report_erased", "the report was erased: its data key was destroyed")
     if isinstance(exc, InvalidTransitionError):
         return 409, error_body("invalid_state", str(exc))
+    if isinstance(exc, SubjectIndexOutdatedError):
+        return 409, error_body(
+            "subject_index_outdated", str(exc), hint="an operator runs `quitus subject reindex` once"
+        )
     if isinstance(exc, PortalLinkError):
         status_code = 404 if exc.code == "invalid" else 410
         return status_code, error_body(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, err_console, settings_or_fail
+from quitus.cli_support import console, err_console, fail, settings_or_fail
 
 __all__ = ["audit_app", "proof_app"]
 
@@ -38,13 +39,15 @@ def verify(
     finally:
         app.close()
     console.print(
-        f"{result.entries} entries, {result.checkpoints} signed checkpoints, "
+        f"{result.entries} entries, {result.checkpoints} signed checkpoints "
+        f"({result.remembered} remembered outside the database), "
         f"{result.blobs_checked} encrypted files checked"
     )
     for warning in result.warnings:
         console.print(f"[yellow]note:[/] {warning}", soft_wrap=True)
     for problem in result.problems:
-        err_console.print(f"[red]TAMPERED:[/] {problem}", soft_wrap=True)
+        label = "NOT SIGNED" if problem == result.unsigned_tail else "TAMPERED"
+        err_console.print(f"[red]{label}:[/] {problem}", soft_wrap=True)
     if result.first_bad_entry is not None:
         err_console.print(f"first bad entry: {result.first_bad_entry}")
     if not result.ok:
@@ -57,15 +60,98 @@ def verify(
 
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
-    """Sign a checkpoint of the ledger as it is now and print it (C2SP signed note)."""
-    from quitus.wiring import open_app  # noqa: PLC0415
+    """Verify the ledger, then sign a checkpoint of it as it is now and print it (C2SP signed note).
 
-    app = open_app(settings_or_fail())
+    Refused (exit 1) when the ledger does not verify: a forged tail is never signed."""
+    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from storage.ledger.verify import verify_ledger  # noqa: PLC0415
+
+    settings = settings_or_fail()
+    app = open_app(settings)
     try:
-        _size, note = app.ledger.checkpoint()
+        result = verify_ledger(app.ledger, ledger_verifier_key(settings))
+        if not result.tampered:
+            _size, note = app.ledger.checkpoint()
     finally:
         app.close()
-    console.print(note, end="", markup=False, highlight=False)
+    if result.tampered:
+        for problem in result.problems:
+            if problem != result.unsigned_tail:
+                err_console.print(f"[red]TAMPERED:[/] {problem}", soft_wrap=True)
+        fail("no checkpoint signed: the ledger does not verify (see `quitus audit verify`)", code=1)
+    sys.stdout.write(note)  # verbatim: a wrapped line would no longer verify
+
+
+@audit_app.command("consistency")
+def consistency(
+    kept: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            help="A signed checkpoint kept from earlier: checkpoint.txt of a proof bundle, "
+            "the output of `quitus audit checkpoint`.",
+        ),
+    ],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the proof here.")] = None,
+) -> None:
+    """Prove that today's ledger still begins with the entries a kept checkpoint signed (RFC 9162
+    §2.1.4): JSON that `quitus audit check-consistency` checks offline. Exit 1 when it cannot hold."""
+    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from storage.ledger.consistency import build_consistency_proof  # noqa: PLC0415
+    from storage.ledger.errors import RollbackError  # noqa: PLC0415
+
+    note = _read_text(kept)
+    settings = settings_or_fail()
+    app = open_app(settings)
+    try:
+        proof = build_consistency_proof(app.ledger, note, ledger_verifier_key(settings))
+    except RollbackError as exc:
+        fail(str(exc), code=1)
+    finally:
+        app.close()
+    if output is None:
+        sys.stdout.write(proof.to_json())
+    else:
+        output.write_text(proof.to_json(), encoding="utf-8")
+        console.print(f"wrote {output}: from {proof.old.size} to {proof.new.size} entries")
+    if not proof.verifies:
+        fail(
+            f"this ledger does not begin with the {proof.old.size} entries the kept checkpoint signed: "
+            "it was rewritten",
+            code=1,
+        )
+
+
+@audit_app.command("check-consistency")
+def check_consistency(
+    proof: Annotated[Path, typer.Argument(help="A proof written by `quitus audit consistency`.")],
+    key: Annotated[str, typer.Option(help="The company's published ledger key (ledger.vkey).")],
+    kept: Annotated[
+        Path | None,
+        typer.Option("--kept", help="The checkpoint you kept: the proof must start from it."),
+    ] = None,
+) -> None:
+    """Check a consistency proof offline (no database needed). Exit 1 when it does not verify."""
+    from storage.ledger.consistency import check_consistency_proof  # noqa: PLC0415
+
+    result = check_consistency_proof(
+        _read_text(proof), key, kept=_read_text(kept) if kept is not None else None
+    )
+    for line in result.checked:
+        console.print(f"  [green]✓[/] {line}", soft_wrap=True)
+    for problem in result.problems:
+        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+    if not result.ok:
+        err_console.print("[red]consistency proof does NOT verify[/]")
+        raise typer.Exit(1)
+    console.print("[green]consistency proof verified[/]")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
 
 
 @proof_app.command("export")
@@ -76,13 +162,14 @@ def export(
 ) -> None:
     """Write a report's proof bundle: its events, inclusion proofs, signed checkpoint, VERIFY.md."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from storage.blob_kinds import BlobKind  # noqa: PLC0415
     from storage.proofs import export_report_proof  # noqa: PLC0415
 
     settings = settings_or_fail()
     app = open_app(settings)
     try:
         files = {}
-        pdf_blob = app.store.latest_blob(report_id, "pdf_full") if documents else None
+        pdf_blob = app.store.latest_blob(report_id, BlobKind.PDF_FULL) if documents else None
         if pdf_blob is not None:
             files["rapport-scelle.pdf"] = app.store.read_blob(report_id, pdf_blob)
         data = export_report_proof(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -14,8 +15,9 @@ from quitus.cli_support import console, fail, settings_or_fail
 if TYPE_CHECKING:
     from quitus.wiring import App
     from storage.blind_index import SubjectKind
+    from storage.subject_index import ReindexOutcome
 
-__all__ = ["holds_app", "retention_app", "review_app", "subject_app"]
+__all__ = ["holds_app", "print_reindex", "retention_app", "review_app", "subject_app"]
 
 retention_app = typer.Typer(help="What is due for disposition, and carrying it out.", no_args_is_help=True)
 holds_app = typer.Typer(help="Legal holds: nothing they cover is ever disposed.", no_args_is_help=True)
@@ -139,6 +141,65 @@ def record_event(
         console.print(f"{report_id}: {name} on {on.date()} recorded (replaces {written.replaces}{entry})")
     else:
         console.print(f"{report_id}: {name} on {on.date()} recorded")
+
+
+@subject_app.command("requests")
+def subject_requests(
+    output_format: Annotated[
+        Literal["text", "json"], typer.Option("--format", help="text for people, json for programs.")
+    ] = "text",
+) -> None:
+    """The register of requests: every access or erasure request, found or not (no names)."""
+    from retention.subjects import subject_requests as registered  # noqa: PLC0415
+
+    app = _open()
+    try:
+        register = registered(app.store)
+    finally:
+        app.close()
+    if output_format == "json":
+        typer.echo(json.dumps([r.as_dict() for r in register], indent=2))
+        return
+    if not register:
+        console.print("no request received yet")
+    for r in register:
+        when = r.received_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        terms = ",".join(r.term_kinds)
+        console.print(
+            f"{when}  {r.request_id}  {r.kind:<8} found {r.found:<4} by {terms:<16} {escape(r.actor)}",
+            soft_wrap=True,
+        )
+
+
+@subject_app.command("reindex")
+def subject_reindex() -> None:
+    """Bring the blind index to phones in E.164 (index version 2); `quitus init` does it when needed.
+
+    Decrypts each live report's content and recomputes its phone digests; run again, it
+    changes nothing. Until it has run on an older index, a request by phone is refused.
+    """
+    app = _open()
+    try:
+        outcome = app.reindex_subjects()
+        app.ledger.checkpoint()
+    finally:
+        app.close()
+    print_reindex(outcome)
+
+
+def print_reindex(outcome: ReindexOutcome) -> None:
+    console.print(
+        f"blind index version {outcome.version}: {outcome.reports} report(s) read, "
+        f"{outcome.changed} re-indexed"
+    )
+    for report_id in outcome.unreadable:
+        console.print(f"[yellow]warning:[/yellow] {report_id}: content unreadable, left as it was")
+    for hold_id in outcome.holds_by_old_phone:
+        console.print(
+            f"[yellow]note:[/yellow] {hold_id} was placed by phone before: it keeps the reports it covered; "
+            "place it again with --phone to cover this person's reports captured from now on",
+            soft_wrap=True,
+        )
 
 
 def _subject_terms(email: str | None, phone: str | None, name: str | None) -> list[tuple[SubjectKind, str]]:
@@ -357,20 +418,25 @@ def subject_export(
     phone: Annotated[str | None, typer.Option()] = None,
     name: Annotated[str | None, typer.Option()] = None,
 ) -> None:
-    """Everything about a person, machine-readable (Art. 15 and 20). Each access is recorded."""
-    from retention.subjects import export_subject, find_subject_reports  # noqa: PLC0415
+    """A person's access answer (Art. 15 and 20): subject.json, resume.html (French), images.
 
+    Other people named in free text are redacted; the request is entered in the register of
+    requests (`quitus subject requests`), found or not, and each report given is recorded.
+    """
+    from retention.subjects import export_subject, register_request  # noqa: PLC0415
+
+    terms = _subject_terms(email, phone, name)
     app = _open()
     try:
-        ids = find_subject_reports(app.store, _subject_terms(email, phone, name))
-        data = export_subject(app.store, ids)
+        request = register_request(app.store, "access", terms)
+        data = export_subject(app.store, app.policies(), request, redactor=app.subject_redactor())
         app.ledger.checkpoint()
     finally:
         app.close()
     temporary = output.with_name(output.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(output)
-    console.print(f"{len(ids)} report(s) → {output}")
+    console.print(f"{request.id}: {len(request.report_ids)} report(s) → {output}")
 
 
 @subject_app.command("erase")
@@ -381,13 +447,16 @@ def subject_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a person's reports where allowed; restrict and explain where the law requires keeping them."""
-    from retention.subjects import erase_subject, find_subject_reports  # noqa: PLC0415
+    from retention.subjects import erase_subject, register_request  # noqa: PLC0415
 
+    terms = _subject_terms(email, phone, name)
     app = _open()
     try:
-        ids = find_subject_reports(app.store, _subject_terms(email, phone, name))
+        request = register_request(app.store, "erasure", terms)
+        ids = list(request.report_ids)
+        app.ledger.checkpoint()
         if not ids:
-            console.print("no report of this person")
+            console.print(f"{request.id}: no report of this person")
             return
         if not yes:
             typer.confirm(f"{len(ids)} report(s) found. Erase what may be erased?", abort=True)

@@ -5,6 +5,7 @@ Hierarchy::
     LedgerError                   base of every error raised by ``storage.ledger``
     ├── ProofError                a proof cannot be built: position outside the tree, node missing
     ├── CheckpointError           a checkpoint's fields or text break C2SP tlog-checkpoint
+    ├── RollbackError             the ledger is smaller than, or differs from, a checkpoint it signed
     └── NoteError                 a signed note, key name or key cannot be used
         ├── KeyFormatError        a key name, verifier key or private key is malformed
         ├── MalformedNoteError    the note text or a signature line breaks C2SP signed-note
@@ -25,6 +26,7 @@ __all__ = [
     "MalformedNoteError",
     "NoteError",
     "ProofError",
+    "RollbackError",
     "UnknownKeyError",
 ]
 
@@ -39,6 +41,10 @@ class ProofError(LedgerError):
 
 class CheckpointError(LedgerError):
     """A checkpoint has invalid fields or its text is not a C2SP tlog-checkpoint."""
+
+
+class RollbackError(LedgerError):
+    """The ledger was truncated or rewritten since a checkpoint remembered outside the database."""
 
 
 class NoteError(LedgerError):

@@ -18,7 +18,9 @@ from sqlalchemy import TextClause, insert, select, text
 from sqlalchemy.orm import Session
 
 from storage.database import Database
-from storage.ledger.checkpoint import Checkpoint, NoteSigner, sign_checkpoint
+from storage.ledger.anchors import CheckpointLog, RememberedCheckpoint
+from storage.ledger.checkpoint import Checkpoint, NoteSigner, NoteVerifier, open_checkpoint, sign_checkpoint
+from storage.ledger.errors import LedgerError, RollbackError
 from storage.ledger.events import LedgerEvent, encode_entry
 from storage.ledger.merkle import (
     EMPTY_ROOT,
@@ -29,6 +31,7 @@ from storage.ledger.merkle import (
     nodes_completed_by_append,
     root_hash,
 )
+from storage.ledger.steps import LedgerStep
 from storage.models import (
     LedgerCheckpointRecord,
     LedgerEntryRecord,
@@ -42,9 +45,13 @@ __all__ = ["Ledger", "StoredEntry", "origin_for"]
 _T = TypeVar("_T")
 
 
-def origin_for(signer: NoteSigner) -> str:
-    """The log's origin line: names this installation's ledger, nothing about anyone."""
-    return f"quitus.ledger/{signer.key_id.hex()}"
+def origin_for(key: NoteSigner | NoteVerifier) -> str:
+    """``quitus.ledger/<key id>``: a name for this installation's ledger, nothing about anyone.
+
+    ``quitus.wiring.ledger_signer`` names the key after a provisional signer called
+    ``quitus.ledger``; checkpoints signed before their origin line was the key name carry
+    ``origin_for`` of the named key instead (:attr:`Ledger.origins` accepts both)."""
+    return f"quitus.ledger/{key.key_id.hex()}"
 
 
 @dataclass(frozen=True)
@@ -115,10 +122,19 @@ def _prefetched(session: Session, compute: Callable[[NodeReader], _T]) -> _T:
 class Ledger:
     """Append events, sign checkpoints, serve inclusion and consistency proofs."""
 
-    def __init__(self, database: Database, signer: NoteSigner) -> None:
+    def __init__(
+        self, database: Database, signer: NoteSigner, *, anchors: CheckpointLog | None = None
+    ) -> None:
         self.database = database
         self.signer = signer
-        self.origin = origin_for(signer)
+        self.origin = signer.name
+        """The origin line of the checkpoints it signs: the key name, as C2SP signed-note asks."""
+        self.origins = (signer.name, origin_for(signer))
+        """Origins its checkpoints may carry: the key name, and the one written before they were the same."""
+        self.anchors = anchors
+        """``checkpoints.log`` outside the database, which every signed checkpoint is appended to."""
+        self.appended = 0
+        """Events this object appended (committed or not): a caller that sees it grow checkpoints."""
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -144,7 +160,7 @@ class Ledger:
                 {
                     "seq": size,
                     "report_id": event.report_id,
-                    "step": event.step,
+                    "step": event.step.value,
                     "recorded_at": recorded_at,
                     "entry": entry.decode("ascii"),
                 }
@@ -156,6 +172,7 @@ class Ledger:
         session.execute(insert(LedgerEntryRecord), entries)
         session.execute(insert(LedgerNodeRecord), nodes)
         head.size = size
+        self.appended += len(entries)
         return list(range(first, size))
 
     def record(self, *events: LedgerEvent) -> list[int]:
@@ -164,9 +181,28 @@ class Ledger:
             return self.append(session, events)
 
     def checkpoint(self) -> tuple[int, str]:
-        """Sign a checkpoint of the current size (reused if that size was already signed)."""
+        """Sign a checkpoint of the current size (reused if that size was already signed).
+
+        With :attr:`anchors`, the checkpoint is also appended to ``checkpoints.log``, and it is
+        refused (:class:`RollbackError`) when the ledger is smaller than the last checkpoint
+        remembered there, or has another root at its size: a cheap check, O(log n), so that no
+        routine checkpoint signs over a rollback; ``audit verify`` checks every remembered one.
+        """
+        if self.anchors is None:
+            return self._checkpoint(None)
+        with self.anchors.locked() as log:
+            # Under the lock: this host's records follow the ledger's growth in order.
+            last = log.last()
+            size, note = self._checkpoint(last)
+            if last is None or last.note != note:
+                log.append(note)  # after the commit: a remembered checkpoint is always in the database
+            return size, note
+
+    def _checkpoint(self, remembered: RememberedCheckpoint | None) -> tuple[int, str]:
         with self.database.session() as session:
             size = self._size(session)
+            if remembered is not None:
+                self._check_not_rolled_back(session, size, remembered)
             existing = session.get(LedgerCheckpointRecord, size)
             if existing is not None:
                 return size, existing.note
@@ -174,6 +210,29 @@ class Ledger:
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
             session.add(LedgerCheckpointRecord(size=size, note=note, created_at=utcnow()))
             return size, note
+
+    def _check_not_rolled_back(self, session: Session, size: int, remembered: RememberedCheckpoint) -> None:
+        try:
+            checkpoint, _ = open_checkpoint(remembered.note, [self.signer.verifier_key()])
+        except LedgerError:
+            return  # not a checkpoint of this key: `audit verify` reports it, it proves nothing here
+        if checkpoint.origin not in self.origins:
+            return
+        where = self.anchors.path if self.anchors is not None else "checkpoints.log"
+        if checkpoint.size > size:
+            raise RollbackError(
+                f"the ledger holds {size} entries, but a checkpoint of {checkpoint.size} entries was signed "
+                f"(remembered in {where}): the ledger was truncated or rolled back; "
+                "nothing is signed over it — run `quitus audit verify`"
+            )
+        old = checkpoint.size
+        root = _prefetched(session, lambda reader: root_hash(old, reader)) if old else EMPTY_ROOT
+        if root != checkpoint.root_hash:
+            raise RollbackError(
+                f"the first {old} entries of the ledger are not the ones signed at that size "
+                f"(remembered in {where}): its history was rewritten; nothing is signed over it — "
+                "run `quitus audit verify`"
+            )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -198,7 +257,7 @@ class Ledger:
             for row in session.scalars(select(LedgerCheckpointRecord).order_by(LedgerCheckpointRecord.size)):
                 yield row.size, row.note
 
-    def last_entry(self, step: str) -> StoredEntry | None:
+    def last_entry(self, step: LedgerStep) -> StoredEntry | None:
         """The latest entry of this step (e.g. the last recorded policy-set change)."""
         with self.database.session() as session:
             row = session.execute(

@@ -4,23 +4,35 @@
 O(log n) memory), checks each signed checkpoint's signature and root, checks that
 successive checkpoints are consistent using the stored tree, and compares every blob
 file with the hash of its ciphertext. It names the first bad entry.
+
+The database alone cannot show a rollback: deleting the last entries with their nodes and
+checkpoints leaves a smaller ledger that is consistent with itself. So it also proves each
+checkpoint remembered in ``checkpoints.log`` (:mod:`storage.ledger.anchors`, outside the
+database) consistent with the current tree — a ledger smaller than one was truncated, one
+with another root at its size was rewritten — and it counts as not intact a ledger whose
+last entries no checkpoint signs: whoever appends without the key can only add entries
+that no checkpoint covers. The columns stored beside each entry (``report_id``, ``step``,
+``recorded_at``), which no hash covers but which select a report's entries, are compared
+with the entry itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import String, and_, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from storage.blobs import DELETION_JOURNALS
 from storage.database import Database
-from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint
+from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint, parse_verifier_key
 from storage.ledger.errors import LedgerError
 from storage.ledger.events import decode_entry
 from storage.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, verify_consistency
@@ -62,16 +74,28 @@ class LedgerVerification:
 
     entries: int = 0
     checkpoints: int = 0
+    remembered: int = 0
+    """Checkpoints read from ``checkpoints.log`` (outside the database)."""
     blobs_checked: int = 0
+    signed_size: int = 0
+    """Size of the largest signed checkpoint that the ledger still contains."""
     problems: list[str] = field(default_factory=list)
-    """Each a failure: something was altered, removed or forged."""
+    """Each a failure: something was altered, removed or forged — or is not signed yet."""
     warnings: list[str] = field(default_factory=list)
     """Explained oddities that are not tampering (e.g. an interrupted write's orphan file)."""
+    unsigned_tail: str | None = None
+    """When entries follow the last signed checkpoint, the problem that says so (also in ``problems``)."""
     first_bad_entry: int | None = None
 
     @property
     def ok(self) -> bool:
+        """Intact: nothing altered, removed or forged, and every entry covered by a signed checkpoint."""
         return not self.problems
+
+    @property
+    def tampered(self) -> bool:
+        """Something was altered, removed or forged; an unsigned tail alone is not that, and may be signed."""
+        return any(problem != self.unsigned_tail for problem in self.problems)
 
     def _bad_entry(self, seq: int, message: str) -> None:
         if self.first_bad_entry is None or seq < self.first_bad_entry:
@@ -79,41 +103,112 @@ class LedgerVerification:
         self.problems.append(message)
 
 
+@dataclass(frozen=True)
+class _Remembered:
+    checkpoint: Checkpoint
+    line: int
+    """Where ``checkpoints.log`` holds it."""
+
+
 def verify_ledger(
     ledger: Ledger, verifier: NoteVerifier | str, *, blob_root: Path | None = None
 ) -> LedgerVerification:
-    """Check everything; never raises for tampering, reports it instead."""
+    """Check everything; never raises for tampering, reports it instead.
+
+    ``verifier``: the published key. The checkpoints remembered outside the database are
+    those of ``ledger.anchors`` (none when it is ``None``).
+    """
     result = LedgerVerification()
-    signed = _open_checkpoints(ledger, verifier, result)
-    _check_entries(ledger.database, signed, result)
+    trusted = verifier if isinstance(verifier, NoteVerifier) else parse_verifier_key(verifier)
+    stored, signed = _open_checkpoints(ledger, trusted, result)
+    remembered = _open_remembered(ledger, trusted, result)
+    roots = _check_entries(ledger.database, signed, set(remembered), result)
     _check_consistency(ledger, signed, result)
+    _check_remembered(ledger, stored, remembered, roots, result)
+    _check_signed_to_the_end(signed, remembered, result)
     if blob_root is not None:
         _check_blobs(ledger.database, blob_root, result)
     return result
 
 
 def _open_checkpoints(
-    ledger: Ledger, verifier: NoteVerifier | str, result: LedgerVerification
-) -> dict[int, Checkpoint]:
+    ledger: Ledger, verifier: NoteVerifier, result: LedgerVerification
+) -> tuple[set[int], dict[int, Checkpoint]]:
+    """The sizes of the checkpoints in the database, and those whose signature and origin hold."""
+    stored: set[int] = set()
     signed: dict[int, Checkpoint] = {}
     for size, note in ledger.checkpoints():
         result.checkpoints += 1
+        stored.add(size)
         try:
-            checkpoint, _names = open_checkpoint(note, [verifier], origin=ledger.origin)
+            checkpoint, _names = open_checkpoint(note, [verifier])
         except LedgerError as exc:
             result.problems.append(f"checkpoint at size {size}: {exc} (forged or altered)")
+            continue
+        if checkpoint.origin not in ledger.origins:
+            result.problems.append(
+                f"checkpoint at size {size} is from log {checkpoint.origin!r}, not {ledger.origin!r}"
+            )
             continue
         if checkpoint.size != size:
             result.problems.append(f"checkpoint stored at size {size} signs size {checkpoint.size}")
             continue
         signed[size] = checkpoint
-    return signed
+    return stored, signed
 
 
-def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None]]:
+def _open_remembered(
+    ledger: Ledger, verifier: NoteVerifier, result: LedgerVerification
+) -> dict[int, _Remembered]:
+    """The checkpoints of ``checkpoints.log`` by size; two different ones at one size are a fork."""
+    anchors = ledger.anchors
+    if anchors is None:
+        return {}
+    if not anchors.exists():
+        result.warnings.append(
+            f"{anchors.path} does not exist: no checkpoint is remembered outside the database yet, so a "
+            "rollback of the ledger cannot be seen; the next checkpoint starts it (any command that "
+            "records an event, or `quitus audit checkpoint`)"
+        )
+        return {}
+    records, damaged = anchors.records()
+    result.warnings.extend(f"{anchors.path}, {part}: not a checkpoint, ignored" for part in damaged)
+    remembered: dict[int, _Remembered] = {}
+    for record in records:
+        try:
+            checkpoint, _names = open_checkpoint(record.note, [verifier])
+        except LedgerError as exc:
+            result.warnings.append(
+                f"{anchors.path}, line {record.line}: ignored, not signed by the ledger key: {exc}"
+            )
+            continue
+        if checkpoint.origin not in ledger.origins:
+            result.warnings.append(
+                f"{anchors.path}, line {record.line}: ignored, a checkpoint of log {checkpoint.origin!r}"
+            )
+            continue
+        result.remembered += 1
+        earlier = remembered.setdefault(checkpoint.size, _Remembered(checkpoint, record.line))
+        if earlier.checkpoint.root_hash != checkpoint.root_hash:
+            result.problems.append(
+                f"forked: two different trees of {checkpoint.size} entries were signed ({anchors.path}, "
+                f"lines {earlier.line} and {record.line})"
+            )
+    return remembered
+
+
+def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None, str | None, str, object]]:
     with database.session() as session:
         query = (
-            select(LedgerEntryRecord.seq, LedgerEntryRecord.entry, LedgerNodeRecord.hash)
+            select(
+                LedgerEntryRecord.seq,
+                LedgerEntryRecord.entry,
+                LedgerNodeRecord.hash,
+                LedgerEntryRecord.report_id,
+                LedgerEntryRecord.step,
+                # The stored text on SQLite, where an edit may put anything there; a timestamp on PostgreSQL.
+                type_coerce(LedgerEntryRecord.recorded_at, String),
+            )
             .outerjoin(
                 LedgerNodeRecord,
                 and_(LedgerNodeRecord.level == 0, LedgerNodeRecord.idx == LedgerEntryRecord.seq),
@@ -121,28 +216,28 @@ def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None]]:
             .order_by(LedgerEntryRecord.seq)
             .execution_options(yield_per=_CHUNK)
         )
-        for seq, entry, node in session.execute(query):
-            yield seq, entry, None if node is None else bytes(node)
+        for seq, entry, node, report_id, step, recorded_at in session.execute(query):
+            yield seq, entry, None if node is None else bytes(node), report_id, step, recorded_at
 
 
-def _check_entries(database: Database, signed: dict[int, Checkpoint], result: LedgerVerification) -> None:
+def _check_entries(
+    database: Database, signed: dict[int, Checkpoint], remembered: set[int], result: LedgerVerification
+) -> dict[int, bytes]:
+    """Recompute the tree; returns its root at each size in ``remembered`` and at its own size."""
     tree = CompactRange()
+    roots: dict[int, bytes] = {0: EMPTY_ROOT}
     broken = False
     artifacts: dict[str, tuple[int, str]] = {}
-    for seq, entry_text, stored_leaf in _rows(database):
+    for seq, entry_text, stored_leaf, report_id, step, recorded_at in _rows(database):
         result.entries += 1
         if seq != tree.size and not broken:
             result._bad_entry(
                 tree.size, f"entry {tree.size} is missing: deleted, or the sequence was rewritten"
             )
             broken = True
-        try:
-            entry = decode_entry(entry_text)
-        except ValueError:
-            result._bad_entry(seq, f"entry {seq} is not a ledger entry any more (edited)")
-            entry = {}
-        if entry and entry.get("seq") != seq:
-            result._bad_entry(seq, f"entry {seq} says it is entry {entry.get('seq')}: entries were reordered")
+        entry = _decoded(seq, entry_text, result)
+        if entry:
+            _check_columns(seq, entry, (report_id, step, recorded_at), result)
         leaf = leaf_hash(entry_text.encode("utf-8"))
         if stored_leaf != leaf:
             result._bad_entry(
@@ -154,7 +249,9 @@ def _check_entries(database: Database, signed: dict[int, Checkpoint], result: Le
         if len(artifacts) >= _CHUNK:
             _check_artifacts(database, artifacts, result)
         checkpoint = signed.get(tree.size)
-        if checkpoint is not None and checkpoint.root_hash != tree.root():
+        if checkpoint is not None or tree.size in remembered:
+            roots[tree.size] = tree.root()
+        if checkpoint is not None and checkpoint.root_hash != roots[tree.size]:
             result.problems.append(
                 f"the tree of the first {tree.size} entries does not match the checkpoint signed at "
                 "that size: entries before it were altered, removed or reordered"
@@ -165,14 +262,133 @@ def _check_entries(database: Database, signed: dict[int, Checkpoint], result: Le
             result.problems.append(
                 f"a checkpoint signs {size} entries but only {tree.size} are stored: entries were deleted"
             )
-    unsigned = tree.size - max(signed, default=0)
-    if unsigned > 0:
-        result.warnings.append(
-            f"the last {unsigned} entries are not covered by a signed checkpoint yet; "
-            "`quitus audit checkpoint` signs one"
-        )
     if 0 in signed and signed[0].root_hash != EMPTY_ROOT:
         result.problems.append("the empty checkpoint has a non-empty root")
+    roots[tree.size] = tree.root()
+    return roots
+
+
+def _decoded(seq: int, entry_text: str, result: LedgerVerification) -> dict[str, Any]:
+    """The entry's JSON object ({} when it is not one any more)."""
+    try:
+        entry = decode_entry(entry_text)
+    except ValueError:
+        result._bad_entry(seq, f"entry {seq} is not a ledger entry any more (edited)")
+        return {}
+    if entry.get("seq") != seq:
+        result._bad_entry(seq, f"entry {seq} says it is entry {entry.get('seq')}: entries were reordered")
+    return entry
+
+
+def _check_columns(
+    seq: int, entry: dict[str, Any], columns: tuple[str | None, str, object], result: LedgerVerification
+) -> None:
+    """The columns beside an entry select it (a report's bundle, holds, reviews): they must say
+    what the hashed entry says."""
+    report_id, step, recorded_at = columns
+    if report_id != entry.get("report"):
+        result._bad_entry(
+            seq,
+            f"entry {seq}: its report_id column says {report_id!r} but the signed entry says "
+            f"{entry.get('report')!r}: the column was edited (it decides whose events these are)",
+        )
+    if step != entry.get("step"):
+        result._bad_entry(
+            seq,
+            f"entry {seq}: its step column says {step!r} but the signed entry says {entry.get('step')!r}: "
+            "the column was edited",
+        )
+    if _utc_text(recorded_at) != entry.get("time"):
+        result._bad_entry(
+            seq,
+            f"entry {seq}: its recorded_at column says {recorded_at!s} but the signed entry says "
+            f"{entry.get('time')}: the column was edited",
+        )
+
+
+def _utc_text(value: object) -> str | None:
+    """A stored ``recorded_at`` as an entry writes its time; None when it is not a time."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)  # SQLite keeps the UTC time without its zone
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check_remembered(
+    ledger: Ledger,
+    stored: set[int],
+    remembered: dict[int, _Remembered],
+    roots: dict[int, bytes],
+    result: LedgerVerification,
+) -> None:
+    """Each checkpoint remembered outside the database must be a prefix of the current tree."""
+    if not remembered:
+        return
+    where = ledger.anchors.path if ledger.anchors is not None else "checkpoints.log"
+    size = result.entries
+    beyond = sorted(s for s in remembered if s > size)
+    if beyond:
+        largest = remembered[beyond[-1]]
+        others = (
+            f"; {len(beyond) - 1} other remembered checkpoint(s) are larger too" if len(beyond) > 1 else ""
+        )
+        result.problems.append(
+            f"truncated: the ledger holds {size} entries, but a checkpoint of {largest.checkpoint.size} "
+            f"entries was signed ({where}, line {largest.line}): entries were removed from its end "
+            f"(a rollback){others}"
+        )
+    forked = sorted(s for s in remembered if s <= size and roots[s] != remembered[s].checkpoint.root_hash)
+    if forked:
+        first = remembered[forked[0]]
+        others = f"; so are {len(forked) - 1} later remembered checkpoint(s)" if len(forked) > 1 else ""
+        result.problems.append(
+            f"forked: the first {first.checkpoint.size} entries are not the ones signed at that size "
+            f"({where}, line {first.line}): the ledger's history was rewritten{others}"
+        )
+    current = roots[size]
+    for old in sorted(s for s in remembered if 0 < s <= size and s not in forked):
+        try:
+            proof = ledger.consistency_proof(old, size)
+        except LedgerError as exc:
+            result.problems.append(
+                f"cannot prove the checkpoint of {old} entries ({where}) consistent: {exc}"
+            )
+            continue
+        if not verify_consistency(old, size, remembered[old].checkpoint.root_hash, current, proof):
+            result.problems.append(
+                f"the stored tree does not prove the checkpoint of {old} entries ({where}, line "
+                f"{remembered[old].line}) consistent with the {size} entries: tree nodes were altered"
+            )
+    missing = sorted(s for s in remembered if s <= size and s not in stored)
+    if missing:
+        sizes = ", ".join(str(s) for s in missing[:5]) + (", …" if len(missing) > 5 else "")
+        result.problems.append(
+            f"{len(missing)} signed checkpoint(s) remembered in {where} are missing from the database "
+            f"(sizes {sizes}): checkpoints were deleted"
+        )
+
+
+def _check_signed_to_the_end(
+    signed: dict[int, Checkpoint], remembered: dict[int, _Remembered], result: LedgerVerification
+) -> None:
+    """Entries after the last signed checkpoint are vouched for by no key: the ledger is not intact."""
+    size = result.entries
+    result.signed_size = max((s for s in (*signed, *remembered) if s <= size), default=0)
+    unsigned = size - result.signed_size
+    if unsigned <= 0:
+        return
+    last = f"size {result.signed_size}" if result.signed_size or 0 in signed else "none is signed"
+    result.unsigned_tail = (
+        f"{unsigned} {'entry' if unsigned == 1 else 'entries'} after the last signed checkpoint ({last}): "
+        "run `quitus audit checkpoint`"
+    )
+    result.problems.append(result.unsigned_tail)
 
 
 def _check_artifacts(

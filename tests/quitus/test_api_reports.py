@@ -22,7 +22,7 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from storage.database import Database
 from storage.ledger.bundle import verify_bundle
-from storage.models import ReportRecord
+from storage.models import ReportRecord, SubjectIndexMetaRecord, utcnow
 from tests.api_client import ApiHarness, open_harness, process_reports, sample_reports
 
 
@@ -202,10 +202,20 @@ def test_subject_requests_name_the_officer_and_restrict_what_the_law_keeps(
 
     export = harness.client.post("/api/v1/subjects/export", json=person, headers=harness.auth("compliance"))
     assert export.status_code == 200 and export.headers["x-quitus-reports"] == "1"
-    subject = json.loads(zipfile.ZipFile(io.BytesIO(export.content)).read("subject.json"))
+    package = zipfile.ZipFile(io.BytesIO(export.content))
+    subject = json.loads(package.read("subject.json"))
     assert [r["report_id"] for r in subject["reports"]] == [sealed]
+    assert subject["reports"][0]["retention"]["policy"] and subject["reports"][0]["source"]["capture"]
+    assert "resume.html" in package.namelist()
     (event,) = harness.ledger_events(sealed, "subject.export")
     assert event["actor"] == "compliance-1"
+    assert event["details"] == {"request": export.headers["x-quitus-request"]}
+    nobody = harness.client.post(
+        "/api/v1/subjects/export",
+        json={"email": "personne@nulle-part.example"},
+        headers=harness.auth("compliance"),
+    )
+    assert nobody.status_code == 200 and nobody.headers["x-quitus-reports"] == "0"
 
     refused = harness.client.post("/api/v1/subjects/erase", json=person, headers=harness.auth("compliance"))
     assert refused.status_code == 422  # confirm: true is required
@@ -216,3 +226,26 @@ def test_subject_requests_name_the_officer_and_restrict_what_the_law_keeps(
     (outcome,) = erased["outcomes"]
     assert outcome["report_id"] == sealed and outcome["result"] in ("erased", "restricted")
     assert outcome["explanation"]
+    # the register of requests: each one, found or not, naming the officer (no value)
+    register = harness.ledger_events(None, "subject.request")
+    assert [(e["details"]["kind"], e["details"]["found"], e["actor"]) for e in register] == [
+        ("access", 1, "compliance-1"),
+        ("access", 0, "compliance-1"),
+        ("erasure", 1, "compliance-1"),
+    ]
+    assert register[-1]["details"]["request"] == erased["request"]
+    assert "nulle-part" not in json.dumps(register)
+
+
+def test_a_request_by_phone_on_an_index_not_yet_reindexed_is_refused(harness: ApiHarness) -> None:
+    with harness.context.app.database.session() as session:
+        session.merge(SubjectIndexMetaRecord(id=1, version=1, updated_at=utcnow()))
+    by_phone = harness.client.post(
+        "/api/v1/subjects/export", json={"phone": "06 12 34 56 78"}, headers=harness.auth("compliance")
+    )
+    assert by_phone.status_code == 409
+    assert by_phone.json()["error"]["code"] == "subject_index_outdated"
+    by_email = harness.client.post(
+        "/api/v1/subjects/export", json={"email": "a@exemple.fr"}, headers=harness.auth("compliance")
+    )
+    assert by_email.status_code == 200

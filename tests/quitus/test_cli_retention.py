@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from storage.blind_index import legacy_phone_digest
+from storage.keys import load_key_material
 from tests.cli_runner import run_quitus
 
 quitus = run_quitus
@@ -71,12 +76,68 @@ def test_subject_export_and_erase(installation: tuple[Path, list[str], list[dict
     exported = quitus(home, "subject", "export", "--email", email.upper(), "-o", str(tmp_path / "s.zip"))
     assert exported.returncode == 0, exported.stderr
     assert "1 report(s)" in exported.stdout
+    package = zipfile.ZipFile(tmp_path / "s.zip")
+    assert {"subject.json", "resume.html"} <= set(package.namelist())
+    (report,) = json.loads(package.read("subject.json"))["reports"]
+    assert report["report_id"] == ids[0] and report["retention"]["due"] and report["purposes"]
     erased = quitus(home, "subject", "erase", "--email", email, "--yes")
     assert erased.returncode == 0
     assert ids[0] in erased.stdout
     assert "erased" in erased.stdout or "restricted" in erased.stdout
     nobody = quitus(home, "subject", "erase", "--email", "nobody@nowhere.example", "--yes")
     assert "no report of this person" in nobody.stdout
+
+    # the register of requests: every request, found or not, without the values
+    register = quitus(home, "subject", "requests", "--format", "json")
+    assert register.returncode == 0, register.stderr
+    assert [(r["kind"], r["found"], r["terms"]) for r in json.loads(register.stdout)] == [
+        ("access", 1, ["email"]),
+        ("erasure", 1, ["email"]),
+        ("erasure", 0, ["email"]),
+    ]
+    listed = quitus(home, "subject", "requests")
+    assert listed.stdout.count("erasure") == 2 and "found 0" in listed.stdout
+    assert "nobody" not in register.stdout + listed.stdout and email not in register.stdout
+
+
+def test_init_reindexes_phones_written_by_an_older_version(
+    installation: tuple[Path, list[str], list[dict]], tmp_path: Path
+) -> None:
+    home, ids, payloads = installation
+    phone = payloads[2]["client"]["phone"]
+    digits = re.sub(r"\D", "", phone)
+    assert digits.startswith("0")
+    index_key = load_key_material(home.parent / f"{home.name}-keys").index_key
+    engine = create_engine(f"sqlite:///{home / 'quitus.db'}")
+    with engine.begin() as connection:  # the index as version 1 left it: national digits
+        connection.execute(text("DELETE FROM subject_index WHERE kind = 'phone'"))
+        connection.execute(
+            text("INSERT INTO subject_index (report_id, kind, digest) VALUES (:r, 'phone', :d)"),
+            {"r": ids[2], "d": legacy_phone_digest(index_key, phone)},
+        )
+        connection.execute(text("UPDATE subject_index_meta SET version = 1"))
+    engine.dispose()
+    written_otherwise = f"+33 (0){digits[1]} {digits[2:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}"
+    out = str(tmp_path / "p.zip")
+
+    refused = quitus(home, "subject", "export", "--phone", written_otherwise, "-o", out)
+    assert refused.returncode == 2 and "quitus subject reindex" in refused.stderr
+    by_email = quitus(home, "subject", "export", "--email", payloads[2]["client"]["email"], "-o", out)
+    assert by_email.returncode == 0, by_email.stderr
+
+    init = quitus(home, "init")
+    assert init.returncode == 0, init.stderr
+    with_phone = sum(1 for p in payloads if p["client"].get("phone"))
+    assert f"blind index version 2: {len(ids)} report(s) read, {with_phone} re-indexed" in init.stdout
+    found = quitus(home, "subject", "export", "--phone", written_otherwise, "-o", out)
+    assert found.returncode == 0, found.stderr
+    assert "1 report(s)" in found.stdout
+    answer = json.loads(zipfile.ZipFile(out).read("subject.json"))
+    assert [r["report_id"] for r in answer["reports"]] == [ids[2]]
+    again = quitus(home, "subject", "reindex")
+    assert again.returncode == 0 and "0 re-indexed" in again.stdout
+    assert "blind index" not in quitus(home, "init").stdout  # up to date: nothing to do
+    assert quitus(home, "audit", "verify").returncode == 0
 
 
 def test_erasure_under_a_legal_obligation_restricts_and_reading_then_needs_a_justification(

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,7 +21,18 @@ from storage.blind_index import subject_digests
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
+if TYPE_CHECKING:
+    from anonymization import ReportRedactor
+
 MakeReport = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def subject_redactor() -> ReportRedactor:
+    """What an access answer redacts other people with (the spaCy model: loaded once)."""
+    from anonymization import PiiEngine, ReportRedactor, load_vocabulary
+
+    return ReportRedactor(PiiEngine(load_vocabulary(TemplateCatalog.load())), style="placeholder")
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from anonymization import ReportRedactor
 from policies.loading import PolicySet
 from retention.clock import FixedClock
 from retention.executor import run_retention
 from retention.holds import HoldService
 from retention.planner import plan_dispositions
 from retention.review import ReviewQueue
-from retention.subjects import erase_subject, export_subject, find_subject_reports
+from retention.subjects import erase_subject, export_subject, find_subject_reports, register_request
 from storage.errors import DatabaseError
 from storage.ledger.events import decode_entry
 from storage.models import Base, StatisticalRecord
@@ -213,19 +214,22 @@ def test_review_queue_approve_extend_relabel(
 
 
 def test_subject_export_and_erasure_with_a_legal_obligation(
-    store: ReportStore, make_report: MakeReport
+    store: ReportStore, make_report: MakeReport, subject_redactor: ReportRedactor
 ) -> None:
     kept = make_report(kind="particulier", email="jeanne@exemple.fr", day=dt.date.today())
     gone = make_report(kind="particulier", email="jeanne@exemple.fr", day=dt.date(2010, 1, 1))
     stranger = make_report(kind="particulier", email="autre@exemple.fr")
     ids = find_subject_reports(store, [("email", " Jeanne@Exemple.FR ")])
     assert sorted(ids) == sorted([kept, gone])
-    package = zipfile.ZipFile(io.BytesIO(export_subject(store, ids)))
+    accounting = PolicySet([loaded("compta", "P10Y", "delete", obligation=True)])
+    request = register_request(store, "access", [("email", " Jeanne@Exemple.FR ")])
+    package = zipfile.ZipFile(
+        io.BytesIO(export_subject(store, accounting, request, redactor=subject_redactor))
+    )
     exported = json.loads(package.read("subject.json"))
     assert {r["report_id"] for r in exported["reports"]} == set(ids)
     assert all(r["content"]["client"]["email"] == "jeanne@exemple.fr" for r in exported["reports"])
     assert "subject.export" in steps(store, kept)
-    accounting = PolicySet([loaded("compta", "P10Y", "delete", obligation=True)])
     outcomes = {o.report_id: o for o in erase_subject(store, accounting, ids)}
     assert outcomes[kept].result == "restricted"
     assert "Art. 17(3)(b)" in outcomes[kept].explanation

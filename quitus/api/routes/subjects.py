@@ -1,7 +1,9 @@
 """Data-subject requests: access and portability (Art. 15, 20), erasure (Art. 17).
 
 The person is named in the request **body** (never in the URL, which proxies log); the
-values are only used to compute blind-index digests and are not stored or logged.
+values are only used to compute blind-index digests and are not stored or logged. Every
+request, found or not, is entered in the register of requests (a ``subject.request``
+ledger entry naming the officer; its id is in the ``X-Quitus-Request`` header).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from quitus.api.context import ApiContext, context_of
 from quitus.api.params import API_V1
 from quitus.api.roles import allow
 from quitus.api.routes.retention import SubjectTerms
-from retention.subjects import erase_subject, export_subject, find_subject_reports
+from retention.subjects import erase_subject, export_subject, register_request
 from storage.access_store import Principal
 
 __all__ = ["router"]
@@ -38,6 +40,8 @@ class ErasureOutcomeOut(BaseModel):
 
 
 class ErasureOut(BaseModel):
+    request: str
+    """The request's id in the register of requests."""
     reports: int
     outcomes: list[ErasureOutcomeOut]
 
@@ -46,22 +50,29 @@ class ErasureOut(BaseModel):
     "/subjects/export",
     name="subject_export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}, "description": "subject.json and the images."}},
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "subject.json (Art. 15 and 20), resume.html (in French) and the images.",
+        }
+    },
 )
 def subject_export(
     body: SubjectTerms, principal: Annotated[Principal, Depends(allow("subject_export"))], context: Context
 ) -> Response:
-    """Everything about a person, machine-readable (a zip); each report read is recorded, naming who."""
+    """A person's access answer (a zip), other people redacted; the request and each report
+    given are recorded, naming who."""
     store = context.store_for(principal)
-    ids = find_subject_reports(store, body.terms())
-    data = export_subject(store, ids)
+    request = register_request(store, "access", body.terms())
+    data = export_subject(store, context.app.policies(), request, redactor=context.app.subject_redactor())
     context.app.ledger.checkpoint()
     return Response(
         data,
         media_type="application/zip",
         headers={
             "Content-Disposition": 'attachment; filename="personne.zip"',
-            "X-Quitus-Reports": str(len(ids)),
+            "X-Quitus-Reports": str(len(request.report_ids)),
+            "X-Quitus-Request": request.id,
         },
     )
 
@@ -72,11 +83,12 @@ def subject_erase(
 ) -> ErasureOut:
     """Erase a person's reports where allowed; where the law keeps them, restrict and say until when."""
     store = context.store_for(principal)
-    ids = find_subject_reports(store, body.terms())
+    request = register_request(store, "erasure", body.terms())
+    ids = list(request.report_ids)
     outcomes = erase_subject(store, context.app.policies(), ids, clock=context.app.clock()) if ids else []
-    if ids:
-        context.app.ledger.checkpoint()
+    context.app.ledger.checkpoint()
     return ErasureOut(
+        request=request.id,
         reports=len(ids),
         outcomes=[
             ErasureOutcomeOut(report_id=o.report_id, result=o.result, explanation=o.explanation)
