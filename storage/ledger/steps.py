@@ -41,6 +41,8 @@ class LedgerStep(StrEnum):
     """A report erased on request (Art. 17, ``reports shred``): its certificate."""
     DISPOSE = "dispose"
     """A report disposed of by retention or an approved review: its certificate."""
+    CERTIFY = "certify"
+    """The sealed PDF of a disposal certificate issued (its SHA-256 in ``certificate_pdf_sha256``)."""
     EVENT = "event"
     HOLD_PLACE = "hold.place"
     HOLD_RELEASE = "hold.release"
