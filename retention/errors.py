@@ -3,6 +3,7 @@
 Hierarchy::
 
     RetentionError            base of every error raised by ``retention``
+    ├── CertificateError      a certificate of disposition cannot be given (not disposed, edited, no sealer)
     ├── HoldError             a legal hold cannot be placed or released as asked
     ├── ReviewError           a review decision does not apply
     ├── EventError            a dated event is refused (unknown name, date out of the report's life)
@@ -13,6 +14,7 @@ Hierarchy::
 from __future__ import annotations
 
 __all__ = [
+    "CertificateError",
     "DocumentUnavailableError",
     "EventError",
     "HoldError",
@@ -24,6 +26,11 @@ __all__ = [
 
 class RetentionError(Exception):
     """Base class of the errors raised by the ``retention`` package."""
+
+
+class CertificateError(RetentionError):
+    """A certificate of disposition cannot be given: the report is not disposed of, the
+    stored certificate does not match its signed ledger entry, or its PDF cannot be issued."""
 
 
 class HoldError(RetentionError):

@@ -5,7 +5,9 @@ or already queued is skipped; after a crash the next run finds what is still due
 finishes it. Destruction goes through the disposal gate (:mod:`retention.gate`), at the
 gate's clock — the real current date: a run never happens "as of" another day (plan a
 future date with :func:`retention.planner.plan_dispositions`, which writes nothing).
-Each disposition leaves its certificate in the ledger (step ``dispose``).
+Each disposition leaves its certificate of disposition (:mod:`retention.certificates`),
+signed by its ledger entry (step ``dispose``); with a sealer, :func:`run_retention` issues
+their sealed PDFs once the batches are done (outside their transactions: sealing is slow).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from policies.loading import PolicySet
+from retention.certificates import CertificateSealer
 from retention.clock import Clock
 from retention.gate import DisposalGate
 from retention.holds import HoldService
@@ -40,6 +43,10 @@ class RunSummary:
     awaiting_review: int = 0
     refused: int = 0
     """Due in the plan but refused by the gate (a hold or a review decided meanwhile)."""
+    certificates_issued: int = 0
+    """Sealed certificate PDFs issued after the batches (this run's, and any a crash left)."""
+    certificates_failed: dict[str, str] = field(default_factory=dict)
+    """Report id → why its certificate's PDF could not be sealed (left for the next run)."""
 
     @property
     def total(self) -> int:
@@ -47,17 +54,29 @@ class RunSummary:
 
 
 def run_retention(
-    store: ReportStore, policies: PolicySet, *, clock: Clock | None = None, k: int = DEFAULT_K
+    store: ReportStore,
+    policies: PolicySet,
+    *,
+    clock: Clock | None = None,
+    k: int = DEFAULT_K,
+    sealer: CertificateSealer | None = None,
 ) -> RunSummary:
-    """Plan at the gate's today and carry out what is due and not held."""
-    gate = DisposalGate(store, policies, clock=clock, k=k)
+    """Plan at the gate's today, carry out what is due and not held, then issue the
+    certificates' sealed PDFs (with ``sealer``)."""
+    gate = DisposalGate(store, policies, clock=clock, k=k, sealer=sealer)
     holds = HoldService(store).active()
-    return execute_plan(store, plan_dispositions(store, policies, holds, gate.today()), gate=gate)
+    summary = execute_plan(store, plan_dispositions(store, policies, holds, gate.today()), gate=gate)
+    certified = gate.certify()
+    if certified is not None:
+        summary.certificates_issued = len(certified.issued)
+        summary.certificates_failed = dict(certified.failed)
+    return summary
 
 
 def execute_plan(store: ReportStore, plan: Iterable[PlannedDisposition], *, gate: DisposalGate) -> RunSummary:
     """Carry out a plan through ``gate``, batch by batch; the gate checks every item again at
-    its own date, so a plan made for another day cannot make anything happen early."""
+    its own date, so a plan made for another day cannot make anything happen early. The
+    certificates' PDFs are left to ``gate.certify()`` (:func:`run_retention` calls it)."""
     summary = RunSummary()
     finish_interrupted_deletions(store)  # files of a run killed after its commit, even if nothing is due now
     try:
@@ -84,7 +103,9 @@ def _execute_batch(
     queued = set(RetentionStore(store).queue(reviews))
     summary.done.update(("review", i.policy_ref) for i in ready if i.report_id in queued)
     outcome = gate.dispose(
-        [i.report_id for i in ready if i.action in ("delete", "anonymize")], DisposalPurpose.RETENTION
+        [i.report_id for i in ready if i.action in ("delete", "anonymize")],
+        DisposalPurpose.RETENTION,
+        certify=False,
     )
     summary.refused += len(outcome.refused)
     summary.done.update(("delete", outcome.policy_of[r]) for r in outcome.deleted)

@@ -22,6 +22,12 @@ not queued             review approval of a report that is not waiting for revie
 An erasure request (GDPR Art. 17) needs no due date: a retention period the law does not
 impose gives way to the person's right. Reports already erased are "already erased"
 (success), never an error.
+
+Every disposal leaves a **certificate of disposition** (:mod:`retention.certificates`):
+built here before the erasure's transaction, stored in it, its SHA-256 in the disposal's
+own ledger entry (``certificate_sha256``). With a ``sealer``, :meth:`DisposalGate.dispose`
+then issues the sealed PDFs still missing (:func:`~retention.certificates.issue_certificates`),
+outside that transaction.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ from dataclasses import dataclass, field
 
 from policies.loading import PolicySet
 from reports.schema import InterventionReport
+from retention.certificates import CertificateSealer, IssueOutcome, build_certificates, issue_certificates
 from retention.clock import Clock, SystemClock
 from retention.effective import EffectiveDecision, effective_decisions
 from retention.facts import iter_report_facts
 from retention.holds import HoldService
 from retention.statistics import DEFAULT_K, StatisticalDraft, draft_record, write_k_anonymous
+from storage.certificate_store import CertificateStore, NewCertificate
 from storage.erasure import ErasureTransaction, ShredRequest, shred_reports
 from storage.errors import KeyDestroyedError
 from storage.ledger.steps import LedgerStep
@@ -67,6 +75,9 @@ class DisposalOutcome:
     refused: list[Refusal] = field(default_factory=list)
     policy_of: dict[str, str] = field(default_factory=dict)
     """Report id → ``id@version`` of the policy whose action was carried out."""
+    certified: IssueOutcome | None = None
+    """The sealed PDFs issued after the disposal (``None``: the gate has no sealer, or was
+    asked not to issue them now)."""
 
     @property
     def disposed(self) -> list[str]:
@@ -74,15 +85,27 @@ class DisposalOutcome:
 
 
 class DisposalGate:
-    """Checks every rule, then crypto-shreds (and, for ``anonymize``, keeps the statistical record)."""
+    """Checks every rule, then crypto-shreds (and, for ``anonymize``, keeps the statistical record).
+
+    ``sealer`` issues the certificates' sealed PDFs and names the company in them; without
+    one (tests, benchmarks) certificates are stored with ``"company": null`` and wait for
+    the next :func:`~retention.certificates.issue_certificates` for their PDF.
+    """
 
     def __init__(
-        self, store: ReportStore, policies: PolicySet, *, clock: Clock | None = None, k: int = DEFAULT_K
+        self,
+        store: ReportStore,
+        policies: PolicySet,
+        *,
+        clock: Clock | None = None,
+        k: int = DEFAULT_K,
+        sealer: CertificateSealer | None = None,
     ) -> None:
         self.store = store
         self.policies = policies
         self.clock: Clock = clock or SystemClock()
         self.k = k
+        self.sealer = sealer
 
     def today(self) -> dt.date:
         return self.clock.today()
@@ -151,27 +174,52 @@ class DisposalGate:
         return None
 
     def dispose(
-        self, report_ids: Sequence[str], purpose: DisposalPurpose, *, reason: str | None = None
+        self,
+        report_ids: Sequence[str],
+        purpose: DisposalPurpose,
+        *,
+        reason: str | None = None,
+        certify: bool = True,
     ) -> DisposalOutcome:
         """Dispose of what the rules allow among ``report_ids``; the rest is refused, with why.
 
         ``reason``: a code recorded in the certificate (``subject_request``…); by default the
         purpose. Retention carries out the effective action (``delete`` or ``anonymize``);
-        an approved review and an erasure request delete.
+        an approved review and an erasure request delete. ``certify=False``: leave the PDFs
+        for a later :meth:`certify` (the retention job issues them once, after its batches).
         """
         allowed, refused, already = self.assess(report_ids, purpose)
         outcome = DisposalOutcome(already_erased=already, refused=refused)
         if not allowed:
+            if certify:
+                outcome.certified = self.certify()
             return outcome
         anonymize = [e for e in allowed if purpose == DisposalPurpose.RETENTION and e.action == "anonymize"]
         anonymized_ids = {e.report_id for e in anonymize}
         drafts = self._drafts(anonymize)
         step = LedgerStep.SHRED if purpose == DisposalPurpose.ERASURE_REQUEST else LedgerStep.DISPOSE
-        requests = [self._certificate(e, purpose, step, reason, anonymized_ids) for e in allowed]
+        code = reason or purpose.value
+        now = dt.datetime.now(dt.UTC)
+        certificates = build_certificates(
+            self.store,
+            allowed,
+            purpose=purpose,
+            reason=code,
+            step=step,
+            anonymized=anonymized_ids,
+            decided_on=self.today(),
+            now=now,
+            company=self.sealer.company if self.sealer is not None else None,
+            k=self.k,
+        )
+        requests = [
+            self._certificate(e, purpose, step, code, anonymized_ids, certificates[e.report_id]) for e in allowed
+        ]
         approved = purpose == DisposalPurpose.REVIEW_APPROVAL
 
         def alongside(session: ErasureTransaction, erased: list[str]) -> None:
             erased_set = set(erased)
+            CertificateStore.add(session, [certificates[r] for r in erased])
             if drafts:
                 write_k_anonymous(session, [d for d in drafts if d.report_id in erased_set], k=self.k)
             if approved:
@@ -179,7 +227,7 @@ class DisposalGate:
                 for report_id in erased:
                     reviews.decide(session, report_id, ReviewStatus.APPROVED)
 
-        erased = shred_reports(self.store, requests, scrub_keys=False, in_same_transaction=alongside)
+        erased = shred_reports(self.store, requests, scrub_keys=False, in_same_transaction=alongside, now=now)
         for effective in allowed:
             report_id = effective.report_id
             if report_id not in erased:
@@ -188,7 +236,13 @@ class DisposalGate:
             (outcome.anonymized if report_id in anonymized_ids else outcome.deleted).append(report_id)
             if effective.policy_ref is not None:
                 outcome.policy_of[report_id] = effective.policy_ref
+        if certify:
+            outcome.certified = self.certify()
         return outcome
+
+    def certify(self) -> IssueOutcome | None:
+        """Issue every certificate's sealed PDF still missing (``None`` without a sealer)."""
+        return None if self.sealer is None else issue_certificates(self.store, self.sealer)
 
     def scrub(self) -> None:
         """Scrub destroyed keys' old bytes out of the key store (once per run: a VACUUM on PostgreSQL)."""
@@ -214,8 +268,9 @@ class DisposalGate:
         effective: EffectiveDecision,
         purpose: DisposalPurpose,
         step: LedgerStep,
-        reason: str | None,
+        reason: str,
         anonymized: set[str],
+        certificate: NewCertificate,
     ) -> ShredRequest:
         action = "anonymize" if effective.report_id in anonymized else "delete"
         details: dict[str, str | int | list[str]] = {
@@ -223,12 +278,13 @@ class DisposalGate:
             "purpose": purpose.value,
             "today": self.today().isoformat(),
             "policies": list(effective.policy_refs),
+            "certificate_sha256": certificate.sha256,
         }
         if effective.due is not None:
             details["due"] = effective.due.isoformat()
         return ShredRequest(
             effective.report_id,
-            reason=reason or purpose.value,
+            reason=reason,
             step=step,
             policy=effective.policy_ref,
             details=details,

@@ -17,6 +17,7 @@ import datetime as dt
 
 from policies.decision import why_not_covered
 from policies.loading import PolicySet
+from retention.certificates import CertificateSealer
 from retention.clock import Clock, SystemClock
 from retention.effective import EffectiveDecision, effective_decision
 from retention.errors import ReviewError
@@ -29,18 +30,30 @@ __all__ = ["ReviewQueue"]
 
 
 class ReviewQueue:
-    def __init__(self, store: ReportStore, policies: PolicySet, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        policies: PolicySet,
+        *,
+        clock: Clock | None = None,
+        sealer: CertificateSealer | None = None,
+    ) -> None:
         self.store = store
         self.policies = policies
         self.clock: Clock = clock or SystemClock()
+        self.sealer = sealer
+        """Issues the certificate's sealed PDF right after an approval."""
         self._reviews = RetentionStore(store)
 
     def pending(self) -> list[ReviewState]:
         return self._reviews.pending()
 
     def approve(self, report_id: str) -> DisposalOutcome:
-        """Erase the report through the disposal gate; :class:`ReviewError` says why it may not."""
-        outcome = DisposalGate(self.store, self.policies, clock=self.clock).dispose(
+        """Erase the report through the disposal gate; :class:`ReviewError` says why it may not.
+
+        Its certificate of disposition is stored with the erasure, its PDF issued after it
+        (with a sealer; ``outcome.certified`` says what was issued)."""
+        outcome = DisposalGate(self.store, self.policies, clock=self.clock, sealer=self.sealer).dispose(
             [report_id], DisposalPurpose.REVIEW_APPROVAL
         )
         if outcome.refused:

@@ -41,6 +41,7 @@ from reports.schema import InterventionReport
 from retention.clock import Clock
 from retention.effective import EffectiveDecision, effective_decisions
 from retention.facts import iter_report_facts
+from retention.certificates import CertificateSealer
 from retention.gate import DisposalGate
 from retention.holds import HoldService
 from retention.subject_summary import summary_html
@@ -393,11 +394,16 @@ class ErasureOutcome:
 
 
 def erase_subject(
-    store: ReportStore, policies: PolicySet, report_ids: Sequence[str], *, clock: Clock | None = None
+    store: ReportStore,
+    policies: PolicySet,
+    report_ids: Sequence[str],
+    *,
+    clock: Clock | None = None,
+    sealer: CertificateSealer | None = None,
 ) -> list[ErasureOutcome]:
     """Erase what the disposal gate allows; restrict and explain what a hold or a legal
-    obligation keeps."""
-    gate = DisposalGate(store, policies, clock=clock)
+    obligation keeps. With ``sealer``, the certificates' sealed PDFs are issued after."""
+    gate = DisposalGate(store, policies, clock=clock, sealer=sealer)
     outcome = gate.dispose(report_ids, DisposalPurpose.ERASURE_REQUEST, reason="subject_request")
     gate.scrub()
     outcomes = [ErasureOutcome(r, "already_erased", "already erased") for r in outcome.already_erased]

@@ -12,6 +12,7 @@ deleting the files of those of their reports that the database says are erased.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ def shred_reports(
     *,
     scrub_keys: bool = True,
     in_same_transaction: Callable[[ErasureTransaction, list[str]], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[str]:
     """Erase these reports; returns the ids erased by this call (not before).
 
@@ -56,7 +58,8 @@ def shred_reports(
     ``in_same_transaction`` is called with the ids this call erases, inside the transaction
     that makes them tombstones (what an erasure leaves — a statistical record, a review
     decision — is committed with it, or not at all). Every call, even with no request,
-    first finishes the deletions of interrupted calls.
+    first finishes the deletions of interrupted calls. ``now``: the time the tombstones and
+    ledger entries carry (the gate's certificates name the same instant).
     """
     finish_interrupted_deletions(store)
     if not requests:
@@ -66,7 +69,7 @@ def shred_reports(
     with store.blobs.journal_deletions(ids) as journal:
         destroyed_now = store.keystore.destroy_many(ids, scrub=scrub_keys)
         with store.database.session() as session:
-            erased_now = _tombstone(session, ids, store.database.dialect)
+            erased_now = _tombstone(session, ids, store.database.dialect, now or utcnow())
             first_requests: dict[str, ShredRequest] = {}
             for request in requests:
                 if request.report_id in erased_now:
@@ -79,7 +82,7 @@ def shred_reports(
                     _certificate(store, request, destroyed=request.report_id in destroyed_now)
                     for request in first_requests.values()
                 ]
-                store.ledger.append(session, events)
+                store.ledger.append(session, events, now=now)
                 if in_same_transaction is not None:
                     in_same_transaction(session, erased)
         store.blobs.delete_reports(ids)
@@ -120,13 +123,12 @@ def _erased_among(store: ReportStore, ids: list[str]) -> list[str]:
         )
 
 
-def _tombstone(session: Session, ids: list[str], dialect: str) -> set[str]:
+def _tombstone(session: Session, ids: list[str], dialect: str, now: dt.datetime) -> set[str]:
     """Turn the reports not erased yet into tombstones; returns their ids.
 
     One UPDATE: its row locks make a concurrent erasure of the same report wait, then
     find it erased and skip it, so each report is erased (and certified) once.
     """
-    now = utcnow()
     return set(
         session.scalars(
             update(ReportRecord)

@@ -26,6 +26,7 @@ from storage.retention_vocabulary import ReviewStatus
 __all__ = [
     "Base",
     "BlobRecord",
+    "DispositionCertificateRecord",
     "LedgerCheckpointRecord",
     "LedgerEntryRecord",
     "LedgerHeadRecord",
@@ -296,3 +297,24 @@ class StatisticalRecord(Base):
     """``0``, ``1`` or ``2+`` part lines."""
     checklist_anomalies: Mapped[str] = mapped_column(String(4))
     """``0``, ``1`` or ``2+`` checklist items in anomaly."""
+
+
+class DispositionCertificateRecord(Base):
+    """The certificate of disposition of an erased report: canonical JSON whose SHA-256 the
+    report's ``dispose``/``shred`` ledger entry records, and its sealed PDF once issued (the
+    ``certify`` entry records the PDF's SHA-256). Neither holds personal data
+    (:mod:`retention.certificates` builds them; :mod:`storage.certificate_store` writes them)."""
+
+    __tablename__ = "disposition_certificates"
+
+    report_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    step: Mapped[str] = mapped_column(String(48))
+    """The ledger step that certifies the disposal: ``dispose`` or ``shred``."""
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    """Canonical JSON (sorted keys, UTF-8), format ``quitus-disposition-certificate/1``."""
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
+    disposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The sealed French PDF; ``NULL`` until it is issued (outside the disposal's transaction)."""
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
