@@ -26,6 +26,7 @@ from workflows.stages import Pipeline
 
 if TYPE_CHECKING:
     from anonymization import PiiEngine, ReportRedactor
+    from reports.pdf.disposition import DispositionSealer
     from storage.subject_index import ReindexOutcome
 
 __all__ = [
@@ -107,6 +108,13 @@ class App:
             return [value for kind, value in subject_terms(report) if kind == "phone"]
 
         return reindex_phones(self.store, phones_of)
+
+    def certificate_sealer(self) -> DispositionSealer:
+        """Seals certificates of disposition with the company's seal, the one reports are sealed
+        with (loaded when the first PDF is sealed: an expired seal delays the PDFs, never a disposal)."""
+        from reports.pdf.disposition import DispositionSealer  # noqa: PLC0415 - pyHanko, when needed
+
+        return DispositionSealer.from_directory(self.settings.seal_dir, tsa_url=self.settings.tsa_url)
 
     def clock(self) -> Clock:
         """Today's date as retention sees it: the system's; ``QUITUS_SIMULATED_TODAY`` only in a

@@ -14,6 +14,7 @@ take disjoint batches, and a dead run's claims lapse after their lease.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -22,6 +23,9 @@ from storage.claims import DEFAULT_LEASE, ReportClaims
 from storage.states import ReportState
 from workflows.runtime import runs_as_job, services
 from workflows.stages import StageResult
+
+if TYPE_CHECKING:
+    from reports.pdf.disposition import DispositionSealer
 
 __all__ = ["intake_flow", "retention_flow", "subject_erasure_flow"]
 
@@ -128,6 +132,14 @@ def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> di
     return counts
 
 
+def _certificate_sealer() -> DispositionSealer:
+    """Seals the certificates of disposition with the seal the pipeline seals reports with."""
+    from reports.pdf.disposition import DispositionSealer  # noqa: PLC0415
+
+    pipeline = services().pipeline
+    return DispositionSealer.from_directory(pipeline.seal_dir, tsa_url=pipeline.tsa_url)
+
+
 @flow(name="quitus-retention", persist_result=False, log_prints=False)
 @runs_as_job("retention")
 def retention_flow() -> dict[str, int]:
@@ -139,7 +151,7 @@ def retention_flow() -> dict[str, int]:
     policies = svc.policies()
     record_policy_set(svc.store, policies)
     day = svc.clock.today()
-    summary = run_retention(svc.store, policies, clock=svc.clock)
+    summary = run_retention(svc.store, policies, clock=svc.clock, sealer=_certificate_sealer())
     svc.store.ledger.checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
@@ -160,7 +172,7 @@ def subject_erasure_flow(report_ids: list[str]) -> dict[str, int]:
     from retention.subjects import erase_subject  # noqa: PLC0415
 
     svc = services()
-    outcomes = erase_subject(svc.store, svc.policies(), report_ids, clock=svc.clock)
+    outcomes = erase_subject(svc.store, svc.policies(), report_ids, clock=svc.clock, sealer=_certificate_sealer())
     svc.store.ledger.checkpoint()
     counts: dict[str, int] = {}
     for outcome in outcomes:
