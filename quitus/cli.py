@@ -28,6 +28,7 @@ from quitus.commands import (
     retention,
     serve,
     templates,
+    witness,
 )
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ app.add_typer(forms.app, name="forms")
 app.add_typer(templates.app, name="templates")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(audit.proof_app, name="proof")
+app.add_typer(witness.witness_app, name="witness")
 app.add_typer(keys.app, name="keys")
 app.add_typer(policies.app, name="policies")
 app.add_typer(pii.app, name="pii")

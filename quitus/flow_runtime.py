@@ -20,7 +20,7 @@ def configure_flows(settings: Settings) -> None:
     prefect_environment(settings.home)
 
     def build() -> Services:
-        from quitus.wiring import open_app  # noqa: PLC0415
+        from quitus.wiring import open_app, witness_endpoint  # noqa: PLC0415
 
         app = open_app(settings)
         return Services(
@@ -30,6 +30,7 @@ def configure_flows(settings: Settings) -> None:
             policies=app.policies,
             deliver=_delivery(settings) if settings.smtp_host and settings.smtp_sender else None,
             clock=app.clock(),
+            witness=witness_endpoint(settings),
         )
 
     configure(build, name_jobs=not settings.names_actor)

@@ -28,6 +28,11 @@
                                1-365)
 ``QUITUS_DELIVERY_ATTACH_PDF`` ``true`` (default) to attach the sealed PDF to the e-mail; ``false``
                                sends the portal link alone (needs ``QUITUS_PUBLIC_URL``)
+``QUITUS_WITNESS_URL``         the witness that cosigns the ledger's checkpoints (C2SP tlog-witness),
+                               e.g. ``https://witness.example.fr``: the nightly job and
+                               ``quitus audit checkpoint --witness`` submit to it (docs/witness.md)
+``QUITUS_WITNESS_KEY``         that witness's verifier key (``quitus witness init`` prints it);
+                               set both or neither
 ``QUITUS_SIMULATED_TODAY``     the date retention sees, YYYY-MM-DD — only in a simulation home
                                (``quitus init --simulation``); refused in any other
 =============================  ==============================================================
@@ -129,6 +134,10 @@ class Settings(BaseModel):
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
     portal_link_days: int = Field(default=30, ge=1, le=365)
     delivery_attach_pdf: bool = True
+    witness_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
+    """``QUITUS_WITNESS_URL``: the witness's submission prefix (``<url>/add-checkpoint``)."""
+    witness_key: str | None = None
+    """``QUITUS_WITNESS_KEY``: the witness's verifier key; its cosignatures must verify under it."""
     simulated_today: dt.date | None = None
     """``QUITUS_SIMULATED_TODAY``: the date retention sees, honoured **only** in a simulation
     home (``quitus init --simulation``: declared in the first entry of its own ledger); any
@@ -145,6 +154,28 @@ class Settings(BaseModel):
             raise ValueError(
                 "QUITUS_DELIVERY_ATTACH_PDF=false needs QUITUS_PUBLIC_URL: without it, a delivered "
                 "e-mail would carry neither the report nor a link to it"
+            )
+        return self
+
+    @field_validator("witness_key")
+    @classmethod
+    def _witness_key_is_a_cosigner_key(cls, vkey: str | None) -> str | None:
+        if vkey is None:
+            return None
+        from storage.ledger.errors import KeyFormatError  # noqa: PLC0415
+        from storage.ledger.witness import parse_cosigner_key  # noqa: PLC0415
+
+        try:
+            return parse_cosigner_key(vkey).vkey()
+        except KeyFormatError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _witness_needs_url_and_key(self) -> Settings:
+        if (self.witness_url is None) != (self.witness_key is None):
+            raise ValueError(
+                "QUITUS_WITNESS_URL and QUITUS_WITNESS_KEY go together: the witness's address and the "
+                "key its cosignatures are checked with"
             )
         return self
 

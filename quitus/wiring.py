@@ -20,6 +20,7 @@ from storage.keystore import DataKeyStore
 from storage.ledger.anchors import CHECKPOINT_LOG_FILE, CheckpointLog
 from storage.ledger.checkpoint import NoteSigner, load_signer
 from storage.ledger.store import Ledger, origin_for
+from storage.ledger.witness_client import WitnessEndpoint
 from storage.report_store import ReportStore
 from storage.simulation import is_simulation_home
 from workflows.stages import Pipeline
@@ -37,6 +38,7 @@ __all__ = [
     "ledger_signer",
     "ledger_verifier_key",
     "open_app",
+    "witness_endpoint",
 ]
 
 LEDGER_PUBLIC_KEY_FILE = "ledger.vkey"
@@ -219,3 +221,10 @@ def open_app(settings: Settings) -> App:
     return App(
         settings, database, keystore, ledger, store, catalog, Intake(store, catalog, photo_limits=limits)
     )
+
+
+def witness_endpoint(settings: Settings) -> WitnessEndpoint | None:
+    """The witness of ``QUITUS_WITNESS_URL`` / ``QUITUS_WITNESS_KEY``, or ``None`` when not set."""
+    if settings.witness_url is None or settings.witness_key is None:
+        return None
+    return WitnessEndpoint.from_config(settings.witness_url, settings.witness_key)

@@ -132,6 +132,33 @@ def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> di
     return counts
 
 
+@task(name="witness", persist_result=False)
+def witness_task() -> int:
+    """Have the ledger's checkpoint cosigned by the configured witness; the size cosigned.
+
+    Raises the :class:`~storage.ledger.witness.WitnessError` that says why not (the task fails)."""
+    from storage.ledger.witness_client import submit_checkpoint  # noqa: PLC0415
+
+    svc = services()
+    assert svc.witness is not None
+    return submit_checkpoint(svc.store.ledger, svc.witness).size
+
+
+def _witness_checkpoint() -> str:
+    """Run :func:`witness_task` when a witness is configured; a line for the run's summary.
+
+    A witness that is down or refuses fails its task and is logged as an error — loud, in the
+    flow run's record — but never undoes or stops the dispositions already carried out."""
+    if services().witness is None:
+        return "No witness configured (QUITUS_WITNESS_URL): the checkpoint is not cosigned."
+    state = witness_task(return_state=True)
+    if state.is_completed():
+        return f"Checkpoint of {state.result()} entries cosigned by the witness."
+    error = state.result(raise_on_failure=False)
+    get_run_logger().error("WITNESS FAILED: the checkpoint is not cosigned: %s", error)
+    return f"**WITNESS FAILED**: the checkpoint is not cosigned: {error}"
+
+
 def _certificate_sealer() -> DispositionSealer:
     """Seals the certificates of disposition with the seal the pipeline seals reports with."""
     from reports.pdf.disposition import DispositionSealer  # noqa: PLC0415
@@ -153,16 +180,23 @@ def retention_flow() -> dict[str, int]:
     day = svc.clock.today()
     summary = run_retention(svc.store, policies, clock=svc.clock, sealer=_certificate_sealer())
     svc.store.ledger.checkpoint()
+    witnessed = _witness_checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
     )
     create_markdown_artifact(
         key="retention-summary",
         markdown=f"Retention run at {day}: {summary.total} dispositions, {summary.held} held, "
-        f"{summary.awaiting_review} awaiting review.\n\n| action | policy | reports |\n|---|---|---|\n{rows}",
+        f"{summary.awaiting_review} awaiting review.\n\n{witnessed}\n\n"
+        f"| action | policy | reports |\n|---|---|---|\n{rows}",
         description="Dispositions per action and policy (counts only)",
     )
-    return {"dispositions": summary.total, "held": summary.held, "awaiting_review": summary.awaiting_review}
+    return {
+        "dispositions": summary.total,
+        "held": summary.held,
+        "awaiting_review": summary.awaiting_review,
+        "witness_failed": int(witnessed.startswith("**WITNESS FAILED**")),
+    }
 
 
 @flow(name="quitus-subject-erasure", persist_result=False, log_prints=False)

@@ -26,6 +26,7 @@ from typing import ParamSpec, TypeVar
 from policies.loading import PolicySet
 from reports.intake import Intake
 from retention.clock import Clock, SystemClock
+from storage.ledger.witness_client import WitnessEndpoint
 from storage.report_store import ReportStore
 from workflows.stages import Pipeline
 
@@ -50,6 +51,8 @@ class Services:
     It records as the running flow's services do (it looks them up when called)."""
     clock: Clock = field(default_factory=SystemClock)
     """Today's date as retention sees it: the system's, but in a simulation home."""
+    witness: WitnessEndpoint | None = None
+    """The witness the nightly job has its checkpoint cosigned by (``QUITUS_WITNESS_URL``); None: none."""
 
     def acting_as(self, actor: str) -> Services:
         """The same services recording ``actor`` in the ledger (database, keys, catalog shared)."""

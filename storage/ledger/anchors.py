@@ -29,6 +29,14 @@ other machines) each keep their own file: every record, on any of them, is a che
 the ledger must still contain. A part of the file that is not a signed note of this
 ledger (a write cut short by a crash, an edit) is reported and ignored: only someone who
 holds the key folder — and with it the signing key — can write here.
+
+**Cosigned checkpoints** are kept here too, and only here: once a witness cosigned a
+checkpoint (:mod:`storage.ledger.witness_client`), the same note with the witness's
+cosignature line after the ledger's signature is appended as a record of its own. It opens
+with the ledger key like any other record (a note verifier ignores keys it does not know),
+so ``audit verify`` proves it consistent with the tree as it does the rest. A note that adds
+nothing to the last record — the same text, signature lines it already carries — is not
+appended again.
 """
 
 from __future__ import annotations
@@ -123,6 +131,9 @@ class LockedCheckpointLog:
         if not note.endswith("\n") or _RECORD_END not in note:
             raise ValueError("only a signed note (text, empty line, signature lines) is remembered")
         tail = self._tail()
+        records, _ = _parse(tail)
+        if records and _adds_nothing(note, records[-1].note):
+            return  # the last record already says it (e.g. the same checkpoint, cosigned since)
         # After a write cut short, start on a fresh record so that the damage stays its own part.
         separator = "" if not tail or tail.endswith(_RECORD_END) else "\n" if tail.endswith("\n") else "\n\n"
         data = (separator + note + "\n").encode("utf-8")
@@ -160,6 +171,13 @@ def _parse(text: str) -> tuple[list[RememberedCheckpoint], list[str]]:
     if _RECORD_END.join(parts[index:]).strip():
         damaged.append(f"line {starts[index]}: the last record is incomplete (a write cut short)")
     return records, damaged
+
+
+def _adds_nothing(note: str, last: str) -> bool:
+    """Whether ``note`` is the text of ``last`` with some of its signature lines: nothing new."""
+    text, _, signatures = note.partition(_RECORD_END)
+    last_text, _, last_signatures = last.partition(_RECORD_END)
+    return text == last_text and set(signatures.splitlines()) <= set(last_signatures.splitlines())
 
 
 def _is_signature_part(part: str) -> bool:
