@@ -30,10 +30,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 # -- limits: what a verifier reads of a hostile bundle ---------------------------------
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 MAX_MEMBERS = 50_000
-MAX_MEMBER_BYTES = 128 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ENTRY_BYTES = 1024 * 1024
-MAX_NOTE_BYTES = 64 * 1024
+MAX_NOTE_BYTES = 256 * 1024  # signed-note: accept 16 signatures, post-quantum ones too
 MAX_KEY_FILE_BYTES = 16 * 1024
 MAX_SIGNATURE_LINES = 64
 MAX_AUDIT_PATH = 64
@@ -179,6 +179,7 @@ class _State:
     public_key: Ed25519PublicKey | None = None
     raw_public_key: bytes | None = None
     key_name: str | None = None
+    origin: str | None = None
     tree_size: int | None = None
     root: bytes | None = None
     entries: dict[int, _Entry] = field(default_factory=dict)
@@ -210,6 +211,9 @@ def _read_zip(zip_path: Path, st: _State) -> bool:
             seen: set[str] = set()
             for info in infos:
                 name = info.filename
+                if info.orig_filename != name:
+                    st.add(f"{info.orig_filename!r}: a zip member name with a NUL or a foreign separator")
+                    continue
                 if name in seen:
                     st.add(f"{name}: appears more than once in the zip")
                     continue
@@ -464,6 +468,8 @@ def _check_checkpoint(st: _State) -> None:
 
     # the ledger's signature: the first line, by the key name, with its key id
     name, raw = parsed[0]
+    if st.origin is not None and name != st.origin:
+        st.add(f"checkpoint.txt: the first signature is by {name!r}, not by the origin {st.origin!r}")
     if st.key_name is not None and name != st.key_name:
         st.add(f"checkpoint.txt: the first signature is by {name!r}, not the ledger key {st.key_name!r}")
     if st.raw_public_key is None:
@@ -497,6 +503,7 @@ def _check_body(st: _State, text: str) -> None:
         st.add(f"checkpoint.body: {len(lines)} lines, not the 3 checkpoint lines (origin, size, root)")
         return
     origin, size_text, root_text = lines
+    st.origin = origin
     if st.key_name is not None and origin != st.key_name:
         st.add(f"checkpoint.body: the origin {origin!r} is not the ledger key name {st.key_name!r}")
     if not _DECIMAL.fullmatch(size_text) or int(size_text) > MAX_TREE_SIZE:

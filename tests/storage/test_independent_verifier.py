@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.storage import independent_verifier
 from tests.storage.independent_verifier import root_from_inclusion, verify_bundle_file
 
 REPORT = "RPT-2026-0001"
@@ -124,10 +125,14 @@ def files_detail(documents: dict[str, bytes]) -> list[str]:
 
 
 def scenario(
-    *, entry_after_export: bool = False, history_sha256: str | None = None, foreign_hold: bool = False
+    *,
+    entry_after_export: bool = False,
+    history_sha256: str | None = None,
+    foreign_hold: bool = False,
+    extra_documents: dict[str, bytes] | None = None,
 ) -> Scenario:
     led = Ledger()
-    docs = dict(DOCUMENTS)
+    docs = {**DOCUMENTS, **(extra_documents or {})}
     mine: list[int] = []
     led.append("install.init", actor="admin")
     mine.append(led.append("create", report=REPORT, actor="tech-17", artifacts=["photo-1"]))
@@ -669,3 +674,56 @@ def test_hold_entry_of_another_report(tmp_path: Path, key: Ed25519PrivateKey) ->
     seq = sc.seqs[-2]
     problems = verify(tmp_path, bundle_files(sc, key), key)
     assert problems == [f"{entry_name(seq)}: belongs to report '{OTHER}', not the bundle's report '{REPORT}'"]
+
+
+def test_document_the_format_does_not_define(tmp_path: Path, key: Ed25519PrivateKey) -> None:
+    sc = scenario(extra_documents={"documents/annexe.pdf": b"%PDF-1.7\n%%EOF\n"})
+    problems = verify(tmp_path, bundle_files(sc, key), key)
+    assert problems == ["documents/annexe.pdf: not a document this format defines (no entry can record it)"]
+
+
+def test_another_policy_listed_in_the_export_entry_verifies(tmp_path: Path, key: Ed25519PrivateKey) -> None:
+    sc = scenario(extra_documents={"policies/2025/holds.yaml": b"holds: {}\n"})
+    assert verify(tmp_path, bundle_files(sc, key), key) == []
+
+
+def test_signed_by_the_pinned_key_under_another_name(
+    tmp_path: Path, key: Ed25519PrivateKey, genuine: Any
+) -> None:
+    sc, files = genuine
+    renamed = bundle_files(sc, key, name="other.example/log")
+    for name in ("checkpoint.txt", "checkpoint.body", "checkpoint.sig"):
+        files[name] = renamed[name]
+    problems = verify(tmp_path, with_sums(files), key)
+    assert has(problems, "checkpoint.body", "origin 'other.example/log' is not the ledger key name")
+    assert has(problems, "checkpoint.txt", "first signature is by 'other.example/log'")
+
+
+def test_oversized_member_is_not_read(
+    tmp_path: Path, key: Ed25519PrivateKey, genuine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, files = genuine
+    monkeypatch.setattr(independent_verifier, "MAX_MEMBER_BYTES", 60)
+    problems = verify(tmp_path, files, key)
+    assert has(problems, "checkpoint.txt", "bytes, more than the 60 read")
+    assert has(problems, "checkpoint.txt: missing from the bundle")  # what is not read is absent
+
+
+def test_oversized_bundle_is_not_read(
+    tmp_path: Path, key: Ed25519PrivateKey, genuine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, files = genuine
+    monkeypatch.setattr(independent_verifier, "MAX_BUNDLE_BYTES", 1000)
+    problems = verify(tmp_path, files, key)
+    assert len(problems) == 1
+    assert has(problems, "bundle:", "more than the 1000 this verifier reads")
+
+
+def test_signature_line_under_another_name(tmp_path: Path, key: Ed25519PrivateKey, genuine: Any) -> None:
+    _, files = genuine
+    files["checkpoint.txt"] = files["checkpoint.txt"].replace(
+        f"— {KEY_NAME} ".encode(), b"\xe2\x80\x94 other.example/log "
+    )
+    problems = verify(tmp_path, with_sums(files), key)
+    assert has(problems, "checkpoint.txt", "not by the origin")
+    assert has(problems, "checkpoint.txt", "key id is not the ledger key's")
