@@ -39,6 +39,7 @@ MAX_SIGNATURE_LINES = 64
 MAX_AUDIT_PATH = 64
 MAX_TREE_SIZE = 2**63 - 1
 MAX_PROBLEMS_PER_KIND = 50
+MAX_PROBLEMS = 1000
 
 # -- the files of the format ------------------------------------------------------------
 PROOFS = "proofs.txt"
@@ -186,7 +187,10 @@ class _State:
     listed: set[str] = field(default_factory=set)  # documents, policies, instructions
 
     def add(self, problem: str) -> None:
-        self.problems.append(problem)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        elif len(self.problems) == MAX_PROBLEMS:
+            self.problems.append(f"bundle: more than {MAX_PROBLEMS} problems, the rest is not reported")
 
 
 # -- reading the zip ---------------------------------------------------------------------
@@ -215,7 +219,7 @@ def _read_zip(zip_path: Path, st: _State) -> bool:
                     st.add(f"{info.orig_filename!r}: a zip member name with a NUL or a foreign separator")
                     continue
                 if name in seen:
-                    st.add(f"{name}: appears more than once in the zip")
+                    st.add(f"{name!r}: appears more than once in the zip")
                     continue
                 seen.add(name)
                 if name.endswith("/"):

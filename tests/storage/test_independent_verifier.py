@@ -644,7 +644,7 @@ def test_unsafe_and_duplicate_names(tmp_path: Path, key: Ed25519PrivateKey, genu
             zf.writestr("proofs.txt", b"")
     problems = verify_bundle_file(path, fingerprint(key))
     assert has(problems, "'../evil.sh'", "not a file of the format")
-    assert has(problems, "proofs.txt: appears more than once")
+    assert has(problems, "'proofs.txt': appears more than once")
 
 
 def test_corrupt_member_is_a_problem(tmp_path: Path, key: Ed25519PrivateKey, genuine: Any) -> None:
@@ -727,3 +727,12 @@ def test_signature_line_under_another_name(tmp_path: Path, key: Ed25519PrivateKe
     problems = verify(tmp_path, with_sums(files), key)
     assert has(problems, "checkpoint.txt", "not by the origin")
     assert has(problems, "checkpoint.txt", "key id is not the ledger key's")
+
+
+def test_problems_are_capped(tmp_path: Path, key: Ed25519PrivateKey, genuine: Any) -> None:
+    _, files = genuine
+    files = with_sums(files)
+    files["SHA256SUMS"] += b"garbage\n" * 100_000
+    problems = verify(tmp_path, files, key)
+    assert len(problems) == independent_verifier.MAX_PROBLEMS + 1
+    assert problems[-1].startswith("bundle: more than")
