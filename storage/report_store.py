@@ -7,6 +7,20 @@ Capture is idempotent on the sender's ``submission_id`` (:meth:`ReportStore.rece
 * the same id with new bytes is a correction when the report was rejected, and a
   conflict otherwise — the conflicting bytes are then kept as a new rejected report.
 
+**Capture identity.** A store made for one submitter (:meth:`ReportStore.for_submitter`,
+what the API uses for a signed-in technician) accepts a correction only of a report that
+submitter sent first: the first ``receive`` event of the report in the ledger names who
+that is. Anyone else's new bytes under that ``submission_id`` — accepted or rejected
+report alike, and the same bytes too — are kept as a new rejected report of their own
+whose issue (``submission_id_taken``) names no report and says nothing of its state.
+The installation's own store (the CLI's operator, the flows) may correct any report.
+
+**Corrections are serialized.** Deciding what a submission is and recording it happen
+under the report's write lock: ``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN
+IMMEDIATE`` on SQLite (where ``FOR UPDATE`` does nothing). Of corrections of one
+rejected report sent at once, exactly one is a ``correction``; the others find the
+report captured again and are conflicts (kept, naming the report to their own sender).
+
 Every raw submission is written to the encrypted blob store in the same transaction
 that records it, so a crash leaves either both or an orphan blob under an unknown
 report id, never a report without its bytes.
@@ -32,10 +46,17 @@ from storage.blobs import BlobStore, StoredBlob
 from storage.database import Database
 from storage.errors import InvalidTransitionError, ReportNotFoundError
 from storage.keystore import DataKeyStore
-from storage.ledger.events import LedgerEvent
+from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
-from storage.models import BlobRecord, ReportRecord, SubjectIndexRecord, SubmissionRecord, utcnow
+from storage.models import (
+    BlobRecord,
+    LedgerEntryRecord,
+    ReportRecord,
+    SubjectIndexRecord,
+    SubmissionRecord,
+    utcnow,
+)
 from storage.notes import NoteStore
 from storage.states import ReportState, can_transition
 from storage.subject_index import require_current_for
@@ -53,6 +74,16 @@ _STEP_INTO: dict[ReportState, LedgerStep] = {
     ReportState.ARCHIVED: LedgerStep.ARCHIVE,
 }
 """The step that moves a report into a state, for a transition that does not name its own."""
+
+SUBMISSION_ID_TAKEN: dict[str, str] = {
+    "path": "submission_id",
+    "code": "submission_id_taken",
+    "message": "this submission_id is already used by another sender; "
+    "send your report with a submission_id of your own (a new UUID)",
+    "message_fr": "ce submission_id est déjà utilisé par un autre expéditeur ; "
+    "envoyez votre rapport avec votre propre submission_id (un nouvel UUID)",
+}
+"""The issue of a submission that reuses someone else's submission_id: it names no report."""
 
 
 def new_report_id() -> str:
@@ -149,6 +180,7 @@ class ReportStore:
         ledger: Ledger,
         *,
         actor: str = "quitus",
+        corrects_others: bool = True,
     ) -> None:
         self.database = database
         self.keystore = keystore
@@ -159,6 +191,9 @@ class ReportStore:
         """Encrypted free text (reasons, comments) that the ledger names by hash."""
         self.actor = actor
         """Who the ledger names for the steps this store records (a user id or a job name)."""
+        self.corrects_others = corrects_others
+        """Whether a submission through this store may correct a report someone else sent first
+        (the installation's operator: yes; a signed-in technician: no, see :meth:`for_submitter`)."""
 
     def acting_as(self, actor: str) -> ReportStore:
         """The same store (same database, keys and ledger), naming ``actor`` in the ledger.
@@ -168,6 +203,13 @@ class ReportStore:
         """
         acting = copy.copy(self)
         acting.actor = actor
+        return acting
+
+    def for_submitter(self, submitter: str, *, corrects_others: bool = False) -> ReportStore:
+        """The store ``submitter`` captures through: named in the ledger, and correcting only
+        the reports they sent first unless ``corrects_others`` (see the module doc)."""
+        acting = self.acting_as(submitter)
+        acting.corrects_others = corrects_others
         return acting
 
     # -- capture ---------------------------------------------------------------------------
@@ -190,6 +232,7 @@ class ReportStore:
     ) -> Receipt:
         existing = None
         if submission_id is not None:
+            lock_for_write(session)
             existing = session.scalars(
                 select(ReportRecord).where(ReportRecord.submission_id == submission_id).with_for_update()
             ).first()
@@ -204,6 +247,14 @@ class ReportStore:
                 session, report.id, raw, source=source, fingerprint=fingerprint, outcome="captured"
             )
             return Receipt(ReceiptKind.NEW, report.id)
+        if not self.corrects_others and _first_submitter(session, existing.id) != self.actor:
+            return self._foreign(session, raw, source, fingerprint)
+        return self._again(session, existing, raw, source, fingerprint)
+
+    def _again(
+        self, session: Session, existing: ReportRecord, raw: bytes, source: str, fingerprint: str
+    ) -> Receipt:
+        """A submission_id seen before, from a sender who may correct its report."""
         seen = session.scalar(
             select(SubmissionRecord.id)
             .where(SubmissionRecord.report_id == existing.id, SubmissionRecord.fingerprint == fingerprint)
@@ -222,16 +273,53 @@ class ReportStore:
             existing.issues = []
             existing.updated_at = utcnow()
             return Receipt(ReceiptKind.CORRECTION, existing.id)
-        earlier_conflict = session.scalar(
-            select(SubmissionRecord.report_id)
-            .where(SubmissionRecord.fingerprint == fingerprint, SubmissionRecord.outcome == "conflict")
-            .limit(1)
-        )
+        earlier_conflict = self._earlier_conflict(session, fingerprint)
         if earlier_conflict is not None:
             return Receipt(ReceiptKind.DUPLICATE, earlier_conflict, conflicting_report_id=existing.id)
         report = self._new_report(session, source, None)
         self._store_raw(session, report.id, raw, source=source, fingerprint=fingerprint, outcome="conflict")
         return Receipt(ReceiptKind.CONFLICT, report.id, conflicting_report_id=existing.id)
+
+    def _earlier_conflict(self, session: Session, fingerprint: str) -> str | None:
+        """The conflict report these bytes were already kept as, by this store's submitter
+        when it corrects only its own (another sender's conflict is not theirs to see)."""
+        candidates = session.scalars(
+            select(SubmissionRecord.report_id)
+            .where(SubmissionRecord.fingerprint == fingerprint, SubmissionRecord.outcome == "conflict")
+            .order_by(SubmissionRecord.received_at)
+        )
+        for report_id in candidates:
+            if self.corrects_others or _first_submitter(session, report_id) == self.actor:
+                return report_id
+        return None
+
+    def _foreign(self, session: Session, raw: bytes, source: str, fingerprint: str) -> Receipt:
+        """Someone else's submission_id: kept as the sender's own rejected report, naming nothing.
+
+        The answer is the same whether the report under that id is accepted or rejected, and
+        whatever the bytes: neither its id, nor its state, nor whether these bytes are its own
+        is told.
+        """
+        earlier = self._earlier_conflict(session, fingerprint)
+        if earlier is not None:
+            return Receipt(ReceiptKind.DUPLICATE, earlier)
+        report = self._new_report(session, source, None)
+        self._store_raw(session, report.id, raw, source=source, fingerprint=fingerprint, outcome="conflict")
+        issues = [dict(SUBMISSION_ID_TAKEN)]
+        self._move(report, ReportState.REJECTED, issues)
+        self.ledger.append(
+            session,
+            [
+                LedgerEvent(
+                    step=LedgerStep.CAPTURE,
+                    actor=self.actor,
+                    outcome="rejected",
+                    report_id=report.id,
+                    details=_issue_codes(issues),
+                )
+            ],
+        )
+        return Receipt(ReceiptKind.CONFLICT, report.id)
 
     @staticmethod
     def _seen_without_id(session: Session, fingerprint: str) -> str | None:
@@ -547,12 +635,43 @@ class ReportStore:
 
     @staticmethod
     def _locked(session: Session, report_id: str) -> ReportRecord:
+        lock_for_write(session)
         report = session.scalars(
             select(ReportRecord).where(ReportRecord.id == report_id).with_for_update()
         ).first()
         if report is None:
             raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
         return report
+
+
+def lock_for_write(session: Session) -> None:
+    """Take the database's write lock now, before reading what the transaction will change.
+
+    On SQLite the driver begins a transaction only at the first write, so a ``SELECT … FOR
+    UPDATE`` (a no-op there) read outside any transaction: two writers could both read the
+    same state and both act on it. ``BEGIN IMMEDIATE`` takes the write lock first; other
+    writers wait for the commit (``busy_timeout``) and then read what it wrote. On
+    PostgreSQL the row locks of ``FOR UPDATE`` do this, and nothing is done here.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _first_submitter(session: Session, report_id: str) -> str | None:
+    """Who sent the report first: the actor of its first ``receive`` event in the ledger."""
+    rows = session.scalars(
+        select(LedgerEntryRecord.entry)
+        .where(LedgerEntryRecord.report_id == report_id, LedgerEntryRecord.step == LedgerStep.RECEIVE)
+        .order_by(LedgerEntryRecord.seq)
+        .limit(1)
+    )
+    for entry in rows:
+        return str(decode_entry(entry).get("actor"))
+    return None
 
 
 def _issue_codes(issues: Sequence[dict[str, Any]]) -> dict[str, str | int | list[str]]:

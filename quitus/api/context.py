@@ -42,8 +42,12 @@ class ApiContext:
         return self.app.store.acting_as(principal.handle)
 
     def intake_for(self, principal: Principal) -> Intake:
-        """Capture as ``principal``, with the installation's catalog and photo limits."""
-        return Intake(self.store_for(principal), self.app.catalog, photo_limits=self.app.intake.photo_limits)
+        """Capture as ``principal`` (correcting only their own reports), with the installation's
+        catalog and photo limits."""
+        from quitus.api.ownership import capture_store  # noqa: PLC0415 - ownership imports auth, which imports us
+
+        store = capture_store(self.app.store, principal)
+        return Intake(store, self.app.catalog, photo_limits=self.app.intake.photo_limits)
 
 
 def context_of(request: Request) -> ApiContext:

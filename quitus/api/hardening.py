@@ -11,7 +11,10 @@ One pure-ASGI middleware (cheaper than a stack of ``BaseHTTPMiddleware``) that
   **route template** (``/api/v1/reports/{report_id}``, never the raw path nor its query
   string), status, duration and the caller's handle — nothing a client typed;
 * answers an unexpected exception with a generic 500 and an error id, logging the
-  exception's class and stack but not its message (which may quote personal data).
+  exception's class and stack but not its message (which may quote personal data);
+* makes every redirect's ``Location`` relative (path and query only): Starlette's
+  trailing-slash redirect builds an absolute URL from the request's ``Host`` header,
+  which the client chooses.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException
 from starlette.datastructures import MutableHeaders
@@ -92,6 +96,8 @@ class RequestGuard:
                 headers.setdefault("Content-Security-Policy", csp)
                 if https:
                     headers.setdefault("Strict-Transport-Security", _HSTS)
+                if "location" in headers:
+                    headers["location"] = relative_location(headers["location"])
             await send(message)
 
         limit = self.max_body_bytes
@@ -127,6 +133,20 @@ class RequestGuard:
                     (time.perf_counter() - started) * 1000,
                     scope.get("state", {}).get(PRINCIPAL_STATE_KEY, "-"),
                 )
+
+
+def relative_location(location: str) -> str:
+    """``location`` without scheme and host: ``http://evil.example/a/?b`` → ``/a/?b``.
+
+    quitus never redirects off-site, so a host in a ``Location`` only ever comes from the
+    request's ``Host`` header. A leading ``//`` (which a browser reads as a host) is collapsed.
+    """
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc and not location.startswith("//"):
+        return location
+    path = "/" + parts.path.lstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return path + query + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _declared_length(scope: Scope) -> int:

@@ -3,18 +3,35 @@
 Who captured a report is read from the ledger (the actor of its ``receive`` events), the
 record that cannot be rewritten. Another technician's report answers 404, as an unknown
 id does: the answer does not confirm it exists.
+
+**Capture identity.** What a caller submits goes through :func:`capture_store`: a
+correction (new bytes under a ``submission_id``) is accepted only from the user who sent
+that report first, else it is kept as the caller's own rejected report with an issue
+that names nothing (:mod:`storage.report_store`). No API role corrects another's report
+(:data:`CORRECTS_OTHERS_REPORTS` is empty): only technicians capture
+(:data:`~quitus.api.roles.ENDPOINT_ROLES`), and each answers for their own reports; the
+back office corrects a technician's report from the CLI (``quitus ingest``), which acts
+as the installation's operator.
 """
 
 from __future__ import annotations
 
 from quitus.api.roles import OWN_REPORTS_ONLY
-from storage.access_store import Principal
+from storage.access_store import Principal, Role
 from storage.errors import ReportNotFoundError
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore, ReportSummary
 
-__all__ = ["captured_by", "reachable_report"]
+__all__ = ["CORRECTS_OTHERS_REPORTS", "capture_store", "captured_by", "reachable_report"]
+
+CORRECTS_OTHERS_REPORTS: frozenset[Role] = frozenset()
+"""Roles whose submissions through the API may correct a report another user sent first."""
+
+
+def capture_store(store: ReportStore, principal: Principal) -> ReportStore:
+    """The store ``principal`` captures through (see the module doc, *Capture identity*)."""
+    return store.for_submitter(principal.handle, corrects_others=principal.role in CORRECTS_OTHERS_REPORTS)
 
 
 def captured_by(store: ReportStore, report_id: str) -> set[str]:

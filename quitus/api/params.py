@@ -1,7 +1,9 @@
 """Path and query parameters shared by the routes, each checked against its format.
 
 A value that does not have the format of an id is refused before anything looks it up,
-so no error message ever quotes something other than an id.
+so no error message ever quotes something other than an id. Every integer has bounds: a
+number past what the database's integers hold would reach the driver and fail there
+(an ``offset`` of 2⁶³ was a 500); it is refused with ``422`` here.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "API_V1",
+    "MAX_OFFSET",
     "HoldIdPath",
     "JustificationQuery",
     "LinkIdPath",
+    "OffsetQuery",
     "PolicyIdPath",
     "PortalTokenPath",
     "ReportIdPath",
@@ -47,6 +51,14 @@ JustificationQuery = Annotated[
         pattern=r"^[a-z0-9_.-]{1,64}$",
         description="Why a restricted report is read (a code, recorded): litigation, subject_access…",
     ),
+]
+
+
+MAX_OFFSET = 2**31 - 1
+"""The largest ``offset`` a list accepts: more than any installation holds, and what every
+SQL integer type stores."""
+OffsetQuery = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip (paging), at most 2³¹ − 1.")
 ]
 
 

@@ -14,6 +14,7 @@ with a code (``invalid`` → 404, ``expired`` / ``revoked`` → 410) or :class:`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from quitus.api.context import ApiContext
@@ -37,6 +38,8 @@ PORTAL_ACTOR = "portal"
 """Who the ledger names for what a portal link opens (the link id is in the event's details)."""
 PORTAL_PAGE = "/portail/{token}"
 PORTAL_PDF = "/api/v1/portal/{token}/pdf"
+_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,64}\.[0-9a-f]{1,64}", re.ASCII)
+"""What a link's token looks like (``<link id>.<hex signature>``): anything else is not a link."""
 
 
 class PortalUnavailableError(Exception):
@@ -77,7 +80,7 @@ def _link_id(token: str) -> str:
 
 
 def _open(context: ApiContext, token: str) -> str:
-    if len(token) > 200:
+    if len(token) > 200 or not _TOKEN_FORMAT.fullmatch(token):
         raise PortalLinkError("invalid")
     report_id = context.access.open_portal_link(token)
     summary = context.app.store.get(report_id)

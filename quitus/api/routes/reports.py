@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import ApiError
 from quitus.api.ownership import reachable_report
-from quitus.api.params import API_V1, JustificationQuery, ReportIdPath
+from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath
 from quitus.api.roles import allow
 from quitus.api.uploads import read_multipart_submission
 from reports.intake import SourceKind, Submission
@@ -203,7 +203,7 @@ def list_reports(
     context: Context,
     state: Annotated[ReportState | None, Query(description="Only reports in this state.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> ReportList:
     """Reports by id (oldest first), with their state and issues. No personal data."""
     store = context.app.store
