@@ -50,16 +50,16 @@ from retention.executor import run_retention
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from retention.policy_log import record_policy_set
+from retention.proof_export import export_proof
 from storage.blob_kinds import BlobKind
 from storage.database import Database
 from storage.delivery_store import DeliveryStatus, DeliveryStore
-from storage.ledger.bundle import verify_bundle
+from storage.ledger.bundle import key_fingerprint
+from storage.ledger.bundle_verify import verify_bundle
 from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.ledger.verify import verify_ledger
 from storage.models import ReportRecord
-from storage.proofs import export_report_proof
-from storage.report_store import ReportSummary
 from storage.retention_vocabulary import HoldScope
 from storage.simulation import declare_simulation_home
 from storage.states import ReportState
@@ -555,35 +555,31 @@ def _plan_row(item: PlannedDisposition) -> tuple[str, str]:
 
 
 def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]) -> None:
-    """Export each report's proof bundle and verify it offline, as an auditor would."""
+    """Export each report's proof bundle and verify it offline, pinned by the key's fingerprint,
+    as an auditor would. The sealed PDF is read under the access rules (a recorded read)."""
     proofs = output / "proofs"
     proofs.mkdir(parents=True, exist_ok=True)
     vkey = ledger_verifier_key(app.settings)
+    fingerprint = key_fingerprint(vkey)
     console.print(
-        f"\n[bold]5. Proofs[/bold] in {proofs} (check one: `quitus proof verify FILE`)", soft_wrap=True
+        f"\n[bold]5. Proofs[/bold] in {proofs} (check one: `quitus proof verify FILE --fingerprint "
+        f"{fingerprint}`)",
+        soft_wrap=True,
     )
     for report_id in report_ids:
-        report = app.store.get(report_id)
-        documents = _sealed_pdf(app, report)
+        exported = export_proof(app.store, app.policies(), report_id, verifier_key=vkey, document="full")
         path = proofs / f"{report_id}.zip"
-        path.write_bytes(export_report_proof(app.store, report_id, verifier_key=vkey, documents=documents))
-        checked = verify_bundle(path.read_bytes(), trusted_key=vkey)
+        path.write_bytes(exported.data)
+        checked = verify_bundle(path.read_bytes(), fingerprint=fingerprint)
         verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
         steps = " → ".join(
             dict.fromkeys(decode_entry(e.entry)["step"] for e in app.ledger.entries_for_report(report_id))
         )
-        kept = "with its sealed PDF" if documents else "data erased, its disposal certificate stands in"
-        console.print(
-            f"   {path.name} ({kept}): {steps} — {verdict}",
-            soft_wrap=True,
-        )
-
-
-def _sealed_pdf(app: App, report: ReportSummary) -> dict[str, bytes]:
-    if report.state == ReportState.ERASED:
-        return {}
-    blob_id = app.store.latest_blob(report.id, BlobKind.PDF_FULL)
-    return {"rapport-scelle.pdf": app.store.read_blob(report.id, blob_id)} if blob_id else {}
+        if app.store.get(report_id).state != ReportState.ERASED:
+            kept = "with its sealed PDF"
+        else:
+            kept = "data erased, its disposal certificate stands in"
+        console.print(f"   {path.name} ({kept}): {steps} — {verdict}", soft_wrap=True)
 
 
 def _show_ledger(console: Console, app: App) -> None:

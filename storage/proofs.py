@@ -1,17 +1,31 @@
-"""Export a report's proof of handling (see :mod:`storage.ledger.bundle`)."""
+"""Export a report's proof bundle (format in :mod:`storage.ledger.bundle`): record the export
+entry and read the history it commits to in one transaction, then prove each entry.
+
+What goes into the bundle besides the ledger — which documents, read how, which holds
+covered the report — is decided by the caller: :func:`retention.proof_export.export_proof`
+applies the access rules and the hold scopes; this module only records and assembles.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
-from storage.ledger.bundle import build_bundle
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.hold_store import HOLD_STEPS, LedgerHold, ledger_holds
+from storage.ledger.bundle import build_bundle, export_details, listed_files
 from storage.ledger.events import LedgerEvent, decode_entry
-from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
+from storage.ledger.steps import LedgerStep
+from storage.ledger.store import StoredEntry
+from storage.models import LedgerEntryRecord, LedgerHeadRecord
 from storage.report_store import ReportStore
-from storage.states import ReportState
 
-__all__ = ["export_report_proof"]
+__all__ = ["HoldsCovering", "export_report_proof"]
+
+HoldsCovering = Callable[[Mapping[str, LedgerHold]], Collection[str]]
+"""Given every hold the ledger records (by id), the ids of those that covered the report."""
 
 
 def export_report_proof(
@@ -21,44 +35,79 @@ def export_report_proof(
     verifier_key: str,
     documents: Mapping[str, bytes] | None = None,
     policies: Mapping[str, str] | None = None,
+    holds_covering: HoldsCovering | None = None,
 ) -> bytes:
-    """The bundle's bytes. The export itself is recorded (and proven) in the ledger.
+    """The bundle's bytes; the export itself is the bundle's last entry (``proof.export``).
 
-    ``documents`` are the files the caller may see (the signed PDF); when the report was
-    erased, a certificate of disposition stands in for them: it names the ledger entries
-    that certify the disposal (``shred`` on request, ``dispose`` by retention or a review).
+    ``documents``: files for ``documents/`` (names in :data:`storage.ledger.bundle.DOCUMENT_NAMES`)
+    that the caller was allowed to read. ``holds_covering``: which holds to include, with
+    their ``hold.place`` and ``hold.release`` entries (none without it).
+
+    Raises:
+        ReportNotFoundError: no such report.
     """
-    report = store.get(report_id)
-    ledger = store.ledger
-    ledger.record(
-        LedgerEvent(step=LedgerStep.PROOF_EXPORT, actor=store.actor, outcome="exported", report_id=report_id)
-    )
-    checkpoint = ledger.checkpoint()
-    entries = ledger.entries_for_report(report_id)
-    files = dict(documents or {})
-    if report.state == ReportState.ERASED:
-        decoded = (decode_entry(e.entry) for e in entries)
-        shreds = [entry for entry in decoded if entry["step"] in DISPOSAL_STEPS]
-        files["disposition.json"] = (
-            json.dumps(
-                {
-                    "certificate": "disposition",
-                    "report_id": report_id,
-                    "action": "crypto-shredded: data key destroyed, encrypted files deleted",
-                    "erased_at": report.updated_at.isoformat(),
-                    "ledger_entries": [s["seq"] for s in shreds],
-                    "reason": shreds[0]["details"]["reason"] if shreds else None,
-                },
-                indent=2,
-            )
-            + "\n"
-        ).encode("utf-8")
+    store.get(report_id)
+    listed = listed_files(report_id, documents, policies)
+    with store.database.session() as session:
+        _lock_ledger(session)
+        # Under the lock: no entry can be appended between the history read and the export
+        # entry that commits to it.
+        history = _history(session, report_id, holds_covering)
+        event = LedgerEvent(
+            step=LedgerStep.PROOF_EXPORT,
+            actor=store.actor,
+            outcome="exported",
+            report_id=report_id,
+            details=export_details(history, listed),
+        )
+        (seq,) = store.ledger.append(session, [event])
+        entry = session.scalar(select(LedgerEntryRecord.entry).where(LedgerEntryRecord.seq == seq))
+        assert entry is not None  # appended above, in this transaction
+    checkpoint = store.ledger.checkpoint()
     return build_bundle(
-        ledger,
-        report_id,
-        entries,
+        [*history, StoredEntry(seq, entry.encode("ascii"))],
         checkpoint=checkpoint,
         verifier_key=verifier_key,
-        documents=files,
-        policies=policies,
+        listed=listed,
+        inclusion_proof=store.ledger.inclusion_proof,
     )
+
+
+def _lock_ledger(session: Session) -> None:
+    """Take the lock every append takes, now: a write, so that SQLite starts the write
+    transaction here (a ``SELECT … FOR UPDATE`` does nothing there), a row lock on PostgreSQL."""
+    session.execute(
+        update(LedgerHeadRecord).where(LedgerHeadRecord.id == 1).values(size=LedgerHeadRecord.size)
+    )
+
+
+def _history(session: Session, report_id: str, holds_covering: HoldsCovering | None) -> list[StoredEntry]:
+    """The report's entries and those of the holds that covered it, in ledger order.
+
+    Rows are found by their columns and kept by what the signed entry says (a column
+    edited by hand neither adds nor hides an entry here; ``audit verify`` reports it)."""
+    query = select(LedgerEntryRecord.seq, LedgerEntryRecord.entry).where(
+        or_(
+            LedgerEntryRecord.report_id == report_id,
+            LedgerEntryRecord.report_id.is_(None) & LedgerEntryRecord.step.in_([s.value for s in HOLD_STEPS]),
+        )
+    )
+    own: list[StoredEntry] = []
+    holds: list[tuple[int, dict[str, Any], StoredEntry]] = []
+    for seq, text in session.execute(query.order_by(LedgerEntryRecord.seq)):
+        stored = StoredEntry(seq, text.encode("ascii"))
+        try:
+            decoded = decode_entry(stored.entry)
+        except ValueError:
+            continue  # an edited entry: `audit verify` names it
+        if decoded.get("report") == report_id:
+            own.append(stored)
+        elif "report" not in decoded and decoded.get("step") in HOLD_STEPS:
+            holds.append((seq, decoded, stored))
+    if holds_covering is None or not holds:
+        return own
+    covering = set(holds_covering(ledger_holds((seq, decoded) for seq, decoded, _ in holds)))
+    of_holds = [
+        stored for _, decoded, stored in holds if (decoded.get("details") or {}).get("hold") in covering
+    ]
+    return sorted([*own, *of_holds], key=lambda e: e.seq)

@@ -9,15 +9,14 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.params import API_V1, ReportIdPath
-from quitus.api.roles import allow
+from quitus.api.errors import ApiError
+from quitus.api.params import API_V1, JustificationQuery, ReportIdPath
+from quitus.api.roles import ENDPOINT_ROLES, allow
 from quitus.wiring import ledger_verifier_key
+from retention.proof_export import export_proof as export_report_bundle
 from storage.access_store import Principal
-from storage.blob_kinds import BlobKind
 from storage.ledger.verify import verify_ledger
-from storage.proofs import export_report_proof
 from storage.retention_integrity import check_retention_state
-from storage.states import ReportState
 
 __all__ = ["router"]
 
@@ -101,28 +100,38 @@ def export_proof(
     principal: Annotated[Principal, Depends(allow("export_proof"))],
     context: Context,
     document: Annotated[
-        Literal["redacted", "none"],
-        Query(description="Include the sealed anonymized PDF (default) or no document."),
+        Literal["redacted", "full", "none"],
+        Query(
+            description="Include the sealed anonymized PDF (default), the sealed PDF with personal "
+            "data (compliance only: a recorded read, restricted reports need a justification), "
+            "or no document. An erased report's bundle carries its certificate of disposition."
+        ),
     ] = "redacted",
+    justification: JustificationQuery = None,
 ) -> Response:
-    """A report's proof of handling: its events, inclusion proofs, signed checkpoint, VERIFY.md.
+    """A report's proof of handling: its whole history and the legal holds that covered it, each
+    entry proven against the signed checkpoint, and VERIFY.md with verify.sh.
 
-    Checks offline (``quitus proof verify``). It carries no personal data: the anonymized
-    sealed PDF, whose hash the ``seal`` event records (``pdf_redacted_sha256``). The export
-    is itself a ledger event naming the caller.
+    Checks offline (``quitus proof verify --fingerprint``). The export is itself the bundle's last
+    ledger entry, naming the caller and every file of the bundle.
     """
-    store = context.store_for(principal)
-    documents = {}
-    erased = store.get(report_id).state == ReportState.ERASED  # a certificate of disposition stands in
-    wanted = document == "redacted" and not erased
-    blob_id = store.latest_blob(report_id, BlobKind.PDF_REDACTED) if wanted else None
-    if blob_id is not None:
-        documents["rapport-anonymise.pdf"] = store.read_blob(report_id, blob_id)
-    data = export_report_proof(
-        store, report_id, verifier_key=ledger_verifier_key(context.settings), documents=documents
+    if document == "full" and principal.role not in ENDPOINT_ROLES["report_pdf_full"]:
+        raise ApiError(
+            403,
+            "forbidden",
+            "the sealed PDF with personal data is for the compliance role; ask for document=redacted",
+            where="query.document",
+        )
+    exported = export_report_bundle(
+        context.store_for(principal),
+        context.app.policies(),
+        report_id,
+        verifier_key=ledger_verifier_key(context.settings),
+        document=document,
+        justification=justification,
     )
     return Response(
-        data,
+        exported.data,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="preuve-{report_id}.zip"'},
     )
