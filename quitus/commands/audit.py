@@ -154,53 +154,115 @@ def _read_text(path: Path) -> str:
         fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
 
 
+@audit_app.command("key")
+def key() -> None:
+    """Print the ledger's verifier key and its fingerprint, for auditors to pin (publish both)."""
+    from quitus.wiring import ledger_verifier_key  # noqa: PLC0415
+    from storage.ledger.bundle import key_fingerprint  # noqa: PLC0415
+
+    vkey = ledger_verifier_key(settings_or_fail())
+    sys.stdout.write(
+        f"{vkey}\nfingerprint (SHA-256 of the key's DER SubjectPublicKeyInfo): {key_fingerprint(vkey)}\n"
+    )
+
+
 @proof_app.command("export")
 def export(
     report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
-    documents: Annotated[bool, typer.Option(help="Include the sealed PDF (a recorded read).")] = True,
+    documents: Annotated[
+        bool, typer.Option(help="Include the sealed PDF (personal data: a recorded read).")
+    ] = True,
+    justify: Annotated[
+        str | None,
+        typer.Option(help="Reason code to read a restricted report's sealed PDF (recorded): litigation…"),
+    ] = None,
 ) -> None:
-    """Write a report's proof bundle: its events, inclusion proofs, signed checkpoint, VERIFY.md."""
+    """Write a report's proof bundle: its whole history and the holds that covered it, each entry
+    proven, the signed checkpoint, the sealed PDF (or an erased report's certificate), VERIFY.md."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
-    from storage.blob_kinds import BlobKind  # noqa: PLC0415
-    from storage.proofs import export_report_proof  # noqa: PLC0415
+    from retention.access import JUSTIFICATION_PATTERN  # noqa: PLC0415
+    from retention.errors import RestrictedAccessError  # noqa: PLC0415
+    from retention.proof_export import export_proof  # noqa: PLC0415
+    from storage.errors import ReportNotFoundError  # noqa: PLC0415
+    from storage.ledger.bundle import key_fingerprint  # noqa: PLC0415
 
+    if justify is not None and not JUSTIFICATION_PATTERN.fullmatch(justify):
+        fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
     settings = settings_or_fail()
+    vkey = ledger_verifier_key(settings)
     app = open_app(settings)
     try:
-        files = {}
-        pdf_blob = app.store.latest_blob(report_id, BlobKind.PDF_FULL) if documents else None
-        if pdf_blob is not None:
-            files["rapport-scelle.pdf"] = app.store.read_blob(report_id, pdf_blob)
-        data = export_report_proof(
-            app.store, report_id, verifier_key=ledger_verifier_key(settings), documents=files
+        exported = export_proof(
+            app.store,
+            app.policies(),
+            report_id,
+            verifier_key=vkey,
+            document="full" if documents else "none",
+            justification=justify,
         )
+    except RestrictedAccessError as exc:
+        fail(
+            f"{report_id} is {exc.restriction}: its sealed PDF needs --justify CODE, which is recorded "
+            "(or export the proof without it: --no-documents)"
+        )
+    except ReportNotFoundError as exc:
+        fail(str(exc))
     finally:
         app.close()
     temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(data)
+    temporary.write_bytes(exported.data)
     temporary.replace(output)
+    carried = ", ".join(exported.documents) or "no document"
+    holds = f"; legal holds {', '.join(exported.holds)}" if exported.holds else ""
+    console.print(f"wrote {output} ({len(exported.data) // 1024 + 1} KiB; {carried}{holds})", soft_wrap=True)
+    if exported.note and documents:
+        console.print(f"[yellow]note:[/] {exported.note}", soft_wrap=True)
     console.print(
-        f"wrote {output} ({len(data) // 1024 + 1} KiB); check it with `quitus proof verify {output}` "
-        "or by following VERIFY.md inside"
+        f"check it with `quitus proof verify {output} --fingerprint {key_fingerprint(vkey)}`, "
+        "or `bash verify.sh FINGERPRINT` in the unzipped folder (VERIFY.md)",
+        soft_wrap=True,
     )
 
 
 @proof_app.command("verify")
 def verify_bundle_command(
     bundle: Annotated[Path, typer.Argument(help="A bundle exported by `quitus proof export`.")],
-    key: Annotated[str | None, typer.Option(help="The company's published ledger key (ledger.vkey).")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="The company's published ledger key (ledger.vkey's text).")
+    ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(help="Or its fingerprint: SHA-256 hex of the key's DER SubjectPublicKeyInfo."),
+    ] = None,
 ) -> None:
-    """Check a proof bundle offline (no database needed). Exit 1 when it does not verify."""
-    from storage.ledger.bundle import verify_bundle  # noqa: PLC0415
+    """Check a proof bundle offline (no database needed) against the pinned ledger key.
+    Exit 1 when it does not verify, 2 when no key is pinned."""
+    from storage.ledger.bundle_verify import MAX_BUNDLE_BYTES, verify_bundle  # noqa: PLC0415
 
+    if key is None and fingerprint is None:
+        err_console.print(
+            "[red]error:[/] pin the company's ledger key: --key VKEY or --fingerprint HEX. "
+            "Get them from the company through another channel than the bundle (they print both "
+            "with `quitus audit key`); the fingerprint of the key a bundle carries is "
+            "`openssl pkey -pubin -in ledger-public.pem -outform DER | sha256sum`, "
+            "to compare, never to trust.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     try:
+        if bundle.stat().st_size > MAX_BUNDLE_BYTES:
+            fail(f"{bundle} is larger than {MAX_BUNDLE_BYTES // 2**20} MiB: not a proof bundle", code=1)
         data = bundle.read_bytes()
     except OSError as exc:
         err_console.print(f"[red]error:[/] cannot read {bundle}: {exc.strerror}")
         raise typer.Exit(2) from None
-    result = verify_bundle(data, trusted_key=key)
-    console.print(f"report {result.report_id}, {result.entries} events, tree of {result.tree_size} entries")
+    result = verify_bundle(data, key=key, fingerprint=fingerprint)
+    if result.report_id is not None:
+        console.print(
+            f"report {result.report_id}, {result.entries} entries proven, tree of {result.tree_size} entries",
+            soft_wrap=True,
+        )
     for line in result.checked:
         console.print(f"  [green]✓[/] {line}", soft_wrap=True)
     for problem in result.problems:
