@@ -273,3 +273,27 @@ def test_audit_checkpoint_witness_is_cosigned_or_fails_loudly(
     monkeypatch.delenv("QUITUS_WITNESS_URL")
     monkeypatch.delenv("QUITUS_WITNESS_KEY")
     assert run_quitus(home, "audit", "checkpoint", "--witness").returncode == 2  # not configured
+
+
+def test_the_nightly_job_has_its_checkpoint_cosigned_and_says_so_when_it_cannot(
+    witness: Witness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    assert run_quitus(home, "init").returncode == 0
+    vkey = (home / "ledger.vkey").read_text().strip()
+    assert quitus_witness("add-log", "--dir", str(witness.directory), "--vkey", vkey).returncode == 0
+    monkeypatch.setenv("QUITUS_WITNESS_URL", witness.url)
+    monkeypatch.setenv("QUITUS_WITNESS_KEY", witness.vkey)
+    nightly = run_quitus(home, "run", "retention")
+    assert nightly.returncode == 0, nightly.stderr
+    assert "witness_failed 0" in nightly.stdout
+    origin = vkey.split("+", 1)[0]
+    assert witness.state()[origin]["size"] == int(
+        run_quitus(home, "audit", "checkpoint").stdout.split("\n")[1]
+    )
+    witness.stop()  # the witness is down the next night: the run completes, and says so loudly
+    nightly = run_quitus(home, "run", "retention")
+    assert nightly.returncode == 0, nightly.stderr
+    output = nightly.stdout + nightly.stderr
+    assert "witness_failed 1" in output
+    assert "WITNESS FAILED: the checkpoint is not cosigned" in output and "cannot be reached" in output
