@@ -63,6 +63,8 @@ ENDPOINT_ROLES: Mapping[str, frozenset[Role]] = {
     "approve_review": frozenset({_C}),
     "extend_review": frozenset({_C}),
     "relabel_review": frozenset({_C}),
+    "disposed_register": frozenset({_C, _A}),
+    "report_certificate": frozenset({_C, _A}),
     # audit
     "ledger_status": frozenset({_C, _A, _ADMIN}),
     "verify_ledger": frozenset({_A, _ADMIN}),

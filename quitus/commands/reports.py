@@ -147,7 +147,7 @@ def shred_report(
         typer.confirm(f"Destroy report {report_id}'s data for good?", abort=True)
     app_ = open_app(settings_or_fail())
     try:
-        gate = DisposalGate(app_.store, app_.policies(), clock=app_.clock())
+        gate = DisposalGate(app_.store, app_.policies(), clock=app_.clock(), sealer=app_.certificate_sealer())
         outcome = gate.dispose([report_id], DisposalPurpose.ERASURE_REQUEST, reason=reason)
         gate.scrub()
         app_.ledger.checkpoint()
@@ -159,3 +159,10 @@ def shred_report(
         f"report {report_id}: "
         + ("data key destroyed, files deleted" if outcome.deleted else "already erased")
     )
+    if outcome.deleted:
+        issued = outcome.certified is not None and report_id in outcome.certified.issued
+        console.print(
+            "certificate of disposition "
+            + ("issued" if issued else "stored; its sealed PDF is issued by the next disposal or")
+            + " (`quitus retention certificate " + report_id + "`)"
+        )

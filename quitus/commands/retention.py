@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -10,10 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, err_console, fail, settings_or_fail
 
 if TYPE_CHECKING:
     from quitus.wiring import App
+    from retention.certificates import DisposedItem
     from storage.blind_index import SubjectKind
     from storage.subject_index import ReindexOutcome
 
@@ -94,7 +96,7 @@ def run(
         policies = app.policies()
         record_policy_set(app.store, policies)
         clock = app.clock()
-        summary = run_retention(app.store, policies, clock=clock)
+        summary = run_retention(app.store, policies, clock=clock, sealer=app.certificate_sealer())
         app.ledger.checkpoint()
     finally:
         app.close()
@@ -102,8 +104,140 @@ def run(
         console.print(f"  {action:<10} {count:>6}  {policy}")
     console.print(
         f"retention run on {clock.today()}: {summary.total} disposition(s), {summary.held} held, "
-        f"{summary.awaiting_review} awaiting review"
+        f"{summary.awaiting_review} awaiting review; {summary.certificates_issued} certificate(s) issued"
     )
+    _warn_not_issued(summary.certificates_failed)
+
+
+def _warn_not_issued(failed: dict[str, str]) -> None:
+    for message in list(failed.values())[:5]:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+    if len(failed) > 5:
+        err_console.print(f"[yellow]warning:[/yellow] … and {len(failed) - 5} more certificate(s) not issued")
+
+
+OutputOption = Annotated[
+    str | None, typer.Option("-o", "--output", help="Write to this file ('-': standard output).")
+]
+
+
+@retention_app.command("disposed")
+def disposed(
+    since: Annotated[
+        dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC) of the register.")
+    ],
+    until: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), included (default: today).")
+    ] = None,
+    output_format: Annotated[
+        Literal["table", "csv", "json"], typer.Option("--format", help="table for people, csv or json for programs.")
+    ] = "table",
+    output: OutputOption = None,
+) -> None:
+    """The register of disposed items, read from the signed ledger (dispose, shred and certify
+    entries): report, date and time, action, purpose, policy, approver, certificate SHA-256,
+    whether its sealed PDF was issued. No personal data, no cap on how far back."""
+    from retention.certificates import disposed_register  # noqa: PLC0415
+    from retention.errors import CertificateError  # noqa: PLC0415
+
+    app = _open()
+    try:
+        rows = disposed_register(app.store, since=since.date(), until=until.date() if until else None)
+    except CertificateError as exc:
+        fail(escape(str(exc)))
+    finally:
+        app.close()
+    if output_format == "json":
+        text = json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False) + "\n"
+    elif output_format == "csv":
+        text = _register_csv([r.as_dict() for r in rows])
+    else:
+        text = _register_table(rows)
+    _write_text(text, output)
+
+
+def _register_csv(rows: list[dict[str, object]]) -> str:
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    from retention.certificates import REGISTER_COLUMNS  # noqa: PLC0415
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(REGISTER_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _register_table(rows: list[DisposedItem]) -> str:
+    lines = [
+        f"{r.disposed_at:%Y-%m-%d %H:%M:%S}Z  {r.report_id:<18} {r.action:<10} {r.purpose:<15} "
+        f"{r.policy or '-':<36} {r.approver or '-':<20} "
+        f"{(r.certificate_sha256 or 'no certificate (before issue 13)')[:16]:<16} "
+        f"{'pdf' if r.pdf_issued else 'no pdf'}"
+        for r in rows
+    ]
+    lines.append(f"{len(rows)} disposed item(s)")
+    return "\n".join(lines) + "\n"
+
+
+def _write_text(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        typer.echo(text, nl=False)
+        return
+    _write_bytes(text.encode("utf-8"), output)
+    console.print(f"written to {escape(output)}")
+
+
+def _write_bytes(data: bytes, output: str) -> None:
+    path = Path(output)
+    temporary = path.with_name(path.name + ".part")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:
+        fail(escape(f"cannot write {output}: {exc.strerror}; give a writable path, or -o - for standard output"))
+
+
+@retention_app.command("certificate")
+def certificate(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…) of an erased report.")],
+    output: OutputOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The certificate's canonical JSON instead of its sealed PDF.")
+    ] = False,
+) -> None:
+    """Write a disposed report's certificate of disposition: the sealed French PDF (issued now
+    if it was not yet) or, with --json, the JSON whose SHA-256 its signed ledger entry records."""
+    from retention.certificates import disposition_documents  # noqa: PLC0415
+    from retention.errors import CertificateError  # noqa: PLC0415
+    from storage.errors import ReportNotFoundError  # noqa: PLC0415
+
+    app = _open()
+    try:
+        documents = disposition_documents(app.store, report_id, sealer=app.certificate_sealer())
+        app.ledger.checkpoint()
+    except ReportNotFoundError:
+        fail(f"no report {escape(report_id)}; `quitus reports list` shows the ids", code=1)
+    except CertificateError as exc:
+        fail(escape(str(exc)), code=1)
+    finally:
+        app.close()
+    if not documents:
+        fail(
+            f"{escape(report_id)} was disposed of before certificates of disposition existed: its ledger "
+            "entry is its certificate (`quitus proof export`)",
+            code=1,
+        )
+    name = "disposition.json" if as_json else "certificat-disposition.pdf"
+    data = documents[name]
+    target = output or (f"{report_id}-disposition.json" if as_json else f"{report_id}-certificat.pdf")
+    if target == "-":
+        typer.echo(data.decode("utf-8") if as_json else data, nl=False)  # type: ignore[arg-type]
+        return
+    _write_bytes(data, target)
+    console.print(f"{report_id}: {name} → {escape(target)} (sha256 {hashlib.sha256(data).hexdigest()})")
 
 
 @retention_app.command("event")
@@ -358,13 +492,21 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
 
     app = _open()
     try:
-        ReviewQueue(app.store, app.policies(), clock=app.clock()).approve(report_id)
+        outcome = ReviewQueue(
+            app.store, app.policies(), clock=app.clock(), sealer=app.certificate_sealer()
+        ).approve(report_id)
         app.ledger.checkpoint()
     except ReviewError as exc:
         fail(f"not disposed: {exc}", code=1)
     finally:
         app.close()
-    console.print(f"{report_id}: disposed (erased)")
+    issued = outcome.certified is not None and report_id in outcome.certified.issued
+    console.print(
+        f"{report_id}: disposed (erased); certificate of disposition "
+        + ("issued (`quitus retention certificate`)" if issued else "stored, its PDF not issued yet")
+    )
+    if outcome.certified is not None:
+        _warn_not_issued(outcome.certified.failed)
 
 
 @review_app.command("extend")
@@ -460,7 +602,7 @@ def subject_erase(
             return
         if not yes:
             typer.confirm(f"{len(ids)} report(s) found. Erase what may be erased?", abort=True)
-        outcomes = erase_subject(app.store, app.policies(), ids, clock=app.clock())
+        outcomes = erase_subject(app.store, app.policies(), ids, clock=app.clock(), sealer=app.certificate_sealer())
         app.ledger.checkpoint()
     finally:
         app.close()

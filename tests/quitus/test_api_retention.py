@@ -187,3 +187,48 @@ def test_a_dated_event_starts_the_periods_that_wait_for_it(
         assert (refused.status_code, refused.json()["error"]["code"]) == (422, "retention_refused")
         assert message in refused.json()["error"]["message"]
     assert len(harness.ledger_events(report_ids[0], "event")) == 2
+
+
+def test_certificates_of_disposition_and_the_register_of_disposed_items(harness: ApiHarness) -> None:
+    import hashlib
+    import json
+
+    samples = sample_reports(4, seed=31)
+    ids = [harness.capture(s.payload)["report_id"] for s in samples]
+    for report_id in ids:
+        harness.context.app.intake.validate(report_id)  # indexes the people it names
+    client, auditor = harness.client, harness.auth("auditor")
+    live = client.get(f"/api/v1/reports/{ids[0]}/certificate", headers=auditor)
+    assert (live.status_code, live.json()["error"]["code"]) == (409, "certificate_unavailable")
+    assert "not disposed of" in live.json()["error"]["message"]
+    erased: list[str] = []
+    for sample in samples:
+        email = sample.payload["client"].get("email")
+        if not email:
+            continue
+        answer = client.post(
+            "/api/v1/subjects/erase", json={"email": email, "confirm": True}, headers=harness.auth("compliance")
+        ).json()
+        erased += [o["report_id"] for o in answer["outcomes"] if o["result"] == "erased"]
+    assert erased, f"no sample report could be erased: {answer}"
+    report_id = erased[0]
+    pdf = client.get(f"/api/v1/reports/{report_id}/certificate", headers=auditor)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    raw = client.get(f"/api/v1/reports/{report_id}/certificate", params={"document": "json"}, headers=auditor)
+    certificate = json.loads(raw.content)
+    assert certificate["report_id"] == report_id and certificate["requested_by"] == "compliance-1"
+    (shred,) = harness.ledger_events(report_id, "shred")
+    assert shred["details"]["certificate_sha256"] == hashlib.sha256(raw.content).hexdigest()
+    (certify,) = harness.ledger_events(report_id, "certify")
+    assert certify["details"]["certificate_pdf_sha256"] == hashlib.sha256(pdf.content).hexdigest()
+    today = dt.datetime.now(dt.UTC).date()
+    register = client.get("/api/v1/retention/disposed", params={"since": str(today)}, headers=auditor).json()
+    assert {r["report_id"] for r in register} == set(erased)
+    assert all(r["pdf_issued"] and r["purpose"] == "erasure_request" for r in register)
+    backwards = client.get(
+        "/api/v1/retention/disposed",
+        params={"since": str(today), "until": str(today - dt.timedelta(days=1))},
+        headers=auditor,
+    )
+    assert (backwards.status_code, backwards.json()["error"]["code"]) == (422, "invalid_period")

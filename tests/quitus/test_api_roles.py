@@ -100,6 +100,8 @@ def _requests(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "approve_review": {},
         "extend_review": {"json": {"until": "2099-01-01", "reason": "litigation"}},
         "relabel_review": {"json": {"policy": "fr.preuve-contractuelle"}},
+        "disposed_register": {"params": {"since": "2026-01-01"}},
+        "report_certificate": {},
         "ledger_status": {},
         "verify_ledger": {"params": {"skip_blobs": "true"}},
         "export_proof": {"params": {"document": "none"}},

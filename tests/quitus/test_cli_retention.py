@@ -191,3 +191,50 @@ def test_a_simulation_home_runs_retention_at_its_simulated_date(
     assert run.returncode == 0, run.stderr
     assert "retention run on 2060-01-01: 1 disposition(s)" in run.stdout
     assert quitus(home, "audit", "verify").returncode == 0
+
+
+def test_certificates_of_disposition_and_the_register(
+    installation: tuple[Path, list[str], list[dict]], tmp_path: Path
+) -> None:
+    import datetime as dt
+    import hashlib
+    import subprocess
+
+    home, ids, payloads = installation
+    live = quitus(home, "retention", "certificate", ids[0])
+    assert live.returncode == 1
+    assert "not disposed of" in live.stderr and "retention plan" in live.stderr
+    shredded = [
+        i for i in ids if quitus(home, "reports", "shred", i, "--reason", "subject_request", "--yes").returncode == 0
+    ]
+    assert shredded, "no report of the installation could be shredded"
+    report_id = shredded[0]
+    pdf_path, json_path = tmp_path / "c.pdf", tmp_path / "c.json"
+    written = quitus(home, "retention", "certificate", report_id, "-o", str(pdf_path))
+    assert written.returncode == 0, written.stderr
+    assert quitus(home, "retention", "certificate", report_id, "--json", "-o", str(json_path)).returncode == 0
+    certificate = json.loads(json_path.read_bytes())
+    assert certificate["purpose"] == "erasure_request" and certificate["requested_by"]
+    assert certificate["company"]
+    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Certificat de destruction" in text and report_id in text
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    register = quitus(home, "retention", "disposed", "--since", today, "--format", "json")
+    assert register.returncode == 0, register.stderr
+    rows = {r["report_id"]: r for r in json.loads(register.stdout)}
+    assert set(rows) == set(shredded)
+    assert rows[report_id]["certificate_sha256"] == hashlib.sha256(json_path.read_bytes()).hexdigest()
+    assert rows[report_id]["pdf_issued"] is True
+    assert rows[report_id]["certificate_pdf_sha256"] == hashlib.sha256(pdf_path.read_bytes()).hexdigest()
+    csv_path = tmp_path / "register.csv"
+    assert quitus(home, "retention", "disposed", "--since", today, "--format", "csv", "-o", str(csv_path)).returncode == 0
+    assert csv_path.read_text(encoding="utf-8").splitlines()[0].startswith("report_id,disposed_at,")
+    table = quitus(home, "retention", "disposed", "--since", today)
+    assert f"{len(shredded)} disposed item(s)" in table.stdout
+    backwards = quitus(home, "retention", "disposed", "--since", today, "--until", "2000-01-01")
+    assert backwards.returncode == 2 and "before --since" in backwards.stderr
+    everything = register.stdout + table.stdout + text + json_path.read_text(encoding="utf-8")
+    for payload in payloads:
+        for value in (payload["client"].get("email"), payload["client"]["name"], payload["technician"]["name"]):
+            assert not value or value not in everything
+    assert quitus(home, "audit", "verify").returncode == 0

@@ -1,4 +1,5 @@
-"""Retention: legal holds, the disposition plan, dated events, the review queue."""
+"""Retention: legal holds, the disposition plan, dated events, the review queue, the register
+of disposed items and certificates of disposition."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from quitus.api.context import ApiContext, context_of
+from quitus.api.errors import ApiError
 from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
+from retention.certificates import JSON_NAME, PDF_NAME, disposed_register, disposition_documents
+from retention.errors import CertificateError
 from retention.events import EventOutcome, record_report_event
 from retention.holds import Hold, HoldService
 from retention.planner import plan_dispositions
@@ -319,9 +323,12 @@ def approve_review(
     context: Context,
 ) -> Decided:
     """Approve disposition: the report is erased now, with a certificate in the ledger."""
-    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).approve(
-        report_id
-    )
+    ReviewQueue(
+        context.store_for(principal),
+        context.app.policies(),
+        clock=context.app.clock(),
+        sealer=context.app.certificate_sealer(),
+    ).approve(report_id)
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="approved")
 
@@ -354,3 +361,91 @@ def relabel_review(
     )
     context.app.ledger.checkpoint()
     return Decided(report_id=report_id, decision="relabelled")
+
+
+class DisposedItemOut(BaseModel):
+    """One disposal, as the signed ledger records it (ids and codes only)."""
+
+    report_id: str
+    disposed_at: str
+    """UTC, ISO 8601 with ``Z`` (the ledger entry's time)."""
+    disposed_at_europe_paris: str
+    action: Literal["deleted", "anonymized"] | str
+    purpose: str
+    reason: str | None
+    policy: str | None
+    approver: str | None
+    """Who approved (a review), requested (an erasure) or ran (retention: the job)."""
+    ledger_seq: int
+    certificate_sha256: str | None
+    """``null`` for a disposal recorded before certificates of disposition existed."""
+    pdf_issued: bool
+    certificate_pdf_sha256: str | None
+
+
+@router.get("/retention/disposed", name="disposed_register")
+def disposed(
+    principal: Annotated[Principal, Depends(allow("disposed_register"))],
+    context: Context,
+    since: Annotated[dt.date, Query(description="First day (UTC) of the register.")],
+    until: Annotated[dt.date | None, Query(description="Last day (UTC), included; default: today.")] = None,
+) -> list[DisposedItemOut]:
+    """The register of disposed items, read from the ledger's dispose, shred and certify entries."""
+    try:
+        rows = disposed_register(context.app.store, since=since, until=until)
+    except CertificateError as exc:
+        raise ApiError(
+            422, "invalid_period", str(exc), where="query.until", hint="give an until on or after since"
+        ) from exc
+    return [DisposedItemOut(**row.as_dict()) for row in rows]
+
+
+@router.get(
+    "/reports/{report_id}/certificate",
+    name="report_certificate",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {}, "application/json": {}},
+            "description": "The sealed certificate of disposition (PDF), or its canonical JSON.",
+        }
+    },
+)
+def report_certificate(
+    report_id: ReportIdPath,
+    principal: Annotated[Principal, Depends(allow("report_certificate"))],
+    context: Context,
+    document: Annotated[
+        Literal["pdf", "json"], Query(description="pdf: the sealed French PDF; json: the signed JSON.")
+    ] = "pdf",
+) -> Response:
+    """A disposed report's certificate of disposition (its PDF is issued now if it was not yet)."""
+    try:
+        documents = disposition_documents(
+            context.store_for(principal), report_id, sealer=context.app.certificate_sealer()
+        )
+    except CertificateError as exc:
+        raise ApiError(
+            409,
+            "certificate_unavailable",
+            str(exc),
+            where="path.report_id",
+            hint="only a disposed report has a certificate; GET /api/v1/retention/disposed lists them",
+        ) from exc
+    if context.app.ledger.appended:
+        context.app.ledger.checkpoint()
+    if not documents:
+        raise ApiError(
+            404,
+            "certificate_not_found",
+            "this report was disposed of before certificates of disposition existed",
+            where="path.report_id",
+            hint="its dispose or shred ledger entry certifies it: GET /api/v1/reports/{report_id}/proof",
+        )
+    if document == "json":
+        return Response(documents[JSON_NAME], media_type="application/json")
+    return Response(
+        documents[PDF_NAME],
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{report_id}-certificat-disposition.pdf"'},
+    )

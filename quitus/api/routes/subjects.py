@@ -85,7 +85,13 @@ def subject_erase(
     store = context.store_for(principal)
     request = register_request(store, "erasure", body.terms())
     ids = list(request.report_ids)
-    outcomes = erase_subject(store, context.app.policies(), ids, clock=context.app.clock()) if ids else []
+    outcomes = (
+        erase_subject(
+            store, context.app.policies(), ids, clock=context.app.clock(), sealer=context.app.certificate_sealer()
+        )
+        if ids
+        else []
+    )
     context.app.ledger.checkpoint()
     return ErasureOut(
         request=request.id,
