@@ -1,0 +1,677 @@
+"""What decides or locates, checked against the signed ledger (ARCHITECTURE invariant 6).
+
+A report's state, the blobs its row points at, whether a token, a portal link or a user
+still works: all are plain columns that anyone with the database file can edit, and each
+is written with a ledger entry in the same transaction. :func:`check_stored_state` derives
+from the entries what every row must say, compares, and reports each difference as
+tampering (``quitus audit verify``); it also runs
+:func:`~storage.retention_integrity.check_retention_state`, so one call checks every table
+beside the ledger:
+
+======================  ====================================================================
+table, columns          compared with
+======================  ====================================================================
+``reports.state``       the report's last entry that sets a state: ``receive`` (captured),
+                        ``capture`` and ``validate`` (their outcome: captured, validated or
+                        rejected), ``redact``, ``render``, ``seal``, ``archive`` (outcome =
+                        the state; ``failed`` changes nothing), ``shred``/``dispose``
+                        (erased, for good). A row with no entry was added by hand; entries
+                        whose report has no row lost it
+erased reports          a ``shred``/``dispose`` entry makes a tombstone: no
+                        ``content_blob_id``, no live data key in the key store
+``content_blob_id``     the ``report`` blob of the latest ``capture`` entry (none when that
+                        stored no content, or when a ``receive`` came after it)
+``blobs`` rows          each is recorded by an entry of its own report (the first is the
+                        step that produced it), with a kind that step produces: ``receive``
+                        the submission, ``capture`` report/photo/signature/quarantined
+                        attachment, ``redact`` the redacted report, ``render`` the two
+                        drafts, ``seal`` the two sealed PDFs — one of each. What a live
+                        report's entries record has a row (hashes: ``verify_ledger``)
+``archived_at``         the time of the ``archive`` entry (the retention clock), within
+                        :data:`ARCHIVED_AT_TOLERANCE`; empty without one
+``restricted_at``,      the latest ``restrict`` entry and its reason; empty without one
+``restriction_reason``
+``users``               ``user.add`` (the user, its role) and ``user.disable``: a disabled
+                        user stays disabled
+``api_tokens``          ``token.create`` (the token, its user) and ``token.revoke``: a
+                        revoked token stays revoked
+``portal_links``        ``portal.link`` (the link, its report, who made it) and
+                        ``portal.revoke``: a revoked link stays revoked
+======================  ====================================================================
+
+A row no entry creates is foreign; an entry whose row is gone is reported too. Entries are
+found by what they say — every entry's hashed text is decoded — not by the ``step`` and
+``report_id`` columns beside them, which no hash covers (``verify_ledger`` names a column
+that differs from its entry). The ledger is read once, in order, in chunks; reports and
+their blobs in chunks of :data:`_CHUNK`; memory grows with the number of reports and
+blobs, not of entries. Messages name ids, steps, kinds and sequence numbers, never
+personal data.
+
+Not derivable from the ledger today (the entries do not record them): a token's hash and
+expiry, a link's expiry, a user's handle, the retention facts of ``reports``
+(``client_kind``, ``template_id``, ``intervention_date``, ``tags``), and which of two
+blobs of one step is which when both kinds were swapped — a swap that the blobs' associated
+data makes fail on reading, not pass unseen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String, select, type_coerce
+
+from storage.access_store import ApiTokenRecord, PortalLinkRecord, UserRecord
+from storage.blob_kinds import BlobKind
+from storage.database import Database, is_one_of
+from storage.keystore import KeyRecord
+from storage.ledger.events import decode_entry
+from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
+from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord
+from storage.report_store import ReportStore
+from storage.retention_integrity import check_retention_state
+from storage.states import ReportState
+
+__all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state"]
+
+_CHUNK = 1_000
+
+ARCHIVED_AT_TOLERANCE = dt.timedelta(hours=1)
+"""How much earlier than its ``archive`` entry ``archived_at`` may be: it is set in the same
+transaction, just before the entry waits for the ledger's lock."""
+
+_STATE_AFTER: Mapping[LedgerStep, Mapping[str, ReportState]] = {
+    LedgerStep.RECEIVE: {"captured": ReportState.CAPTURED, "conflict": ReportState.CAPTURED},
+    LedgerStep.CAPTURE: {"captured": ReportState.CAPTURED, "rejected": ReportState.REJECTED},
+    LedgerStep.VALIDATE: {"validated": ReportState.VALIDATED, "rejected": ReportState.REJECTED},
+    LedgerStep.REDACT: {"redacted": ReportState.REDACTED},
+    LedgerStep.RENDER: {"rendered": ReportState.RENDERED},
+    LedgerStep.SEAL: {"signed": ReportState.SIGNED},
+    LedgerStep.ARCHIVE: {"archived": ReportState.ARCHIVED},
+    **{
+        step: {"destroyed": ReportState.ERASED, "already_destroyed": ReportState.ERASED}
+        for step in DISPOSAL_STEPS
+    },
+}
+"""(step, outcome) → the state the report is in after the entry (``ReportStore``, ``shred_reports``)."""
+
+_UNCHANGED = frozenset({"failed"})
+"""Outcomes of a state step that leave the state as it was (a stage that failed: ``Pipeline._fail``)."""
+
+_PRODUCES: Mapping[LedgerStep, frozenset[BlobKind]] = {
+    LedgerStep.RECEIVE: frozenset({BlobKind.SUBMISSION}),
+    LedgerStep.CAPTURE: frozenset(
+        {BlobKind.REPORT, BlobKind.PHOTO, BlobKind.SIGNATURE, BlobKind.QUARANTINED_ATTACHMENT}
+    ),
+    LedgerStep.REDACT: frozenset({BlobKind.REDACTED_REPORT}),
+    LedgerStep.RENDER: frozenset({BlobKind.PDF_DRAFT_FULL, BlobKind.PDF_DRAFT_REDACTED}),
+    LedgerStep.SEAL: frozenset({BlobKind.PDF_FULL, BlobKind.PDF_REDACTED}),
+}
+"""The kinds of blob each step stores (``workflows.stages``, ``ReportStore``)."""
+
+_ONE_EACH = frozenset({LedgerStep.RECEIVE, LedgerStep.REDACT, LedgerStep.RENDER, LedgerStep.SEAL})
+"""Steps that store exactly one blob of each kind they produce (so ``latest_blob`` finds it)."""
+
+_ACCESS_STEPS = frozenset(
+    {
+        LedgerStep.USER_ADD,
+        LedgerStep.USER_DISABLE,
+        LedgerStep.TOKEN_CREATE,
+        LedgerStep.TOKEN_REVOKE,
+        LedgerStep.PORTAL_LINK,
+        LedgerStep.PORTAL_REVOKE,
+    }
+)
+
+
+def check_stored_state(store: ReportStore) -> list[str]:
+    """What in the tables beside the ledger differs from it: one line per problem.
+
+    Report states, tombstones, blob pointers, users, tokens and portal links (this module),
+    then legal holds, the review queue, events and notes (:func:`check_retention_state`).
+    """
+    reports, access, problems = _read_ledger(store.database)
+    problems += _check_reports(store, reports)
+    problems += _check_access(store.database, access)
+    problems += check_retention_state(store)
+    return problems
+
+
+# -- what the ledger says ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Report:
+    """What a report's entries say its row must be (small: one per report is kept)."""
+
+    first_seq: int
+    """Its first entry."""
+    state: ReportState | None = None
+    state_entry: tuple[int, str, str] | None = None
+    """(seq, step, outcome) of the entry that set :attr:`state`."""
+    erased_seq: int | None = None
+    content_entry: tuple[int, LedgerStep] | None = None
+    """The latest ``capture`` — or the ``receive`` after it, which cleared the content."""
+    content_candidates: tuple[str, ...] = ()
+    """The blobs that capture stored (one of them, the ``report`` kind, is the content)."""
+    produced: dict[str, tuple[int, LedgerStep]] = field(default_factory=dict)
+    """Blob id → the first entry that records it."""
+    archive: tuple[int, str] | None = None
+    """(seq, time) of the ``archive`` entry."""
+    restrict: tuple[int, str | None] | None = None
+    """(seq, reason) of the latest ``restrict`` entry."""
+
+
+@dataclass
+class _Access:
+    users: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    """user id → (seq of ``user.add``, role)."""
+    disabled: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    """token id → (seq of ``token.create``, user id)."""
+    revoked_tokens: dict[str, int] = field(default_factory=dict)
+    links: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
+    """link id → (seq of ``portal.link``, report id, actor)."""
+    revoked_links: dict[str, int] = field(default_factory=dict)
+
+
+def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every entry, decoded, in ledger order: found by what it says, not by its columns."""
+    query = (
+        select(LedgerEntryRecord.seq, LedgerEntryRecord.entry)
+        .order_by(LedgerEntryRecord.seq)
+        .execution_options(yield_per=5 * _CHUNK)
+    )
+    with database.session() as session:
+        for seq, text in session.execute(query):
+            try:
+                entry = decode_entry(text)
+            except ValueError:
+                continue  # not an entry any more: verify_ledger names it
+            yield seq, entry
+
+
+def _read_ledger(database: Database) -> tuple[dict[str, _Report], _Access, list[str]]:
+    reports: dict[str, _Report] = {}
+    access = _Access()
+    problems: list[str] = []
+    for seq, entry in _entries(database):
+        try:
+            step = LedgerStep(str(entry.get("step")))
+        except ValueError:
+            continue  # an unknown step is no entry quitus wrote: verify_ledger's hashes decide
+        details = entry.get("details") or {}
+        if step in _ACCESS_STEPS:
+            _read_access(access, seq, step, entry, details)
+        report_id = entry.get("report")
+        if not isinstance(report_id, str):
+            continue
+        derived = reports.get(report_id)
+        if derived is None:
+            derived = reports[report_id] = _Report(seq)
+        problem = _read_report_entry(derived, seq, step, entry, details)
+        if problem is not None:
+            problems.append(f"report {report_id}: {problem}")
+    return reports, access, problems
+
+
+def _read_report_entry(
+    derived: _Report, seq: int, step: LedgerStep, entry: Mapping[str, Any], details: Mapping[str, Any]
+) -> str | None:
+    artifacts = entry.get("artifacts") or {}
+    for blob_id in artifacts:
+        derived.produced.setdefault(blob_id, (seq, step))
+    outcome = str(entry.get("outcome"))
+    if step == LedgerStep.CAPTURE:
+        derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
+    elif step == LedgerStep.RECEIVE:
+        derived.content_entry, derived.content_candidates = (seq, step), ()
+    elif step == LedgerStep.ARCHIVE:
+        derived.archive = (seq, str(entry.get("time")))
+    elif step == LedgerStep.RESTRICT:
+        reason = details.get("reason")
+        derived.restrict = (seq, reason if isinstance(reason, str) else None)
+    states = _STATE_AFTER.get(step)
+    if states is None or outcome in _UNCHANGED or derived.erased_seq is not None:
+        return None  # an erased report stays erased, whatever follows
+    state = states.get(outcome)
+    if state is None:
+        return f"ledger entry {seq} ({step}) has outcome {outcome!r}, which says no state"
+    derived.state, derived.state_entry = state, (seq, step.value, outcome)
+    if state == ReportState.ERASED:
+        derived.erased_seq = seq
+    return None
+
+
+def _read_access(
+    access: _Access, seq: int, step: LedgerStep, entry: Mapping[str, Any], details: Mapping[str, Any]
+) -> None:
+    def text(key: str) -> str | None:
+        value = details.get(key)
+        return value if isinstance(value, str) else None
+
+    user, token, link = text("user"), text("token"), text("link")
+    if step == LedgerStep.USER_ADD and user:
+        access.users.setdefault(user, (seq, text("role")))
+    elif step == LedgerStep.USER_DISABLE and user:
+        access.disabled.setdefault(user, seq)
+    elif step == LedgerStep.TOKEN_CREATE and token:
+        access.tokens.setdefault(token, (seq, user))
+    elif step == LedgerStep.TOKEN_REVOKE and token:
+        access.revoked_tokens.setdefault(token, seq)
+    elif step == LedgerStep.PORTAL_LINK and link:
+        report, actor = entry.get("report"), entry.get("actor")
+        access.links.setdefault(
+            link,
+            (seq, report if isinstance(report, str) else None, actor if isinstance(actor, str) else None),
+        )
+    elif step == LedgerStep.PORTAL_REVOKE and link:
+        access.revoked_links.setdefault(link, seq)
+
+
+# -- reports, their blobs and keys ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    state: str
+    content_blob_id: str | None
+    archived_at: object
+    restricted_at: object
+    restriction_reason: str | None
+
+
+@dataclass(frozen=True)
+class _Blob:
+    id: str
+    kind: str
+
+
+def _report_rows(database: Database) -> Iterator[list[_Row]]:
+    query = (
+        select(
+            ReportRecord.id,
+            ReportRecord.state,
+            ReportRecord.content_blob_id,
+            # As stored: on SQLite an edit may put anything there, which must be named, not raise.
+            type_coerce(ReportRecord.archived_at, String),
+            type_coerce(ReportRecord.restricted_at, String),
+            ReportRecord.restriction_reason,
+        )
+        .order_by(ReportRecord.id)
+        .execution_options(yield_per=_CHUNK)
+    )
+    with database.session() as session:
+        for chunk in session.execute(query).partitions(_CHUNK):
+            yield [_Row(*row) for row in chunk]
+
+
+def _blobs_of(database: Database, report_ids: list[str]) -> dict[str, list[_Blob]]:
+    found: dict[str, list[_Blob]] = {report_id: [] for report_id in report_ids}
+    query = select(BlobRecord.report_id, BlobRecord.id, BlobRecord.kind).where(
+        is_one_of(BlobRecord.report_id, report_ids, database.dialect)
+    )
+    with database.session() as session:
+        for report_id, blob_id, kind in session.execute(query):
+            found[report_id].append(_Blob(blob_id, kind))
+    return found
+
+
+def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]:
+    problems: list[str] = []
+    database = store.database
+    unseen = set(reports)
+    erased: dict[str, int] = {}
+    for rows in _report_rows(database):
+        blobs = _blobs_of(database, [row.id for row in rows])
+        for row in rows:
+            unseen.discard(row.id)
+            derived = reports.get(row.id)
+            where = f"report {row.id}"
+            if derived is None:
+                problems.append(f"{where}: a row in reports that no ledger entry records (added by hand)")
+                continue
+            problems += [f"{where}: {p}" for p in _check_report(row, derived, blobs[row.id])]
+            if derived.erased_seq is not None:
+                erased[row.id] = derived.erased_seq
+    problems += [
+        f"report {report_id}: ledger entries record it (from entry {reports[report_id].first_seq}) but its "
+        "row was deleted from reports"
+        for report_id in sorted(unseen)
+    ]
+    problems += _check_orphan_blobs(database)
+    problems += _check_destroyed_keys(store, erased)
+    return problems
+
+
+def _check_report(row: _Row, derived: _Report, blobs: list[_Blob]) -> list[str]:
+    problems = []
+    expected, entry = derived.state, derived.state_entry
+    if expected is None or entry is None:
+        problems.append("no ledger entry says what state it is in (its receive entry is missing)")
+    elif row.state != expected:
+        seq, step, outcome = entry
+        if row.state == ReportState.ERASED:
+            problems.append(
+                f"erased in reports, but no shred or dispose entry records an erasure: ledger entry {seq} "
+                f"({step}, outcome {outcome}) leaves it {expected} (edited: its data was hidden)"
+            )
+        else:
+            problems.append(
+                f"state {row.state} in reports, but ledger entry {seq} ({step}, outcome {outcome}) leaves "
+                f"it {expected} (edited; the ledger's applies)"
+            )
+    kinds = {blob.id: blob.kind for blob in blobs}
+    if derived.erased_seq is not None:
+        if row.content_blob_id is not None:
+            problems.append(
+                f"erased by ledger entry {derived.erased_seq} but not a tombstone: content_blob_id "
+                f"points at blob {row.content_blob_id} (edited)"
+            )
+    else:
+        problems += _check_content(row, derived, kinds)
+        problems += _check_blob_rows(derived, blobs)
+    problems += _check_archived_at(row, derived)
+    problems += _check_restriction(row, derived)
+    return problems
+
+
+def _check_content(row: _Row, derived: _Report, kinds: Mapping[str, str]) -> list[str]:
+    """``content_blob_id`` is the ``report`` blob the latest capture stored, or empty."""
+    if derived.content_entry is None:
+        return []  # no receive: named as a missing state already
+    seq, step = derived.content_entry
+    stored = [b for b in derived.content_candidates if kinds.get(b) == BlobKind.REPORT]
+    pointer = row.content_blob_id
+    problem: str | None
+    if len(stored) > 1:
+        problem = (
+            f"ledger entry {seq} ({step}) stored one content blob, but {len(stored)} of its blobs have "
+            f"kind {BlobKind.REPORT} in blobs ({', '.join(sorted(stored))}): a kind was edited"
+        )
+    elif pointer is None:
+        problem = (
+            f"content_blob_id is empty, but ledger entry {seq} ({step}) stored its content as blob "
+            f"{stored[0]} (edited)"
+            if stored
+            else None
+        )
+    elif pointer not in derived.content_candidates:
+        source = derived.produced.get(pointer)
+        kind = kinds.get(pointer, "missing")
+        origin = (
+            f"blob {pointer} is a {kind} blob of ledger entry {source[0]} ({source[1]})"
+            if source is not None
+            else f"no entry of the report records blob {pointer}"
+        )
+        problem = (
+            f"content_blob_id points at blob {pointer}, which ledger entry {seq} ({step}) did not store "
+            f"({f'its content is blob {stored[0]}' if stored else 'it stored no content'}; {origin}): "
+            "the pointer was edited"
+        )
+    elif pointer not in stored:
+        problem = (
+            f"content_blob_id points at blob {pointer}, a {kinds.get(pointer, 'missing')} blob of ledger "
+            f"entry {seq} ({step}), not its content: the pointer was edited"
+        )
+    else:
+        problem = None
+    return [] if problem is None else [problem]
+
+
+def _check_blob_rows(derived: _Report, blobs: list[_Blob]) -> list[str]:
+    """Each blob row is one an entry of this report produced, with a kind its step produces,
+    one of each where a step stores one; each recorded blob still has its row."""
+    problems = []
+    per_entry: dict[int, Counter[str]] = {}
+    for blob in blobs:
+        producer = derived.produced.get(blob.id)
+        if producer is None:
+            problems.append(
+                f"blob {blob.id} (kind {blob.kind}): no ledger entry of the report records it (added by "
+                "hand, or moved from another report)"
+            )
+            continue
+        seq, step = producer
+        allowed = _PRODUCES.get(step)
+        if allowed is None:
+            continue  # first named by a step that refers to blobs (deliver…), not one that stores them
+        if blob.kind not in allowed:
+            problems.append(
+                f"blob {blob.id} has kind {blob.kind} in blobs, but ledger entry {seq} ({step}) stores only "
+                f"{', '.join(sorted(allowed))}: its kind was edited"
+            )
+        per_entry.setdefault(seq, Counter())[blob.kind] += 1
+    steps = dict(derived.produced.values())
+    for seq, counts in sorted(per_entry.items()):
+        step = steps[seq]
+        if step in _ONE_EACH and any(counts[kind] != 1 for kind in _PRODUCES[step]):
+            held = ", ".join(f"{counts[kind]} {kind}" for kind in sorted(_PRODUCES[step]))
+            problems.append(
+                f"ledger entry {seq} ({step}) stored one blob of each kind, but blobs holds {held} of "
+                "them: a kind was edited"
+            )
+    present = {blob.id for blob in blobs}
+    for blob_id, (seq, step) in derived.produced.items():
+        if blob_id not in present and step in _PRODUCES:
+            problems.append(
+                f"blob {blob_id}, stored by ledger entry {seq} ({step}), has no row of the report in blobs "
+                "(deleted, or moved to another report)"
+            )
+    return problems
+
+
+def _check_archived_at(row: _Row, derived: _Report) -> list[str]:
+    stored = _as_utc(row.archived_at)
+    if derived.archive is None:
+        if row.archived_at is not None:
+            return ["archived_at is set, but no archive entry archived it (edited: the retention clock)"]
+        return []
+    seq, time = derived.archive
+    if row.archived_at is None:
+        return [
+            f"archived_at is empty, but ledger entry {seq} (archive) archived it: its retention clock is gone"
+        ]
+    recorded = _as_utc(time)
+    if (
+        stored is None
+        or recorded is None
+        or not (recorded - ARCHIVED_AT_TOLERANCE <= stored <= recorded + dt.timedelta(minutes=1))
+    ):
+        return [f"archived_at is not the time of ledger entry {seq} (archive): its retention clock was moved"]
+    return []
+
+
+def _check_restriction(row: _Row, derived: _Report) -> list[str]:
+    restricted = row.restricted_at is not None or row.restriction_reason is not None
+    if derived.restrict is None:
+        if restricted:
+            return ["restricted in reports, but no restrict entry restricted it (edited)"]
+        return []
+    seq, reason = derived.restrict
+    if row.restricted_at is None or row.restriction_reason != reason:
+        return [
+            f"restricted by ledger entry {seq} (restrict, reason {reason}), but reports says "
+            f"{'restricted for another reason' if row.restricted_at is not None else 'not restricted'} "
+            "(edited: the restriction still applies)"
+        ]
+    return []
+
+
+def _check_orphan_blobs(database: Database) -> list[str]:
+    """Blob rows of no report (a report row deleted, or a blob's report_id edited)."""
+    query = (
+        select(BlobRecord.id, BlobRecord.report_id)
+        .where(BlobRecord.report_id.not_in(select(ReportRecord.id)))
+        .order_by(BlobRecord.id)
+    )
+    with database.session() as session:
+        return [
+            f"blob {blob_id}: its report {report_id} has no row in reports (edited)"
+            for blob_id, report_id in session.execute(query)
+        ]
+
+
+def _check_destroyed_keys(store: ReportStore, erased: Mapping[str, int]) -> list[str]:
+    """A disposal certificate says the data key was destroyed: the key store must agree."""
+    problems = []
+    ids = sorted(erased)
+    keystore = store.keystore
+    with keystore.engine.connect() as connection:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            query = select(KeyRecord.report_id).where(
+                is_one_of(KeyRecord.report_id, chunk, keystore.engine.dialect.name),
+                KeyRecord.wrapped_key.is_not(None),
+            )
+            for report_id in connection.scalars(query):
+                problems.append(
+                    f"report {report_id}: erased by ledger entry {erased[report_id]}, but the key store "
+                    "holds a data key for it again (edited)"
+                )
+    return problems
+
+
+# -- users, tokens, portal links --------------------------------------------------------------
+
+
+def _check_access(database: Database, access: _Access) -> list[str]:
+    with database.session() as session:
+        users = session.execute(
+            select(UserRecord.id, UserRecord.role, type_coerce(UserRecord.disabled_at, String))
+        ).all()
+        tokens = session.execute(
+            select(ApiTokenRecord.id, ApiTokenRecord.user_id, type_coerce(ApiTokenRecord.revoked_at, String))
+        ).all()
+    problems = _check_users(access, users) + _check_tokens(access, tokens)
+    problems += _check_links(database, access)
+    return problems
+
+
+def _check_users(access: _Access, rows: Sequence[Any]) -> list[str]:
+    problems = []
+    seen = set()
+    for user_id, role, disabled_at in rows:
+        seen.add(user_id)
+        where = f"user {user_id}"
+        added = access.users.get(user_id)
+        if added is None:
+            problems.append(f"{where}: a row in users that no user.add entry records (added by hand)")
+            continue
+        seq, recorded_role = added
+        if recorded_role is not None and role != recorded_role:
+            problems.append(
+                f"{where}: role {role} in users, but ledger entry {seq} (user.add) gave it role "
+                f"{recorded_role} (edited)"
+            )
+        disabled = access.disabled.get(user_id)
+        if disabled is not None and disabled_at is None:
+            problems.append(
+                f"{where}: disabled by ledger entry {disabled} (user.disable), but enabled in users "
+                "(edited: it must stay disabled)"
+            )
+        elif disabled is None and disabled_at is not None:
+            problems.append(f"{where}: disabled in users, but no user.disable entry records it (edited)")
+    problems += [
+        f"user {user_id}: added by ledger entry {seq} (user.add), but its row was deleted from users"
+        for user_id, (seq, _) in sorted(access.users.items())
+        if user_id not in seen
+    ]
+    return problems
+
+
+def _check_tokens(access: _Access, rows: Sequence[Any]) -> list[str]:
+    problems = []
+    seen = set()
+    for token_id, user_id, revoked_at in rows:
+        seen.add(token_id)
+        where = f"API token {token_id}"
+        created = access.tokens.get(token_id)
+        if created is None:
+            problems.append(
+                f"{where}: a row in api_tokens that no token.create entry records (added by hand)"
+            )
+            continue
+        seq, recorded_user = created
+        if recorded_user is not None and user_id != recorded_user:
+            problems.append(
+                f"{where}: belongs to user {user_id} in api_tokens, but ledger entry {seq} (token.create) "
+                f"made it for user {recorded_user} (edited)"
+            )
+        revoked = access.revoked_tokens.get(token_id)
+        if revoked is not None and revoked_at is None:
+            problems.append(
+                f"{where}: revoked by ledger entry {revoked} (token.revoke), but not revoked in api_tokens "
+                "(edited: it must stay revoked)"
+            )
+        elif revoked is None and revoked_at is not None:
+            problems.append(f"{where}: revoked in api_tokens, but no token.revoke entry records it (edited)")
+    problems += [
+        f"API token {token_id}: created by ledger entry {seq} (token.create), but its row was deleted"
+        for token_id, (seq, _) in sorted(access.tokens.items())
+        if token_id not in seen
+    ]
+    return problems
+
+
+def _check_links(database: Database, access: _Access) -> list[str]:
+    problems = []
+    seen = set()
+    query = select(
+        PortalLinkRecord.id,
+        PortalLinkRecord.report_id,
+        PortalLinkRecord.created_by,
+        type_coerce(PortalLinkRecord.revoked_at, String),
+    ).execution_options(yield_per=5 * _CHUNK)
+    with database.session() as session:
+        for link_id, report_id, created_by, revoked_at in session.execute(query):
+            seen.add(link_id)
+            where = f"portal link {link_id}"
+            created = access.links.get(link_id)
+            if created is None:
+                problems.append(
+                    f"{where}: a row in portal_links that no portal.link entry records (added by hand)"
+                )
+                continue
+            seq, recorded_report, actor = created
+            if report_id != recorded_report:
+                problems.append(
+                    f"{where}: shows report {report_id} in portal_links, but ledger entry {seq} "
+                    f"(portal.link) made it for report {recorded_report} (edited)"
+                )
+            if created_by != actor:
+                problems.append(
+                    f"{where}: created_by differs from the actor of ledger entry {seq} (portal.link) (edited)"
+                )
+            revoked = access.revoked_links.get(link_id)
+            if revoked is not None and revoked_at is None:
+                problems.append(
+                    f"{where}: revoked by ledger entry {revoked} (portal.revoke), but not revoked in "
+                    "portal_links (edited: it must stay revoked)"
+                )
+            elif revoked is None and revoked_at is not None:
+                problems.append(
+                    f"{where}: revoked in portal_links, but no portal.revoke entry records it (edited)"
+                )
+    problems += [
+        f"portal link {link_id}: created by ledger entry {seq} (portal.link), but its row was deleted"
+        for link_id, (seq, _, _) in sorted(access.links.items())
+        if link_id not in seen
+    ]
+    return problems
+
+
+def _as_utc(value: object) -> dt.datetime | None:
+    """A stored time (text on SQLite, a datetime on PostgreSQL, an entry's ``…Z``) in UTC."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
