@@ -206,7 +206,8 @@ def subject_erasure_flow(report_ids: list[str]) -> dict[str, int]:
     from retention.subjects import erase_subject  # noqa: PLC0415
 
     svc = services()
-    outcomes = erase_subject(svc.store, svc.policies(), report_ids, clock=svc.clock, sealer=_certificate_sealer())
+    sealer = _certificate_sealer()
+    outcomes = erase_subject(svc.store, svc.policies(), report_ids, clock=svc.clock, sealer=sealer)
     svc.store.ledger.checkpoint()
     counts: dict[str, int] = {}
     for outcome in outcomes:
