@@ -552,7 +552,16 @@ def _one(rng: random.Random, index: int, seed: int) -> Note:
         lines.append(
             (
                 "pb {g} : code {e}, pression {v}",
-                {"g": (KEEP, gear), "e": (KEEP, rng.choice(_ERR)), "v": (KEEP, _val(rng))},
+                {
+                    "g": (KEEP, gear),
+                    "e": (KEEP, rng.choice(_ERR)),
+                    "v": (
+                        KEEP,
+                        rng.choice(["{} bar", "{}b", "{} bars"]).format(
+                            rng.choice(["0.4", "0,8", "1.2", "2"])
+                        ),
+                    ),
+                },
             )
         )
     elif diag == 2:
