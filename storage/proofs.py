@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage.hold_store import HOLD_STEPS, LedgerHold, ledger_holds
@@ -20,7 +20,7 @@ from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.ledger.store import StoredEntry
 from storage.models import LedgerEntryRecord, LedgerHeadRecord
-from storage.report_store import ReportStore
+from storage.report_store import ReportStore, lock_for_write
 
 __all__ = ["HoldsCovering", "export_report_proof"]
 
@@ -74,11 +74,10 @@ def export_report_proof(
 
 
 def _lock_ledger(session: Session) -> None:
-    """Take the lock every append takes, now: a write, so that SQLite starts the write
-    transaction here (a ``SELECT … FOR UPDATE`` does nothing there), a row lock on PostgreSQL."""
-    session.execute(
-        update(LedgerHeadRecord).where(LedgerHeadRecord.id == 1).values(size=LedgerHeadRecord.size)
-    )
+    """Take the lock every append takes, before the history is read: ``BEGIN IMMEDIATE`` on
+    SQLite (where ``FOR UPDATE`` does nothing), the ``ledger_head`` row lock on PostgreSQL."""
+    lock_for_write(session)
+    session.get(LedgerHeadRecord, 1, with_for_update=True)
 
 
 def _history(session: Session, report_id: str, holds_covering: HoldsCovering | None) -> list[StoredEntry]:

@@ -347,6 +347,9 @@ def _check_key(files: Mapping[str, bytes], pin: _Pin, result: BundleVerification
     if not isinstance(pem, Ed25519PublicKey):
         result.problems.append(f"{KEY_PEM}: not an Ed25519 key")
         raise _RefusedError
+    if files[KEY_PEM] != pem.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo):
+        result.problems.append(f"{KEY_PEM}: not one public key in PEM, as openssl writes it")
+        raise _RefusedError
     if pem.public_bytes(Encoding.Raw, PublicFormat.Raw) != verifier.public_key:
         result.problems.append(f"{KEY_PEM} and ledger.vkey are not the same key")
         raise _RefusedError

@@ -3,8 +3,9 @@
 Two real bundles: a sealed report that legal holds covered (one released), exported with
 its sealed PDF; and a report disposed of by retention, exported with its certificate of
 disposition (entries recorded through the ledger API). Each tampering must be refused by
-``verify_bundle`` and by the bundle's own ``verify.sh`` run for real with bash and openssl
-(and nothing else on its PATH); the untampered bundles pass both.
+``verify_bundle``, by the bundle's own ``verify.sh`` run for real with bash and openssl
+(and nothing else on its PATH), and by the verifier written from the spec alone
+(``tests/storage/independent_verifier.py``); the untampered bundles pass all three.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
 from storage.retention_vocabulary import HoldScope
 from tests.storage.bundle_support import pack, run_verify_sh, sqlite_store, unpack, with_sums_fixed
+from tests.storage.independent_verifier import verify_bundle_file
 from workflows.stages import Pipeline
 
 Files = dict[str, bytes]
@@ -322,7 +324,14 @@ def verify_sh(files: Files, life: Life, folder: Path) -> tuple[bool, str]:
     return run.returncode == 0 and "bundle verified" in run.stdout, run.stdout + run.stderr
 
 
-VERIFIERS = {"verify_bundle": python_verifier, "verify.sh": verify_sh}
+def independent(files: Files, life: Life, folder: Path) -> tuple[bool, str]:
+    folder.mkdir(parents=True)
+    (folder / "bundle.zip").write_bytes(pack(files))
+    problems = verify_bundle_file(folder / "bundle.zip", life.fingerprint)
+    return not problems, "\n".join(problems)
+
+
+VERIFIERS = {"verify_bundle": python_verifier, "verify.sh": verify_sh, "independent": independent}
 
 
 @pytest.mark.parametrize("verifier", VERIFIERS)

@@ -1,25 +1,57 @@
-"""A proof bundle of an erased report carries its certificate of disposition."""
+"""Proof bundles (quitus-proof-bundle/2) from the store: what the export entry commits to,
+erased reports, pinning, a write racing the export, and hostile bundles."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import threading
 import zipfile
-from io import BytesIO
 
 import pytest
 
 from storage.blob_kinds import BlobKind
 from storage.erasure import ShredRequest, shred_reports
-from storage.ledger.bundle import verify_bundle
-from storage.ledger.events import decode_entry
+from storage.ledger.bundle import BUNDLE_FORMAT, history_sha256, key_fingerprint
+from storage.ledger.bundle_verify import verify_bundle
+from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.proofs import export_report_proof
-from storage.report_store import BlobToStore, ReportStore
+from storage.report_store import BlobToStore, ReportStore, lock_for_write
+from tests.storage.bundle_support import pack, unpack, with_sums_fixed
 
 
-def certificate_of(bundle: bytes) -> dict[str, object]:
-    with zipfile.ZipFile(BytesIO(bundle)) as archive:
-        return json.loads(archive.read("documents/disposition.json"))
+def _report(store: ReportStore, submission: str = "sub-1") -> str:
+    report_id = store.receive(b'{"client": "Dupuis"}', source="json", submission_id=submission).report_id
+    store.save_capture(report_id, content=b"{}", blobs=[BlobToStore(BlobKind.PHOTO, b"\xff\xd8 hallway")])
+    return report_id
+
+
+def _export_entry(files: dict[str, bytes]) -> dict[str, object]:
+    return decode_entry(files[max(n for n in files if n.startswith("entries/"))])
+
+
+def test_the_export_entry_commits_to_the_whole_history_and_every_file(store: ReportStore) -> None:
+    report_id = _report(store)
+    vkey = store.ledger.signer.verifier_key()
+
+    files = unpack(export_report_proof(store, report_id, verifier_key=vkey))
+
+    export = _export_entry(files)
+    history = [e for e in store.ledger.entries_for_report(report_id) if e.seq < export["seq"]]
+    assert export["step"] == LedgerStep.PROOF_EXPORT and export["report"] == report_id
+    details = export["details"]
+    assert isinstance(details, dict)
+    assert details["format"] == BUNDLE_FORMAT
+    assert details["history_count"] == len(history) == 2  # receive, capture
+    assert details["history_sha256"] == history_sha256(history)
+    assert sorted(details["files"]) == sorted(
+        f"{n}:{hashlib.sha256(files[n]).hexdigest()}" for n in ("VERIFY.md", "verify.sh")
+    )
+    assert "manifest.json" not in files and "proofs.json" not in files
+    assert verify_bundle(pack(files), key=vkey).ok
+    assert verify_bundle(pack(files), fingerprint=key_fingerprint(vkey)).ok
 
 
 @pytest.mark.parametrize(
@@ -29,30 +61,157 @@ def certificate_of(bundle: bytes) -> dict[str, object]:
         (LedgerStep.SHRED, "subject_request"),  # an erasure on request
     ],
 )
-def test_an_erased_report_gets_a_certificate_naming_its_disposal_entry(
+def test_an_erased_report_exports_and_its_certificate_must_be_the_recorded_one(
     store: ReportStore, step: LedgerStep, reason: str
 ) -> None:
-    report_id = store.receive(b'{"client": "Dupuis"}', source="json", submission_id="sub-1").report_id
-    store.save_capture(report_id, content=b"{}", blobs=[BlobToStore(BlobKind.PHOTO, b"\xff\xd8 hallway")])
-    assert shred_reports(store, [ShredRequest(report_id, reason=reason, step=step)]) == [report_id]
+    report_id = _report(store)
+    certificate = json.dumps({"certificate": "disposition", "report_id": report_id}).encode()
+    pdf = b"%PDF-1.7 stand-in\n%%EOF\n"
+    details = {"certificate_sha256": hashlib.sha256(certificate).hexdigest()}
+    assert shred_reports(store, [ShredRequest(report_id, reason=reason, step=step, details=details)])
+    store.ledger.record(
+        LedgerEvent(
+            step=LedgerStep.CERTIFY,
+            actor="test",
+            outcome="issued",
+            report_id=report_id,
+            details={"certificate_pdf_sha256": hashlib.sha256(pdf).hexdigest()},
+        )
+    )
     vkey = store.ledger.signer.verifier_key()
+    documents = {"disposition.json": certificate, "certificat-disposition.pdf": pdf}
 
-    bundle = export_report_proof(store, report_id, verifier_key=vkey)
+    checked = verify_bundle(
+        export_report_proof(store, report_id, verifier_key=vkey, documents=documents), key=vkey
+    )
 
-    assert verify_bundle(bundle, trusted_key=vkey).ok
-    disposal = [
-        decode_entry(e.entry)["seq"]
-        for e in store.ledger.entries_for_report(report_id)
-        if decode_entry(e.entry)["step"] == step
-    ]
-    assert len(disposal) == 1
-    certificate = certificate_of(bundle)
-    assert certificate["report_id"] == report_id
-    assert certificate["ledger_entries"] == disposal
-    assert certificate["reason"] == reason
+    assert checked.ok, checked.problems
+    assert any("documents/disposition.json: the document" in line for line in checked.checked)
+    # A certificate the ledger did not record, even listed by the export, does not verify.
+    forged = {"disposition.json": certificate + b" ", "certificat-disposition.pdf": pdf}
+    refused = verify_bundle(
+        export_report_proof(store, report_id, verifier_key=vkey, documents=forged), key=vkey
+    )
+    assert "documents/disposition.json: not the document a dispose or shred entry recorded" in "\n".join(
+        refused.problems
+    )
 
 
-def test_a_report_not_erased_has_no_certificate(store: ReportStore) -> None:
-    report_id = store.receive(b"{}", source="json", submission_id="sub-1").report_id
-    bundle = export_report_proof(store, report_id, verifier_key=store.ledger.signer.verifier_key())
-    assert "documents/disposition.json" not in zipfile.ZipFile(BytesIO(bundle)).namelist()
+def test_without_a_pinned_key_nothing_is_verified(store: ReportStore) -> None:
+    bundle = export_report_proof(store, _report(store), verifier_key=store.ledger.signer.verifier_key())
+    checked = verify_bundle(bundle)
+    assert not checked.ok
+    assert "no pinned key" in checked.problems[0] and "quitus audit key" in checked.problems[0]
+    other = verify_bundle(bundle, fingerprint="ab" * 32)
+    assert not other.ok and "is not the pinned key" in other.problems[0]
+
+
+def test_a_write_racing_the_export_is_in_its_history_or_after_it(store: ReportStore) -> None:
+    """The history is read under the ledger's lock: no entry of the report can be appended
+    between reading it and recording the export entry that counts it."""
+    report_id = _report(store)
+    vkey = store.ledger.signer.verifier_key()
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def read_again_and_again() -> None:
+        try:
+            while not stop.is_set():
+                with store.database.session() as session:
+                    lock_for_write(session)
+                    event = LedgerEvent(
+                        step=LedgerStep.READ,
+                        actor="test",
+                        outcome="revealed",
+                        report_id=report_id,
+                        details={"document": "content"},
+                    )
+                    store.ledger.append(session, [event])
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+
+    writer = threading.Thread(target=read_again_and_again)
+    writer.start()
+    try:
+        bundles = [export_report_proof(store, report_id, verifier_key=vkey) for _ in range(8)]
+    finally:
+        stop.set()
+        writer.join()
+    assert not failures
+    for bundle in bundles:
+        files = unpack(bundle)
+        export = _export_entry(files)
+        in_bundle = sorted(int(n[8:20]) for n in files if n.startswith("entries/"))
+        before = [e.seq for e in store.ledger.entries_for_report(report_id) if e.seq <= export["seq"]]
+        assert in_bundle == before
+        assert verify_bundle(bundle, key=vkey).ok
+
+
+def _zip_declaring(name: str, declared: int) -> bytes:
+    """A zip whose member claims ``declared`` bytes: a verifier must refuse it before inflating."""
+    data = bytearray(pack({name: b"x"}))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        data[at + offset : at + offset + 4] = declared.to_bytes(4, "little")
+    return bytes(data)
+
+
+def _hostile(files: dict[str, bytes], name: str, content: bytes) -> bytes:
+    return pack(with_sums_fixed({**files, name: content}))
+
+
+@pytest.fixture
+def genuine(store: ReportStore) -> dict[str, bytes]:
+    return unpack(export_report_proof(store, _report(store), verifier_key=store.ledger.signer.verifier_key()))
+
+
+def _last_hash_replaced(proofs: bytes, value: bytes) -> bytes:
+    first, _, rest = proofs.partition(b"\n")
+    return first.rsplit(b" ", 1)[0] + b" " + value + b"\n" + rest
+
+
+def _twice(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("ledger.vkey", b"attacker+00000000+AAAA\n")
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "not a zip": lambda f: b"PK\x03\x04 not really",
+    "zip bomb (declared size)": lambda f: _zip_declaring("documents/rapport-scelle.pdf", 2**31),
+    "huge proofs.txt": lambda f: _hostile(
+        f, "proofs.txt", b"entries/000000000000.json 0 1" + b" " + b"a" * 64 * 10**5
+    ),
+    "bad hex in a proof": lambda f: _hostile(
+        f, "proofs.txt", _last_hash_replaced(f["proofs.txt"], b"Z" * 64)
+    ),
+    "non-UTF-8 checkpoint": lambda f: _hostile(f, "checkpoint.txt", b"\xff\xfe" + f["checkpoint.txt"]),
+    "non-ASCII entry": lambda f: _hostile(f, "entries/000000000000.json", '{"é":1}'.encode()),
+    "entry nested deep": lambda f: _hostile(f, "entries/000000000000.json", b"[" * 10**5),
+    "bad vkey": lambda f: _hostile(f, "ledger.vkey", b"quitus.test+zz+AAAA\n"),
+    "pem garbage": lambda f: _hostile(
+        f, "ledger-public.pem", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+    ),
+    "SHA256SUMS garbage": lambda f: pack({**f, "SHA256SUMS": b"\x00\xff garbage\n"}),
+    "a name twice": _twice,
+    "format 1": lambda f: pack(
+        {"manifest.json": b'{"format":"quitus-proof-bundle/1"}', "proofs.json": b"[]"}
+    ),
+    "empty zip": lambda f: pack({}),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_a_hostile_bundle_gives_problems_never_a_traceback(
+    genuine: dict[str, bytes], store: ReportStore, case: str
+) -> None:
+    checked = verify_bundle(HOSTILE[case](genuine), key=store.ledger.signer.verifier_key())
+    assert not checked.ok
+    assert checked.problems
+    if case == "format 1":
+        assert "old format quitus-proof-bundle/1" in checked.problems[0]
+        assert "quitus proof export" in checked.problems[0]
