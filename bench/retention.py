@@ -10,7 +10,11 @@ Per backend and archive size, in fresh databases, beside baselines from the same
 * memory: growth of the resident set's high-water mark per phase, from a trimmed heap
   (``malloc_trim``, ``/proc/self/clear_refs``: Linux, glibc); ``--tracemalloc`` adds the
   Python heap's peak but slows every phase; CPU time is shown, as the machine may be busy;
-* linearity: cost per report (plan) and per disposition (execute) vs the smallest size.
+* linearity: cost per report (plan) and per disposition (execute) vs the smallest size;
+* certificates: every disposition stores its certificate of disposition in the gate (in the
+  execute figure); the sealed PDFs are issued afterwards, outside the gate's transactions,
+  and their rate is measured apart on ``--certificates`` of them (render, attach, seal, store,
+  ``certify`` entry).
 
 The archive is bulk-inserted into ``reports`` and the key store's ``data_keys`` (COPY on
 PostgreSQL) with a dummy wrapped key each: deletion never unwraps. Erased reports and
@@ -19,7 +23,7 @@ checkpoint, or the run stops. On PostgreSQL the key store has a database of its 
 in production: ``<database>_keys``. Both scratch databases are dropped.
 
     .venv/bin/python bench/retention.py [--sizes 100000,300000,1000000] [--quick]
-        [--no-postgres | --no-sqlite] [--postgres-url URL]
+        [--no-postgres | --no-sqlite] [--postgres-url URL] [--certificates N]
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ from sqlalchemy.engine import make_url
 
 from policies.loading import LoadedPolicy, PolicySet
 from policies.model import Policy
+from reports.pdf import create_company_ca
+from reports.pdf.disposition import DispositionSealer
+from retention.certificates import issue_certificates
 from retention.clock import FixedClock
 from retention.executor import EXECUTION_BATCH, execute_plan
 from retention.gate import DisposalGate
@@ -267,7 +274,9 @@ def show(label: str, figure: str, note: str = "") -> None:
     print(f"  {label:<46} {figure:>20}  {note}".rstrip())
 
 
-def bench_size(store: ReportStore, size: int) -> tuple[int, Phase, Phase]:
+def bench_size(
+    store: ReportStore, size: int, sealer: DispositionSealer, certificates: int
+) -> tuple[int, Phase, Phase]:
     due = len(range(0, size, 10))
     print(f"archive of {size:,} reports, {due:,} due (delete)")
     with measured() as filled:
@@ -291,7 +300,8 @@ def bench_size(store: ReportStore, size: int) -> tuple[int, Phase, Phase]:
 
     with measured() as run:
         timed = TimedPlan(plan_dispositions(store, POLICIES, HoldService(store).active(), AT))
-        summary = execute_plan(store, timed, gate=DisposalGate(store, POLICIES, clock=FixedClock(AT)))
+        gate = DisposalGate(store, POLICIES, clock=FixedClock(AT), sealer=sealer)
+        summary = execute_plan(store, timed, gate=gate)
     execute = Phase(run.seconds - timed.seconds, run.cpu - timed.cpu, run.rss_mib, run.heap_mib)
     with store.database.session() as session:
         erased = session.scalar(select(func.count()).where(ReportRecord.state == "erased"))
@@ -316,6 +326,17 @@ def bench_size(store: ReportStore, size: int) -> tuple[int, Phase, Phase]:
     if not result.ok or result.entries != due + 1:
         raise SystemExit(f"verify_ledger: {result.entries:,} entries, {result.problems[:3]}")
     show(f"checkpoint + verify_ledger ({result.entries:,} entries)", f"{check.seconds:,.1f} s", "ok")
+    if certificates:
+        with measured() as issuing:
+            issued = issue_certificates(store, sealer, limit=certificates)
+        if len(issued.issued) != min(certificates, due) or issued.failed:
+            raise SystemExit(
+                f"{len(issued.issued)} certificate PDFs issued, failed: {list(issued.failed.values())[:3]}"
+            )
+        note = (
+            f"{len(issued.issued):,} in {issuing.seconds:,.1f} s (cpu {issuing.cpu:,.1f}), outside the gate"
+        )
+        show("certificate PDFs issued (sealed)", f"{len(issued.issued) / issuing.seconds:,.1f} PDFs/s", note)
     return size, plan, execute
 
 
@@ -351,6 +372,9 @@ def main() -> None:
     parser.add_argument(
         "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/quitus_bench_retention"
     )
+    parser.add_argument(
+        "--certificates", type=int, default=200, help="certificate PDFs to issue and time per size (0: none)"
+    )
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--no-postgres", action="store_true", help="SQLite only")
     only.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
@@ -369,12 +393,14 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="quitus-bench-") as tmp:
         create_key_files(Path(tmp) / "keys")
+        create_company_ca(Path(tmp) / "seal", "Thermi'Clim Services")
+        sealer = DispositionSealer.from_directory(Path(tmp) / "seal")
         for title, url in backends:
             print(f"== {title}")
             results = []
             for size in sizes:
                 with fresh_store(url, Path(tmp) / str(size), Path(tmp) / "keys") as store:
-                    results.append(bench_size(store, size))
+                    results.append(bench_size(store, size, sealer, args.certificates))
             show_scaling(results)
             print()
     print(f"total {time.perf_counter() - started:,.0f} s")

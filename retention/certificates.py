@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from policies.decision import PolicyMatch
+from policies.loading import LoadedPolicy
 from retention.effective import EffectiveDecision
 from retention.errors import CertificateError
 from retention.holds import ActiveHolds, Hold
@@ -47,6 +48,7 @@ __all__ = [
     "FORMAT",
     "JSON_NAME",
     "PDF_NAME",
+    "REGISTER_COLUMNS",
     "CertificateError",
     "CertificateSealer",
     "DisposedItem",
@@ -117,6 +119,7 @@ def build_certificates(
     utc = now.astimezone(dt.UTC)
     disposed_at = {"utc": utc.strftime(_ENTRY_TIME), "europe_paris": utc.astimezone(PARIS).isoformat()}
     built: dict[str, NewCertificate] = {}
+    texts: dict[int, dict[str, Any]] = {}
     for effective in allowed:
         report_id = effective.report_id
         action = "anonymized" if report_id in anonymized else "deleted"
@@ -132,9 +135,9 @@ def build_certificates(
             "kept": _kept(k) if action == "anonymized" else None,
             "purpose": purpose.value,
             "reason": reason,
-            "policy": _policy(effective.winner),
+            "policy": _policy(effective.winner, texts),
             "other_policies": [
-                _policy(m) for m in effective.decision.matches if m is not effective.winner
+                _policy(m, texts) for m in effective.decision.matches if m is not effective.winner
             ],
             "due": None if effective.due is None else effective.due.isoformat(),
             "decided_on": decided_on.isoformat(),
@@ -165,10 +168,17 @@ def _kept(k: int) -> dict[str, Any]:
     }
 
 
-def _policy(match: PolicyMatch | None) -> dict[str, Any] | None:
+def _policy(match: PolicyMatch | None, texts: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
     if match is None:
         return None
-    loaded = match.loaded
+    text = texts.get(id(match.loaded))
+    if text is None:
+        text = texts[id(match.loaded)] = _policy_text(match.loaded)
+    return {**text, "until": None if match.end is None else match.end.isoformat()}
+
+
+def _policy_text(loaded: LoadedPolicy) -> dict[str, Any]:
+    """What a policy file says (once per policy and batch: a batch shares a few policies)."""
     basis = loaded.policy.legal_basis
     return {
         "id": loaded.policy.id,
@@ -176,8 +186,11 @@ def _policy(match: PolicyMatch | None) -> dict[str, Any] | None:
         "title": loaded.policy.title,
         "action": loaded.policy.action,
         "duration": loaded.policy.duration,
-        "until": None if match.end is None else match.end.isoformat(),
-        "legal_basis": {"text": basis.text.strip(), "references": list(basis.references), "obligation": basis.obligation},
+        "legal_basis": {
+            "text": basis.text.strip(),
+            "references": list(basis.references),
+            "obligation": basis.obligation,
+        },
     }
 
 
@@ -191,7 +204,15 @@ def _released_hold_entries(
         return {}
     by_id = {h.id: h for h in released}
     holds = [
-        Hold(h.id, h.scope_kind, dict(h.scope or {}), h.placed_by, h.placed_at, h.released_at, h.reason_ref or "")
+        Hold(
+            h.id,
+            h.scope_kind,
+            dict(h.scope or {}),
+            h.placed_by,
+            h.placed_at,
+            h.released_at,
+            h.reason_ref or "",
+        )
         for h in released
     ]
     covered = ActiveHolds(store, holds).held([e.facts for e in allowed])
@@ -229,7 +250,11 @@ def issue_certificates(
     certificates = CertificateStore(store)
     after: tuple[dt.datetime, str] | None = None
     while limit is None or len(outcome.issued) + len(outcome.failed) < limit:
-        room = ISSUE_BATCH if limit is None else min(ISSUE_BATCH, limit - len(outcome.issued) - len(outcome.failed))
+        room = (
+            ISSUE_BATCH
+            if limit is None
+            else min(ISSUE_BATCH, limit - len(outcome.issued) - len(outcome.failed))
+        )
         batch = certificates.pending(room, after=after)
         if not batch:
             break
@@ -350,6 +375,23 @@ def _signed_digests(store: ReportStore, report_id: str) -> _Signed:
 # -- the register of disposed items -----------------------------------------------------------
 
 
+REGISTER_COLUMNS = (
+    "report_id",
+    "disposed_at",
+    "disposed_at_europe_paris",
+    "action",
+    "purpose",
+    "reason",
+    "policy",
+    "approver",
+    "ledger_seq",
+    "certificate_sha256",
+    "pdf_issued",
+    "certificate_pdf_sha256",
+)
+"""The register's columns, in order (``as_dict`` keys; the CSV header)."""
+
+
 @dataclass(frozen=True)
 class DisposedItem:
     """One row of the register of disposed items (ids and codes only)."""
@@ -387,13 +429,17 @@ class DisposedItem:
         }
 
 
-def disposed_register(store: ReportStore, *, since: dt.date, until: dt.date | None = None) -> list[DisposedItem]:
+def disposed_register(
+    store: ReportStore, *, since: dt.date, until: dt.date | None = None
+) -> list[DisposedItem]:
     """Every disposal the ledger records from ``since`` to ``until`` included (UTC days), oldest
     first, with whether its certificate's PDF was issued (a ``certify`` entry, at any time since)."""
     if until is not None and until < since:
         raise CertificateError(f"--until {until} is before --since {since}: give an --until on or after it")
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
-    end = None if until is None else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    end = (
+        None if until is None else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    )
     certificates = CertificateStore(store)
     disposals: list[tuple[int, dict[str, Any]]] = []
     for seq, raw in certificates.register_entries(start, end):

@@ -213,7 +213,8 @@ class DisposalGate:
             k=self.k,
         )
         requests = [
-            self._certificate(e, purpose, step, code, anonymized_ids, certificates[e.report_id]) for e in allowed
+            self._certificate(e, purpose, step, code, anonymized_ids, certificates[e.report_id])
+            for e in allowed
         ]
         approved = purpose == DisposalPurpose.REVIEW_APPROVAL
 

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from policies.loading import PolicySet
 from reports.schema import InterventionReport
+from retention.certificates import CertificateSealer
 from retention.clock import Clock
 from retention.effective import EffectiveDecision, effective_decisions
 from retention.facts import iter_report_facts
-from retention.certificates import CertificateSealer
 from retention.gate import DisposalGate
 from retention.holds import HoldService
 from retention.subject_summary import summary_html

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import SQLColumnExpression, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import is_one_of
@@ -24,6 +25,9 @@ from storage.models import DispositionCertificateRecord, LedgerEntryRecord, utcn
 from storage.report_store import ReportStore
 
 __all__ = ["CertificateStore", "NewCertificate", "StoredCertificate"]
+
+_ENTRY_REPORT = cast("SQLColumnExpression[str]", LedgerEntryRecord.report_id)
+"""The entries' report column, for ``is_one_of`` (installation-wide entries have none)."""
 
 REGISTER_STEPS = (LedgerStep.DISPOSE, LedgerStep.SHRED, LedgerStep.CERTIFY)
 
@@ -74,8 +78,9 @@ class CertificateStore:
     def add(session: Session, certificates: Sequence[NewCertificate]) -> None:
         """Insert in the caller's transaction (the erasure's)."""
         if certificates:
+            # Core executemany on the table: the ORM's bulk insert costs as much again per row.
             session.execute(
-                insert(DispositionCertificateRecord),
+                insert(DispositionCertificateRecord.__table__),
                 [
                     {
                         "report_id": c.report_id,
@@ -99,7 +104,9 @@ class CertificateStore:
         """Certificates whose PDF was not issued yet, oldest disposal first (those after
         ``after``, a ``(disposed_at, report_id)`` already seen: keyset pagination)."""
         record = DispositionCertificateRecord
-        query = select(record).where(record.issued_at.is_(None)).order_by(record.disposed_at, record.report_id)
+        query = (
+            select(record).where(record.issued_at.is_(None)).order_by(record.disposed_at, record.report_id)
+        )
         if after is not None:
             query = query.where(
                 (record.disposed_at > after[0])
@@ -155,11 +162,11 @@ class CertificateStore:
         with self.store.database.session() as session:
             rows = session.execute(
                 select(LedgerEntryRecord.report_id, LedgerEntryRecord.seq, LedgerEntryRecord.step)
-                .where(is_one_of(LedgerEntryRecord.report_id, list(report_ids), self.store.database.dialect))
+                .where(is_one_of(_ENTRY_REPORT, list(report_ids), self.store.database.dialect))
                 .order_by(LedgerEntryRecord.seq)
             )
             for report_id, seq, step in rows:
-                found[report_id].append((seq, step))
+                found[str(report_id)].append((seq, step))
         return found
 
     def register_entries(self, since: dt.datetime, until: dt.datetime | None) -> list[tuple[int, bytes]]:
@@ -185,7 +192,7 @@ class CertificateStore:
                 chunk = ids[start : start + 500]
                 rows = session.execute(
                     select(LedgerEntryRecord.seq, LedgerEntryRecord.entry).where(
-                        is_one_of(LedgerEntryRecord.report_id, chunk, self.store.database.dialect),
+                        is_one_of(_ENTRY_REPORT, chunk, self.store.database.dialect),
                         LedgerEntryRecord.step == LedgerStep.CERTIFY.value,
                     )
                 )

@@ -164,5 +164,7 @@ def shred_report(
         console.print(
             "certificate of disposition "
             + ("issued" if issued else "stored; its sealed PDF is issued by the next disposal or")
-            + " (`quitus retention certificate " + report_id + "`)"
+            + " (`quitus retention certificate "
+            + report_id
+            + "`)"
         )

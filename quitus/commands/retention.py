@@ -127,10 +127,12 @@ def disposed(
         dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC) of the register.")
     ],
     until: Annotated[
-        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), included (default: today).")
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), included (default: today)."),
     ] = None,
     output_format: Annotated[
-        Literal["table", "csv", "json"], typer.Option("--format", help="table for people, csv or json for programs.")
+        Literal["table", "csv", "json"],
+        typer.Option("--format", help="table for people, csv or json for programs."),
     ] = "table",
     output: OutputOption = None,
 ) -> None:
@@ -197,7 +199,11 @@ def _write_bytes(data: bytes, output: str) -> None:
         temporary.write_bytes(data)
         temporary.replace(path)
     except OSError as exc:
-        fail(escape(f"cannot write {output}: {exc.strerror}; give a writable path, or -o - for standard output"))
+        fail(
+            escape(
+                f"cannot write {output}: {exc.strerror}; give a writable path, or -o - for standard output"
+            )
+        )
 
 
 @retention_app.command("certificate")
@@ -234,7 +240,7 @@ def certificate(
     data = documents[name]
     target = output or (f"{report_id}-disposition.json" if as_json else f"{report_id}-certificat.pdf")
     if target == "-":
-        typer.echo(data.decode("utf-8") if as_json else data, nl=False)  # type: ignore[arg-type]
+        typer.echo(data.decode("utf-8") if as_json else data, nl=False)
         return
     _write_bytes(data, target)
     console.print(f"{report_id}: {name} → {escape(target)} (sha256 {hashlib.sha256(data).hexdigest()})")
@@ -602,7 +608,9 @@ def subject_erase(
             return
         if not yes:
             typer.confirm(f"{len(ids)} report(s) found. Erase what may be erased?", abort=True)
-        outcomes = erase_subject(app.store, app.policies(), ids, clock=app.clock(), sealer=app.certificate_sealer())
+        outcomes = erase_subject(
+            app.store, app.policies(), ids, clock=app.clock(), sealer=app.certificate_sealer()
+        )
         app.ledger.checkpoint()
     finally:
         app.close()

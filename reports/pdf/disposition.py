@@ -48,7 +48,11 @@ _MARGIN = 48
 
 def title_of(certificate: Mapping[str, Any]) -> str:
     """``Certificat d'anonymisation`` for an anonymization, else ``Certificat de destruction``."""
-    return "Certificat d'anonymisation" if certificate.get("action") == "anonymized" else "Certificat de destruction"
+    return (
+        "Certificat d'anonymisation"
+        if certificate.get("action") == "anonymized"
+        else "Certificat de destruction"
+    )
 
 
 def render_disposition_certificate(certificate: Mapping[str, Any], document: bytes) -> bytes:
@@ -74,7 +78,9 @@ def render_disposition_certificate(certificate: Mapping[str, Any], document: byt
         Spacer(1, 8),
         _table(_rows(certificate), styles),
         Spacer(1, 10),
-        Paragraph("<b>Empreinte SHA-256 du certificat</b> (fichier joint disposition.json) :", styles["body"]),
+        Paragraph(
+            "<b>Empreinte SHA-256 du certificat</b> (fichier joint disposition.json) :", styles["body"]
+        ),
         Paragraph(f"{digest[:32]}<br/>{digest[32:]}", styles["mono"]),
         Paragraph(
             "Vérification : la même empreinte figure (certificate_sha256) dans l'entrée signée du journal "
@@ -119,7 +125,12 @@ def _rows(c: Mapping[str, Any]) -> list[tuple[str, str]]:
         ]
     others = c.get("other_policies") or []
     if others:
-        rows.append(("Autres politiques applicables", " ; ".join(f"{p['id']} (version {p['version']})" for p in others)))
+        rows.append(
+            (
+                "Autres politiques applicables",
+                " ; ".join(f"{p['id']} (version {p['version']})" for p in others),
+            )
+        )
     rows += [
         ("Échéance", str(c.get("due") or "—")),
         ("Décidé à la date du", str(c.get("decided_on"))),
@@ -134,7 +145,12 @@ def _rows(c: Mapping[str, Any]) -> list[tuple[str, str]]:
     entries = c.get("ledger_entries") or []
     rows.append(("Entrées du journal", ", ".join(f"n° {e['seq']} {e['step']}" for e in entries) or "—"))
     recorded = c.get("recorded_in") or {}
-    rows.append(("Enregistré dans", f"l'entrée « {recorded.get('step')} » du journal, détail {recorded.get('detail')}"))
+    rows.append(
+        (
+            "Enregistré dans",
+            f"l'entrée « {recorded.get('step')} » du journal, détail {recorded.get('detail')}",
+        )
+    )
     return rows
 
 
@@ -194,7 +210,7 @@ def _attach(pdf: bytes, document: bytes) -> bytes:
     )
     embed.embed_file(writer, spec)
     output = io.BytesIO()
-    writer.write(output)
+    writer.write(output)  # type: ignore[no-untyped-call]
     return output.getvalue()
 
 
@@ -204,9 +220,7 @@ class DispositionSealer:
     The seal is loaded on first use, so that an expired seal stops the PDFs (they wait,
     reported) and never a disposal; the company's name is read from ``seal.pem``."""
 
-    def __init__(
-        self, load: Callable[[], SealIdentity], *, company: str, tsa_url: str | None = None
-    ) -> None:
+    def __init__(self, load: Callable[[], SealIdentity], *, company: str, tsa_url: str | None = None) -> None:
         self._load = load
         self._company = company
         self.tsa_url = tsa_url
@@ -218,7 +232,8 @@ class DispositionSealer:
             certificate = x509.load_pem_x509_certificate((seal_dir / SEAL_FILE).read_bytes())
         except (OSError, ValueError) as exc:
             raise PdfRenderError(
-                "seal_missing", f"no readable seal certificate in {seal_dir}: run `quitus init` or import a seal"
+                "seal_missing",
+                f"no readable seal certificate in {seal_dir}: run `quitus init` or import a seal",
             ) from exc
         names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME) or (
             certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)

@@ -207,7 +207,9 @@ def test_certificates_of_disposition_and_the_register_of_disposed_items(harness:
         if not email:
             continue
         answer = client.post(
-            "/api/v1/subjects/erase", json={"email": email, "confirm": True}, headers=harness.auth("compliance")
+            "/api/v1/subjects/erase",
+            json={"email": email, "confirm": True},
+            headers=harness.auth("compliance"),
         ).json()
         erased += [o["report_id"] for o in answer["outcomes"] if o["result"] == "erased"]
     assert erased, f"no sample report could be erased: {answer}"

@@ -205,7 +205,9 @@ def test_certificates_of_disposition_and_the_register(
     assert live.returncode == 1
     assert "not disposed of" in live.stderr and "retention plan" in live.stderr
     shredded = [
-        i for i in ids if quitus(home, "reports", "shred", i, "--reason", "subject_request", "--yes").returncode == 0
+        i
+        for i in ids
+        if quitus(home, "reports", "shred", i, "--reason", "subject_request", "--yes").returncode == 0
     ]
     assert shredded, "no report of the installation could be shredded"
     report_id = shredded[0]
@@ -216,7 +218,9 @@ def test_certificates_of_disposition_and_the_register(
     certificate = json.loads(json_path.read_bytes())
     assert certificate["purpose"] == "erasure_request" and certificate["requested_by"]
     assert certificate["company"]
-    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Certificat de destruction" in text and report_id in text
     today = dt.datetime.now(dt.UTC).date().isoformat()
     register = quitus(home, "retention", "disposed", "--since", today, "--format", "json")
@@ -227,7 +231,12 @@ def test_certificates_of_disposition_and_the_register(
     assert rows[report_id]["pdf_issued"] is True
     assert rows[report_id]["certificate_pdf_sha256"] == hashlib.sha256(pdf_path.read_bytes()).hexdigest()
     csv_path = tmp_path / "register.csv"
-    assert quitus(home, "retention", "disposed", "--since", today, "--format", "csv", "-o", str(csv_path)).returncode == 0
+    assert (
+        quitus(
+            home, "retention", "disposed", "--since", today, "--format", "csv", "-o", str(csv_path)
+        ).returncode
+        == 0
+    )
     assert csv_path.read_text(encoding="utf-8").splitlines()[0].startswith("report_id,disposed_at,")
     table = quitus(home, "retention", "disposed", "--since", today)
     assert f"{len(shredded)} disposed item(s)" in table.stdout
@@ -235,6 +244,10 @@ def test_certificates_of_disposition_and_the_register(
     assert backwards.returncode == 2 and "before --since" in backwards.stderr
     everything = register.stdout + table.stdout + text + json_path.read_text(encoding="utf-8")
     for payload in payloads:
-        for value in (payload["client"].get("email"), payload["client"]["name"], payload["technician"]["name"]):
+        for value in (
+            payload["client"].get("email"),
+            payload["client"]["name"],
+            payload["technician"]["name"],
+        ):
             assert not value or value not in everything
     assert quitus(home, "audit", "verify").returncode == 0

@@ -146,7 +146,11 @@ def test_a_retention_deletion_is_certified_with_its_entries_reason_policy_and_zo
 
 
 def test_an_anonymization_says_anonymized_and_what_was_kept(
-    store: ReportStore, make_report: MakeReport, policies: PolicySet, sealer: DispositionSealer, tmp_path: Path
+    store: ReportStore,
+    make_report: MakeReport,
+    policies: PolicySet,
+    sealer: DispositionSealer,
+    tmp_path: Path,
 ) -> None:
     report_id = make_report(kind="particulier", day=dt.date(2020, 1, 10), email="secret.person@exemple.fr")
     run_retention(store, policies, clock=FixedClock(LATER), k=1, sealer=sealer)
@@ -297,7 +301,10 @@ def test_an_edited_certificate_is_refused(
             .where(DispositionCertificateRecord.report_id == report_id)
             .values(certificate=edited)
         )
-    assert hashlib.sha256(edited).hexdigest() != disposal_entry(store, report_id)["details"]["certificate_sha256"]
+    assert (
+        hashlib.sha256(edited).hexdigest()
+        != disposal_entry(store, report_id)["details"]["certificate_sha256"]
+    )
     with pytest.raises(CertificateError, match="does not match"):
         disposition_documents(store, report_id, sealer=sealer)
 
@@ -316,7 +323,9 @@ def test_no_personal_value_in_the_certificate_or_its_pdf(
     report_id = make_report(kind="professionnel", day=dt.date(2020, 1, 10), email="secret.person@exemple.fr")
     run_retention(store, policies, clock=FixedClock(LATER), sealer=sealer)
     documents = disposition_documents(store, report_id, sealer=sealer)
-    text = documents["disposition.json"].decode() + pdftotext(documents["certificat-disposition.pdf"], tmp_path)
+    text = documents["disposition.json"].decode() + pdftotext(
+        documents["certificat-disposition.pdf"], tmp_path
+    )
     personal = ["secret.person@exemple.fr", base_payload["client"]["name"]]
     personal += [base_payload["client"]["address"]["street"], base_payload["technician"]["name"]]
     for value in personal:
@@ -343,4 +352,3 @@ def test_the_register_is_read_from_the_ledger(
     assert disposed_register(store, since=today + dt.timedelta(days=1)) == []
     with pytest.raises(CertificateError, match="after"):
         disposed_register(store, since=today, until=today - dt.timedelta(days=1))
-

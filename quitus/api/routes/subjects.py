@@ -87,7 +87,11 @@ def subject_erase(
     ids = list(request.report_ids)
     outcomes = (
         erase_subject(
-            store, context.app.policies(), ids, clock=context.app.clock(), sealer=context.app.certificate_sealer()
+            store,
+            context.app.policies(),
+            ids,
+            clock=context.app.clock(),
+            sealer=context.app.certificate_sealer(),
         )
         if ids
         else []
