@@ -59,19 +59,39 @@ def verify(
 
 
 @audit_app.command("checkpoint")
-def checkpoint() -> None:
+def checkpoint(
+    witness: Annotated[
+        bool,
+        typer.Option(
+            "--witness",
+            help="Also have it cosigned by the witness (QUITUS_WITNESS_URL, QUITUS_WITNESS_KEY) "
+            "and print the cosigned note; exit 1 when the witness is down or refuses.",
+        ),
+    ] = False,
+) -> None:
     """Verify the ledger, then sign a checkpoint of it as it is now and print it (C2SP signed note).
 
     Refused (exit 1) when the ledger does not verify: a forged tail is never signed."""
-    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from quitus.wiring import ledger_verifier_key, open_app, witness_endpoint  # noqa: PLC0415
     from storage.ledger.verify import verify_ledger  # noqa: PLC0415
+    from storage.ledger.witness import WitnessError  # noqa: PLC0415
+    from storage.ledger.witness_client import submit_checkpoint  # noqa: PLC0415
 
     settings = settings_or_fail()
+    endpoint = witness_endpoint(settings) if witness else None
+    if witness and endpoint is None:
+        fail("--witness needs QUITUS_WITNESS_URL and QUITUS_WITNESS_KEY (see docs/witness.md)")
     app = open_app(settings)
+    refused: WitnessError | None = None
     try:
         result = verify_ledger(app.ledger, ledger_verifier_key(settings))
         if not result.tampered:
             _size, note = app.ledger.checkpoint()
+            if endpoint is not None:
+                try:
+                    note = submit_checkpoint(app.ledger, endpoint).note
+                except WitnessError as exc:
+                    refused = exc
     finally:
         app.close()
     if result.tampered:
@@ -80,6 +100,8 @@ def checkpoint() -> None:
                 err_console.print(f"[red]TAMPERED:[/] {problem}", soft_wrap=True)
         fail("no checkpoint signed: the ledger does not verify (see `quitus audit verify`)", code=1)
     sys.stdout.write(note)  # verbatim: a wrapped line would no longer verify
+    if refused is not None:
+        fail(f"the checkpoint is signed but NOT cosigned: {refused}", code=1)
 
 
 @audit_app.command("consistency")
@@ -92,28 +114,45 @@ def consistency(
             "the output of `quitus audit checkpoint`.",
         ),
     ],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the proof here.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the proof here: a folder an auditor checks with openssl alone "
+            "(verify-consistency.sh inside), or one JSON file when the name ends in .json.",
+        ),
+    ] = None,
 ) -> None:
     """Prove that today's ledger still begins with the entries a kept checkpoint signed (RFC 9162
-    §2.1.4): JSON that `quitus audit check-consistency` checks offline. Exit 1 when it cannot hold."""
+    §2.1.4): JSON that `quitus audit check-consistency` checks offline, or a folder checked with
+    bash and openssl alone. Exit 1 when it cannot hold."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
-    from storage.ledger.consistency import build_consistency_proof  # noqa: PLC0415
+    from storage.ledger.consistency import build_consistency_proof, consistency_folder  # noqa: PLC0415
     from storage.ledger.errors import RollbackError  # noqa: PLC0415
 
     note = _read_text(kept)
     settings = settings_or_fail()
+    vkey = ledger_verifier_key(settings)
     app = open_app(settings)
     try:
-        proof = build_consistency_proof(app.ledger, note, ledger_verifier_key(settings))
+        proof = build_consistency_proof(app.ledger, note, vkey)
     except RollbackError as exc:
         fail(str(exc), code=1)
     finally:
         app.close()
     if output is None:
         sys.stdout.write(proof.to_json())
-    else:
+    elif output.suffix == ".json":
         output.write_text(proof.to_json(), encoding="utf-8")
         console.print(f"wrote {output}: from {proof.old.size} to {proof.new.size} entries")
+    else:
+        _write_consistency_folder(output, consistency_folder(proof, vkey))
+        console.print(
+            f"wrote {output}/: from {proof.old.size} to {proof.new.size} entries; an auditor checks it with "
+            f"`bash {output}/verify-consistency.sh --fingerprint <the ledger key's published fingerprint>`",
+            soft_wrap=True,
+        )
     if not proof.verifies:
         fail(
             f"this ledger does not begin with the {proof.old.size} entries the kept checkpoint signed: "
@@ -124,7 +163,9 @@ def consistency(
 
 @audit_app.command("check-consistency")
 def check_consistency(
-    proof: Annotated[Path, typer.Argument(help="A proof written by `quitus audit consistency`.")],
+    proof: Annotated[
+        Path, typer.Argument(help="A proof written by `quitus audit consistency` (its JSON, or its folder).")
+    ],
     key: Annotated[str, typer.Option(help="The company's published ledger key (ledger.vkey).")],
     kept: Annotated[
         Path | None,
@@ -134,8 +175,9 @@ def check_consistency(
     """Check a consistency proof offline (no database needed). Exit 1 when it does not verify."""
     from storage.ledger.consistency import check_consistency_proof  # noqa: PLC0415
 
+    document = proof / "proof.json" if proof.is_dir() else proof
     result = check_consistency_proof(
-        _read_text(proof), key, kept=_read_text(kept) if kept is not None else None
+        _read_text(document), key, kept=_read_text(kept) if kept is not None else None
     )
     for line in result.checked:
         console.print(f"  [green]✓[/] {line}", soft_wrap=True)
@@ -200,6 +242,7 @@ def export(
             verifier_key=vkey,
             document="full" if documents else "none",
             justification=justify,
+            certificate_sealer=app.certificate_sealer(),
         )
     except RestrictedAccessError as exc:
         fail(
@@ -271,3 +314,15 @@ def verify_bundle_command(
         err_console.print("[red]bundle does NOT verify[/]")
         raise typer.Exit(1)
     console.print("[green]bundle verified[/]")
+
+
+def _write_consistency_folder(directory: Path, files: dict[str, bytes]) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if any(directory.iterdir()):
+            fail(f"{directory} is not empty: give a new folder (or a name ending in .json)")
+        for name, data in files.items():
+            (directory / name).write_bytes(data)
+        (directory / "verify-consistency.sh").chmod(0o755)
+    except OSError as exc:
+        fail(f"cannot write {directory}: {exc.strerror or exc}")

@@ -13,6 +13,19 @@ The proof is a JSON object (``format``: ``quitus-consistency-proof/1``)::
 
     {"old_size": 12, "old_root": "<base64>", "new_size": 40, "new_root": "<base64>",
      "proof": ["<base64>", ...], "old_checkpoint": "<signed note>", "checkpoint": "<signed note>"}
+
+or a folder an auditor checks with bash, coreutils and openssl alone
+(:func:`consistency_folder`)::
+
+    old-checkpoint.txt    the kept checkpoint (signed note)
+    old-checkpoint.body   its text, what the ledger key signed
+    old-checkpoint.sig    the raw 64-byte Ed25519 signature of the ledger's line
+    checkpoint.txt        the ledger's latest checkpoint (may carry witness cosignatures)
+    checkpoint.body, checkpoint.sig
+    proof.txt             "<old size> <new size>", then the proof's hashes in hex, one per line
+    proof.json            the JSON form, for `quitus audit check-consistency`
+    ledger-public.pem     the ledger key — checked against the fingerprint the auditor pins
+    verify-consistency.sh the check: bash verify-consistency.sh --fingerprint <hex> [--kept FILE]
 """
 
 from __future__ import annotations
@@ -21,9 +34,13 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint, parse_verifier_key
-from storage.ledger.errors import LedgerError, RollbackError
+from storage.ledger.errors import LedgerError, MalformedNoteError, RollbackError
 from storage.ledger.merkle import EMPTY_ROOT, verify_consistency
 from storage.ledger.store import Ledger, origin_for
 
@@ -33,7 +50,11 @@ __all__ = [
     "ConsistencyProof",
     "build_consistency_proof",
     "check_consistency_proof",
+    "consistency_folder",
 ]
+
+VERIFY_SCRIPT = "verify-consistency.sh"
+"""The auditor's script in a consistency folder (bash, coreutils and openssl only)."""
 
 CONSISTENCY_FORMAT = "quitus-consistency-proof/1"
 
@@ -73,6 +94,41 @@ class ConsistencyProof:
             )
             + "\n"
         )
+
+
+def consistency_folder(proof: ConsistencyProof, verifier: NoteVerifier | str) -> dict[str, bytes]:
+    """The files of the folder form of ``proof`` (see the module docstring), by name."""
+    trusted = verifier if isinstance(verifier, NoteVerifier) else parse_verifier_key(verifier)
+    pem = Ed25519PublicKey.from_public_bytes(trusted.public_key).public_bytes(
+        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+    )
+    hashes = "".join(h.hex() + "\n" for h in proof.proof)
+    files = {
+        "proof.txt": f"{proof.old.size} {proof.new.size}\n{hashes}".encode("ascii"),
+        "proof.json": proof.to_json().encode("utf-8"),
+        "ledger-public.pem": pem,
+        VERIFY_SCRIPT: (Path(__file__).with_name("verify_consistency.sh")).read_bytes(),
+    }
+    for stem, note in (("old-checkpoint", proof.old_checkpoint), ("checkpoint", proof.checkpoint)):
+        body, signature = _body_and_signature(note, trusted)
+        files[f"{stem}.txt"] = note.encode("utf-8")
+        files[f"{stem}.body"] = body.encode("utf-8")
+        files[f"{stem}.sig"] = signature
+    return files
+
+
+def _body_and_signature(note: str, verifier: NoteVerifier) -> tuple[str, bytes]:
+    """A note's text and the raw Ed25519 signature of ``verifier``'s line in it."""
+    split = note.find("\n\n")
+    for line in note[split + 2 :].splitlines():
+        name, _, blob = line.removeprefix("\u2014 ").partition(" ")
+        try:
+            raw = base64.b64decode(blob, validate=True)
+        except binascii.Error:
+            continue
+        if name == verifier.name and raw[:4] == verifier.key_id:
+            return note[: split + 1], raw[4:]
+    raise MalformedNoteError(f"the note carries no signature line by {verifier.name}")
 
 
 def build_consistency_proof(ledger: Ledger, kept_note: str, verifier: NoteVerifier | str) -> ConsistencyProof:
