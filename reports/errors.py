@@ -23,8 +23,10 @@ class ReportsError(Exception):
 class CaptureError(ReportsError):
     """A submission (or a part of it, such as a photo) could not be read."""
 
-    def __init__(self, code: str, message: str, path: str = "") -> None:
+    def __init__(self, code: str, message: str, path: str = "", **params: object) -> None:
         super().__init__(f"{path}: {message}" if path else message)
+        self.params = {k: str(v) for k, v in params.items()}
+        """Technical values of :data:`reports.issues.MESSAGES` for ``code`` (never a submitted value)."""
         self.code = code
         """Stable machine-readable code, e.g. ``photo_too_large``."""
         self.message = message

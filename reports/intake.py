@@ -6,6 +6,15 @@ signatures and stores them encrypted. :meth:`Intake.validate` checks a captured 
 against its template. Problems become structured :class:`~reports.issues.ReportIssue`
 s and the report is kept as ``rejected``; resubmitting with the same
 ``submission_id`` corrects it.
+
+Every decoder runs within a budget (:class:`~reports.capture.limits.CaptureLimits`):
+JSON is measured before it is parsed, a PDF form is read in a separate process held to
+a memory and time limit, photos are checked from their header. A submission read from
+a folder (``quitus ingest``) may reference files beside it: only regular files inside
+that folder are read, size checked first, and they are inlined into the submission
+*before* it is stored — like the API's multipart uploads — so the stored submission is
+complete on its own: a capture interrupted after storing it is finished by the intake
+flow, on any machine, without the folder.
 """
 
 from __future__ import annotations
@@ -13,16 +22,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+import os
+import stat
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from reports.capture.json_decode import load_json_object, looks_like_field_name
+from reports.capture.limits import CaptureLimits
+from reports.capture.pdf_budget import format_bytes
 from reports.capture.photos import PhotoLimits, sanitize_image
 from reports.errors import CaptureError
-from reports.issues import ReportIssue, issue, issues_from_validation_error
+from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_error
 from reports.schema import Attachment, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
@@ -34,7 +48,10 @@ from storage.ledger.steps import LedgerStep
 from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore, ReportSummary
 from storage.states import ReportState
 
-__all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission"]
+if TYPE_CHECKING:  # pypdf is imported only when a form arrives
+    from reports.capture.pdf_form_read import FormReading
+
+__all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission", "read_confined"]
 
 SourceKind = Literal["json", "pdf_form"]
 _SUBMISSION_ID: TypeAdapter[str] = TypeAdapter(SubmissionId)
@@ -72,11 +89,14 @@ class Intake:
         catalog: TemplateCatalog,
         *,
         photo_limits: PhotoLimits | None = None,
-        form_reader: Callable[[bytes], dict[str, Any]] | None = None,
+        limits: CaptureLimits | None = None,
+        form_reader: Callable[[bytes], FormReading] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.photo_limits = photo_limits or PhotoLimits()
+        self.limits = limits or CaptureLimits()
+        """Budgets of the JSON decoder, the PDF form reader and the attachment reader."""
         self._form_reader = form_reader
 
     def ingest(self, submission: Submission) -> CaptureOutcome:
@@ -89,7 +109,9 @@ class Intake:
     # -- capture ---------------------------------------------------------------------------
 
     def capture(self, submission: Submission) -> CaptureOutcome:
-        payload, decode_issue = self._decode(submission)
+        """Store ``submission`` (its referenced files inlined), then read it and store the report."""
+        submission, refused = self.with_files_inlined(submission)
+        payload, decode_issues = self._decode(submission)
         receipt = self.store.receive(
             submission.raw, source=submission.source, submission_id=_submission_id(payload)
         )
@@ -102,7 +124,7 @@ class Intake:
             # An earlier run stored these bytes and stopped before reading them: finish its work.
             receipt = Receipt(ReceiptKind.NEW, receipt.report_id, receipt.conflicting_report_id)
         try:
-            return self._read_and_store(submission, payload, decode_issue, receipt)
+            return self._read_and_store(submission, payload, decode_issues, receipt, refused)
         except InvalidTransitionError:
             # Another process finished this capture meanwhile: its result stands.
             summary = self.store.get(receipt.report_id)
@@ -117,17 +139,23 @@ class Intake:
         :meth:`complete_capture`, which the intake flow's first stage calls. Until then
         the report is ``captured`` without content.
         """
-        payload, decode_issue = self._decode(submission)
+        submission, refused = self.with_files_inlined(submission)
+        payload, decode_issues = self._decode(submission)
         receipt = self.store.receive(
             submission.raw, source=submission.source, submission_id=_submission_id(payload)
         )
         summary = self.store.get(receipt.report_id)
         if receipt.kind == ReceiptKind.DUPLICATE or not _capture_interrupted(summary):
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
-        if decode_issue is None and receipt.conflicting_report_id is None and _is_report(payload):
+        if (
+            not decode_issues
+            and not refused
+            and receipt.conflicting_report_id is None
+            and _is_report(payload)
+        ):
             return CaptureOutcome(summary, receipt.kind, [])
         try:
-            return self._read_and_store(submission, payload, decode_issue, receipt)
+            return self._read_and_store(submission, payload, decode_issues, receipt, refused)
         except InvalidTransitionError:
             summary = self.store.get(receipt.report_id)
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
@@ -137,6 +165,7 @@ class Intake:
 
         Reads the stored submission back and captures it again: the store recognizes the
         same bytes, so nothing is stored twice. Other reports are returned as they are.
+        A submission from a folder was stored with its files inlined: it needs no folder.
         """
         summary = self.store.get(report_id)
         if not _capture_interrupted(summary):
@@ -149,18 +178,29 @@ class Intake:
         return self.capture(Submission(raw, source))
 
     def _read_and_store(
-        self, submission: Submission, payload: Any, decode_issue: ReportIssue | None, receipt: Receipt
+        self,
+        submission: Submission,
+        payload: Any,
+        decode_issues: list[ReportIssue],
+        receipt: Receipt,
+        refused: Mapping[str, ReportIssue],
     ) -> CaptureOutcome:
-        if decode_issue is not None:
-            return self._reject(receipt.report_id, receipt.kind, [decode_issue])
+        if payload is None:
+            return self._reject(receipt.report_id, receipt.kind, decode_issues)
         if receipt.conflicting_report_id is not None:
             conflict = issue("submission_id", "submission_conflict", report_id=receipt.conflicting_report_id)
             return self._reject(receipt.report_id, receipt.kind, [conflict])
         try:
             report = InterventionReport.model_validate(payload)
         except ValidationError as exc:
-            return self._reject(receipt.report_id, receipt.kind, issues_from_validation_error(exc))
-        report, blobs, problems = self._store_attachments(report, submission)
+            return self._reject(
+                receipt.report_id, receipt.kind, decode_issues + issues_from_validation_error(exc)
+            )
+        except RecursionError:  # bounded by the JSON budget already; the last guard
+            return self._reject(receipt.report_id, receipt.kind, [issue("", "json_too_deep", max_depth="?")])
+        if decode_issues:  # unknown form fields: refused like unknown JSON keys
+            return self._reject(receipt.report_id, receipt.kind, decode_issues)
+        report, blobs, problems = self._store_attachments(report, submission, refused)
         template = self.catalog.for_report(*report.template_key)
         summary = self.store.save_capture(
             receipt.report_id,
@@ -177,32 +217,84 @@ class Intake:
         )
         return CaptureOutcome(summary, receipt.kind, problems)
 
-    def _decode(self, submission: Submission) -> tuple[Any, ReportIssue | None]:
+    def _decode(self, submission: Submission) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
+        """The payload and the issues that refuse it (payload ``None``: unreadable)."""
         if submission.source == "pdf_form":
-            if self._form_reader is None:
-                from reports.capture.pdf_form import read_form  # noqa: PLC0415 - pypdf only when needed
-
-                self._form_reader = read_form
             try:
-                return self._form_reader(submission.raw), None
+                reading = self._read_form(submission.raw)
             except CaptureError as exc:
-                return None, _capture_issue(exc)
-        try:
-            text = submission.raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return None, issue("", "not_utf8", offset=exc.start)
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return None, issue(
-                "", "invalid_json", detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
-            )
-        if not isinstance(payload, dict):
-            return None, issue("", "not_an_object")
-        return payload, None
+                return None, [_capture_issue(exc)]
+            unknown = [
+                issue(name if looks_like_form_field(name) else "", "form_field_unknown", field=_shown(name))
+                for name in reading.unknown_fields
+            ]
+            return reading.report, unknown
+        payload, problem = load_json_object(submission.raw, self.limits)
+        return payload, [problem] if problem is not None else []
+
+    def _read_form(self, raw: bytes) -> FormReading:
+        if self._form_reader is not None:
+            return self._form_reader(raw)
+        from reports.capture.pdf_form_read import read_form_isolated  # noqa: PLC0415 - pypdf only when needed
+
+        return read_form_isolated(raw, self.limits, self.photo_limits.max_bytes)
+
+    # -- files referenced from a folder ----------------------------------------------------
+
+    def with_files_inlined(self, submission: Submission) -> tuple[Submission, dict[str, ReportIssue]]:
+        """``submission`` with the files it references from its folder inlined as base64.
+
+        Returns the submission to store (the same one when it references no readable
+        file, or has no folder) and the issue of each reference that could not be read,
+        by attachment path (``photos[0].image``); those references stay as they were.
+        """
+        if submission.source != "json" or submission.attachments_dir is None:
+            return submission, {}
+        payload, problem = load_json_object(submission.raw, self.limits)
+        if payload is None or problem is not None:
+            return submission, {}
+        references = list(_file_references(payload))
+        if not references:
+            return Submission(submission.raw, submission.source), {}
+        refused: dict[str, ReportIssue] = {}
+        total = inlined = 0
+        for path, attachment in references:
+            where = f"{path}.file"
+            if inlined >= self.limits.max_attachment_files:
+                refused[path] = self._too_many_files(where)
+                continue
+            try:
+                content = read_confined(
+                    submission.attachments_dir,
+                    attachment["file"],
+                    path=where,
+                    max_bytes=self.photo_limits.max_bytes,
+                )
+            except CaptureError as exc:
+                refused[path] = _capture_issue(exc)
+                continue
+            total += len(content)
+            if total > self.limits.max_attachment_total_bytes:
+                refused[path] = self._too_many_files(where)
+                continue
+            attachment.clear()
+            attachment["content_base64"] = base64.b64encode(content).decode("ascii")
+            inlined += 1
+        if not inlined:
+            return Submission(submission.raw, submission.source), refused
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return Submission(raw, submission.source), refused
+
+    def _too_many_files(self, where: str) -> ReportIssue:
+        return issue(
+            where,
+            "attachments_too_large",
+            max_bytes=format_bytes(self.limits.max_attachment_total_bytes),
+            max_count=self.limits.max_attachment_files,
+        )
 
     def _store_attachments(
-        self, report: InterventionReport, submission: Submission
+        self, report: InterventionReport, submission: Submission, refused: Mapping[str, ReportIssue]
     ) -> tuple[InterventionReport, list[BlobToStore], list[ReportIssue]]:
         """Sanitize every photo and signature, queue them as blobs, point the report at them."""
         blobs: list[BlobToStore] = []
@@ -219,8 +311,13 @@ class Intake:
                     )
                 )
                 return attachment
+            if attachment.file is not None and path in refused:
+                problems.append(refused[path])
+                return attachment
             try:
-                raw = self._attachment_bytes(attachment, path, submission.attachments_dir)
+                raw = self._attachment_bytes(
+                    attachment, path, submission.attachments_dir, self.photo_limits.max_bytes
+                )
             except CaptureError as exc:
                 problems.append(_capture_issue(exc))
                 return attachment
@@ -249,7 +346,7 @@ class Intake:
         return report.model_copy(update=update), blobs, problems
 
     @staticmethod
-    def _attachment_bytes(attachment: Attachment, path: str, base: Path | None) -> bytes:
+    def _attachment_bytes(attachment: Attachment, path: str, base: Path | None, max_bytes: int) -> bytes:
         if attachment.content_base64 is not None:
             try:
                 return base64.b64decode(attachment.content_base64, validate=True)
@@ -261,25 +358,11 @@ class Intake:
         if base is None:
             raise CaptureError(
                 "attachment_file_refused",
-                "file references are not accepted here; send content_base64",
+                "file references are only read by `quitus ingest`, from the submission's folder; "
+                "send content_base64 (or a multipart part) instead",
                 f"{path}.file",
             )
-        target = base / attachment.file
-        try:
-            return target.read_bytes()
-        except FileNotFoundError:
-            raise CaptureError(
-                "attachment_file_missing",
-                "the referenced file does not exist next to the submission; "
-                "paths are relative to the JSON file",
-                f"{path}.file",
-            ) from None
-        except OSError as exc:
-            raise CaptureError(
-                "attachment_file_unreadable",
-                f"cannot read the referenced file ({exc.strerror})",
-                f"{path}.file",
-            ) from exc
+        return read_confined(base, attachment.file, path=f"{path}.file", max_bytes=max_bytes)
 
     def _reject(self, report_id: str, receipt: ReceiptKind, problems: list[ReportIssue]) -> CaptureOutcome:
         summary = self.store.save_capture(report_id, content=None, issues=[p.as_dict() for p in problems])
@@ -354,4 +437,94 @@ def _capture_interrupted(summary: ReportSummary) -> bool:
 
 
 def _capture_issue(exc: CaptureError) -> ReportIssue:
+    if exc.code in MESSAGES:
+        return issue(exc.path, exc.code, **exc.params)
     return ReportIssue(path=exc.path, code=exc.code, message=exc.message, message_fr=exc.message)
+
+
+def looks_like_form_field(name: str) -> bool:
+    """Whether a form field's name may be quoted: dotted identifiers (``client.birth_date``)."""
+    return len(name) <= 120 and all(looks_like_field_name(part) for part in name.split("."))
+
+
+def _shown(name: str) -> str:
+    return name if looks_like_form_field(name) else "(unnamed)"
+
+
+def _file_references(payload: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, attachment) of every attachment given as ``{"file": "<relative path>"}``."""
+    candidates: list[tuple[str, Any]] = []
+    photos = payload.get("photos")
+    if isinstance(photos, list):
+        candidates += [
+            (f"photos[{i}].image", p.get("image")) for i, p in enumerate(photos) if isinstance(p, dict)
+        ]
+    for name in ("client_signature", "technician_signature"):
+        signature = payload.get(name)
+        if isinstance(signature, dict):
+            candidates.append((f"{name}.image", signature.get("image")))
+    for path, attachment in candidates:
+        if (
+            isinstance(attachment, dict)
+            and set(attachment) == {"file"}
+            and isinstance(attachment["file"], str)
+        ):
+            yield path, attachment
+
+
+def read_confined(base: Path, reference: str, *, path: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``reference`` names inside the folder ``base``.
+
+    Symlinks are resolved and must stay inside ``base``; absolute paths and ``..`` that
+    leave it are refused, as are devices, pipes and folders. The size is checked on the
+    opened file before anything is read (``O_NOFOLLOW``: the file checked is the file
+    read; ``O_NONBLOCK``: a pipe cannot hang the ingest). Raises :class:`CaptureError`:
+    ``attachment_file_missing``, ``attachment_outside_folder``, ``attachment_not_a_file``,
+    ``photo_too_large`` or ``attachment_file_unreadable``. ``path`` is the field path.
+    """
+    missing = CaptureError(
+        "attachment_file_missing",
+        "the referenced file does not exist next to the submission; paths are relative to the JSON file",
+        path,
+    )
+    try:
+        root = base.resolve(strict=True)
+        real = (root / reference).resolve(strict=True)
+    except FileNotFoundError:
+        raise missing from None
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte…
+        raise _unreadable(path, exc) from None
+    if real == root or not real.is_relative_to(root):
+        raise CaptureError("attachment_outside_folder", MESSAGES["attachment_outside_folder"][0], path)
+    try:
+        if not stat.S_ISREG(real.stat().st_mode):
+            raise CaptureError("attachment_not_a_file", MESSAGES["attachment_not_a_file"][0], path)
+        descriptor = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise missing from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    with os.fdopen(descriptor, "rb", buffering=0) as file:
+        opened = os.fstat(file.fileno())
+        if not stat.S_ISREG(opened.st_mode):  # swapped between the check and the open
+            raise CaptureError("attachment_not_a_file", MESSAGES["attachment_not_a_file"][0], path)
+        too_large = CaptureError(
+            "photo_too_large",
+            f"the file is larger than the {format_bytes(max_bytes)} accepted per photo; "
+            "resize it or raise QUITUS_PHOTO_MAX_BYTES",
+            path,
+        )
+        if opened.st_size > max_bytes:
+            raise too_large
+        try:
+            data = file.read(max_bytes + 1)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+    if len(data) > max_bytes:
+        raise too_large
+    return data
+
+
+def _unreadable(path: str, exc: BaseException) -> CaptureError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
+    return CaptureError("attachment_file_unreadable", f"cannot read the referenced file ({reason})", path)

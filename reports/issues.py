@@ -30,6 +30,62 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "expected a JSON object describing one report",
         "un objet JSON décrivant un rapport est attendu",
     ),
+    "json_too_deep": (
+        "the JSON is nested more than {max_depth} levels deep; a report needs a few levels: "
+        "send one report per file, as docs/report.schema.json describes",
+        "le JSON est imbriqué sur plus de {max_depth} niveaux ; un rapport n'en demande que quelques-uns",
+    ),
+    "json_too_complex": (
+        "the JSON holds {containers} lists or objects and {values} values, above the "
+        "{max_containers} and {max_values} accepted; send one report per file",
+        "le JSON contient {containers} listes ou objets et {values} valeurs, au-delà des "
+        "{max_containers} et {max_values} acceptés ; un rapport par fichier",
+    ),
+    "duplicate_key": (
+        "{key} is given twice in this object; keep one value and resubmit",
+        "{key} figure deux fois dans cet objet ; n'en gardez qu'une valeur",
+    ),
+    "form_field_unknown": (
+        "the form holds a filled field '{field}' that quitus forms do not have; its value "
+        "would be kept outside the report: fill a blank form from `quitus forms blank` instead",
+        "le formulaire contient un champ rempli '{field}' inconnu des formulaires quitus ; "
+        "remplissez un formulaire vierge généré par quitus",
+    ),
+    "pdf_too_many_pages": (
+        "the PDF has {pages} pages, above the {max_pages} a quitus form may have; send the filled form alone",
+        "le PDF a {pages} pages, au-delà des {max_pages} d'un formulaire quitus ; "
+        "envoyez le formulaire rempli seul",
+    ),
+    "pdf_too_many_attachments": (
+        "the PDF has more than {max_count} attached files; attach only the photos",
+        "le PDF a plus de {max_count} fichiers joints ; joignez uniquement les photos",
+    ),
+    "pdf_attachment_too_large": (
+        "an attached file is larger than {max_bytes} once decompressed; attach photos of at most that size",
+        "un fichier joint dépasse {max_bytes} une fois décompressé ; joignez des photos plus petites",
+    ),
+    "pdf_too_complex": (
+        "the PDF needs more than quitus allows to read ({limit}); export the filled form "
+        "again from the tablet, with smaller photos",
+        "le PDF demande plus que quitus n'accorde pour le lire ({limit}) ; exportez à "
+        "nouveau le formulaire rempli, avec des photos plus petites",
+    ),
+    "attachment_outside_folder": (
+        "the referenced file is not inside the submission's folder (an absolute path, "
+        "'..', or a link pointing out); put the photo next to the JSON file",
+        "le fichier indiqué n'est pas dans le dossier de la soumission ; placez la photo à côté du JSON",
+    ),
+    "attachment_not_a_file": (
+        "the referenced path is not a regular file (a folder, a device or a pipe); "
+        "reference the photo file itself",
+        "le chemin indiqué n'est pas un fichier ordinaire ; indiquez le fichier de la photo",
+    ),
+    "attachments_too_large": (
+        "the files referenced by this submission hold more than {max_bytes} together "
+        "(or are more than {max_count}); send fewer or smaller photos",
+        "les fichiers de cette soumission dépassent {max_bytes} au total (ou sont plus de "
+        "{max_count}) ; envoyez moins de photos, ou plus petites",
+    ),
     "missing": ("required field is missing", "champ obligatoire manquant"),
     "extra_forbidden": (
         "unknown field; check the spelling against docs/report.schema.json",

@@ -9,6 +9,18 @@ Photos are the files attached to the PDF (embedded files or file attachment
 annotations), their kind taken from their name: ``avant-*``, ``apres-*``, ``autre-*``
 (or ``before-*``, ``after-*``, ``other-*``). A signature is the Ink annotations drawn
 over a signature box, rasterized to a PNG.
+
+Reading is bounded (:class:`~reports.capture.limits.CaptureLimits`): the inflated size
+of every compressed stream is added up before pypdf parses anything
+(:mod:`reports.capture.pdf_budget`), pypdf's own per-stream caps are lowered to the same
+budget, pages, fields and attached files are counted before any is decoded, and each
+attached file is held to the photo size limit. :func:`read_form_isolated` does all of it
+in a separate process with a memory and time limit (:mod:`reports.capture.isolation`):
+what pypdf allocates beyond the budgets can only take that process down.
+
+A filled field the quitus form does not have is not dropped silently: it is reported
+(:attr:`FormReading.unknown_fields`) and capture rejects the report with
+``form_field_unknown``, as the JSON format refuses an unknown key.
 """
 
 from __future__ import annotations
@@ -19,12 +31,17 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image, ImageDraw
-from pypdf import PasswordType, PdfReader
-from pypdf.errors import FileNotDecryptedError, PyPdfError
+from pypdf import PasswordType, PdfReader, apply_configuration
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+from pypdf.generic import EmbeddedFile
 
+from reports.capture.isolation import IsolatedFailure, run_isolated
+from reports.capture.limits import CaptureLimits
+from reports.capture.pdf_budget import check_inflated_size, format_bytes
 from reports.capture.pdf_form_fields import (
     SIGNATURE_FIELDS,
     STATIC_FIELDS,
@@ -36,7 +53,11 @@ from reports.capture.pdf_form_fields import (
 )
 from reports.errors import CaptureError
 
-__all__ = ["read_form"]
+__all__ = ["FormReading", "read_form", "read_form_isolated", "read_form_reading"]
+
+_DEFAULT_LIMITS = CaptureLimits()
+_PHOTO_MAX_BYTES = 15 * 1024 * 1024
+"""The default photo size limit (``PhotoLimits.max_bytes``): an attached file above it is refused."""
 
 _CORRUPT = "the file is not a readable PDF; export the filled form again from the tablet and resubmit it"
 _ENCRYPTED = "the PDF is password-protected; save an unprotected copy of the filled form and resubmit it"
@@ -58,26 +79,102 @@ _INK_MAX_SIDE = 2048
 _Stroke = list[tuple[float, float]]
 
 
+@dataclass(frozen=True)
+class FormReading:
+    """What a filled form holds."""
+
+    report: dict[str, Any]
+    """The report, in the shape of :class:`~reports.schema.InterventionReport`."""
+
+    unknown_fields: tuple[str, ...] = field(default=())
+    """Names of filled fields that quitus forms do not have (their values are left out)."""
+
+
 def read_form(data: bytes) -> dict[str, Any]:
-    """The filled form ``data`` as an ``InterventionReport``-shaped dict.
+    """The filled form ``data`` as an ``InterventionReport``-shaped dict (this process, default limits).
 
     Empty fields are left out. French dates (JJ/MM/AAAA, JJ/MM/AAAA HH:MM, Europe/Paris)
     become ISO 8601 and decimal commas become points; a value that cannot be converted
     is kept as typed, so validation reports it under its path. Raises
     :class:`~reports.errors.CaptureError`: ``pdf_corrupt``, ``pdf_encrypted``,
-    ``not_a_form`` or ``form_version_unsupported``.
+    ``not_a_form``, ``form_version_unsupported``, or a budget code (``pdf_too_complex``,
+    ``pdf_too_many_pages``, ``pdf_too_many_attachments``, ``pdf_attachment_too_large``).
+    """
+    return read_form_reading(data).report
+
+
+def read_form_isolated(
+    data: bytes, limits: CaptureLimits = _DEFAULT_LIMITS, photo_max_bytes: int = _PHOTO_MAX_BYTES
+) -> FormReading:
+    """:func:`read_form_reading` in a separate process held to the limits' memory and time.
+
+    The process that calls it never parses the PDF: a form that takes its reader past
+    ``form_worker_memory_bytes`` or ``form_worker_seconds`` is ``pdf_too_complex``.
     """
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise CaptureError("pdf_encrypted", _ENCRYPTED)
-        fields = reader.get_fields() or {}
-        info = form_info(fields)
-        report = _report_from_fields(fields, info)
-        photos = sorted(_attached_photos(reader), key=lambda photo: photo[1])
-        strokes = _ink_strokes(reader, info.signature_boxes)
+        return run_isolated(
+            read_form_reading,
+            data,
+            limits,
+            photo_max_bytes,
+            memory_bytes=limits.form_worker_memory_bytes,
+            seconds=limits.form_worker_seconds,
+        )
+    except IsolatedFailure as exc:
+        raise CaptureError(
+            "pdf_too_complex",
+            f"reading the PDF {exc.reason}",
+            limit=f"{format_bytes(limits.form_worker_memory_bytes)} of memory, "
+            f"{limits.form_worker_seconds:g} s",
+        ) from None
+
+
+def read_form_reading(
+    data: bytes, limits: CaptureLimits = _DEFAULT_LIMITS, photo_max_bytes: int = _PHOTO_MAX_BYTES
+) -> FormReading:
+    """The filled form ``data`` and its unknown fields, within ``limits`` (in this process)."""
+    check_inflated_size(data, limits)
+    cap = limits.form_max_stream_bytes
+    try:
+        with apply_configuration(
+            maximum_declared_stream_length=max(cap, len(data)),
+            array_based_stream_maximum_output_length=cap,
+            jbig2_maximum_output_length=cap,
+            lzw_maximum_output_length=cap,
+            run_length_maximum_output_length=cap,
+            zlib_maximum_output_length=cap,
+            brotli_maximum_output_length=cap,
+            image_maximum_buffer_size=cap,
+            stream_decoding_work_maximum_length=2 * cap,
+            xfa_decoding_work_maximum_length=2 * cap,
+            xmp_maximum_input_length=cap,
+            form_fields_maximum_entries=limits.form_max_fields,
+            page_tree_maximum_entries=4 * limits.form_max_pages + 16,
+            page_tree_maximum_page_entries=64 * limits.form_max_pages + 1024,
+        ):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                raise CaptureError("pdf_encrypted", _ENCRYPTED)
+            _check_pages(reader, limits)
+            fields = reader.get_fields() or {}
+            if len(fields) > limits.form_max_fields:
+                raise CaptureError(
+                    "pdf_too_complex",
+                    f"the PDF has more than {limits.form_max_fields} form fields",
+                    limit=f"{limits.form_max_fields} fields",
+                )
+            info = form_info(fields)
+            report, unknown = _report_from_fields(fields, info)
+            photos = sorted(_attached_photos(reader, limits, photo_max_bytes), key=lambda photo: photo[1])
+            strokes = _ink_strokes(reader, info.signature_boxes)
     except FileNotDecryptedError as exc:
         raise CaptureError("pdf_encrypted", _ENCRYPTED) from exc
+    except LimitReachedError as exc:
+        raise CaptureError(
+            "pdf_too_complex",
+            "the PDF passes one of the parser's limits",
+            limit=f"{format_bytes(cap)} per stream",
+        ) from exc
     except _PYPDF_FAILURES as exc:
         raise CaptureError("pdf_corrupt", _CORRUPT) from exc
     if photos:
@@ -85,22 +182,35 @@ def read_form(data: bytes) -> dict[str, Any]:
     for who, box in info.signature_boxes.items():
         if strokes.get(who):
             report.setdefault(who, {})["image"] = _inline(_rasterize(strokes[who], box))
-    return report
+    return FormReading(report, tuple(unknown))
+
+
+def _check_pages(reader: PdfReader, limits: CaptureLimits) -> None:
+    pages = len(reader.pages)
+    if pages > limits.form_max_pages:
+        raise CaptureError(
+            "pdf_too_many_pages",
+            f"the PDF has {pages} pages, above the {limits.form_max_pages} accepted",
+            pages=pages,
+            max_pages=limits.form_max_pages,
+        )
 
 
 def _inline(content: bytes) -> dict[str, str]:
     return {"content_base64": base64.b64encode(content).decode("ascii")}
 
 
-def _report_from_fields(fields: Mapping[str, Any], info: FormInfo) -> dict[str, Any]:
+def _report_from_fields(fields: Mapping[str, Any], info: FormInfo) -> tuple[dict[str, Any], list[str]]:
+    """The report, and the names of the filled fields that have no place in it."""
     category, intervention_type = info.template_key
     report: dict[str, Any] = {"equipment": {"category": category}, "intervention_type": intervention_type}
     checklist: dict[str, dict[str, str]] = {}
     parts: dict[int, dict[str, str]] = {}
-    for name, field in fields.items():
-        value = field_text(field)
+    unknown: list[str] = []
+    for name, form_field in fields.items():
+        value = field_text(form_field)
         head, _, rest = name.partition(".")
-        if not value:
+        if not value or head == "quitus":
             continue
         if head == "checklist" and rest.count(".") == 1:
             item_id, key = rest.split(".")
@@ -116,6 +226,8 @@ def _report_from_fields(fields: Mapping[str, Any], info: FormInfo) -> dict[str, 
             parts.setdefault(int(row), {})[key] = _decimal(value) if key == "quantity" else value
         elif name in STATIC_FIELDS:
             _set(report, name, _convert(value, STATIC_FIELDS[name].kind))
+        else:
+            unknown.append(name)
     if checklist:
         report["checklist"] = list(checklist.values())
     if parts:
@@ -124,7 +236,7 @@ def _report_from_fields(fields: Mapping[str, Any], info: FormInfo) -> dict[str, 
     if outcome is not None and outcome.get("status") == "unfinished":
         # The schema wants a reschedule request, even one without date or notes.
         outcome.setdefault("reschedule", {})
-    return report
+    return report, unknown
 
 
 def _set(report: dict[str, Any], path: str, value: object) -> None:
@@ -164,14 +276,17 @@ def _decimal(value: str, unit: str | None = None) -> str:
     return text if _NUMBER.fullmatch(text) else value
 
 
-def _attached_photos(reader: PdfReader) -> Iterator[tuple[str, list[str | int], bytes]]:
+def _attached_photos(
+    reader: PdfReader, limits: CaptureLimits, photo_max_bytes: int
+) -> Iterator[tuple[str, list[str | int], bytes]]:
     """(kind, sort key, content) of every attached file.
 
     Apps attach files to the document (embedded files) or to a page (file attachment
     annotations); both count. A file whose name says no kind is an ``other`` photo,
-    so nothing is dropped: sanitizing later refuses what is not an image.
+    so nothing is dropped: sanitizing later refuses what is not an image. The files are
+    counted before any is decoded, and each is held to ``photo_max_bytes``.
     """
-    files = [(name, content) for name, contents in reader.attachments.items() for content in contents]
+    pending: list[tuple[str, Any]] = [(entry.name, entry) for entry in reader.attachment_list]
     for page in reader.pages:
         for reference in page.get("/Annots") or ():
             annotation = reference.get_object()
@@ -180,7 +295,37 @@ def _attached_photos(reader: PdfReader) -> Iterator[tuple[str, list[str | int], 
             spec = annotation["/FS"].get_object()
             stream = (spec.get("/EF") or {}).get("/F")
             if stream is not None:
-                files.append((str(spec.get("/UF") or spec.get("/F") or ""), stream.get_object().get_data()))
+                pending.append((str(spec.get("/UF") or spec.get("/F") or ""), stream))
+            if len(pending) > limits.form_max_attachments:
+                break
+    if len(pending) > limits.form_max_attachments:
+        raise CaptureError(
+            "pdf_too_many_attachments",
+            f"the PDF has more than {limits.form_max_attachments} attached files",
+            max_count=limits.form_max_attachments,
+        )
+    files: list[tuple[str, bytes]] = []
+    total = 0
+    for name, source in pending:
+        try:
+            content = source.content if isinstance(source, EmbeddedFile) else source.get_object().get_data()
+        except LimitReachedError:
+            content = None
+        if content is None or len(content) > photo_max_bytes:
+            raise CaptureError(
+                "pdf_attachment_too_large",
+                f"an attached file is larger than {format_bytes(photo_max_bytes)} once decompressed",
+                "photos",
+                max_bytes=format_bytes(photo_max_bytes),
+            )
+        total += len(content)
+        if total > limits.form_max_decoded_bytes:
+            raise CaptureError(
+                "pdf_too_complex",
+                f"the attached files hold more than {format_bytes(limits.form_max_decoded_bytes)} together",
+                limit=f"{format_bytes(limits.form_max_decoded_bytes)} decompressed in all",
+            )
+        files.append((name, content))
     for name, content in files:
         match = _PHOTO_NAME.match(name)
         word = match[1].lower() if match else "other"

@@ -145,7 +145,7 @@ def test_photo_files_are_read_next_to_the_submission(
     assert ("attachment_file_missing", "photos[0].image.file") in {(i.code, i.path) for i in outcome.issues}
 
 
-def test_an_oversized_photo_is_refused_and_kept(
+def test_an_oversized_photo_file_is_refused_before_it_is_read(
     store: ReportStore, catalog: TemplateCatalog, samples: list[Sample], tmp_path: Path
 ) -> None:
     strict = Intake(store, catalog, photo_limits=PhotoLimits(max_bytes=2_000))
@@ -154,9 +154,29 @@ def test_an_oversized_photo_is_refused_and_kept(
     photo.write_bytes(base64.b64decode(payload["photos"][0]["image"]["content_base64"]))
     payload["photos"][0]["image"] = {"file": "big.jpg"}
     outcome = strict.ingest(Submission(json.dumps(payload).encode(), "json", tmp_path))
-    assert "photo_too_large" in codes(outcome)
-    kinds = {b.kind for b in store.blob_records(outcome.report.id)}
-    assert "quarantined_attachment" in kinds
+    assert ("photo_too_large", "photos[0].image.file") in {(i.code, i.path) for i in outcome.issues}
+    stored = json.loads(
+        store.read_blob(outcome.report.id, store.submissions(outcome.report.id)[0].raw_blob_id)
+    )
+    assert stored["photos"][0]["image"] == {"file": "big.jpg"}, (
+        "the file was not read: it is still in its folder"
+    )
+
+
+def test_a_refused_photo_file_is_kept_in_the_stored_submission(
+    intake: Intake, samples: list[Sample], tmp_path: Path
+) -> None:
+    payload = valid(samples)
+    (tmp_path / "scan.gif").write_bytes(b"GIF89a" + bytes(64))
+    payload["photos"][0]["image"] = {"file": "scan.gif"}
+    outcome = intake.ingest(Submission(json.dumps(payload).encode(), "json", tmp_path))
+    assert "photo_unsupported_type" in codes(outcome)
+    store = intake.store
+    stored = json.loads(
+        store.read_blob(outcome.report.id, store.submissions(outcome.report.id)[0].raw_blob_id)
+    )
+    kept = base64.b64decode(stored["photos"][0]["image"]["content_base64"])
+    assert kept == b"GIF89a" + bytes(64), "nothing is lost: the refused file is in the encrypted submission"
 
 
 def test_resubmission_is_idempotent_and_a_correction_revives_a_rejected_report(
