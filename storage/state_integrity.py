@@ -242,7 +242,9 @@ def _read_report_entry(
         return f"ledger entry {seq} ({step}) has outcome {outcome!r}, which says no state"
     derived.state, derived.state_entry = state, (seq, step.value, outcome)
     if state == ReportState.ERASED:
-        derived.erased_seq = seq
+        # A tombstone's blobs are not checked (its files are deleted, its key destroyed): most
+        # reports end erased, and what is not kept costs no memory.
+        derived.erased_seq, derived.produced, derived.content_candidates = seq, {}, ()
     return None
 
 

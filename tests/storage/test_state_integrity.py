@@ -11,6 +11,7 @@ edit is undone.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, create_engine, insert, text
+from sqlalchemy.pool import NullPool
 
 from anonymization import PiiEngine, ReportRedactor, load_vocabulary
 from policies.loading import PolicySet
-from reports.intake import Intake, Submission
+from reports.intake import CaptureOutcome, Intake, Submission
 from reports.pdf import create_company_ca
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
@@ -44,7 +46,7 @@ from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 from storage.ledger.verify import verify_ledger
 from storage.models import Base, LedgerHeadRecord
-from storage.report_store import ReportStore
+from storage.report_store import ReceiptKind, ReportStore
 from storage.state_integrity import check_stored_state
 from storage.states import ReportState
 from workflows.stages import Pipeline
@@ -115,11 +117,24 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     store = ReportStore(database, keystore, BlobStore(LocalBlobBackend(root / "blobs")), ledger, actor="test")
     catalog = TemplateCatalog.load()
     samples = generate_samples(catalog, 12, seed=21, photo_size=(96, 64))
-    valid = [s for s in samples if s.expected == "valid"][:4]
-    invalid = next(s for s in samples if s.expected == "invalid")
+    valid = [s for s in samples if s.expected == "valid"][:5]
+    invalid = [s for s in samples if s.expected == "invalid"][:2]
     intake = Intake(store, catalog)
-    ids = [intake.ingest(Submission(json.dumps(s.payload).encode(), "json")).report.id for s in valid]
-    rejected = intake.ingest(Submission(json.dumps(invalid.payload).encode(), "json")).report.id
+
+    def ingest(payload: dict[str, Any]) -> CaptureOutcome:
+        return intake.ingest(Submission(json.dumps(payload).encode(), "json"))
+
+    ids = [ingest(s.payload).report.id for s in valid[:4]]
+    rejected, to_correct = (ingest(s.payload).report for s in invalid)
+    assert to_correct.submission_id is not None
+    # A corrected resubmission (same submission_id) revives a rejected report; new bytes under an
+    # accepted report's submission_id are kept as a new, rejected report.
+    correction = copy.deepcopy(valid[4].payload) | {"submission_id": to_correct.submission_id}
+    assert ingest(correction).receipt == ReceiptKind.CORRECTION
+    conflicting = copy.deepcopy(valid[0].payload)
+    conflicting["client"]["name"] += " (bis)"
+    conflict = ingest(conflicting)
+    assert conflict.receipt == ReceiptKind.CONFLICT and conflict.report.state == ReportState.REJECTED
     create_company_ca(root / "seal", "Thermi'Clim Services")
     engine = PiiEngine(load_vocabulary(catalog))
     pipeline = Pipeline(
@@ -127,8 +142,8 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     )
     pipeline.run_pending(batch_size=10)
     archived, other_archived, erased, restricted = ids
-    assert {store.get(i).state for i in ids} == {ReportState.ARCHIVED}
-    assert store.get(rejected).state == ReportState.REJECTED
+    assert {store.get(i).state for i in [*ids, to_correct.id]} == {ReportState.ARCHIVED}
+    assert store.get(rejected.id).state == ReportState.REJECTED
     shred_reports(store, [ShredRequest(erased, reason="retention", step=LedgerStep.DISPOSE)])
     hold = HoldService(store).place(
         reason="Litige en cours", scope_kind="reports", scope={"report_ids": [restricted]}
@@ -155,7 +170,7 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         store=store,
         archived=archived,
         other_archived=other_archived,
-        rejected=rejected,
+        rejected=rejected.id,
         erased=erased,
         restricted=restricted,
         seq=_latest_seqs(store),
@@ -169,7 +184,7 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         hold=hold.id,
         personal=tuple(
             value
-            for s in (*valid, invalid)
+            for s in (*valid, *invalid)
             for value in (s.payload["client"]["name"], s.payload["client"].get("email"))
             if isinstance(value, str)
         ),
@@ -183,22 +198,28 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 @contextmanager
-def bypassing_the_ledger_triggers(store: ReportStore) -> Iterator[Connection]:
-    """A connection with the ledger's append-only triggers out of the way (a database admin)."""
+def attacker(store: ReportStore) -> Iterator[Connection]:
+    """A connection as ``sqlite3`` or ``psql`` gives a database administrator: no foreign key
+    enforced, the ledger's append-only triggers out of the way."""
     database = store.database
-    with database.engine.begin() as connection:
-        if database.dialect == "postgresql":
+    if database.dialect == "postgresql":
+        with database.engine.begin() as connection:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             yield connection
-            return
-        triggers = connection.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        ).all()
-        for name, _ in triggers:
-            connection.execute(text(f"DROP TRIGGER {name}"))
-        yield connection
-        for _, statement in triggers:
-            connection.execute(text(statement))
+        return
+    engine = create_engine(database.url, poolclass=NullPool)  # not quitus's: foreign keys are off
+    try:
+        with engine.begin() as connection:
+            triggers = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for name, _ in triggers:
+                connection.execute(text(f"DROP TRIGGER {name}"))
+            yield connection
+            for _, statement in triggers:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def _bound(store: ReportStore, values: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +238,7 @@ def edited(store: ReportStore, table: str, where: dict[str, Any], **values: Any)
     the old values are put back afterwards."""
     condition = " AND ".join(f"{k} = :w_{k}" for k in where)
     keys = {f"w_{k}": v for k, v in where.items()}
-    with bypassing_the_ledger_triggers(store) as connection:
+    with attacker(store) as connection:
         old = connection.execute(
             text(f"SELECT {', '.join(values)} FROM {table} WHERE {condition}"), keys
         ).one()
@@ -229,7 +250,7 @@ def edited(store: ReportStore, table: str, where: dict[str, Any], **values: Any)
     try:
         yield
     finally:
-        with bypassing_the_ledger_triggers(store) as connection:
+        with attacker(store) as connection:
             connection.execute(
                 text(f"UPDATE {table} SET {assignments} WHERE {condition}"),
                 {**keys, **{f"v_{k}": v for k, v in zip(values, old, strict=True)}},
@@ -240,21 +261,21 @@ def edited(store: ReportStore, table: str, where: dict[str, Any], **values: Any)
 def inserted(store: ReportStore, table: str, row: dict[str, Any]) -> Iterator[None]:
     """A row added by hand (no ledger entry), removed afterwards."""
     row = _bound(store, row)
-    with store.database.engine.begin() as connection:
+    with attacker(store) as connection:
         connection.execute(
             text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(f':{k}' for k in row)})"), row
         )
     try:
         yield
     finally:
-        with store.database.engine.begin() as connection:
+        with attacker(store) as connection:
             connection.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": row["id"]})
 
 
 @contextmanager
 def deleted(store: ReportStore, table: str, row_id: str) -> Iterator[None]:
     """A row deleted by hand, put back afterwards."""
-    with store.database.engine.begin() as connection:
+    with attacker(store) as connection:
         result = connection.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id})
         row = {
             k: json.dumps(v) if isinstance(v, dict | list) else v  # a JSON column, as PostgreSQL returns it
@@ -264,7 +285,7 @@ def deleted(store: ReportStore, table: str, row_id: str) -> Iterator[None]:
     try:
         yield
     finally:
-        with store.database.engine.begin() as connection:
+        with attacker(store) as connection:
             connection.execute(
                 text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(f':{k}' for k in row)})"),
                 row,
@@ -398,11 +419,18 @@ def test_a_report_row_that_no_entry_records_is_named(clean: Life) -> None:
         named(check_stored_state(clean.store), row["id"], "no ledger entry")
 
 
+def test_a_deleted_report_row_is_named(clean: Life) -> None:
+    with deleted(clean.store, "reports", clean.rejected):
+        problems = check_stored_state(clean.store)
+    named(problems, clean.rejected, "row was deleted")
+    named(problems, clean.rejected, "has no row in reports")  # its blobs
+
+
 # -- tombstones -----------------------------------------------------------------------------------
 
 
 def test_an_erased_report_pointing_at_its_content_again_is_named(clean: Life) -> None:
-    with bypassing_the_ledger_triggers(clean.store) as connection:
+    with attacker(clean.store) as connection:
         old = connection.execute(
             text("SELECT id FROM blobs WHERE report_id = :r AND kind = 'report'"), {"r": clean.erased}
         ).scalar_one()
