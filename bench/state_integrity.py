@@ -89,7 +89,9 @@ def build(root: Path, url: str, reports: int) -> None:
             token = f"tok_{n:016x}"
             session.add(ApiTokenRecord(id=token, user_id=user.id, token_hash=secrets.token_hex(32)))
             events.append(
-                LedgerEvent(LedgerStep.TOKEN_CREATE, "cli", "created", details={"user": user.id, "token": token})
+                LedgerEvent(
+                    LedgerStep.TOKEN_CREATE, "cli", "created", details={"user": user.id, "token": token}
+                )
             )
         session.flush()
         store.ledger.append(session, events)
@@ -98,11 +100,14 @@ def build(root: Path, url: str, reports: int) -> None:
 
 def _write_batch(store: ReportStore, count: int, *, dispose_every: int, first: int) -> None:
     now = utcnow()
-    rows, blobs, keys, events = [], [], [], []
+    rows: list[dict[str, object]] = []
+    blobs: list[dict[str, object]] = []
+    keys: list[dict[str, object]] = []
+    events: list[LedgerEvent] = []
     for n in range(count):
         report_id = new_report_id()
         disposed = (first + n) % dispose_every == 0
-        content = None
+        content = pdf = None
         for step, outcome, kinds in _LIFE:
             artifacts = {}
             for kind in kinds:
@@ -110,12 +115,20 @@ def _write_batch(store: ReportStore, count: int, *, dispose_every: int, first: i
                 digest = hashlib.sha256(blob_id.encode()).hexdigest()
                 artifacts[blob_id] = digest
                 blobs.append(
-                    {"id": blob_id, "report_id": report_id, "kind": kind, "ciphertext_sha256": digest, "size": 1}
+                    {
+                        "id": blob_id,
+                        "report_id": report_id,
+                        "kind": kind,
+                        "ciphertext_sha256": digest,
+                        "size": 1,
+                    }
                 )
                 if kind == BlobKind.REPORT:
                     content = blob_id
+                elif kind == BlobKind.PDF_FULL:
+                    pdf = blob_id
             events.append(LedgerEvent(step, "bench", outcome, report_id=report_id, artifacts=artifacts))
-        pdf = next(b["id"] for b in reversed(blobs) if b["kind"] == BlobKind.PDF_FULL)
+        assert pdf is not None
         events.append(
             LedgerEvent(
                 LedgerStep.DELIVER,
@@ -129,7 +142,11 @@ def _write_batch(store: ReportStore, count: int, *, dispose_every: int, first: i
         if disposed:
             events.append(
                 LedgerEvent(
-                    LedgerStep.DISPOSE, "job:retention", "destroyed", report_id=report_id, details={"reason": "bench"}
+                    LedgerStep.DISPOSE,
+                    "job:retention",
+                    "destroyed",
+                    report_id=report_id,
+                    details={"reason": "bench"},
                 )
             )
         rows.append(
@@ -148,7 +165,11 @@ def _write_batch(store: ReportStore, count: int, *, dispose_every: int, first: i
             }
         )
         keys.append(
-            {"report_id": report_id, "wrapped_key": None if disposed else b"\x00" * 40, "kek_id": None if disposed else "k1"}
+            {
+                "report_id": report_id,
+                "wrapped_key": None if disposed else b"\x00" * 40,
+                "kek_id": None if disposed else "k1",
+            }
         )
     with store.database.session() as session:
         session.execute(insert(ReportRecord), rows)
@@ -165,7 +186,9 @@ def _rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=20_000)
-    parser.add_argument("--postgres-url", help="a scratch database (its name contains 'bench'); default SQLite")
+    parser.add_argument(
+        "--postgres-url", help="a scratch database (its name contains 'bench'); default SQLite"
+    )
     args = parser.parse_args()
     if args.postgres_url:
         require_scratch_url(parser, args.postgres_url)
