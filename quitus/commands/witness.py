@@ -34,7 +34,7 @@ def init(
 ) -> None:
     """Create the witness's key and empty state; print the verifier key to give the ledger."""
     from storage.ledger.errors import LedgerError  # noqa: PLC0415
-    from storage.ledger.witness_home import WitnessHome, public_key_fingerprint  # noqa: PLC0415
+    from storage.ledger.witness_home import PEM_FILE, WitnessHome, public_key_fingerprint  # noqa: PLC0415
 
     try:
         home = WitnessHome.create(directory, name)
@@ -45,7 +45,8 @@ def init(
     console.print("verifier key (set QUITUS_WITNESS_KEY on the ledger's side to it):")
     sys.stdout.write(home.vkey() + "\n")
     console.print(
-        f"fingerprint (SHA-256 of the public key's DER): {public_key_fingerprint(cosigner.public_key)}",
+        f"fingerprint (SHA-256 of the public key's DER): {public_key_fingerprint(cosigner.public_key)}; "
+        f"the key for openssl: {directory / PEM_FILE}",
         soft_wrap=True,
     )
     console.print(

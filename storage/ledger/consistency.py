@@ -43,6 +43,7 @@ from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint,
 from storage.ledger.errors import LedgerError, MalformedNoteError, RollbackError
 from storage.ledger.merkle import EMPTY_ROOT, verify_consistency
 from storage.ledger.store import Ledger, origin_for
+from storage.ledger.witness import note_text, with_cosignatures
 
 __all__ = [
     "CONSISTENCY_FORMAT",
@@ -153,7 +154,23 @@ def build_consistency_proof(ledger: Ledger, kept_note: str, verifier: NoteVerifi
             f"{old.size} of the kept checkpoint: entries were removed (a rollback)"
         )
     proof = ledger.consistency_proof(old.size, new.size) if old.size else []
-    return ConsistencyProof(kept_note, latest[1], old, new, tuple(proof))
+    return ConsistencyProof(
+        kept_note, _with_remembered_cosignatures(ledger, latest[1]), old, new, tuple(proof)
+    )
+
+
+def _with_remembered_cosignatures(ledger: Ledger, note: str) -> str:
+    """``note`` with the witness cosignatures ``checkpoints.log`` keeps for the same checkpoint."""
+    if ledger.anchors is None:
+        return note
+    text, own = note_text(note)
+    records, _ = ledger.anchors.records()
+    for record in records:
+        if record.note.startswith(text + "\n"):
+            lines = note_text(record.note)[1]
+            own_names = {line.split(" ", 2)[1] for line in own}
+            note = with_cosignatures(note, [line for line in lines if line.split(" ", 2)[1] not in own_names])
+    return note
 
 
 @dataclass

@@ -4,20 +4,27 @@
 # the entries the old one signed (RFC 9162 section 2.1.4.2).
 #
 #   bash verify-consistency.sh --fingerprint <ledger key fingerprint> [--kept <checkpoint you kept>]
+#                              [--witness-pem <the witness's public key>]
 #
 # The fingerprint is the SHA-256 of the ledger key's DER SubjectPublicKeyInfo, as the company
 # publishes it (`quitus audit key`); never take it from this folder. With --kept, the proof must
-# start from the checkpoint you kept (checkpoint.txt of an earlier proof bundle, ...).
+# start from the checkpoint you kept (checkpoint.txt of an earlier proof bundle, ...). With
+# --witness-pem (witness-public.pem, from the witness's operator), the new checkpoint must carry a
+# valid cosignature/v1 of that witness.
 # Exit 0: verified; 1: it does not verify; 2: wrong usage.
 set -euo pipefail
 export LC_ALL=C
 
-usage() { echo "usage: bash verify-consistency.sh --fingerprint <sha256 hex> [--kept <checkpoint.txt>]" >&2; exit 2; }
-fingerprint="" kept=""
+usage() {
+  echo "usage: bash verify-consistency.sh --fingerprint <sha256 hex> [--kept <checkpoint.txt>] [--witness-pem <pem>]" >&2
+  exit 2
+}
+fingerprint="" kept="" witness_pem=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --fingerprint) [ $# -ge 2 ] || usage; fingerprint=$2; shift 2 ;;
     --kept) [ $# -ge 2 ] || usage; kept=$(realpath "$2"); shift 2 ;;
+    --witness-pem) [ $# -ge 2 ] || usage; witness_pem=$(realpath "$2"); shift 2 ;;
     *) usage ;;
   esac
 done
@@ -149,6 +156,33 @@ if why=$(consistent "$old_size" "$new_size"); then
   echo "   ok  the $new_size entries begin with the $old_size signed before"
 else
   fail "NOT consistent: $why — the ledger was rewritten (forked), or truncated and grown again"
+fi
+
+if [ -n "$witness_pem" ]; then
+  # cosignature/v1 (C2SP tlog-cosignature): key id SHA-256(name, 0x0A, 0x04, key)[:4], then an
+  # 8-byte big-endian time, then the Ed25519 signature of "cosignature/v1\ntime <t>\n" + the text.
+  echo "6. checkpoint.txt is cosigned by the witness of $(basename "$witness_pem")"
+  openssl pkey -pubin -in "$witness_pem" -outform DER | tail -c 32 > "$work/witness.raw"
+  cosigned=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    [ "${line:0:${#dash}}" = "$dash" ] || continue
+    name=${line:${#dash}}; name=${name%% *}; blob=${line##* }
+    id=$({ printf '%s\n\x04' "$name"; cat "$work/witness.raw"; } | sha256sum | cut -c1-8)
+    printf '%s' "$blob" | base64 -d > "$work/cosignature" 2>/dev/null || continue
+    [ "$(head -c 4 "$work/cosignature" | tohex)" = "$id" ] || continue
+    [ "$(wc -c < "$work/cosignature")" -eq 76 ] || { fail "the cosignature by $name is not 76 bytes"; continue; }
+    time=$(tail -c +5 "$work/cosignature" | head -c 8 | od -An -tu8 --endian=big | tr -d ' ')
+    tail -c +13 "$work/cosignature" > "$work/cosignature.sig"
+    { printf 'cosignature/v1\ntime %s\n' "$time"; cat "$work/checkpoint.body"; } > "$work/cosigned.msg"
+    if openssl pkeyutl -verify -pubin -inkey "$witness_pem" -rawin -in "$work/cosigned.msg" \
+        -sigfile "$work/cosignature.sig" > /dev/null 2>&1; then
+      echo "   ok  cosigned by $name at $(date -u -d "@$time" '+%Y-%m-%d %H:%M:%S UTC')"
+      cosigned=1
+    else
+      fail "the cosignature by $name does not verify"
+    fi
+  done < checkpoint.txt
+  [ $cosigned = 1 ] || fail "checkpoint.txt carries no valid cosignature by this witness"
 fi
 
 if [ $ok -eq 1 ]; then echo "consistency proof verified"; else echo "consistency proof FAILED verification"; exit 1; fi

@@ -4,6 +4,7 @@
 
     witness.key    the Ed25519 private key, base64 (mode 0600)
     witness.vkey   its verifier key, <name>+<key id>+<base64(0x04 || public key)>: publish it
+    witness-public.pem  its public key for openssl (an auditor's verify-consistency.sh --witness-pem)
     logs.txt       the ledger verifier keys it follows, one per line (origin = the key's name)
     state.json     per origin: size, root hash and time of the latest checkpoint cosigned
     state.lock     the lock every submission holds from reading state.json to replacing it
@@ -46,11 +47,12 @@ from storage.ledger.witness import (
     parse_cosigner_key,
 )
 
-__all__ = ["STATE_FORMAT", "WitnessHome", "public_key_fingerprint"]
+__all__ = ["PEM_FILE", "STATE_FORMAT", "WitnessHome", "public_key_fingerprint"]
 
 STATE_FORMAT = "quitus-witness-state/1"
 _KEY_FILE = "witness.key"
 _VKEY_FILE = "witness.vkey"
+PEM_FILE = "witness-public.pem"
 _LOGS_FILE = "logs.txt"
 _STATE_FILE = "state.json"
 _LOCK_FILE = "state.lock"
@@ -89,6 +91,8 @@ class WitnessHome:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_secret_file(directory / _KEY_FILE, raw)
         _write_atomically(directory / _VKEY_FILE, vkey + "\n")
+        pem = private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        _write_atomically(directory / PEM_FILE, pem.decode("ascii"))
         if not (directory / _LOGS_FILE).exists():
             _write_atomically(directory / _LOGS_FILE, "")
         if not (directory / _STATE_FILE).exists():

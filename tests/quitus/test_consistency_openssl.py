@@ -7,13 +7,14 @@ truncated then grown again, an edited hash, a swapped key, another kept checkpoi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from storage.ledger.checkpoint import (
@@ -25,6 +26,7 @@ from storage.ledger.checkpoint import (
 )
 from storage.ledger.consistency import ConsistencyProof, consistency_folder
 from storage.ledger.merkle import MemoryNodeStore, consistency_proof, root_hash
+from storage.ledger.witness import Cosigner
 from tests.cli_runner import run_quitus
 from tests.quitus.test_cli_ledger_rollback import attacker, forge_events, log_of, truncate
 
@@ -55,7 +57,9 @@ def write(folder: Path, files: dict[str, bytes]) -> Path:
     return folder
 
 
-def proof_folder(tmp_path: Path, old: int, new: int, *, other_history: bool = False) -> Path:
+def proof_folder(
+    tmp_path: Path, old: int, new: int, *, other_history: bool = False, cosigner: Cosigner | None = None
+) -> Path:
     tree = MemoryNodeStore()
     for n in range(new):
         tree.append(f"entry {n}".encode())
@@ -67,9 +71,10 @@ def proof_folder(tmp_path: Path, old: int, new: int, *, other_history: bool = Fa
     old_cp = Checkpoint(SIGNER.name, old, root_hash(old, old_tree))
     new_cp = Checkpoint(SIGNER.name, new, root_hash(new, tree))
     path = tuple(consistency_proof(old, new, tree)) if 0 < old < new else ()
-    proof = ConsistencyProof(
-        sign_checkpoint(old_cp, SIGNER), sign_checkpoint(new_cp, SIGNER), old_cp, new_cp, path
-    )
+    new_note = sign_checkpoint(new_cp, SIGNER)
+    if cosigner is not None:
+        new_note += cosigner.cosign(new_cp.body(), 1_790_000_000)
+    proof = ConsistencyProof(sign_checkpoint(old_cp, SIGNER), new_note, old_cp, new_cp, path)
     return write(tmp_path / f"proof-{old}-{new}", consistency_folder(proof, SIGNER.verifier_key()))
 
 
@@ -154,6 +159,42 @@ def test_a_swapped_key_or_signature_is_refused(tmp_path: Path) -> None:
     note = (edited / "checkpoint.txt").read_text().replace("\n7\n", "\n8\n", 1)
     (edited / "checkpoint.txt").write_text(note)
     assert "the signature does not verify" in run_script(edited, "--fingerprint", PIN).stdout
+
+
+def pem_of(cosigner: Cosigner, path: Path) -> Path:
+    path.write_bytes(
+        Ed25519PublicKey.from_public_bytes(cosigner.public_key).public_bytes(
+            Encoding.PEM, PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return path
+
+
+def test_the_script_checks_the_witness_cosignature_when_given_its_key(tmp_path: Path) -> None:
+    witness = Cosigner("witness.test/w1", Ed25519PrivateKey.generate())
+    stranger = Cosigner("witness.test/w1", Ed25519PrivateKey.generate())
+    folder = proof_folder(tmp_path, 3, 7, cosigner=witness)
+    witness_pem = pem_of(witness, tmp_path / "witness.pem")
+    checked = run_script(folder, "--fingerprint", PIN, "--witness-pem", str(witness_pem))
+    assert checked.returncode == 0, checked.stdout
+    assert "ok  cosigned by witness.test/w1 at 2026-09-21 " in checked.stdout
+    other = run_script(
+        folder, "--fingerprint", PIN, "--witness-pem", str(pem_of(stranger, tmp_path / "o.pem"))
+    )
+    assert other.returncode == 1 and "no valid cosignature by this witness" in other.stdout
+    (tmp_path / "plain").mkdir()
+    plain = proof_folder(tmp_path / "plain", 3, 7)  # not cosigned at all
+    assert run_script(plain, "--fingerprint", PIN, "--witness-pem", str(witness_pem)).returncode == 1
+    # A cosignature re-timed without the witness's key does not verify.
+    note = (folder / "checkpoint.txt").read_text()
+    line = note.splitlines()[-1]
+    raw = bytearray(base64.b64decode(line.rsplit(" ", 1)[1]))
+    raw[11] ^= 1
+    retimed = note.replace(line, line.rsplit(" ", 1)[0] + " " + base64.b64encode(bytes(raw)).decode())
+    (folder / "checkpoint.txt").write_text(retimed)
+    checked = run_script(folder, "--fingerprint", PIN, "--witness-pem", str(witness_pem))
+    assert checked.returncode == 1 and "the cosignature by witness.test/w1 does not verify" in checked.stdout
+    assert "ok  checkpoint.txt: signed by the pinned key" in checked.stdout  # the ledger's line is intact
 
 
 def test_the_script_wants_a_pinned_key(tmp_path: Path) -> None:

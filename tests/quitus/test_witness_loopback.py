@@ -41,6 +41,8 @@ from storage.ledger.witness_client import (
     witness_problems,
 )
 from tests.cli_runner import free_port, run_quitus
+from tests.quitus.test_cli_ledger_rollback import forge_events
+from tests.quitus.test_consistency_openssl import fingerprint_of
 
 pytestmark = pytest.mark.slow
 
@@ -266,6 +268,30 @@ def test_audit_checkpoint_witness_is_cosigned_or_fails_loudly(
     assert verify_cosignatures(signed.stdout, [witness.vkey])
     log = (tmp_path / "home-keys" / "checkpoints.log").read_text()
     assert signed.stdout in log
+    # An auditor's consistency folder carries the cosignature; openssl checks it against the witness.
+    kept = tmp_path / "kept.txt"
+    kept.write_text(signed.stdout)
+    forge_events(home, 3)
+    assert run_quitus(home, "audit", "checkpoint", "--witness").returncode == 0
+    folder = tmp_path / "proof"
+    made = run_quitus(home, "audit", "consistency", "--from", str(kept), "-o", str(folder))
+    assert made.returncode == 0, made.stderr
+    assert verify_cosignatures((folder / "checkpoint.txt").read_text(), [witness.vkey])
+    script = [
+        str(folder / "verify-consistency.sh"),
+        "--fingerprint",
+        fingerprint_of(vkey),
+        "--kept",
+        str(kept),
+    ]
+    checked = subprocess.run(
+        ["bash", *script, "--witness-pem", str(witness.directory / "witness-public.pem")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert "ok  cosigned by witness.test/w1" in checked.stdout
     witness.stop()
     down = run_quitus(home, "audit", "checkpoint", "--witness")
     assert down.returncode == 1
