@@ -567,7 +567,14 @@ def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]
         soft_wrap=True,
     )
     for report_id in report_ids:
-        exported = export_proof(app.store, app.policies(), report_id, verifier_key=vkey, document="full")
+        exported = export_proof(
+            app.store,
+            app.policies(),
+            report_id,
+            verifier_key=vkey,
+            document="full",
+            certificate_sealer=app.certificate_sealer(),
+        )
         path = proofs / f"{report_id}.zip"
         path.write_bytes(exported.data)
         checked = verify_bundle(path.read_bytes(), fingerprint=fingerprint)

@@ -7,7 +7,8 @@ One function for the CLI (``quitus proof export``), the API and the demo:
   restricted, and the read is recorded (before the export entry, so the bundle proves it);
 * the anonymized PDF has no personal data and is read as it is;
 * an erased report's documents are its certificate of disposition
-  (:func:`retention.certificates.disposition_documents`, when that module is installed);
+  (:func:`retention.certificates.disposition_documents`), its sealed PDF issued first when
+  it was not yet and a sealer is given;
 * the bundle carries the ``hold.place`` / ``hold.release`` entries of every legal hold that
   covered the report, by the same rule as the disposal gate (:class:`retention.holds.ActiveHolds`).
 """
@@ -15,7 +16,6 @@ One function for the CLI (``quitus proof export``), the API and the demo:
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +23,7 @@ from typing import Literal
 from policies.decision import ReportFacts
 from policies.loading import PolicySet
 from retention.access import read_personal_data
+from retention.certificates import CertificateSealer, disposition_documents
 from retention.errors import CertificateError, DocumentUnavailableError
 from retention.holds import ActiveHolds, Hold
 from storage.blob_kinds import BlobKind
@@ -63,6 +64,7 @@ def export_proof(
     verifier_key: str,
     document: BundleDocument = "full",
     justification: str | None = None,
+    certificate_sealer: CertificateSealer | None = None,
     today: dt.date | None = None,
 ) -> ProofExport:
     """Export ``report_id``'s proof bundle for ``store.actor``.
@@ -77,7 +79,7 @@ def export_proof(
     documents: dict[str, bytes] = {}
     note = None
     if summary.state == ReportState.ERASED:
-        documents, note = _certificate(store, report_id)
+        documents, note = _certificate(store, report_id, certificate_sealer)
     elif document == "full":
         try:
             documents[SEALED_PDF] = read_personal_data(
@@ -102,18 +104,19 @@ def export_proof(
     return ProofExport(data, tuple(sorted(documents)), tuple(covering), note)
 
 
-def _certificate(store: ReportStore, report_id: str) -> tuple[dict[str, bytes], str | None]:
-    """An erased report's certificate of disposition, as files for ``documents/``."""
+def _certificate(
+    store: ReportStore, report_id: str, sealer: CertificateSealer | None
+) -> tuple[dict[str, bytes], str | None]:
+    """An erased report's certificate of disposition, as files for ``documents/``; none for a
+    report erased before certificates existed, or whose certificate cannot be given (said why:
+    the bundle still proves the disposal, from the ledger)."""
     try:
-        # Imported when used: the certificates module is optional (written separately).
-        certificates = importlib.import_module("retention.certificates")
-    except ImportError:
-        return {}, "this installation issues no certificate of disposition"
-    try:
-        documents = dict(certificates.disposition_documents(store, report_id))
+        documents = disposition_documents(store, report_id, sealer=sealer)
     except CertificateError as exc:
         return {}, f"no certificate of disposition: {exc}"
-    return documents, None
+    if not documents:
+        return {}, f"report {report_id} was erased before certificates of disposition were issued"
+    return dict(documents), None
 
 
 def _holds_covering(

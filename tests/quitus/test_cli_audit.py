@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,20 @@ def test_keys_live_beside_the_data_not_inside(installation: tuple[Path, list[str
     assert (home / "ledger.vkey").read_text().startswith("quitus.ledger/")
 
 
+def _fingerprint(home: Path) -> str:
+    printed = quitus(home, "audit", "key")
+    assert printed.returncode == 0, printed.stderr
+    vkey, fingerprint_line = printed.stdout.splitlines()
+    assert vkey == (home / "ledger.vkey").read_text().strip()
+    return fingerprint_line.rsplit(" ", 1)[1]
+
+
+def _unzip(bundle: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    return folder
+
+
 def test_audit_verify_and_a_proof_bundle_round_trip(
     installation: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
@@ -51,20 +67,53 @@ def test_audit_verify_and_a_proof_bundle_round_trip(
     assert "ledger verified" in verified.stdout
     bundle = tmp_path / "bundle.zip"
     assert quitus(home, "proof", "export", ids[0], "-o", str(bundle)).returncode == 0
-    key = (home / "ledger.vkey").read_text().strip()
-    checked = quitus(tmp_path / "no-installation-here", "proof", "verify", str(bundle), "--key", key)
+    fingerprint = _fingerprint(home)
+    pem = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-outform", "DER"],
+        input=zipfile.ZipFile(bundle).read("ledger-public.pem"),
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert hashlib.sha256(pem).hexdigest() == fingerprint  # what an auditor computes with openssl
+
+    elsewhere = tmp_path / "no-installation-here"
+    checked = quitus(elsewhere, "proof", "verify", str(bundle), "--fingerprint", fingerprint)
     assert checked.returncode == 0, checked.stderr
     assert "bundle verified" in checked.stdout
-    unzipped = tmp_path / "unzipped"
-    subprocess.run(["unzip", "-q", str(bundle), "-d", str(unzipped)], check=True)
-    script = subprocess.run(["bash", "verify.sh"], cwd=unzipped, capture_output=True, text=True, check=False)
+    key = (home / "ledger.vkey").read_text().strip()
+    assert quitus(elsewhere, "proof", "verify", str(bundle), "--key", key).returncode == 0
+    # Finding (b): no pin, no verdict: the bundle's own key proves nothing.
+    unpinned = quitus(elsewhere, "proof", "verify", str(bundle))
+    assert unpinned.returncode == 2
+    assert "quitus audit key" in unpinned.stderr and "openssl pkey" in unpinned.stderr
+    wrong = quitus(elsewhere, "proof", "verify", str(bundle), "--fingerprint", "00" * 32)
+    assert wrong.returncode == 1 and "not the pinned key" in wrong.stderr
+
+    unzipped = _unzip(bundle, tmp_path / "unzipped")
+    script = subprocess.run(
+        ["bash", "verify.sh", fingerprint], cwd=unzipped, capture_output=True, text=True, check=False
+    )
     assert script.returncode == 0, script.stdout + script.stderr
     assert "bundle verified" in script.stdout
+    refused = subprocess.run(["bash", "verify.sh"], cwd=unzipped, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "quitus audit key" in refused.stderr
     entry = sorted((unzipped / "entries").iterdir())[0]
     entry.write_bytes(entry.read_bytes().replace(b"receive", b"recieve"))
-    broken = subprocess.run(["bash", "verify.sh"], cwd=unzipped, capture_output=True, text=True, check=False)
-    assert broken.returncode != 0
+    broken = subprocess.run(
+        ["bash", "verify.sh", fingerprint], cwd=unzipped, capture_output=True, text=True, check=False
+    )
+    assert broken.returncode == 1
     assert "BAD" in broken.stdout
+
+
+def test_a_format_1_bundle_is_named_as_such(tmp_path: Path) -> None:
+    old = tmp_path / "old.zip"
+    with zipfile.ZipFile(old, "w") as archive:
+        archive.writestr("manifest.json", '{"format": "quitus-proof-bundle/1", "files": {}}')
+        archive.writestr("proofs.json", "[]")
+    result = quitus(tmp_path / "home", "proof", "verify", str(old), "--fingerprint", "ab" * 32)
+    assert result.returncode == 1
+    assert "old format quitus-proof-bundle/1" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_audit_verify_names_a_tampered_blob(installation: tuple[Path, list[str]]) -> None:
@@ -117,3 +166,9 @@ def test_shred_then_rotate_keys(installation: tuple[Path, list[str]]) -> None:
     shown = quitus(home, "reports", "show", ids[0], "--reveal")
     assert shown.returncode == 0 and '"client"' in shown.stdout
     assert quitus(home, "audit", "verify").returncode == 0
+    # Finding (d): an erased report's proof exports without being told to leave documents out.
+    bundle = home.parent / "erased.zip"
+    exported = quitus(home, "proof", "export", ids[3], "-o", str(bundle))
+    assert exported.returncode == 0, exported.stderr
+    checked = quitus(home, "proof", "verify", str(bundle), "--fingerprint", _fingerprint(home))
+    assert checked.returncode == 0, checked.stderr

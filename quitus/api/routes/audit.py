@@ -129,6 +129,7 @@ def export_proof(
         verifier_key=ledger_verifier_key(context.settings),
         document=document,
         justification=justification,
+        certificate_sealer=context.app.certificate_sealer(),
     )
     return Response(
         exported.data,
