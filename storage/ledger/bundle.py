@@ -201,7 +201,7 @@ the company, through another channel (contract annex, DPO register; they print i
 
 ## 2. Quick check
 
-    mkdir bundle && cd bundle && bsdtar -xf ../bundle.zip    # or unzip, or any zip tool
+    unzip bundle.zip -d bundle && cd bundle    # into a new, empty folder; any zip tool will do
     bash verify.sh <fingerprint>
 
 `verify.sh` needs bash, coreutils and openssl only. With quitus installed:

@@ -6,9 +6,10 @@
 set -u
 export LC_ALL=C
 
+if [ $# -eq 2 ] && [ "$1" = --fingerprint ]; then shift; fi
 if [ $# -ne 1 ]; then
   cat >&2 <<'USAGE'
-usage: bash verify.sh FINGERPRINT
+usage: bash verify.sh FINGERPRINT   (or: bash verify.sh --fingerprint FINGERPRINT)
 
 FINGERPRINT pins the company's ledger key: nothing in this bundle is trusted before it.
 Get it from the company through another channel than this bundle (contract annex, DPO
