@@ -226,7 +226,12 @@ class AccessStore:
                 )
             )
             self._record(
-                session, LedgerStep.TOKEN_CREATE, actor, "created", {"user": user.id, "token": token_id}
+                session,
+                LedgerStep.TOKEN_CREATE,
+                actor,
+                "created",
+                # With its hash: audit verify sees a row whose hash was replaced (another secret opens it).
+                {"user": user.id, "token": token_id, "token_sha256": hash_token(secret)},
             )
         return token_id, secret
 

@@ -1,12 +1,13 @@
-"""What decides or locates, checked against the signed ledger (ARCHITECTURE invariant 6).
+"""Report states and blob pointers checked against the signed ledger (ARCHITECTURE invariant 6).
 
-A report's state, the blobs its row points at, whether a token, a portal link or a user
-still works: all are plain columns that anyone with the database file can edit, and each
-is written with a ledger entry in the same transaction. :func:`check_stored_state` derives
-from the entries what every row must say, compares, and reports each difference as
-tampering (``quitus audit verify``); it also runs
-:func:`~storage.retention_integrity.check_retention_state`, so one call checks every table
-beside the ledger:
+A report's state, the blobs its row points at, its retention clock and restriction are
+plain columns that anyone with the database file can edit; each is written with a ledger
+entry in the same transaction. :func:`check_stored_state` derives from the entries what
+every row must say, compares, and reports each difference as tampering (``quitus audit
+verify``). It is the one call for every table beside the ledger: it also runs
+:func:`~storage.access_integrity.check_access_state` (users, API tokens, portal links) and
+:func:`~storage.retention_integrity.check_retention_state` (holds, review queue, events,
+notes).
 
 ======================  ====================================================================
 table, columns          compared with
@@ -25,46 +26,40 @@ erased reports          a ``shred``/``dispose`` entry makes a tombstone: no
                         step that produced it), with a kind that step produces: ``receive``
                         the submission, ``capture`` report/photo/signature/quarantined
                         attachment, ``redact`` the redacted report, ``render`` the two
-                        drafts, ``seal`` the two sealed PDFs — one of each. What a live
-                        report's entries record has a row (hashes: ``verify_ledger``)
+                        drafts, ``seal`` the two sealed PDFs — one of each, so
+                        ``latest_blob`` finds the one the ledger recorded. What a live
+                        report's entries record has its row (their hashes:
+                        ``verify_ledger``); a row of no report is named
 ``archived_at``         the time of the ``archive`` entry (the retention clock), within
                         :data:`ARCHIVED_AT_TOLERANCE`; empty without one
 ``restricted_at``,      the latest ``restrict`` entry and its reason; empty without one
 ``restriction_reason``
-``users``               ``user.add`` (the user, its role) and ``user.disable``: a disabled
-                        user stays disabled
-``api_tokens``          ``token.create`` (the token, its user) and ``token.revoke``: a
-                        revoked token stays revoked
-``portal_links``        ``portal.link`` (the link, its report, who made it) and
-                        ``portal.revoke``: a revoked link stays revoked
 ======================  ====================================================================
 
-A row no entry creates is foreign; an entry whose row is gone is reported too. Entries are
-found by what they say — every entry's hashed text is decoded — not by the ``step`` and
-``report_id`` columns beside them, which no hash covers (``verify_ledger`` names a column
-that differs from its entry). The ledger is read once, in order, in chunks; reports and
-their blobs in chunks of :data:`_CHUNK`; memory grows with the number of reports and
-blobs, not of entries. Messages name ids, steps, kinds and sequence numbers, never
-personal data.
+Entries are found by what they say — every entry's hashed text is decoded — not by the
+``step`` and ``report_id`` columns beside them, which no hash covers (``verify_ledger``
+names a column that differs from its entry). The ledger is read once, in order, in chunks;
+reports, with their blobs, in chunks of :data:`_CHUNK`. Memory grows with the reports, not
+the entries: about 2 KB for a live report (its blob ids), 0.2 KB for a tombstone. Messages
+name ids, steps, kinds and sequence numbers, never personal data.
 
-Not derivable from the ledger today (the entries do not record them): a token's hash and
-expiry, a link's expiry, a user's handle, the retention facts of ``reports``
-(``client_kind``, ``template_id``, ``intervention_date``, ``tags``), and which of two
-blobs of one step is which when both kinds were swapped — a swap that the blobs' associated
-data makes fail on reading, not pass unseen.
+Not derivable from the ledger today (the entries do not record them): the retention facts
+of ``reports`` (``client_kind``, ``template_id``, ``intervention_date``, ``tags``), and which
+of a step's two blobs is which when both their kinds were swapped — a swap that the blobs'
+associated data (report, kind, id) makes fail on reading, not pass unseen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import String, select, type_coerce
 
-from storage.access_store import ApiTokenRecord, PortalLinkRecord, UserRecord
+from storage.access_integrity import check_access_state
 from storage.blob_kinds import BlobKind
 from storage.database import Database, is_one_of
 from storage.keystore import KeyRecord
@@ -115,17 +110,6 @@ _PRODUCES: Mapping[LedgerStep, frozenset[BlobKind]] = {
 _ONE_EACH = frozenset({LedgerStep.RECEIVE, LedgerStep.REDACT, LedgerStep.RENDER, LedgerStep.SEAL})
 """Steps that store exactly one blob of each kind they produce (so ``latest_blob`` finds it)."""
 
-_ACCESS_STEPS = frozenset(
-    {
-        LedgerStep.USER_ADD,
-        LedgerStep.USER_DISABLE,
-        LedgerStep.TOKEN_CREATE,
-        LedgerStep.TOKEN_REVOKE,
-        LedgerStep.PORTAL_LINK,
-        LedgerStep.PORTAL_REVOKE,
-    }
-)
-
 
 def check_stored_state(store: ReportStore) -> list[str]:
     """What in the tables beside the ledger differs from it: one line per problem.
@@ -133,9 +117,9 @@ def check_stored_state(store: ReportStore) -> list[str]:
     Report states, tombstones, blob pointers, users, tokens and portal links (this module),
     then legal holds, the review queue, events and notes (:func:`check_retention_state`).
     """
-    reports, access, problems = _read_ledger(store.database)
+    reports, problems = _read_ledger(store.database)
     problems += _check_reports(store, reports)
-    problems += _check_access(store.database, access)
+    problems += check_access_state(store)
     problems += check_retention_state(store)
     return problems
 
@@ -165,19 +149,6 @@ class _Report:
     """(seq, reason) of the latest ``restrict`` entry."""
 
 
-@dataclass
-class _Access:
-    users: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    """user id → (seq of ``user.add``, role)."""
-    disabled: dict[str, int] = field(default_factory=dict)
-    tokens: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    """token id → (seq of ``token.create``, user id)."""
-    revoked_tokens: dict[str, int] = field(default_factory=dict)
-    links: dict[str, tuple[int, str | None, str | None]] = field(default_factory=dict)
-    """link id → (seq of ``portal.link``, report id, actor)."""
-    revoked_links: dict[str, int] = field(default_factory=dict)
-
-
 def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
     """Every entry, decoded, in ledger order: found by what it says, not by its columns."""
     query = (
@@ -194,9 +165,8 @@ def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
             yield seq, entry
 
 
-def _read_ledger(database: Database) -> tuple[dict[str, _Report], _Access, list[str]]:
+def _read_ledger(database: Database) -> tuple[dict[str, _Report], list[str]]:
     reports: dict[str, _Report] = {}
-    access = _Access()
     problems: list[str] = []
     for seq, entry in _entries(database):
         try:
@@ -204,8 +174,6 @@ def _read_ledger(database: Database) -> tuple[dict[str, _Report], _Access, list[
         except ValueError:
             continue  # an unknown step is no entry quitus wrote: verify_ledger's hashes decide
         details = entry.get("details") or {}
-        if step in _ACCESS_STEPS:
-            _read_access(access, seq, step, entry, details)
         report_id = entry.get("report")
         if not isinstance(report_id, str):
             continue
@@ -215,7 +183,7 @@ def _read_ledger(database: Database) -> tuple[dict[str, _Report], _Access, list[
         problem = _read_report_entry(derived, seq, step, entry, details)
         if problem is not None:
             problems.append(f"report {report_id}: {problem}")
-    return reports, access, problems
+    return reports, problems
 
 
 def _read_report_entry(
@@ -246,32 +214,6 @@ def _read_report_entry(
         # reports end erased, and what is not kept costs no memory.
         derived.erased_seq, derived.produced, derived.content_candidates = seq, {}, ()
     return None
-
-
-def _read_access(
-    access: _Access, seq: int, step: LedgerStep, entry: Mapping[str, Any], details: Mapping[str, Any]
-) -> None:
-    def text(key: str) -> str | None:
-        value = details.get(key)
-        return value if isinstance(value, str) else None
-
-    user, token, link = text("user"), text("token"), text("link")
-    if step == LedgerStep.USER_ADD and user:
-        access.users.setdefault(user, (seq, text("role")))
-    elif step == LedgerStep.USER_DISABLE and user:
-        access.disabled.setdefault(user, seq)
-    elif step == LedgerStep.TOKEN_CREATE and token:
-        access.tokens.setdefault(token, (seq, user))
-    elif step == LedgerStep.TOKEN_REVOKE and token:
-        access.revoked_tokens.setdefault(token, seq)
-    elif step == LedgerStep.PORTAL_LINK and link:
-        report, actor = entry.get("report"), entry.get("actor")
-        access.links.setdefault(
-            link,
-            (seq, report if isinstance(report, str) else None, actor if isinstance(actor, str) else None),
-        )
-    elif step == LedgerStep.PORTAL_REVOKE and link:
-        access.revoked_links.setdefault(link, seq)
 
 
 # -- reports, their blobs and keys ------------------------------------------------------------
@@ -535,135 +477,6 @@ def _check_destroyed_keys(store: ReportStore, erased: Mapping[str, int]) -> list
                     f"report {report_id}: erased by ledger entry {erased[report_id]}, but the key store "
                     "holds a data key for it again (edited)"
                 )
-    return problems
-
-
-# -- users, tokens, portal links --------------------------------------------------------------
-
-
-def _check_access(database: Database, access: _Access) -> list[str]:
-    with database.session() as session:
-        users = session.execute(
-            select(UserRecord.id, UserRecord.role, type_coerce(UserRecord.disabled_at, String))
-        ).all()
-        tokens = session.execute(
-            select(ApiTokenRecord.id, ApiTokenRecord.user_id, type_coerce(ApiTokenRecord.revoked_at, String))
-        ).all()
-    problems = _check_users(access, users) + _check_tokens(access, tokens)
-    problems += _check_links(database, access)
-    return problems
-
-
-def _check_users(access: _Access, rows: Sequence[Any]) -> list[str]:
-    problems = []
-    seen = set()
-    for user_id, role, disabled_at in rows:
-        seen.add(user_id)
-        where = f"user {user_id}"
-        added = access.users.get(user_id)
-        if added is None:
-            problems.append(f"{where}: a row in users that no user.add entry records (added by hand)")
-            continue
-        seq, recorded_role = added
-        if recorded_role is not None and role != recorded_role:
-            problems.append(
-                f"{where}: role {role} in users, but ledger entry {seq} (user.add) gave it role "
-                f"{recorded_role} (edited)"
-            )
-        disabled = access.disabled.get(user_id)
-        if disabled is not None and disabled_at is None:
-            problems.append(
-                f"{where}: disabled by ledger entry {disabled} (user.disable), but enabled in users "
-                "(edited: it must stay disabled)"
-            )
-        elif disabled is None and disabled_at is not None:
-            problems.append(f"{where}: disabled in users, but no user.disable entry records it (edited)")
-    problems += [
-        f"user {user_id}: added by ledger entry {seq} (user.add), but its row was deleted from users"
-        for user_id, (seq, _) in sorted(access.users.items())
-        if user_id not in seen
-    ]
-    return problems
-
-
-def _check_tokens(access: _Access, rows: Sequence[Any]) -> list[str]:
-    problems = []
-    seen = set()
-    for token_id, user_id, revoked_at in rows:
-        seen.add(token_id)
-        where = f"API token {token_id}"
-        created = access.tokens.get(token_id)
-        if created is None:
-            problems.append(
-                f"{where}: a row in api_tokens that no token.create entry records (added by hand)"
-            )
-            continue
-        seq, recorded_user = created
-        if recorded_user is not None and user_id != recorded_user:
-            problems.append(
-                f"{where}: belongs to user {user_id} in api_tokens, but ledger entry {seq} (token.create) "
-                f"made it for user {recorded_user} (edited)"
-            )
-        revoked = access.revoked_tokens.get(token_id)
-        if revoked is not None and revoked_at is None:
-            problems.append(
-                f"{where}: revoked by ledger entry {revoked} (token.revoke), but not revoked in api_tokens "
-                "(edited: it must stay revoked)"
-            )
-        elif revoked is None and revoked_at is not None:
-            problems.append(f"{where}: revoked in api_tokens, but no token.revoke entry records it (edited)")
-    problems += [
-        f"API token {token_id}: created by ledger entry {seq} (token.create), but its row was deleted"
-        for token_id, (seq, _) in sorted(access.tokens.items())
-        if token_id not in seen
-    ]
-    return problems
-
-
-def _check_links(database: Database, access: _Access) -> list[str]:
-    problems = []
-    seen = set()
-    query = select(
-        PortalLinkRecord.id,
-        PortalLinkRecord.report_id,
-        PortalLinkRecord.created_by,
-        type_coerce(PortalLinkRecord.revoked_at, String),
-    ).execution_options(yield_per=5 * _CHUNK)
-    with database.session() as session:
-        for link_id, report_id, created_by, revoked_at in session.execute(query):
-            seen.add(link_id)
-            where = f"portal link {link_id}"
-            created = access.links.get(link_id)
-            if created is None:
-                problems.append(
-                    f"{where}: a row in portal_links that no portal.link entry records (added by hand)"
-                )
-                continue
-            seq, recorded_report, actor = created
-            if report_id != recorded_report:
-                problems.append(
-                    f"{where}: shows report {report_id} in portal_links, but ledger entry {seq} "
-                    f"(portal.link) made it for report {recorded_report} (edited)"
-                )
-            if created_by != actor:
-                problems.append(
-                    f"{where}: created_by differs from the actor of ledger entry {seq} (portal.link) (edited)"
-                )
-            revoked = access.revoked_links.get(link_id)
-            if revoked is not None and revoked_at is None:
-                problems.append(
-                    f"{where}: revoked by ledger entry {revoked} (portal.revoke), but not revoked in "
-                    "portal_links (edited: it must stay revoked)"
-                )
-            elif revoked is None and revoked_at is not None:
-                problems.append(
-                    f"{where}: revoked in portal_links, but no portal.revoke entry records it (edited)"
-                )
-    problems += [
-        f"portal link {link_id}: created by ledger entry {seq} (portal.link), but its row was deleted"
-        for link_id, (seq, _, _) in sorted(access.links.items())
-        if link_id not in seen
-    ]
     return problems
 
 

@@ -623,6 +623,16 @@ ACCESS_EDITS: list[Any] = [
         id="token-moved-to-the-admin",
     ),
     pytest.param(
+        lambda life: edited(life.store, "api_tokens", {"id": life.live_token}, token_hash="a" * 64),
+        lambda life: (
+            life.live_token,
+            "hash",
+            "token.create",
+            entry(life.seq[(life.live_token, "token.create")]),
+        ),
+        id="token-hash-replaced-by-the-attackers",
+    ),
+    pytest.param(
         lambda life: inserted(
             life.store,
             "api_tokens",
@@ -703,6 +713,15 @@ ACCESS_EDITS: list[Any] = [
 def test_an_edited_access_row_is_named(clean: Life, tamper: Tamper, expect: Expect) -> None:
     with tamper(clean):
         named(check_stored_state(clean.store), *expect(clean))
+
+
+def test_an_edited_step_column_does_not_hide_a_revocation(clean: Life) -> None:
+    seq = clean.seq[(clean.revoked_token, "token.revoke")]
+    with (
+        edited(clean.store, "ledger_entries", {"seq": seq}, step="read"),
+        edited(clean.store, "api_tokens", {"id": clean.revoked_token}, revoked_at=None),
+    ):
+        named(check_stored_state(clean.store), clean.revoked_token, "token.revoke", entry(seq))
 
 
 # -- one function for the caller ------------------------------------------------------------------
