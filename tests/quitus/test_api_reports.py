@@ -21,7 +21,7 @@ from reports.pdf import verify_sealed_pdf
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from storage.database import Database
-from storage.ledger.bundle import verify_bundle
+from storage.ledger.bundle_verify import verify_bundle
 from storage.models import ReportRecord, SubjectIndexMetaRecord, utcnow
 from tests.api_client import ApiHarness, open_harness, process_reports, sample_reports
 
@@ -181,7 +181,7 @@ def test_an_auditor_exports_a_proof_that_verifies_offline_without_personal_data(
 ) -> None:
     answer = harness.client.get(f"/api/v1/reports/{sealed}/proof", headers=harness.auth("auditor"))
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
-    result = verify_bundle(answer.content, trusted_key=harness.context.app.ledger.signer.verifier_key())
+    result = verify_bundle(answer.content, key=harness.context.app.ledger.signer.verifier_key())
     assert result.ok, result.problems
     names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
     assert "documents/rapport-anonymise.pdf" in names and "documents/rapport-scelle.pdf" not in names

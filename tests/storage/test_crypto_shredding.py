@@ -17,8 +17,9 @@ from storage.errors import KeyDestroyedError, WrongKeyError
 from storage.key_rotation import rotate_kek
 from storage.keys import KeyMaterial, load_key_material
 from storage.keystore import DataKeyStore, KeyRecord
-from storage.ledger.bundle import verify_bundle
+from storage.ledger.bundle_verify import verify_bundle
 from storage.ledger.events import decode_entry
+from storage.ledger.steps import LedgerStep
 from storage.ledger.verify import verify_ledger
 from storage.proofs import export_report_proof
 from storage.report_store import BlobToStore, ReportStore
@@ -184,14 +185,17 @@ def test_a_proof_bundle_verifies_offline_and_an_erased_report_carries_its_certif
     report_id = captured(store)
     vkey = store.ledger.signer.verifier_key()
     bundle = export_report_proof(store, report_id, verifier_key=vkey)
-    result = verify_bundle(bundle, trusted_key=vkey)
+    result = verify_bundle(bundle, key=vkey)
     assert result.ok, result.problems
     assert result.entries == 3  # receive, capture, proof.export
     bool(shred_reports(store, [ShredRequest(report_id, reason="retention")]))
     erased = export_report_proof(store, report_id, verifier_key=vkey)
-    names = zipfile.ZipFile(BytesIO(erased)).namelist()
-    assert "documents/disposition.json" in names
-    assert verify_bundle(erased, trusted_key=vkey).ok
+    archive = zipfile.ZipFile(BytesIO(erased))
+    steps = [
+        decode_entry(archive.read(n))["step"] for n in sorted(archive.namelist()) if n.startswith("entries/")
+    ]
+    assert steps[-2:] == [LedgerStep.SHRED, LedgerStep.PROOF_EXPORT]  # the certificate is retention's
+    assert verify_bundle(erased, key=vkey).ok
     assert b"Dupuis" not in erased
 
 
@@ -199,7 +203,7 @@ def test_a_proof_bundle_verifies_offline_and_an_erased_report_carries_its_certif
     ("member", "change", "expected"),
     [
         ("entries/000000000001.json", lambda b: b.replace(b"captured", b"rejected"), "modified"),
-        ("proofs.json", lambda b: b.replace(b'"leaf_index": 1', b'"leaf_index": 0'), "modified"),
+        ("proofs.txt", lambda b: b.replace(b".json 1 ", b".json 0 "), "modified"),
         ("checkpoint.txt", lambda b: b.replace(b"\n3\n", b"\n2\n"), "modified"),
     ],
 )
@@ -212,7 +216,7 @@ def test_a_bundle_edited_by_hand_is_refused(store: ReportStore, member: str, cha
         for name in original.namelist():
             data = original.read(name)
             out.writestr(name, change(data) if name == member else data)
-    result = verify_bundle(edited.getvalue(), trusted_key=vkey)
+    result = verify_bundle(edited.getvalue(), key=vkey)
     assert not result.ok
     assert any(member in p and expected in p for p in result.problems), result.problems
 
@@ -223,7 +227,7 @@ def test_a_bundle_signed_by_another_key_is_refused(store: ReportStore, tmp_path:
     from storage.ledger.checkpoint import generate_signing_key, load_signer
 
     stranger = load_signer(store.ledger.signer.name, generate_signing_key()[0]).verifier_key()
-    result = verify_bundle(bundle, trusted_key=stranger)
+    result = verify_bundle(bundle, key=stranger)
     assert not result.ok
 
 
