@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from quitus.cli_support import act_as, console, fail, settings_or_fail
+from quitus.cli_support import act_as, console, fail, plain, settings_or_fail
 from quitus.commands import (
     access,
     audit,
@@ -109,21 +109,23 @@ def init(
         settings = settings.model_copy(update={"company_name": company})
     created = initialize(settings)
     for path in created:
-        console.print(f"created {path}")
+        console.print(f"created {plain(path)}")
     _reindex_if_outdated(settings)
     if simulation:
         app_ = open_app(settings)
         try:
             declared = declare_simulation_home(app_.store)
         except SimulationHomeError as exc:
-            fail(f"--simulation: {exc}")
+            fail(f"--simulation: {plain(exc)}")
         finally:
             app_.close()
         if declared:
             console.print(
                 "[yellow]simulation home[/yellow]: QUITUS_SIMULATED_TODAY sets the date retention sees here"
             )
-    console.print(f"[green]ready[/green]: data in {settings.home}, keys in {settings.resolved_key_dir}")
+    console.print(
+        f"[green]ready[/green]: data in {plain(settings.home)}, keys in {plain(settings.resolved_key_dir)}"
+    )
     if any(p.name == "kek.key" for p in created):
         console.print(
             f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing "
@@ -185,7 +187,7 @@ def schema(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        console.print(f"wrote {plain(output)}")
 
 
 def main() -> None:

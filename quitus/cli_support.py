@@ -7,10 +7,11 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from quitus.settings import Settings, SettingsError, check_actor, load_settings
 
-__all__ = ["act_as", "console", "err_console", "fail", "report_json_schema", "settings_or_fail"]
+__all__ = ["act_as", "console", "err_console", "fail", "plain", "report_json_schema", "settings_or_fail"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -20,8 +21,18 @@ _operator: str | None = None
 _operator_checked = False
 
 
+def plain(value: object) -> str:
+    """``value`` as text the consoles print as it is: user data (file names, labels, messages)
+    must never be read as Rich markup (``a[/z].json`` would crash, ``[bold]`` vanish)."""
+    return escape(str(value))
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}")
+    """Print ``message`` as an error and exit with ``code``.
+
+    ``message`` is console markup: pass user values through :func:`plain`.
+    """
+    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -69,12 +80,12 @@ def _warn_if_not_a_user(settings: Settings, handle: str) -> None:
         database.dispose()
     if users and handle not in users:
         err_console.print(
-            f"[yellow]warning:[/yellow] {handle} is not a quitus user (see `quitus users list`); "
+            f"[yellow]warning:[/yellow] {plain(handle)} is not a quitus user (see `quitus users list`); "
             "the ledger names it as given"
         )
     elif users.get(handle) is False:
         err_console.print(
-            f"[yellow]warning:[/yellow] user {handle} is disabled; the ledger names it as given"
+            f"[yellow]warning:[/yellow] user {plain(handle)} is disabled; the ledger names it as given"
         )
 
 

@@ -1,10 +1,17 @@
-"""The CLI's outer boundary: known errors become one line on stderr and exit code 2."""
+"""The CLI's outer boundary: known errors become one line on stderr and exit code 2.
+
+Anything else is exit code 3 with the error's class only (its message may hold data).
+What it says of the state is what is true of every command: each step is one database
+transaction, so the step that failed left nothing, while the steps before it are kept —
+a raw submission already stored, for one, which the next ingest or intake run completes.
+"""
 
 from __future__ import annotations
 
 import os
 
 import typer
+from rich.markup import escape
 
 from policies.errors import PolicyError
 from quitus.cli_support import err_console
@@ -21,13 +28,16 @@ def run_with_error_boundary(app: typer.Typer) -> None:
     try:
         app(standalone_mode=True)
     except (StorageError, ReportsError, SettingsError, PolicyError, RetentionError, LedgerError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(2) from None
     except Exception as exc:  # the last line of defence: no traceback, no message that may hold data
         if os.environ.get("QUITUS_DEBUG") == "1":
             raise
         err_console.print(
-            f"[red]internal error[/red] ({exc.__class__.__module__}.{exc.__class__.__name__}); nothing was "
-            "half-written. Rerun with QUITUS_DEBUG=1 to see the traceback and report it."
+            f"[red]internal error[/red] ({exc.__class__.__module__}.{exc.__class__.__name__}). The step "
+            "that failed was rolled back; what earlier steps stored is kept (a submission already "
+            "received is completed by the next `quitus ingest` or intake run). Rerun with "
+            "QUITUS_DEBUG=1 to see the traceback and report it.",
+            soft_wrap=True,
         )
         raise SystemExit(3) from None

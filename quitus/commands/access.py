@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from quitus.cli_support import console, settings_or_fail
+from quitus.cli_support import console, plain, settings_or_fail
 
 if TYPE_CHECKING:
     from storage.access_store import AccessStore
@@ -43,10 +43,12 @@ def add_user(
     from storage.access_store import Role  # noqa: PLC0415
 
     if role not in {r.value for r in Role}:
-        fail(f"--role {role!r}: expected one of {', '.join(r.value for r in Role)}")
+        fail(f"--role {plain(repr(role))}: expected one of {', '.join(r.value for r in Role)}")
     with _access() as (access, actor):
         access.add_user(handle, Role(role), actor=actor)
-    console.print(f"added {handle} ({role}); give them a token: quitus tokens create {handle}")
+    console.print(
+        f"added {plain(handle)} ({plain(role)}); give them a token: quitus tokens create {plain(handle)}"
+    )
 
 
 @users_app.command("list")
@@ -58,7 +60,7 @@ def list_users() -> None:
         console.print("no users yet: quitus users add HANDLE --role admin")
     for user in users:
         state = f"disabled {user.disabled_at:%Y-%m-%d}" if user.disabled_at else "active"
-        console.print(f"{user.handle:<24} {user.role:<12} {state}")
+        console.print(f"{plain(user.handle):<24} {plain(user.role):<12} {plain(state)}")
 
 
 @users_app.command("disable")
@@ -66,7 +68,7 @@ def disable_user(handle: str) -> None:
     """Disable a user: every token of theirs stops working at once."""
     with _access() as (access, actor):
         access.disable_user(handle, actor=actor)
-    console.print(f"disabled {handle}")
+    console.print(f"disabled {plain(handle)}")
 
 
 @tokens_app.command("create")
@@ -85,7 +87,7 @@ def create_token(
             label=label,
             expires_in=dt.timedelta(days=expires_days) if expires_days else None,
         )
-    console.print(f"token {token_id} for {handle} (keep it now, it is not shown again):")
+    console.print(f"token {plain(token_id)} for {plain(handle)} (keep it now, it is not shown again):")
     typer.echo(secret)
 
 
@@ -102,7 +104,10 @@ def list_tokens(
         state = "revoked" if token.revoked_at else "active"
         expires = f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "no expiry"
         used = f"last used {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
-        console.print(f"{token.id}  {token.handle:<20} {token.label or '-':<20} {state:<8} {expires}  {used}")
+        console.print(
+            f"{plain(token.id)}  {plain(token.handle):<20} {plain(token.label or '-'):<20} "
+            f"{plain(state):<8} {plain(expires)}  {plain(used)}"
+        )
 
 
 @tokens_app.command("revoke")
@@ -110,4 +115,4 @@ def revoke_token(token_id: str) -> None:
     """Revoke a token: it stops working at the next request."""
     with _access() as (access, actor):
         changed = access.revoke_token(token_id, actor=actor)
-    console.print(f"revoked {token_id}" if changed else f"{token_id} was already revoked")
+    console.print(f"revoked {plain(token_id)}" if changed else f"{plain(token_id)} was already revoked")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,7 +87,7 @@ def deliver(
         )
         app.ledger.checkpoint()
     except SmtpSetupError as exc:
-        fail(f"{exc}. Nothing more was sent; run `quitus deliver` again once fixed.")
+        fail(f"{plain(exc)}. Nothing more was sent; run `quitus deliver` again once fixed.")
     finally:
         app.close()
     counts = result.counts()
@@ -96,9 +96,9 @@ def deliver(
         f"skipped {counts['skipped']} (no e-mail address); follow-up requests opened {counts['followups']}"
     )
     for report_id, code in sorted(result.retrying.items()):
-        console.print(f"  {report_id}  will retry  ({code})")
+        console.print(f"  {plain(report_id)}  will retry  ({plain(code)})")
     for report_id, code in sorted(result.failed.items()):
-        err_console.print(f"  {report_id}  [red]not delivered[/red]  ({code})")
+        err_console.print(f"  {plain(report_id)}  [red]not delivered[/red]  ({plain(code)})")
     if result.failed:
         err_console.print(
             "see docs/delivery.md for the codes; once the cause is fixed: `quitus deliver --retry-failed`"
@@ -114,7 +114,7 @@ def reschedule(
     from storage.delivery_store import FollowupStatus  # noqa: PLC0415
 
     if status != "all" and status not in _STATUSES:
-        fail(f"unknown status '{status}'; one of: {', '.join(_STATUSES)}, all")
+        fail(f"unknown status '{plain(status)}'; one of: {', '.join(_STATUSES)}, all")
     app = open_app(settings_or_fail())
     try:
         print_followups(
@@ -136,7 +136,7 @@ def followup_status(
     from storage.delivery_store import DeliveryStore, FollowupStatus  # noqa: PLC0415
 
     if status not in _STATUSES:
-        fail(f"unknown status '{status}'; one of: {', '.join(_STATUSES)}")
+        fail(f"unknown status '{plain(status)}'; one of: {', '.join(_STATUSES)}")
     app = open_app(settings_or_fail())
     try:
         changed = DeliveryStore(app.store).set_followup_status(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, fail, plain, settings_or_fail
 
 if TYPE_CHECKING:
     from quitus.settings import Settings
@@ -92,7 +92,10 @@ def deploy(
         registered = register_deployments(specs, pool=pool, version=__version__, tags=["quitus"])
     except DeploymentError as exc:
         fail(str(exc))
-    console.print(f"Prefect server {url}; work pool {pool!r} ({'created' if created else 'exists'}, process)")
+    console.print(
+        f"Prefect server {plain(url)}; work pool {plain(repr(pool))} "
+        f"({'created' if created else 'exists'}, process)"
+    )
     for item in registered:
         console.print(
             f"registered {item.full_name}: {item.spec.schedule_text}, "

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, settings_or_fail
+from quitus.cli_support import console, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -29,4 +29,4 @@ def blank(
     temporary = output.with_name(output.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(output)
-    console.print(f"wrote {output} ({len(data) // 1024} KiB) for {template.title}")
+    console.print(f"wrote {plain(output)} ({len(data) // 1024} KiB) for {plain(template.title)}")

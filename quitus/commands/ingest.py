@@ -1,8 +1,15 @@
-"""``quitus ingest``: capture and validate submissions from files, folders or stdin."""
+"""``quitus ingest``: capture and validate submissions from files, folders or stdin.
+
+One input never stops the others: an input that cannot be read, or whose capture fails
+unexpectedly, is reported on its own line (counted as unreadable, exit code 1) and the
+next one is read. File names and issue messages are printed as plain text (a name such
+as ``a[/z].json`` is not console markup).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.markup import escape
 
 from quitus.cli_support import console, err_console, settings_or_fail
 
@@ -63,7 +71,7 @@ def ingest_command(
     accepted = rejected = unreadable = 0
     try:
         for item in iter_inputs(paths):
-            result = item if isinstance(item, str) else _ingest_one(app, item)
+            result = item if isinstance(item, str) else _ingest_guarded(app, item)
             if isinstance(result, str):
                 unreadable += 1
             elif result.accepted:
@@ -81,6 +89,25 @@ def ingest_command(
         summary = f"{accepted} accepted, {rejected} rejected"
         console.print(summary + (f", {unreadable} unreadable" if unreadable else ""))
     raise typer.Exit(1 if rejected or unreadable else 0)
+
+
+def _ingest_guarded(app: App, item: InputFile) -> CaptureOutcome | str:
+    """:func:`_ingest_one`, with an unexpected failure reported for this input alone."""
+    from storage.errors import StorageError  # noqa: PLC0415
+    from storage.ledger.errors import LedgerError  # noqa: PLC0415
+
+    try:
+        return _ingest_one(app, item)
+    except (StorageError, LedgerError):
+        raise  # the database or the keys: every input would fail the same way
+    except Exception as exc:  # one input must not stop the batch; its message may hold data
+        if os.environ.get("QUITUS_DEBUG") == "1":
+            raise
+        return (
+            f"{item.label}: capture failed ({exc.__class__.__name__}); if the submission was "
+            "stored, the next `quitus ingest` or intake run completes it. Rerun with QUITUS_DEBUG=1 "
+            "to see the traceback and report it"
+        )
 
 
 def _ingest_one(app: App, item: InputFile) -> CaptureOutcome | str:
@@ -112,14 +139,16 @@ def _result_text(outcome: CaptureOutcome) -> str:
 
 
 def _print_result(item: InputFile | str, result: CaptureOutcome | str) -> None:
+    # File names, paths and messages are user data: escaped, never read as markup.
     if isinstance(result, str):
-        err_console.print(f"[red]unreadable[/] {result}")
+        err_console.print(f"[red]unreadable[/] {escape(result)}", soft_wrap=True)
         return
     label = item.label if isinstance(item, InputFile) else ""
-    console.print(f"{_result_text(result)}  {result.report.id}  {label}", soft_wrap=True)
+    console.print(f"{_result_text(result)}  {result.report.id}  {escape(label)}", soft_wrap=True)
     for problem in result.issues:
         console.print(
-            f"    {problem.path or '(submission)'}: {problem.message} [dim]\\[{problem.code}][/]",
+            f"    {escape(problem.path or '(submission)')}: {escape(problem.message)} "
+            f"[dim]{escape(f'[{problem.code}]')}[/]",
             soft_wrap=True,
         )
 

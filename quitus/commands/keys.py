@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, fail, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -23,11 +23,11 @@ def status() -> None:
         current = app_.keystore.keys.kek_id
     finally:
         app_.close()
-    console.print(f"key folder: {settings.resolved_key_dir}")
-    console.print(f"current key-encryption key: {current}")
+    console.print(f"key folder: {plain(settings.resolved_key_dir)}")
+    console.print(f"current key-encryption key: {plain(current)}")
     for kek_id, count in sorted(usage.items(), key=lambda item: str(item[0])):
         label = "destroyed (shredded reports)" if kek_id is None else f"wrapped by {kek_id}"
-        console.print(f"  {count:>8} data keys {label}")
+        console.print(f"  {count:>8} data keys {plain(label)}")
 
 
 @app.command("rotate")
@@ -49,7 +49,9 @@ def rotate() -> None:
         )
     finally:
         app_.close()
-    console.print(f"re-wrapped {result.rewrapped} data keys: {result.old_kek_id} → {result.new_kek_id}")
+    console.print(
+        f"re-wrapped {result.rewrapped} data keys: {plain(result.old_kek_id)} → {plain(result.new_kek_id)}"
+    )
     console.print(
         f"the old key is in {result.retired_file}: destroy it once no backup of the key store "
         "made before today is kept"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
 
 __all__ = ["export_pdf", "process", "verify_pdf"]
 
@@ -82,7 +82,10 @@ def export_pdf(
         else:
             data = read_personal_data(app.store, app.policies(), report_id, "pdf_full", justification=justify)
     except RestrictedAccessError as exc:
-        fail(f"{report_id} is {exc.restriction}: reading it needs --justify CODE, which is recorded")
+        fail(
+            f"{plain(report_id)} is {plain(exc.restriction)}: "
+            "reading it needs --justify CODE, which is recorded"
+        )
     except DocumentUnavailableError as exc:
         fail(str(exc))
     finally:
@@ -111,19 +114,19 @@ def verify_pdf(
         data = pdf.read_bytes()
         roots = [ca_path.read_bytes()]
     except OSError as exc:
-        fail(f"cannot read {exc.filename}: {exc.strerror}")
+        fail(f"cannot read {plain(exc.filename)}: {plain(exc.strerror)}")
     result = verify_sealed_pdf(data, roots)
     mark = {True: "[green]yes[/]", False: "[red]no[/]"}
-    console.print(f"{pdf}")
+    console.print(f"{plain(pdf)}")
     console.print(f"  intact (signature valid, covers the document): {mark[result.intact]}")
-    console.print(f"  trusted (chains to {ca_path.name}): {mark[result.trusted]}")
+    console.print(f"  trusted (chains to {plain(ca_path.name)}): {mark[result.trusted]}")
     changed = "[red]yes[/]" if result.modified_after_signing else "[green]no[/]"
     console.print(f"  changed after sealing: {changed}")
-    console.print(f"  signer: {result.signer or '—'}")
+    console.print(f"  signer: {plain(result.signer or '—')}")
     signed_at = result.signed_at.astimezone(dt.UTC).isoformat() if result.signed_at else "—"
-    console.print(f"  signed at: {signed_at}  level: {result.level or '—'}")
+    console.print(f"  signed at: {plain(signed_at)}  level: {plain(result.level or '—')}")
     for problem in result.problems:
-        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]NOT valid[/]")
         raise typer.Exit(1)

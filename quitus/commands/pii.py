@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from quitus.cli_support import fail
+from quitus.cli_support import fail, plain
 
 if TYPE_CHECKING:
     from anonymization.engine import PiiEngine
@@ -118,7 +118,7 @@ def _open(source: str) -> IO[str]:
     try:
         return Path(source).open(encoding="utf-8", errors="surrogateescape", newline="\n")
     except OSError as exc:
-        fail(f"cannot read {source} ({exc.strerror})")
+        fail(f"cannot read {plain(source)} ({plain(exc.strerror)})")
 
 
 class _BadLineError(Exception):

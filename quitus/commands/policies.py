@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, fail, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -32,11 +32,11 @@ def validate(
             policies = app_.policies()
         else:
             if not directory.is_dir():
-                fail(f"{directory} is not a folder")
+                fail(f"{plain(directory)} is not a folder")
             policies = load_policies([directory], known_kinds={t.key for t in app_.catalog})
     except PolicyFileError as exc:
         for problem in exc.problems:
-            console.print(f"[red]✗[/] {problem}", soft_wrap=True, markup=True, highlight=False)
+            console.print(f"[red]✗[/] {plain(problem)}", soft_wrap=True, markup=True, highlight=False)
         raise typer.Exit(1) from None
     finally:
         app_.close()
@@ -79,8 +79,8 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuv
         app_.close()
     loaded = policies.get(policy_id)
     if loaded is None:
-        fail(f"no policy '{policy_id}'; known: {', '.join(p.policy.id for p in policies)}")
-    console.print(f"[bold]{loaded.ref}[/] — {loaded.path}")
+        fail(f"no policy '{plain(policy_id)}'; known: {plain(', '.join(p.policy.id for p in policies))}")
+    console.print(f"[bold]{plain(loaded.ref)}[/] — {plain(loaded.path)}")
     console.print(loaded.text, markup=False, highlight=False)
 
 
@@ -109,11 +109,11 @@ def diff(
             continue
         changes += 1
         if old is None:
-            console.print(f"[green]+ {policy_id}[/] (new, {new.ref if new else ''})")
+            console.print(f"[green]+ {plain(policy_id)}[/] (new, {plain(new.ref if new else '')})")
         elif new is None:
-            console.print(f"[red]- {policy_id}[/] (removed)")
+            console.print(f"[red]- {plain(policy_id)}[/] (removed)")
         else:
-            console.print(f"[yellow]~ {policy_id}[/] {old.version} → {new.version}")
+            console.print(f"[yellow]~ {plain(policy_id)}[/] {plain(old.version)} → {plain(new.version)}")
             lines = difflib.unified_diff(
                 old.text.splitlines(), new.text.splitlines(), str(old.path), str(new.path), lineterm=""
             )
@@ -133,7 +133,7 @@ def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")
     finally:
         app_.close()
     if explanation is None:
-        console.print(f"{report_id} is erased: no retention rule applies any more")
+        console.print(f"{plain(report_id)} is erased: no retention rule applies any more")
         return
     facts, decision, held = explanation.facts, explanation.decision, explanation.held_by
     console.print(
@@ -141,11 +141,13 @@ def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")
         f"{facts.client_kind}, intervention {facts.intervention_date}"
     )
     for reason in decision.reasons:
-        console.print(f"  • {reason}", soft_wrap=True)
+        console.print(f"  • {plain(reason)}", soft_wrap=True)
     if decision.action is not None:
         when = f"on {decision.due}" if decision.due else "once its trigger happens (date unknown yet)"
-        console.print(f"  → {decision.action} {when} ({decision.policy_ref})", soft_wrap=True)
+        console.print(
+            f"  → {plain(decision.action)} {plain(when)} ({plain(decision.policy_ref)})", soft_wrap=True
+        )
     if decision.restricted_from:
         console.print(f"  • active base until {decision.restricted_from}; intermediate archiving after")
     if held:
-        console.print(f"  • [red]under legal hold {', '.join(held)}[/]: never disposed while held")
+        console.print(f"  • [red]under legal hold {plain(', '.join(held))}[/]: never disposed while held")

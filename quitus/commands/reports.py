@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, fail, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -33,7 +33,7 @@ def list_reports(
         try:
             wanted = ReportState(state)
         except ValueError:
-            fail(f"unknown state '{state}'; one of: {', '.join(s.value for s in ReportState)}")
+            fail(f"unknown state '{plain(state)}'; one of: {', '.join(s.value for s in ReportState)}")
     app_ = open_app(settings_or_fail())
     try:
         reports = app_.store.list_reports(state=wanted, limit=limit, offset=offset)
@@ -90,7 +90,10 @@ def show_report(
                 app_.store, app_.policies(), report_id, "content", justification=justify
             )
     except RestrictedAccessError as exc:
-        fail(f"{report_id} is {exc.restriction}: reading it needs --justify CODE, which is recorded")
+        fail(
+            f"{plain(report_id)} is {plain(exc.restriction)}: "
+            "reading it needs --justify CODE, which is recorded"
+        )
     except DocumentUnavailableError:
         content = None
     finally:
@@ -107,11 +110,14 @@ def show_report(
         ("created", report.created_at),
         ("updated", report.updated_at),
     ):
-        console.print(f"  {label:<18} {value if value is not None else '—'}")
+        console.print(f"  {plain(label):<18} {plain(value if value is not None else '—')}")
     if report.issues:
         console.print("[red]issues[/red]")
         for item in report.issues:
-            console.print(f"  {item['path'] or '(submission)'}: {item['message']} [{item['code']}]")
+            console.print(
+                f"  {plain(item['path'] or '(submission)')}: {plain(item['message'])} "
+                f"\\[{plain(item['code'])}]"
+            )
     console.print("submissions")
     for sub in submissions:
         console.print(f"  {sub.received_at:%Y-%m-%d %H:%M:%S}  {sub.source:<9} {sub.outcome}")
@@ -154,7 +160,7 @@ def shred_report(
     finally:
         app_.close()
     if outcome.refused:
-        fail(f"not shredded: {outcome.refused[0].message}", code=1)
+        fail(f"not shredded: {plain(outcome.refused[0].message)}", code=1)
     console.print(
         f"report {report_id}: "
         + ("data key destroyed, files deleted" if outcome.deleted else "already erased")

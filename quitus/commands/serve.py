@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, fail, plain, settings_or_fail
 
 __all__ = ["serve"]
 
@@ -53,7 +53,7 @@ def serve(
             proxy_headers=True,
         )
     )
-    console.print(f"quitus serving on http://{host}:{port}/ (API docs: /docs). Ctrl-C stops it.")
+    console.print(f"quitus serving on http://{plain(host)}:{port}/ (API docs: /docs). Ctrl-C stops it.")
     if not scheduler:
         server.run()
         return
@@ -70,4 +70,4 @@ def serve(
             finally:
                 jobs.shutdown(wait=False)
     except SchedulerLockedError as exc:
-        fail(f"{exc}; run this one with --no-scheduler, or stop the other")
+        fail(f"{plain(exc)}; run this one with --no-scheduler, or stop the other")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, settings_or_fail
+from quitus.cli_support import console, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -44,18 +44,23 @@ def show_template(
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
     t = TemplateCatalog.load(settings_or_fail().template_dir).by_id(template_id)
-    console.print(f"[bold]{t.title}[/bold] ({t.id})")
+    console.print(f"[bold]{plain(t.title)}[/bold] ({plain(t.id)})")
     for ref in t.references:
-        console.print(f"  réf. {ref}")
+        console.print(f"  réf. {plain(ref)}")
     console.print("checklist")
     for item in t.checklist:
-        console.print(f"  {'*' if item.required else ' '} {item.id}: {item.label}")
+        console.print(f"  {'*' if item.required else ' '} {plain(item.id)}: {plain(item.label)}")
     console.print("measurements")
     for m in t.measurements:
-        console.print(f"  {'*' if m.required else ' '} {m.id}: {m.label} [{m.unit}] {m.min}..{m.max}")
+        console.print(
+            f"  {'*' if m.required else ' '} {plain(m.id)}: {plain(m.label)} "
+            f"\\[{plain(m.unit)}] {m.min}..{m.max}"
+        )
     console.print("dropdowns")
     for s in t.selections:
-        console.print(f"  {'*' if s.required else ' '} {s.id}: {s.label} — {' | '.join(s.choices)}")
+        console.print(
+            f"  {'*' if s.required else ' '} {plain(s.id)}: {plain(s.label)} — {plain(' | '.join(s.choices))}"
+        )
     console.print("photos")
     for p in t.photos:
-        console.print(f"    {p.kind} ×{p.min_count}: {p.label}")
+        console.print(f"    {plain(p.kind)} ×{p.min_count}: {plain(p.label)}")
