@@ -573,9 +573,11 @@ def _check_documents(
         if content is None:
             continue
         recorded = {
-            (e.get("details") or {}).get(detail)
+            value
             for e in entries.values()
-            if e["step"] in steps and e.get("report") == report_id
+            if e["step"] in steps
+            and e.get("report") == report_id
+            and isinstance(value := (e.get("details") or {}).get(detail), str)
         }
         step_names = " or ".join(sorted(steps))
         if hashlib.sha256(content).hexdigest() in recorded:
