@@ -73,6 +73,7 @@ from storage.states import ReportState
 __all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state"]
 
 _CHUNK = 1_000
+_ATTEMPTS = 3
 
 ARCHIVED_AT_TOLERANCE = dt.timedelta(hours=1)
 """How much earlier than its ``archive`` entry ``archived_at`` may be: it is set in the same
@@ -114,9 +115,30 @@ _ONE_EACH = frozenset({LedgerStep.RECEIVE, LedgerStep.REDACT, LedgerStep.RENDER,
 def check_stored_state(store: ReportStore) -> list[str]:
     """What in the tables beside the ledger differs from it: one line per problem.
 
-    Report states, tombstones, blob pointers, users, tokens and portal links (this module),
-    then legal holds, the review queue, events and notes (:func:`check_retention_state`).
+    Report states, tombstones and blob pointers (this module), users, tokens and portal
+    links (:func:`check_access_state`), legal holds, the review queue, events and notes
+    (:func:`check_retention_state`).
+
+    The ledger is read before the tables, so a write between the two would look like an
+    edit. Every write that changes these tables appends to the ledger in its transaction:
+    when the ledger did not grow while the check ran, nothing was written meanwhile. When it
+    did, the check runs again (up to :data:`_ATTEMPTS` times), and on a ledger that never
+    rests only what every run found is reported — an edit is found by each.
     """
+    found: list[str] | None = None
+    for _ in range(_ATTEMPTS):
+        size = store.ledger.size()
+        problems = _problems(store)
+        if store.ledger.size() == size:
+            return problems
+        if found is not None:
+            earlier = set(found)
+            problems = [p for p in problems if p in earlier]
+        found = problems
+    return found or []
+
+
+def _problems(store: ReportStore) -> list[str]:
     reports, problems = _read_ledger(store.database)
     problems += _check_reports(store, reports)
     problems += check_access_state(store)

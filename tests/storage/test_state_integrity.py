@@ -15,6 +15,7 @@ import copy
 import datetime as dt
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -741,6 +742,32 @@ def test_no_personal_data_in_a_message(clean: Life) -> None:
     assert len(problems) >= 2
     said = " ".join(problems)
     assert clean.personal and not [value for value in clean.personal if value in said]
+
+
+def test_writes_while_it_runs_are_not_taken_for_edits(clean: Life) -> None:
+    """Users, tokens and reports written between the check's reading of the ledger and of the
+    tables are quitus's own writes, not edits."""
+    access = AccessStore(clean.store)
+    running = threading.Event()
+    written: list[str] = []
+
+    def write() -> None:
+        while running.is_set():
+            handle = f"tech-{len(written):04d}"
+            written.append(access.add_user(handle, Role.TECHNICIAN, actor="admin-1"))
+            access.create_token(handle, actor="admin-1")
+
+    writer = threading.Thread(target=write)
+    running.set()
+    writer.start()
+    try:
+        runs = [check_stored_state(clean.store) for _ in range(5)]
+    finally:
+        running.clear()
+        writer.join()
+    assert len(written) > 5  # the writer did write while the checks ran
+    assert runs == [[]] * 5
+    assert check_stored_state(clean.store) == []
 
 
 def test_an_untampered_installation_has_nothing_to_report(life: Life) -> None:
