@@ -33,6 +33,9 @@ ENTITY_LABELS: Final[Mapping[str, str]] = {
     "IP_ADDRESS": "ADRESSE_IP",
     "DATE_OF_BIRTH": "DATE_NAISSANCE",
     "ACCESS_CODE": "CODE_ACCÈS",
+    "GPS_COORDINATES": "COORDONNÉES_GPS",
+    "MAC_ADDRESS": "ADRESSE_MAC",
+    "IMEI": "IMEI",
 }
 """Entity type → French label used in placeholders."""
 

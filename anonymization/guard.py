@@ -45,7 +45,11 @@ NAME_TYPES: Final = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
 """Types found from capitalized words: what vocabulary words and codes veto."""
 
 _STRONG: Final = frozenset({"known", "marker"})
-_CONTEXT_ANCHORED: Final = frozenset({"ACCESS_CODE", "DATE_OF_BIRTH"})
+_CONTEXT_ANCHORED: Final = frozenset(
+    {"ACCESS_CODE", "DATE_OF_BIRTH", "MAC_ADDRESS", "IMEI", "GPS_COORDINATES", "IP_ADDRESS"}
+)
+"""Types anchored by their own words or an unambiguous shape: a unit inside one (``0A``, ``48°``)
+is not a measurement."""
 _REFRIGERANT: Final = re.compile(r"(?<![\w-])R-?\d{2,4}[A-Za-z]{0,2}(?![\w-])")
 _CODE: Final = re.compile(
     r"(?<![\w])(?=[\w./-]*\d)(?=[\w./-]*[^\W\d_])[^\W_][\w./-]*[^\W_]|(?<![\w])[A-Z]\d(?![\w])"
@@ -94,7 +98,7 @@ class TechnicalGuard:
         markers = sorted(self.vocabulary.markers, key=len, reverse=True)
         alternatives = "|".join(re.escape(m) for m in markers if m)
         return re.compile(
-            rf"(?<![\w])(?:{alternatives})\.?\s*(?:n\s?[°º]|no\.?|num(?:éro)?\.?|#)?\s*[:.]?\s*"
+            rf"(?<![\w])(?:{alternatives})(?![^\W\d_])\.?\s*(?:n\s?[°º]|no\.?|num(?:éro)?\.?|#)?\s*[:.]?\s*"
             r"(?P<ref>(?:[A-Za-z]{1,12}\s)?(?=[\w./-]*\d)[\w][\w./-]*[\w]|[A-Z]\d)(?![\w])",
             re.IGNORECASE,
         )
@@ -208,8 +212,10 @@ class TechnicalGuard:
                 continue  # "Fluide", "Sonde": words of the templates, not names
             if not blocking:
                 kept.append(entity)
-            elif any(s.kind in _STRONG for s in blocking):
-                continue
+            elif any(s.kind == "known" for s in blocking) or (
+                any(s.kind == "marker" for s in blocking) and entity.type != "ACCESS_CODE"
+            ):
+                continue  # an access code is introduced by its own words ("code d'alarme"): not a reference
             elif entity.type in CHECKSUM_TYPES:
                 kept.append(entity)
             elif entity.type in NAME_TYPES:

@@ -23,7 +23,8 @@ __all__ = ["find_signing_names", "merge_addresses", "propagate_names", "settle_o
 
 PRIORITY: Final = {
     "FR_NIR": 10, "IBAN_CODE": 10, "CREDIT_CARD": 10, "EMAIL_ADDRESS": 9, "FR_SIRET": 9, "FR_SIREN": 8,
-    "PHONE_NUMBER": 7, "IP_ADDRESS": 7, "FR_LICENSE_PLATE": 6, "ACCESS_CODE": 6, "DATE_OF_BIRTH": 6,
+    "IMEI": 9, "PHONE_NUMBER": 7, "IP_ADDRESS": 7, "MAC_ADDRESS": 7,
+    "GPS_COORDINATES": 7, "FR_LICENSE_PLATE": 6, "ACCESS_CODE": 6, "DATE_OF_BIRTH": 6,
     "ADDRESS": 5, "ORGANIZATION": 5, "PERSON": 4, "LOCATION": 3,
 }  # fmt: skip
 _GROWABLE: Final = frozenset({"LOCATION", "PERSON"})

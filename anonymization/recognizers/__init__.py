@@ -5,6 +5,8 @@ from __future__ import annotations
 from anonymization.recognizers.access import AccessCodeRecognizer
 from anonymization.recognizers.base import FrenchRecognizer, PresidioBridge
 from anonymization.recognizers.contact import EmailRecognizer, IpAddressRecognizer, PhoneRecognizer
+from anonymization.recognizers.devices import ImeiRecognizer, MacAddressRecognizer
+from anonymization.recognizers.geo import GpsRecognizer
 from anonymization.recognizers.identifiers import (
     IbanRecognizer,
     NirRecognizer,
@@ -31,9 +33,12 @@ __all__ = [
     "DateOfBirthRecognizer",
     "EmailRecognizer",
     "FrenchRecognizer",
+    "GpsRecognizer",
     "IbanRecognizer",
+    "ImeiRecognizer",
     "IpAddressRecognizer",
     "LicensePlateRecognizer",
+    "MacAddressRecognizer",
     "NerRecognizer",
     "NirRecognizer",
     "PaymentCardRecognizer",
@@ -52,9 +57,12 @@ def default_recognizers() -> list[FrenchRecognizer]:
         SirenSiretRecognizer(),
         IbanRecognizer(),
         PaymentCardRecognizer(),
+        ImeiRecognizer(),
         PhoneRecognizer(),
         EmailRecognizer(),
         IpAddressRecognizer(),
+        MacAddressRecognizer(),
+        GpsRecognizer(),
         LicensePlateRecognizer(),
         AddressRecognizer(),
         AccessCodeRecognizer(),

@@ -21,13 +21,16 @@ class AccessCodeRecognizer(FrenchRecognizer):
     name: ClassVar[str] = "AccessCodeRecognizer"
     entity_types: ClassVar[tuple[str, ...]] = ("ACCESS_CODE",)
 
+    _ACCESS_NOUNS: Final = (
+        r"portail|porte|portillon|entr[ée]e|acc[èe]s|immeuble|hall|interphone|bo[iî]te(?:\s+[àa]\s+cl[ée]s?)?|"
+        r"cadenas|alarme|garage|parking|badge|grille|barri[èe]re|local|cave|sas"
+    )
     _CODE: Final = re.compile(
-        r"(?:digicode|digi-code|interphone\s+code|"
-        r"code\s+(?:du\s+|de\s+l[’']\s*|d[’']\s*)?(?:portail|porte|portillon|entr[ée]e|acc[èe]s|immeuble|"
-        r"interphone|bo[iî]te(?:\s+[àa]\s+cl[ée]s?)?|cadenas|alarme|garage|parking|badge)|"
-        r"bo[iî]te\s+[àa]\s+cl[ée]s?[^.\n]{0,40}?\bcode)"
-        r"\s*(?:[:=]|est|n°)?\s*"
-        r"(?P<code>(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*])",
+        r"(?:\b(?:digicode|digi-code|digi)\b|\binterphone\s+code|"
+        rf"\bcode\s+(?:d[’']\s*|de\s+l[’']\s*|du\s+|de\s+la\s+|des\s+)?(?:{_ACCESS_NOUNS})\b|"
+        rf"\b(?:{_ACCESS_NOUNS})\b[^\d.\n;]{{0,30}}?\bcode\b)"
+        r"[^\d.\n;@]{0,30}?(?:[:=(]|\best\b|n°)?\s*"
+        r"(?P<code>(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*@]|[.,]\d)",
         re.IGNORECASE,
     )
     _SECRET: Final = re.compile(

@@ -156,10 +156,18 @@ def _card_network_accepts(digits: str) -> bool:
 
 
 class PaymentCardRecognizer(FrenchRecognizer):
-    """Payment card numbers: known network prefix and length, Luhn, grouped by four (Amex 4-6-5) or not."""
+    """Payment card numbers: known network prefix and length, Luhn, grouped by four (Amex 4-6-5) or not.
+
+    A number that fails the checks is still a card after ``carte``, ``CB``, ``paiement``…
+    """
 
     name: ClassVar[str] = "PaymentCardRecognizer"
     entity_types: ClassVar[tuple[str, ...]] = ("CREDIT_CARD",)
+
+    _CONTEXT: Final = re.compile(
+        r"(carte|cb|visa|mastercard|master card|amex|paiement|payee?|regle|reglement|numero de carte)"
+        r"\b[^.\n]{0,25}$"
+    )
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = []
@@ -176,4 +184,6 @@ class PaymentCardRecognizer(FrenchRecognizer):
             )
             if grouped and _card_network_accepts(compact) and luhn_is_valid(compact):
                 found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.9))
+            elif grouped and preceded_by(text, match.start(), self._CONTEXT, 40):
+                found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.6))  # mistyped, still a card
         return found

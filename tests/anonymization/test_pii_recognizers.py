@@ -101,7 +101,9 @@ def test_iban_recognizer(text: str, expected: str | None) -> None:
         ("CB 4970-1012-3456-7893", "4970-1012-3456-7893"),
         ("n° 4970101234567893", "4970101234567893"),
         ("Amex 3782 822463 10005", "3782 822463 10005"),
-        ("carte 4970 1012 3456 7894", None),  # Luhn off by one
+        ("carte 4970 1012 3456 7894", "4970 1012 3456 7894"),  # Luhn off by one: a mistyped card is a card
+        ("réglé par CB n° 5132 2567 7613 8224", "5132 2567 7613 8224"),  # fails Luhn, after "CB"
+        ("compteur 4970 1012 3456 7894", None),  # fails Luhn, no card word: not reported
         ("série 7123456789012345", None),  # no card network starts with 7
         ("De Dietrich 1234-567-123456", None),  # serial grouping is not a card's
     ],
@@ -182,8 +184,11 @@ def test_ip_recognizer(text: str, expected: str | None) -> None:
         ("vieille 4521 TZ 69 au garage", "4521 TZ 69"),
         ("véhicule 123 A 2A", "123 A 2A"),
         ("module GH482KP", None),  # glued, no vehicle word: a model code as likely
-        ("SS-123-AB", None),  # never issued
-        ("IO-123-AB", None),  # I and O are not used
+        ("SS-123-AB", "SS-123-AB"),  # never issued, but a plate's shape: mistyped, still a car
+        ("IO-123-AB", "IO-123-AB"),  # I and O are not used: same
+        ("vehicule qu 744 zj", "qu 744 zj"),  # lower case, spaced: needs the vehicle word
+        ("io 123 ab", None),  # no vehicle word, no dashes
+        ("SS123AB", None),
         ("différentiel 40 A 30 mA", None),  # a rating, not an FNI plate
         ("Interrupteur 25-A-30", None),
     ],
@@ -223,8 +228,12 @@ def test_address_recognizer(text: str, expected: str | None) -> None:
         ("boîte à clés à gauche de la porte, code 8956A.", "8956A"),
         ("Mot de passe Wi-Fi : Soleil2024!", "Soleil2024!"),
         ("mdp box: maison-bleue.", "maison-bleue"),
+        ("la voisine a le code d'alarme (678608).", "678608"),
+        ("code de la porte du local technique : 5979A", "5979A"),
+        ("digi 4521 au portail", "4521"),
         ("code erreur E5", None),
         ("code U4 sur la PAC", None),
+        ("code portail changé le 12/03/2024", None),
         ("code postal 75011", None),
     ],
 )
