@@ -15,6 +15,7 @@ from reports.templates import TemplateCatalog
 from retention.clock import Clock, FixedClock, SystemClock
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
+from storage.key_safety import check_published_ledger_key, open_keys, refuse_new_keys_for_data
 from storage.keys import create_key_files, load_key_material, read_key_file
 from storage.keystore import DataKeyStore
 from storage.ledger.anchors import CHECKPOINT_LOG_FILE, CheckpointLog
@@ -167,7 +168,18 @@ def ledger_verifier_key(settings: Settings) -> str:
 
 
 def initialize(settings: Settings) -> list[Path]:
-    """Create the data and key folders, the keys and the schemas; idempotent. Returns what was created."""
+    """Create the data and key folders, the keys and the schemas; idempotent. Returns what was created.
+
+    Refuses (before creating anything) to make keys for a home that holds data, and keys
+    that are not the ones that wrote it (:mod:`storage.key_safety`).
+    """
+    database = Database(settings.resolved_database_url)
+    try:
+        refuse_new_keys_for_data(
+            settings.resolved_key_dir, settings.resolved_keystore_url, database, kek_override=settings.kek
+        )
+    finally:
+        database.dispose()
     created: list[Path] = []
     for directory in (settings.home, settings.blob_dir, settings.template_dir, settings.resolved_policy_dir):
         if not directory.exists():
@@ -196,6 +208,7 @@ def initialize(settings: Settings) -> list[Path]:
         keystore.dispose()
         database.dispose()
     vkey = settings.home / LEDGER_PUBLIC_KEY_FILE
+    check_published_ledger_key(vkey, ledger_signer(settings).verifier_key())
     if not vkey.exists():
         vkey.write_text(ledger_signer(settings).verifier_key() + "\n", encoding="ascii")
         created.append(vkey)
@@ -203,12 +216,27 @@ def initialize(settings: Settings) -> list[Path]:
 
 
 def open_app(settings: Settings) -> App:
-    """Open an initialized installation (``quitus init`` first)."""
-    keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek)
-    keystore = DataKeyStore(settings.resolved_keystore_url, keys)
+    """Open an initialized installation (``quitus init`` first).
+
+    The keys are checked against the home before anything is written (:mod:`storage.key_safety`).
+    """
     database = Database(settings.resolved_database_url)
+    try:
+        _keys, keystore = open_keys(
+            settings.resolved_key_dir, settings.resolved_keystore_url, database, kek_override=settings.kek
+        )
+    except BaseException:
+        database.dispose()
+        raise
+    try:
+        signer = ledger_signer(settings)
+        check_published_ledger_key(settings.home / LEDGER_PUBLIC_KEY_FILE, signer.verifier_key())
+    except BaseException:
+        keystore.dispose()
+        database.dispose()
+        raise
     database.upgrade()
-    ledger = Ledger(database, ledger_signer(settings), anchors=checkpoint_log(settings))
+    ledger = Ledger(database, signer, anchors=checkpoint_log(settings))
     store = ReportStore(
         database, keystore, BlobStore(LocalBlobBackend(settings.blob_dir)), ledger, actor=settings.actor
     )

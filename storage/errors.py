@@ -5,10 +5,13 @@ Hierarchy::
     StorageError                  base of every error raised by ``storage``
     ├── DatabaseError             the database cannot be reached or migrated
     ├── KeyStoreError             a key file is missing, unreadable or wrong
-    │   └── WrongKeyError         the key-encryption key does not unwrap a data key
+    │   ├── WrongKeyError         the key-encryption key does not unwrap a data key
+    │   ├── KeysMissingError      a key file or the key store is missing (restore the keys backup)
+    │   └── ForeignKeysError      the keys are not the ones that wrote this home
     ├── KeyDestroyedError         the report's data key was shredded: its data is gone
     ├── BlobError                 a blob is missing or fails its integrity check
     ├── ReportNotFoundError       no report with that id
+    │   └── DataKeyMissingError   the report has no data key in the key store
     ├── InvalidTransitionError    a state change the report's state machine forbids
     └── SubjectIndexOutdatedError the blind index follows an older normalization: re-index first
 """
@@ -17,10 +20,13 @@ from __future__ import annotations
 
 __all__ = [
     "BlobError",
+    "DataKeyMissingError",
     "DatabaseError",
+    "ForeignKeysError",
     "InvalidTransitionError",
     "KeyDestroyedError",
     "KeyStoreError",
+    "KeysMissingError",
     "ReportNotFoundError",
     "StorageError",
     "SubjectIndexOutdatedError",
@@ -44,6 +50,14 @@ class WrongKeyError(KeyStoreError):
     """The key-encryption key in use is not the one that wrapped this data key."""
 
 
+class KeysMissingError(KeyStoreError):
+    """A key file, the key folder or the data-key store is missing."""
+
+
+class ForeignKeysError(KeyStoreError):
+    """A key is well-formed but is not the one that wrote this home (another installation's)."""
+
+
 class KeyDestroyedError(StorageError):
     """The report's data key was destroyed (crypto-shredded)."""
 
@@ -54,6 +68,10 @@ class BlobError(StorageError):
 
 class ReportNotFoundError(StorageError):
     """No report has this id."""
+
+
+class DataKeyMissingError(ReportNotFoundError):
+    """The key store holds no data key for the report (a key store that is not this home's)."""
 
 
 class InvalidTransitionError(StorageError):

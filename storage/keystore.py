@@ -13,14 +13,23 @@ key (a retention run does it once, after its last batch). PostgreSQL zeroes neit
 the space a vacuum frees nor its write-ahead log, though: bytes of a destroyed wrapped
 key can stay there until overwritten, useless without the key-encryption key that
 wrapped them (rotate it and destroy the retired one, as for backups of this store).
+
+Each row records which KEK wrapped it (``kek_id``, the KEK's fingerprint): before anything
+is written, :func:`storage.key_safety.open_keys` checks that the KEKs at hand are the ones
+that wrapped the live keys. A SQLite key store is created with mode 0600 (``os.open``,
+whatever the umask) and an existing one is made 0600 again; a missing or damaged one is
+a :class:`~storage.errors.KeysMissingError` or :class:`~storage.errors.DatabaseError`
+saying to restore the keys backup, never an internal error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -30,18 +39,20 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from storage.database import is_one_of
-from storage.errors import DatabaseError, KeyDestroyedError, ReportNotFoundError
-from storage.keys import KEY_BYTES, DataKey, KeyEncryptionKey, KeyMaterial
+from storage.errors import DatabaseError, DataKeyMissingError, KeyDestroyedError, KeysMissingError
+from storage.keys import KEY_BYTES, RECOVERY_HINT, DataKey, KeyEncryptionKey, KeyMaterial, make_private
 
-__all__ = ["DataKeyStore", "KeyRecord"]
+__all__ = ["DataKeyStore", "KeyRecord", "keystore_exists", "sqlite_file"]
 
 
 def _utcnow() -> dt.datetime:
@@ -75,16 +86,61 @@ class DataKeyStore:
             self.engine = create_engine(url, hide_parameters=True, pool_pre_ping=not url.startswith("sqlite"))
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise DatabaseError(f"cannot use the key store URL: {exc}") from exc
+        self.path = sqlite_file(url)
+        """The SQLite file, for a SQLite key store (None: a server database)."""
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _tune_sqlite)
+            if self.path is not None and self.path.exists():
+                make_private(self.path)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._cache: dict[str, DataKey] = {}
 
+    @property
+    def where(self) -> str:
+        """The store, for messages: its file, or ``QUITUS_KEYSTORE_URL`` (never the URL: a password)."""
+        return str(self.path) if self.path is not None else "the key store (QUITUS_KEYSTORE_URL)"
+
+    def exists(self) -> bool:
+        """Whether the store was created (for SQLite, without creating an empty file)."""
+        if self.path is not None:
+            return self.path.exists()
+        try:
+            return inspect(self.engine).has_table(KeyRecord.__tablename__)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"cannot reach {self.where}: {exc.__class__.__name__}") from exc
+
     def ensure_schema(self) -> None:
+        if self.path is not None and not self.path.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             _KeyBase.metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
             raise DatabaseError(f"cannot create the key store: {exc.__class__.__name__}") from exc
+
+    def check_readable(self) -> int:
+        """The number of data keys (destroyed ones too); raises when the store is missing or damaged.
+
+        A missing SQLite file is never created here (connecting would create an empty one).
+        """
+        if not self.exists():
+            raise KeysMissingError(f"the data-key store {self.where} does not exist: {RECOVERY_HINT}")
+        try:
+            with self._session() as session:
+                return int(session.scalar(select(func.count()).select_from(KeyRecord)) or 0)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"the data-key store {self.where} cannot be read ({exc.__class__.__name__}): it is "
+                f"truncated, damaged or not a quitus key store; {RECOVERY_HINT}"
+            ) from exc
+
+    def live_kek_ids(self) -> set[str]:
+        """The KEKs that wrap at least one live (not destroyed) data key."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(KeyRecord.kek_id).where(KeyRecord.wrapped_key.is_not(None)).distinct()
+            )
+            return {kek_id for kek_id in rows if kek_id is not None}
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -108,7 +164,10 @@ class DataKeyStore:
         with self._session() as session:
             record = session.get(KeyRecord, report_id)
         if record is None:
-            raise ReportNotFoundError(f"no data key for report {report_id}")
+            raise DataKeyMissingError(
+                f"no data key for report {report_id} in the key store: restore the key store from "
+                "your keys backup (docs/operations.md, 'Keys: loss and recovery')"
+            )
         if record.wrapped_key is None or record.kek_id is None:
             raise KeyDestroyedError(
                 f"report {report_id}'s data was erased on {record.destroyed_at:%Y-%m-%d} (key destroyed)"
@@ -201,6 +260,36 @@ class DataKeyStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def keystore_exists(url: str) -> bool:
+    """Whether the key store at ``url`` was created (a SQLite file is never created here)."""
+    path = sqlite_file(url)
+    if path is not None:
+        return path.exists()
+    try:
+        engine = create_engine(url, hide_parameters=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"cannot use the key store URL: {exc.__class__.__name__}") from exc
+    try:
+        return inspect(engine).has_table(KeyRecord.__tablename__)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"cannot reach the key store (QUITUS_KEYSTORE_URL): {exc.__class__.__name__}"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database, or an in-memory one)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -507,6 +507,31 @@ class ReportStore:
             )
             return ReportSummary.of(report)
 
+    def record_failure(self, report_id: str, step: LedgerStep, issue: Mapping[str, str]) -> ReportSummary:
+        """Mark a report whose ``step`` failed for a reason that retrying will not cure.
+
+        The report keeps its state (the step is tried again by a later run, once the cause is
+        fixed: a blob restored from backup…); its issues say what failed (``issue``: a code
+        and messages without personal data) and the ledger records the failure with the code.
+        """
+        with self.database.session() as session:
+            report = self._locked(session, report_id)
+            report.issues = [dict(issue)]
+            report.updated_at = utcnow()
+            self.ledger.append(
+                session,
+                [
+                    LedgerEvent(
+                        step=step,
+                        actor=self.actor,
+                        outcome="failed",
+                        report_id=report_id,
+                        details={"error": str(issue["code"])},
+                    )
+                ],
+            )
+            return ReportSummary.of(report)
+
     def find_by_subject(self, digests: Iterable[tuple[str, str]]) -> list[str]:
         """Report ids whose blind index holds any of ``digests`` (kind, digest).
 

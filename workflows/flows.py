@@ -20,9 +20,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from storage.claims import DEFAULT_LEASE, ReportClaims
+from storage.ledger.steps import LedgerStep
 from storage.states import ReportState
 from workflows.runtime import runs_as_job, services
-from workflows.stages import StageResult
+from workflows.stages import UNREADABLE, StageResult, record_failure
 
 if TYPE_CHECKING:
     from reports.pdf.disposition import DispositionSealer
@@ -39,7 +40,11 @@ def validate_task(report_ids: list[str]) -> dict[str, list[str]]:
     intake = services().intake
     result = StageResult()
     for report_id in report_ids:
-        outcome = intake.validate(report_id)
+        try:
+            outcome = intake.validate(report_id)
+        except UNREADABLE as exc:  # this report's data cannot be read: marked, the others go on
+            record_failure(intake.store, report_id, LedgerStep.VALIDATE, exc, result)
+            continue
         (result.done if outcome.accepted else result.skipped).append(report_id)
     return _ids(result)
 

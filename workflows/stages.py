@@ -17,14 +17,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from reports.errors import ReportsError
 from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
 from reports.schema import InterventionReport, personal_data_fields
 from reports.templates import TemplateCatalog
 from storage.blob_kinds import BlobKind
 from storage.claims import ReportClaims
-from storage.errors import StorageError
-from storage.ledger.events import LedgerEvent
+from storage.errors import (
+    BlobError,
+    DataKeyMissingError,
+    KeyDestroyedError,
+    StorageError,
+    WrongKeyError,
+)
 from storage.ledger.steps import LedgerStep
 from storage.report_store import BlobToStore, ReportStore
 from storage.states import ReportState
@@ -35,7 +42,7 @@ if TYPE_CHECKING:
     from anonymization import ReportRedactor
     from reports.pdf import SealIdentity
 
-__all__ = ["STAGES", "Pipeline", "StageResult"]
+__all__ = ["STAGES", "UNREADABLE", "Pipeline", "StageResult", "failure_issue", "record_failure"]
 
 STAGES: tuple[tuple[ReportState, LedgerStep], ...] = (
     (ReportState.VALIDATED, LedgerStep.REDACT),
@@ -51,6 +58,45 @@ _SEALED: dict[BlobKind, BlobKind] = {
     BlobKind.PDF_DRAFT_REDACTED: BlobKind.PDF_REDACTED,
 }
 """Each rendered draft → the sealed PDF made of it."""
+
+UNREADABLE: tuple[type[Exception], ...] = (StorageError, ReportsError, ValidationError)
+"""What a stage catches for one report (it is marked failed, the batch goes on): its data
+cannot be read or used. Anything else is a fault of the run and stops it."""
+
+_FAILURES: tuple[tuple[type[Exception], str, str, str], ...] = (
+    (
+        DataKeyMissingError,
+        "data_key_missing",
+        "the report's data key is not in the key store: restore the key store from the keys backup "
+        "(docs/operations.md, 'Keys: loss and recovery'), then run the intake again",
+        "la clé de données du rapport manque : restaurez la sauvegarde des clés, puis relancez",
+    ),
+    (
+        KeyDestroyedError,
+        "data_key_destroyed",
+        "the report's data key was destroyed: its data is erased",
+        "la clé de données du rapport a été détruite : ses données sont effacées",
+    ),
+    (
+        WrongKeyError,
+        "data_key_unwrap_failed",
+        "the report's data key does not unwrap with the key-encryption keys in use: restore the keys backup",
+        "la clé de données ne se déchiffre pas avec les clés en service : restaurez la sauvegarde des clés",
+    ),
+    (
+        BlobError,
+        "blob_unreadable",
+        "an encrypted file of the report is missing or damaged: restore blobs/ from the data backup, "
+        "then run the intake again",
+        "un fichier chiffré du rapport manque ou est abîmé : restaurez blobs/ depuis la sauvegarde",
+    ),
+    (
+        ValidationError,
+        "content_invalid",
+        "the stored report does not read as a report of this version",
+        "le rapport enregistré ne se lit pas avec cette version",
+    ),
+)
 
 
 @dataclass
@@ -78,12 +124,17 @@ class Pipeline:
 
     def redact(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
-        ready = self._in_state(report_ids, ReportState.VALIDATED, result)
-        if not ready:
+        readable: list[tuple[str, InterventionReport]] = []
+        for report_id in self._in_state(report_ids, ReportState.VALIDATED, result):
+            try:
+                readable.append((report_id, self._content(report_id)))
+            except UNREADABLE as exc:
+                self._fail(report_id, LedgerStep.REDACT, exc, result)
+        if not readable:
             return result
-        reports = [self._content(i) for i in ready]
-        redacted = self.redactor().redact_reports(reports)
-        for report_id, outcome in zip(ready, redacted, strict=True):
+        # One pipe for the batch (the PII model is much faster so), of the reports that read.
+        redacted = self.redactor().redact_reports([report for _, report in readable])
+        for (report_id, _), outcome in zip(readable, redacted, strict=True):
             self._advance(
                 report_id,
                 ReportState.REDACTED,
@@ -105,7 +156,7 @@ class Pipeline:
         for report_id in self._in_state(report_ids, ReportState.REDACTED, result):
             try:
                 full, redacted = self._render_both(report_id)
-            except (ReportsError, StorageError) as exc:
+            except UNREADABLE as exc:
                 self._fail(report_id, LedgerStep.RENDER, exc, result)
                 continue
             self._advance(
@@ -130,7 +181,7 @@ class Pipeline:
                     kind: seal_pdf(self._blob(report_id, draft), identity, tsa_url=self.tsa_url)
                     for draft, kind in _SEALED.items()
                 }
-            except (ReportsError, StorageError) as exc:
+            except UNREADABLE as exc:
                 self._fail(report_id, LedgerStep.SEAL, exc, result)
                 continue
             # The sealed documents' own hashes go in the ledger: a proof bundle's PDF can be
@@ -253,17 +304,33 @@ class Pipeline:
         result.done.append(report_id)
 
     def _fail(self, report_id: str, stage: LedgerStep, exc: Exception, result: StageResult) -> None:
-        code = getattr(exc, "code", None) or exc.__class__.__name__
-        result.failed[report_id] = str(code)
-        self.store.ledger.record(
-            LedgerEvent(
-                step=stage,
-                actor=self.store.actor,
-                outcome="failed",
-                report_id=report_id,
-                details={"error": _token(str(code))},
-            )
-        )
+        record_failure(self.store, report_id, stage, exc, result)
+
+
+def failure_issue(stage: LedgerStep, exc: Exception) -> dict[str, str]:
+    """The issue that marks a report whose ``stage`` failed with ``exc``: a code and what to do.
+
+    Never the exception's message (it may name a file, a key or, from a renderer, a value).
+    """
+    for kind, code, message, message_fr in _FAILURES:
+        if isinstance(exc, kind):
+            return {"path": "", "code": code, "message": message, "message_fr": message_fr}
+    code = _token(str(getattr(exc, "code", None) or exc.__class__.__name__))
+    return {
+        "path": "",
+        "code": code,
+        "message": f"the {stage.value} step failed ({code}); the ledger records it, the next run retries",
+        "message_fr": f"l'étape {stage.value} a échoué ({code}) ; la prochaine exécution réessaie",
+    }
+
+
+def record_failure(
+    store: ReportStore, report_id: str, stage: LedgerStep, exc: Exception, result: StageResult
+) -> None:
+    """Mark ``report_id`` failed at ``stage`` (issues and ledger, with a code) and count it."""
+    issue = failure_issue(stage, exc)
+    store.record_failure(report_id, stage, issue)
+    result.failed[report_id] = issue["code"]
 
 
 def _free_text_pairs(original: Any, redacted: Any) -> dict[str, str]:

@@ -143,7 +143,7 @@ def test_expected_state_guards_a_step_done_twice(store: ReportStore) -> None:
 
 def test_key_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
     created = create_key_files(tmp_path / "k")
-    assert {p.name for p in created} == {"kek.key", "index.key", "ledger.key"}
+    assert {p.name for p in created} == {"kek.key", "index.key", "ledger.key", "fingerprints.json"}
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     before = (tmp_path / "k" / "kek.key").read_bytes()
