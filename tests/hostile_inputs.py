@@ -234,9 +234,9 @@ HOSTILE: tuple[Hostile, ...] = (
         frozenset({"pdf_too_complex"}),
     ),
     Hostile(
-        "pdf: a page content stream of 500 MiB of zeros",
+        "pdf: a page content stream of 200 MiB of zeros",
         "application/pdf",
-        lambda: pdf_with_bomb_content_stream(500 * MiB),
+        lambda: pdf_with_bomb_content_stream(200 * MiB),
         frozenset({"pdf_too_complex"}),
     ),
     Hostile(
@@ -273,15 +273,15 @@ HOSTILE: tuple[Hostile, ...] = (
         "json: nested 3,000 levels", "application/json", lambda: deep_json(3000), frozenset({"json_too_deep"})
     ),
     Hostile(
-        "json: 10 million values in one list",
+        "json: 3 million values in one list",
         "application/json",
-        lambda: wide_json(10_000_000),
+        lambda: wide_json(3_000_000),
         frozenset({"json_too_complex"}),
     ),
     Hostile(
-        "json: 5 million empty objects",
+        "json: 2 million empty objects",
         "application/json",
-        lambda: many_objects_json(5_000_000),
+        lambda: many_objects_json(2_000_000),
         frozenset({"json_too_complex"}),
     ),
 )

@@ -8,8 +8,11 @@ inlined as ``content_base64``; the resulting JSON is what capture stores. The sa
 request twice gives the same bytes, so a retry is recognised as a duplicate.
 
 Uploads stay in memory (the request body is bounded by ``QUITUS_MAX_REQUEST_BYTES``):
-a photo never reaches the disk unencrypted. Errors name a location in the report
-(``photos[0].image``) or a part's position, never a submitted name or value.
+a photo never reaches the disk unencrypted. The ``report`` part is decoded within the
+capture budget (nesting depth, number of values, duplicate keys refused: see
+:mod:`reports.capture.json_decode`), and refused with the capture's own issue code.
+Errors name a location in the report (``photos[0].image``) or a part's position, never
+a submitted name or value.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from quitus.api.errors import ApiError
+from reports.capture.json_decode import load_json_object
+from reports.capture.limits import CaptureLimits
 
 __all__ = ["MAX_PARTS", "read_multipart_submission"]
 
@@ -46,7 +51,9 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-async def read_multipart_submission(request: Request, *, max_body_bytes: int, max_upload_bytes: int) -> bytes:
+async def read_multipart_submission(
+    request: Request, *, max_body_bytes: int, max_upload_bytes: int, limits: CaptureLimits | None = None
+) -> bytes:
     """The submission's JSON bytes with every referenced upload inlined; raises :class:`ApiError`."""
     parser = _InMemoryMultiPartParser(
         request.headers,
@@ -66,7 +73,7 @@ async def read_multipart_submission(request: Request, *, max_body_bytes: int, ma
             hint="send a 'report' part (JSON) and one part per photo or signature",
         ) from None
     try:
-        report_text: str | None = None
+        report_text: bytes | None = None
         uploads: list[tuple[int, str, UploadFile]] = []
         for position, (name, value) in enumerate(form.multi_items(), start=1):
             if name == REPORT_PART and report_text is None:
@@ -89,7 +96,7 @@ async def read_multipart_submission(request: Request, *, max_body_bytes: int, ma
                 where="body",
                 hint="add the report as a part named 'report' (JSON)",
             )
-        payload = _report_object(report_text)
+        payload = _report_object(report_text, limits or CaptureLimits())
         used: set[int] = set()
         for path, attachment in _file_attachments(payload):
             position, upload = _find_upload(uploads, attachment["file"], path)
@@ -112,30 +119,32 @@ async def read_multipart_submission(request: Request, *, max_body_bytes: int, ma
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-async def _text_of(value: str | UploadFile) -> str:
+async def _text_of(value: str | UploadFile) -> bytes:
     raw = await value.read() if isinstance(value, UploadFile) else value.encode()
     try:
-        return raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(
             422, "invalid_report_part", "the 'report' part is not UTF-8 text", where="part report"
         ) from None
+    return raw
 
 
-def _report_object(text: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
+_PART_PROBLEMS = {"invalid_json": "invalid_report_part", "not_an_object": "invalid_report_part"}
+
+
+def _report_object(raw: bytes, limits: CaptureLimits) -> dict[str, Any]:
+    payload, problem = load_json_object(raw, limits)
+    if problem is not None or payload is None:
+        code = problem.code if problem is not None else "invalid_report_part"
+        message = problem.message if problem is not None else "the 'report' part cannot be read"
+        if code == "not_an_object":
+            message = "the 'report' part must be one JSON object"
+        elif code == "invalid_json":
+            message = f"the 'report' part is {message.split(';')[0]}"
+        where = f"part report{'.' + problem.path if problem is not None and problem.path else ''}"
         raise ApiError(
-            422,
-            "invalid_report_part",
-            f"the 'report' part is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-            where="part report",
-            hint="fix the JSON; nothing was stored",
-        ) from None
-    if not isinstance(payload, dict):
-        raise ApiError(
-            422, "invalid_report_part", "the 'report' part must be one JSON object", where="part report"
+            422, _PART_PROBLEMS.get(code, code), message, where=where, hint="fix the JSON; nothing was stored"
         )
     return payload
 

@@ -186,8 +186,11 @@ def read_form_reading(
 
 
 def _check_pages(reader: PdfReader, limits: CaptureLimits) -> None:
-    pages = len(reader.pages)
-    if pages > limits.form_max_pages:
+    try:
+        pages: int | str = len(reader.pages)
+    except LimitReachedError:  # the page tree is larger than its cap: far too many pages
+        pages = f"more than {limits.form_max_pages}"
+    if not isinstance(pages, int) or pages > limits.form_max_pages:
         raise CaptureError(
             "pdf_too_many_pages",
             f"the PDF has {pages} pages, above the {limits.form_max_pages} accepted",

@@ -161,7 +161,10 @@ async def capture_report(
         raw = await request.body()
     elif media_type == "multipart/form-data":
         raw = await read_multipart_submission(
-            request, max_body_bytes=settings.max_request_bytes, max_upload_bytes=settings.photo_max_bytes
+            request,
+            max_body_bytes=settings.max_request_bytes,
+            max_upload_bytes=settings.photo_max_bytes,
+            limits=context.app.intake.limits,
         )
     elif media_type == "application/pdf":
         raw, source = await request.body(), "pdf_form"
