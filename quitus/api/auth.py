@@ -11,13 +11,25 @@ unsafe method (POST, PUT, PATCH, DELETE) must also carry a CSRF token: the
 HMAC of the session token under a key derived from the installation's index key: no
 server-side state, and a new one at every sign-in. A Bearer call needs none (no browser
 adds that header on its own).
+
+**Failed sign-ins are throttled** (:class:`SignInThrottle`, in this process): once a
+client address — or a token prefix — has presented :data:`MAX_FAILED_SIGN_INS` distinct
+wrong tokens within :data:`SIGN_IN_WINDOW_SECONDS`, every token it presents is answered
+``429 too_many_failed_sign_ins`` with ``Retry-After`` until the oldest failure leaves the
+window. The same wrong token again (a client retrying with an expired token) is not a new
+guess and is not counted. The address is the TCP peer's: behind a reverse proxy, have the
+server take it from the proxy's header (``uvicorn --proxy-headers --forwarded-allow-ips``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response, status
@@ -29,7 +41,10 @@ from storage.access_store import Principal, Role
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "MAX_FAILED_SIGN_INS",
     "SESSION_COOKIE",
+    "SIGN_IN_WINDOW_SECONDS",
+    "SignInThrottle",
     "clear_session_cookie",
     "csrf_token_for",
     "optional_principal",
@@ -43,6 +58,83 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FAILED_SIGN_INS = 10
+"""Distinct wrong tokens a client address (or a token prefix) may present per window."""
+SIGN_IN_WINDOW_SECONDS = 60.0
+_TOKEN_PREFIX_CHARS = 8
+"""A token's prefix (after ``qt_``) that failures are also counted under."""
+
+
+class SignInThrottle:
+    """Failed sign-ins per key (a client address, a token prefix) over a sliding window.
+
+    In memory, bounded (:attr:`max_keys` keys, the least recently failed forgotten first);
+    a wrong token is held as a digest only, for counting it once. Thread-safe: FastAPI runs
+    the authentication dependency in its thread pool.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = MAX_FAILED_SIGN_INS,
+        window_seconds: float = SIGN_IN_WINDOW_SECONDS,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self.max_keys = max_keys
+        self._clock = clock
+        self._failures: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after(self, keys: Sequence[str]) -> int:
+        """Seconds until any of ``keys`` may sign in again (0: now)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                seen = self._recent(key, now)
+                if len(seen) >= self.max_failures:
+                    wait = max(wait, min(seen.values()) + self.window_seconds - now)
+        return math.ceil(wait) if wait > 0 else 0
+
+    def failed(self, keys: Sequence[str], token: str) -> None:
+        """Count a wrong ``token`` under each of ``keys`` (once per distinct token)."""
+        now = self._clock()
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        with self._lock:
+            for key in keys:
+                seen = self._recent(key, now)
+                seen[digest] = now
+                self._failures[key] = seen
+                self._failures.move_to_end(key)
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
+
+    def _recent(self, key: str, now: float) -> dict[str, float]:
+        seen = self._failures.get(key, {})
+        return {d: t for d, t in seen.items() if now - t < self.window_seconds}
+
+
+_THROTTLE_LOCK = threading.Lock()
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    """The application's throttle (one per app, made on first use)."""
+    state = request.app.state
+    with _THROTTLE_LOCK:
+        throttle = getattr(state, "sign_in_throttle", None)
+        if throttle is None:
+            throttle = SignInThrottle()
+            state.sign_in_throttle = throttle
+    return throttle
+
+
+def _throttle_keys(request: Request, token: str) -> list[str]:
+    address = request.client.host if request.client is not None else "unknown"
+    prefix = token.removeprefix("qt_")[:_TOKEN_PREFIX_CHARS]
+    return [f"address:{address}", f"prefix:{prefix}"]
 
 
 def _presented_token(request: Request) -> str | None:
@@ -135,11 +227,32 @@ def optional_principal(
     Raises 403 when a valid session cookie signs an unsafe request without its CSRF token.
     """
     token = _presented_token(request)
-    principal = context.access.authenticate(token) if token else None
+    principal = _authenticate_throttled(request, context, token) if token else None
     if principal is not None and token is not None:
         _check_csrf(request, context, token, csrf)
     if principal is not None:
         setattr(request.state, PRINCIPAL_STATE_KEY, principal.handle)  # for the access log
+    return principal
+
+
+def _authenticate_throttled(request: Request, context: ApiContext, token: str) -> Principal | None:
+    """The token's principal, unless this client has failed too often of late (``429``)."""
+    throttle = _throttle(request)
+    keys = _throttle_keys(request, token)
+    wait = throttle.retry_after(keys)
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail={
+                "code": "too_many_failed_sign_ins",
+                "message": f"too many wrong tokens from this client of late; try again in {wait} s",
+                "hint": "check the token you send (`quitus tokens list` shows yours)",
+            },
+            headers={"Retry-After": str(wait)},
+        )
+    principal = context.access.authenticate(token)
+    if principal is None:
+        throttle.failed(keys, token)
     return principal
 
 

@@ -8,10 +8,13 @@ unthrottled failed sign-ins, a redirect built from the Host header.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from storage.states import ReportState
 from tests.api_client import ApiHarness, open_harness, sample_reports
@@ -123,3 +126,49 @@ def test_the_trailing_slash_redirect_is_relative_whatever_the_host_header(harnes
     location = answer.headers["location"]
     assert location == "/api/v1/reports?state=captured"
     assert "evil" not in location
+
+
+@pytest.mark.slow
+def test_failed_sign_ins_are_throttled_per_client_with_retry_after(tmp_path: Path) -> None:
+    from quitus.api.auth import MAX_FAILED_SIGN_INS
+
+    with open_harness(tmp_path / "home") as harness:
+        client, valid = harness.client, harness.auth("admin")
+        # The same wrong token again and again (an expired token retried) is one failure.
+        for _ in range(3 * MAX_FAILED_SIGN_INS):
+            same = client.get("/api/v1/me", headers={"Authorization": "Bearer qt_expired-token-retried"})
+            assert same.status_code == 401
+        assert client.get("/api/v1/me", headers=valid).status_code == 200
+        # Guessing: distinct wrong tokens, as fast as a script sends them.
+        answers = [
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer qt_{secrets.token_urlsafe(32)}"})
+            for _ in range(60)
+        ]
+        codes = [a.status_code for a in answers]
+        assert codes[: MAX_FAILED_SIGN_INS - 1] == [401] * (MAX_FAILED_SIGN_INS - 1)
+        assert set(codes[MAX_FAILED_SIGN_INS:]) == {429}
+        refused = answers[-1]
+        assert refused.json()["error"]["code"] == "too_many_failed_sign_ins"
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        # While it lasts the address is refused, valid token or not; another address is not.
+        assert client.get("/api/v1/me", headers=valid).status_code == 429
+        with TestClient(client.app, client=("192.0.2.7", 40000)) as elsewhere:
+            assert elsewhere.get("/api/v1/me", headers=valid).status_code == 200
+        # No token at all is not a failed sign-in: public endpoints still answer.
+        assert client.get("/api/v1/health").status_code == 200
+
+
+def test_the_throttle_forgets_failures_once_they_leave_the_window() -> None:
+    from quitus.api.auth import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(max_failures=3, window_seconds=60, clock=lambda: now[0])
+    keys = ["address:198.51.100.1"]
+    for n in range(3):
+        assert throttle.retry_after(keys) == 0
+        throttle.failed(keys, f"qt_guess-{n}")
+        now[0] += 10
+    assert throttle.retry_after(keys) == 30  # at t=1030, the first failure (t=1000) leaves at 1060
+    now[0] = 1060.5
+    assert throttle.retry_after(keys) == 0
+    assert throttle.retry_after(["address:198.51.100.2"]) == 0
