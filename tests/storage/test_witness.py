@@ -40,7 +40,7 @@ from storage.ledger.witness import (
 )
 from storage.ledger.witness_home import WitnessHome
 
-LOG = load_signer("example.test/log", generate_signing_key()[0])
+LOG = load_signer("example.test/log", bytes(range(32)))  # fixed: its key names a test id
 
 
 def witness(name: str = "witness.test/w1") -> Cosigner:
