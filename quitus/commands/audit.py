@@ -73,8 +73,8 @@ def checkpoint(
 
     Refused (exit 1) when the ledger does not verify: a forged tail is never signed."""
     from quitus.wiring import ledger_verifier_key, open_app, witness_endpoint  # noqa: PLC0415
+    from storage.ledger.errors import LedgerError  # noqa: PLC0415
     from storage.ledger.verify import verify_ledger  # noqa: PLC0415
-    from storage.ledger.witness import WitnessError  # noqa: PLC0415
     from storage.ledger.witness_client import submit_checkpoint  # noqa: PLC0415
 
     settings = settings_or_fail()
@@ -82,7 +82,7 @@ def checkpoint(
     if witness and endpoint is None:
         fail("--witness needs QUITUS_WITNESS_URL and QUITUS_WITNESS_KEY (see docs/witness.md)")
     app = open_app(settings)
-    refused: WitnessError | None = None
+    refused: LedgerError | None = None
     try:
         result = verify_ledger(app.ledger, ledger_verifier_key(settings))
         if not result.tampered:
@@ -90,7 +90,7 @@ def checkpoint(
             if endpoint is not None:
                 try:
                     note = submit_checkpoint(app.ledger, endpoint).note
-                except WitnessError as exc:
+                except LedgerError as exc:  # a WitnessError, or the ledger changed under it
                     refused = exc
     finally:
         app.close()
