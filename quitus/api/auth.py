@@ -45,6 +45,7 @@ __all__ = [
     "SESSION_COOKIE",
     "SIGN_IN_WINDOW_SECONDS",
     "SignInThrottle",
+    "authenticate_throttled",
     "clear_session_cookie",
     "csrf_token_for",
     "optional_principal",
@@ -227,7 +228,7 @@ def optional_principal(
     Raises 403 when a valid session cookie signs an unsafe request without its CSRF token.
     """
     token = _presented_token(request)
-    principal = _authenticate_throttled(request, context, token) if token else None
+    principal = authenticate_throttled(request, context, token) if token else None
     if principal is not None and token is not None:
         _check_csrf(request, context, token, csrf)
     if principal is not None:
@@ -235,8 +236,10 @@ def optional_principal(
     return principal
 
 
-def _authenticate_throttled(request: Request, context: ApiContext, token: str) -> Principal | None:
-    """The token's principal, unless this client has failed too often of late (``429``)."""
+def authenticate_throttled(request: Request, context: ApiContext, token: str) -> Principal | None:
+    """The token's principal (None for a wrong one, which is counted), unless this client has
+    presented too many wrong tokens of late: then ``429`` with ``Retry-After``. Every sign-in
+    goes through it: the API's tokens and the sign-in page's form alike."""
     throttle = _throttle(request)
     keys = _throttle_keys(request, token)
     wait = throttle.retry_after(keys)

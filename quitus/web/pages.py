@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from policies.errors import PolicyError
 from quitus.api.auth import (
+    authenticate_throttled,
     clear_session_cookie,
     optional_principal,
     presented_csrf_token,
@@ -170,7 +171,7 @@ def sign_in(request: Request, context: Context, token: Annotated[str, Form(max_l
             {"error": "Connexion refusée : le formulaire ne vient pas de ce site."},
             status_code=status.HTTP_403_FORBIDDEN,
         )
-    principal = context.access.authenticate(token.strip()) if token.strip() else None
+    principal = authenticate_throttled(request, context, token.strip()) if token.strip() else None
     if principal is None:
         return render(
             request,

@@ -152,6 +152,8 @@ def test_failed_sign_ins_are_throttled_per_client_with_retry_after(tmp_path: Pat
         assert 0 < int(refused.headers["Retry-After"]) <= 60
         # While it lasts the address is refused, valid token or not; another address is not.
         assert client.get("/api/v1/me", headers=valid).status_code == 429
+        page = client.post("/connexion", data={"token": harness.tokens["admin-1"]}, follow_redirects=False)
+        assert page.status_code == 429 and "Retry-After" in page.headers
         with TestClient(client.app, client=("192.0.2.7", 40000)) as elsewhere:
             assert elsewhere.get("/api/v1/me", headers=valid).status_code == 200
         # No token at all is not a failed sign-in: public endpoints still answer.
