@@ -56,6 +56,14 @@ def test_intake_and_retention_flows_embedded_leave_no_personal_data_in_prefect(
     with sqlite3.connect(home / "quitus.db") as connection:
         claimed = connection.execute("SELECT count(*) FROM reports WHERE claimed_by IS NOT NULL").fetchone()
     assert claimed == (0,), "the intake flow left claims behind"
+    # the nightly job issued every disposal's sealed certificate (a certify entry each)
+    with sqlite3.connect(home / "quitus.db") as connection:
+        erased = connection.execute("SELECT count(*) FROM reports WHERE state = 'erased'").fetchone()[0]
+        issued = connection.execute("SELECT count(*) FROM disposition_certificates WHERE pdf IS NOT NULL")
+        certified = issued.fetchone()[0]
+        entries = connection.execute("SELECT count(*) FROM ledger_entries WHERE step = 'certify'")
+        certify = entries.fetchone()[0]
+    assert erased > 0 and certified == erased == certify
 
 
 def test_the_scheduler_keeps_its_jobs_in_our_database_and_runs_once(tmp_path: Path) -> None:
