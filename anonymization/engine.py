@@ -22,7 +22,13 @@ from anonymization.guard import TechnicalGuard
 from anonymization.nlp import MODEL_NAME, NerSpan, Segment, load_french_model, ner_windows, segments
 from anonymization.recognizers import FrenchRecognizer, PresidioBridge, default_recognizers
 from anonymization.recognizers.people import CIVILITIES, NOT_NAMES
-from anonymization.resolution import find_signing_names, merge_addresses, propagate_names, settle_overlaps
+from anonymization.resolution import (
+    extend_addresses,
+    find_signing_names,
+    merge_addresses,
+    propagate_names,
+    settle_overlaps,
+)
 from anonymization.text import fold
 from anonymization.vocabulary import TechnicalVocabulary, load_vocabulary
 
@@ -153,7 +159,8 @@ class PiiEngine:
         entities = settle_overlaps(text, self.guard.resolve(text, candidates, spans))
         entities = find_signing_names(text, entities, spans, self.vocabulary)
         entities = propagate_names(text, entities, spans, self.vocabulary)
-        return merge_addresses(text, settle_overlaps(text, entities))
+        entities = merge_addresses(text, settle_overlaps(text, entities))
+        return merge_addresses(text, settle_overlaps(text, extend_addresses(text, entities)))
 
 
 class _ArtifactsWithNer(NlpArtifacts):

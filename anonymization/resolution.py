@@ -19,7 +19,7 @@ from anonymization.recognizers.people import CIVILITIES, name_end
 from anonymization.text import Word, fold, is_name_like, tokenize, words
 from anonymization.vocabulary import TechnicalVocabulary
 
-__all__ = ["find_signing_names", "merge_addresses", "propagate_names", "settle_overlaps"]
+__all__ = ["extend_addresses", "find_signing_names", "merge_addresses", "propagate_names", "settle_overlaps"]
 
 PRIORITY: Final = {
     "FR_NIR": 10, "IBAN_CODE": 10, "CREDIT_CARD": 10, "EMAIL_ADDRESS": 9, "FR_SIRET": 9, "FR_SIREN": 8,
@@ -67,6 +67,52 @@ def _merge_same_type(entities: Sequence[Entity]) -> list[Entity]:
         else:
             result.append(entity)
     return result
+
+
+_NAME_WORD: Final = r"(?:[A-ZÀ-Ý][\w'’-]*|[dl][’'][A-ZÀ-Ý][\w'’-]*)"
+_COMPLEMENT: Final = (
+    r"(?:b[aâ]t(?:iment)?\.?|esc(?:alier)?\.?|entr[ée]e|porte|appartement|appart\.?|app?t\.?|logement|lot|bo[iî]te)"
+    r"\s*(?:n[°o]\s*)?(?:[A-Za-z]\d{0,4}|\d{1,4}[A-Za-z]?)(?![\w’'])"
+    r"|\d{1,2}\s?(?:e|è|ème|eme|er|ère|ere|ᵉ|ᵉʳ)\s+[ée]tage"
+    r"|(?:rez-de-chauss[ée]e|rdc|sous-sol|dernier\s+[ée]tage)"
+    r"|(?:r[ée]sidence|r[ée]s\.|lieu-dit|lieudit|lieu\s+dit|hameau|lotissement|domaine|villa|immeuble|cit[ée])"
+    rf"\s+{_NAME_WORD}(?:\s+(?:(?:du|de|des|la|le|les|aux?|en|sur|sous)\s+)*{_NAME_WORD}){{0,4}}"
+)
+_COMPLEMENT_AFTER: Final = re.compile(rf"\s*[,;/-]?\s*(?i:(?:{_COMPLEMENT}))")
+_COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w’'])(?i:(?:{_COMPLEMENT}))\s*[,;/-]?\s*$")
+_LOWER_CITY_AFTER: Final = re.compile(
+    r"\s*,?\s*(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+[a-zà-ÿ][\w'’]+(?:-[\w'’]+)*(?![\w'’-])"
+)
+
+
+def extend_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Each address grown over the complements written around it.
+
+    ``Bât A, 7ème étage, 40 quai de Siam`` and ``18 route du Rhin, bât. D, appartement 92``:
+    building, staircase, floor, flat, residence and lieu-dit belong to the address they
+    touch. A complement alone is not reported (``ballon au 2e étage`` locates nobody).
+    """
+    # A place the model saw in a complement ("Bât D") is part of the address, not a stop.
+    others = [e for e in entities if e.type not in {"ADDRESS", "LOCATION"}]
+    places = [e for e in entities if e.type == "LOCATION"]
+    result = []
+    for entity in entities:
+        if entity.type != "ADDRESS":
+            continue
+        start, end = entity.start, entity.end
+        for _ in range(6):
+            grown = _COMPLEMENT_AFTER.match(text, end) or _LOWER_CITY_AFTER.match(text, end)
+            if grown is None or any(o.start < grown.end() and end < o.end for o in others):
+                break
+            end = grown.end()
+        for _ in range(6):
+            grown = _COMPLEMENT_BEFORE.search(text, max(0, start - 80), start)
+            if grown is None or any(o.start < start and grown.start() < o.end for o in others):
+                break
+            start = grown.start()
+        result.append(Entity(start, end, "ADDRESS", entity.score))
+    places = [p for p in places if not any(a.start < p.end and p.start < a.end for a in result if a.length)]
+    return others + places + result
 
 
 def merge_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:

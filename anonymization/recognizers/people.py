@@ -57,6 +57,8 @@ NOT_NAMES: Final = frozenset(
         "chaudiere", "pompe", "clim", "climatisation", "tableau", "ballon", "cumulus", "visite", "entretien",
         "facturation", "siret", "siren", "rcs", "tva", "iban", "rib", "bic", "cerfa",
         "wi-fi", "wifi", "box", "logement", "maison", "appartement", "garage", "cave", "jardin", "cour",
+        "bat", "batiment", "esc", "escalier", "etage", "residence", "appt", "apt", "porte", "entree",
+        "immeuble",
     }
 )  # fmt: skip
 _LEGAL_FORMS: Final = re.compile(

@@ -18,7 +18,7 @@ STREET_TYPES: Final = frozenset(
         "rond-point", "faubourg", "fg", "hameau", "lotissement", "lot", "residence", "res", "cite",
         "promenade", "esplanade", "montee", "cote", "traverse", "parvis", "villa", "ruelle", "mail", "clos",
         "domaine", "lieu-dit", "lieudit", "zac", "za", "zi", "parc", "cour", "carrefour", "chaussee",
-        "venelle", "levee", "hlm", "batiment", "bat", "immeuble",
+        "venelle", "levee", "hlm",
     }
 )  # fmt: skip
 """Street types (folded), abbreviations included."""
@@ -43,6 +43,8 @@ _NUMBER_BEFORE: Final = re.compile(r"(?<![\w,.])\d{1,4}(?:\s?(?:bis|ter|quater|[
 _POSTCODE_CITY: Final = re.compile(r"(?<![\w,.-])(?:F-)?(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\w,.])")
 _CEDEX: Final = re.compile(r"\s+(?:cedex|CEDEX|Cedex)(?:\s+\d{1,2})?")
 _POSTCODE_CONTEXT: Final = re.compile(r"(code postal|cp)\W*$")
+_ELIDED_NAME: Final = re.compile(r"[dlDL][’'][A-ZÀ-Ý]")
+"""``l'Abbé``, ``d'Eau``: a name word after an elided article (``rue du Château d'Eau``)."""
 _UNIT_LIKE: Final = frozenset(
     {"pa", "kpa", "hpa", "w", "kw", "v", "a", "hz", "mah", "wh", "kwh", "va", "kva"}
 )
@@ -98,7 +100,11 @@ class AddressRecognizer(FrenchRecognizer):
                 break
             if word.text.rstrip(".") in _CIVILITIES:
                 break
-            if is_capitalized(word.text) or (word.text.isdigit() and len(word.text) <= 4):
+            if (
+                is_capitalized(word.text)
+                or _ELIDED_NAME.match(word.text)
+                or (word.text.isdigit() and len(word.text) <= 4)
+            ):
                 end = word.end
             elif not (fold(word.text) in _CONNECTORS or word.text in {"-", "'", "’"}):
                 break

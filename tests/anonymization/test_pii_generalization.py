@@ -1,0 +1,45 @@
+"""Detections the independent corpora asked for, checked on sentences written for these tests.
+
+None of these sentences comes from ``bench/pii_corpora``: they state the behaviour
+(an address with its complements, a name in capitals…) on text of our own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymization.engine import PiiEngine
+
+
+def found(engine: PiiEngine, text: str, entity_type: str) -> list[str]:
+    return [text[e.start : e.end] for e in engine.detect(text) if e.type == entity_type]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Chantier : 7 rue des Saules, bât. C, esc. 4, 3e étage, 35000 Rennes. RAS.",
+            "7 rue des Saules, bât. C, esc. 4, 3e étage, 35000 Rennes",
+        ),
+        (
+            "Rendez-vous Bâtiment B, 2ème étage, 18 avenue Foch, 54000 Nancy, à 9 h.",
+            "Bâtiment B, 2ème étage, 18 avenue Foch, 54000 Nancy",
+        ),
+        (
+            "Livraison résidence Les Mimosas, 4 allée du Port, 13002 Marseille.",
+            "résidence Les Mimosas, 4 allée du Port, 13002 Marseille",
+        ),
+        (
+            "Client au 15 ter rue de l'Église, appartement 12, 44000 Nantes.",
+            "15 ter rue de l'Église, appartement 12, 44000 Nantes",
+        ),
+        ("Client au 3 quai du Château d'Eau, 69001 Lyon.", "3 quai du Château d'Eau, 69001 Lyon"),
+    ],
+)
+def test_an_address_takes_its_complements(pii_engine: PiiEngine, text: str, address: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == [address]
+
+
+def test_a_complement_alone_is_not_an_address(pii_engine: PiiEngine) -> None:
+    assert found(pii_engine, "Ballon installé au 2e étage, bât. B, près de la chaufferie.", "ADDRESS") == []
