@@ -122,8 +122,8 @@ def _certificate(
 def _holds_covering(
     store: ReportStore, summary: ReportSummary, found: Callable[[Collection[str]], None]
 ) -> Callable[[Mapping[str, LedgerHold]], Collection[str]]:
-    """Which of the ledger's holds covered the report: its scope covers it, and it was placed
-    before the report was erased (a hold placed later covered nothing)."""
+    """Which of the ledger's holds covered the report: those whose scope covers it, by the rule
+    the disposal gate applies (the storage layer leaves out holds placed after its disposal)."""
 
     def covering(holds: Mapping[str, LedgerHold]) -> Collection[str]:
         rows = {row.id: row for row in HoldStore(store).rows(include_released=True)}
@@ -132,8 +132,6 @@ def _holds_covering(
             scope = hold.scope if hold.scope is not None else getattr(rows.get(hold.id), "scope", None)
             if scope is None:
                 continue  # an old entry without its scope, whose row is gone: nothing to match on
-            if summary.state == ReportState.ERASED and hold.placed_at > _aware(summary.updated_at):
-                continue
             candidates.append(
                 Hold(
                     hold.id,
@@ -166,8 +164,3 @@ def _facts(summary: ReportSummary) -> ReportFacts:
         archival_date=None,
         received_date=summary.created_at.date(),
     )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from storage.hold_store import HOLD_STEPS, LedgerHold, ledger_holds
 from storage.ledger.bundle import build_bundle, export_details, listed_files
 from storage.ledger.events import LedgerEvent, decode_entry
-from storage.ledger.steps import LedgerStep
+from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.ledger.store import StoredEntry
 from storage.models import LedgerEntryRecord, LedgerHeadRecord
 from storage.report_store import ReportStore, lock_for_write
@@ -25,7 +25,8 @@ from storage.report_store import ReportStore, lock_for_write
 __all__ = ["HoldsCovering", "export_report_proof"]
 
 HoldsCovering = Callable[[Mapping[str, LedgerHold]], Collection[str]]
-"""Given every hold the ledger records (by id), the ids of those that covered the report."""
+"""Given the holds the ledger records (by id; those placed before the report's disposal, if
+any), the ids of those whose scope covers the report."""
 
 
 def export_report_proof(
@@ -105,7 +106,11 @@ def _history(session: Session, report_id: str, holds_covering: HoldsCovering | N
             holds.append((seq, decoded, stored))
     if holds_covering is None or not holds:
         return own
-    covering = set(holds_covering(ledger_holds((seq, decoded) for seq, decoded, _ in holds)))
+    # A hold placed after the report's disposal covered nothing of it.
+    disposed = next((e.seq for e in own if decode_entry(e.entry).get("step") in DISPOSAL_STEPS), None)
+    placed = ledger_holds((seq, decoded) for seq, decoded, _ in holds)
+    before = {i: h for i, h in placed.items() if disposed is None or h.placed_seq < disposed}
+    covering = set(holds_covering(before)) & before.keys()
     of_holds = [
         stored for _, decoded, stored in holds if (decoded.get("details") or {}).get("hold") in covering
     ]

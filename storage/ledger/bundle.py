@@ -209,11 +209,11 @@ the company, through another channel (contract annex, DPO register; they print i
 
 ## 3. By hand
 
-1. **Every file is accounted for.** `sha256sum -c SHA256SUMS`; and no file exists that
-   `SHA256SUMS` does not list (`find . -type f`).
-2. **The key is the pinned one.** The fingerprint above matches; `ledger.vkey`
+1. **The key is the pinned one.** The fingerprint above matches; `ledger.vkey`
    (`<name>+<key id>+<base64(0x01 ‖ key)>`) holds the same 32 key bytes as
    `ledger-public.pem`; line 1 of `checkpoint.body` (the origin) is the key's name.
+2. **Every file is accounted for.** `sha256sum --check --strict SHA256SUMS`; and no file
+   exists that `SHA256SUMS` does not list (`find . -type f`).
 3. **The checkpoint is signed.** `checkpoint.body` is `checkpoint.txt` up to its blank
    line; `checkpoint.sig` is the signature in the line `— <key name> <base64>` of
    `checkpoint.txt`, without its first 4 bytes (the key id). Then:
