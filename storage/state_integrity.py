@@ -215,6 +215,8 @@ def _read_report_entry(
     for blob_id in artifacts:
         derived.produced.setdefault(blob_id, (seq, step))
     outcome = str(entry.get("outcome"))
+    if outcome in _UNCHANGED:
+        return None  # a step that failed changed nothing but the report's issues
     if step == LedgerStep.CAPTURE:
         derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
     elif step == LedgerStep.RECEIVE:
@@ -225,7 +227,7 @@ def _read_report_entry(
         reason = details.get("reason")
         derived.restrict = (seq, reason if isinstance(reason, str) else None)
     states = _STATE_AFTER.get(step)
-    if states is None or outcome in _UNCHANGED or derived.erased_seq is not None:
+    if states is None or derived.erased_seq is not None:
         return None  # an erased report stays erased, whatever follows
     state = states.get(outcome)
     if state is None:

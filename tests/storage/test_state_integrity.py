@@ -118,7 +118,7 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     store = ReportStore(database, keystore, BlobStore(LocalBlobBackend(root / "blobs")), ledger, actor="test")
     catalog = TemplateCatalog.load()
     samples = generate_samples(catalog, 12, seed=21, photo_size=(96, 64))
-    valid = [s for s in samples if s.expected == "valid"][:5]
+    valid = [s for s in samples if s.expected == "valid"][:6]
     invalid = [s for s in samples if s.expected == "invalid"][:2]
     intake = Intake(store, catalog)
 
@@ -126,6 +126,10 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         return intake.ingest(Submission(json.dumps(payload).encode(), "json"))
 
     ids = [ingest(s.payload).report.id for s in valid[:4]]
+    # A report whose content file was lost: its redaction fails, it stays validated.
+    failing = ingest(valid[5].payload).report
+    assert failing.content_blob_id is not None
+    (root / "blobs" / failing.id / failing.content_blob_id).unlink()
     rejected, to_correct = (ingest(s.payload).report for s in invalid)
     assert to_correct.submission_id is not None
     # A corrected resubmission (same submission_id) revives a rejected report; new bytes under an
@@ -145,6 +149,8 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     archived, other_archived, erased, restricted = ids
     assert {store.get(i).state for i in [*ids, to_correct.id]} == {ReportState.ARCHIVED}
     assert store.get(rejected.id).state == ReportState.REJECTED
+    assert store.get(failing.id).state == ReportState.VALIDATED
+    assert [e["outcome"] for e in _entries(store) if e.get("report") == failing.id][-1] == "failed"
     shred_reports(store, [ShredRequest(erased, reason="retention", step=LedgerStep.DISPOSE)])
     hold = HoldService(store).place(
         reason="Litige en cours", scope_kind="reports", scope={"report_ids": [restricted]}
