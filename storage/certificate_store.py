@@ -11,20 +11,21 @@ read from the ledger's ``dispose``, ``shred`` and ``certify`` entries, not from 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import SQLColumnExpression, insert, select, update
+from sqlalchemy import SQLColumnExpression, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import is_one_of
-from storage.ledger.events import LedgerEvent
+from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.models import DispositionCertificateRecord, LedgerEntryRecord, utcnow
 from storage.report_store import ReportStore
 
-__all__ = ["CertificateStore", "NewCertificate", "StoredCertificate"]
+__all__ = ["CertificateStore", "NewCertificate", "StoredCertificate", "check_certificates"]
 
 _ENTRY_REPORT = cast("SQLColumnExpression[str]", LedgerEntryRecord.report_id)
 """The entries' report column, for ``is_one_of`` (installation-wide entries have none)."""
@@ -80,7 +81,7 @@ class CertificateStore:
         if certificates:
             # Core executemany on the table: the ORM's bulk insert costs as much again per row.
             session.execute(
-                insert(DispositionCertificateRecord.__table__),
+                insert(cast(Table, DispositionCertificateRecord.__table__)),
                 [
                     {
                         "report_id": c.report_id,
@@ -198,6 +199,83 @@ class CertificateStore:
                 )
                 found += [(seq, entry.encode("ascii")) for seq, entry in rows]
         return sorted(found)
+
+
+def check_certificates(store: ReportStore) -> list[str]:
+    """What in ``disposition_certificates`` differs from the signed ledger: a certificate or PDF
+    edited, replaced, deleted or added by hand (one line each, ids and sequence numbers only)."""
+    signed, issued = _signed_digests(store)
+    problems: list[str] = []
+    seen: set[str] = set()
+    record = DispositionCertificateRecord
+    query = select(record.report_id, record.certificate, record.pdf).execution_options(yield_per=200)
+    with store.database.session() as session:
+        for report_id, document, pdf in session.execute(query):
+            seen.add(report_id)
+            problem = _row_problem(report_id, bytes(document), pdf, signed, issued)
+            if problem is not None:
+                problems.append(f"certificate of {report_id}: {problem}")
+    for report_id in sorted(set(signed) - seen):
+        problems.append(
+            f"certificate of {report_id}: recorded by ledger entry {signed[report_id][0]} but its row was "
+            "deleted from disposition_certificates"
+        )
+    return problems
+
+
+def _signed_digests(
+    store: ReportStore,
+) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str, str]]]:
+    """Report id → (seq, certificate digest) of its disposal entry, and → (seq, certificate
+    digest, PDF digest) of its certify entry."""
+    signed: dict[str, tuple[int, str]] = {}
+    issued: dict[str, tuple[int, str, str]] = {}
+    for seq, raw in _certificate_entries(store):
+        try:
+            entry = decode_entry(raw)
+        except ValueError:
+            continue  # not an entry any more: verify_ledger names it
+        report_id, details = entry.get("report"), entry.get("details") or {}
+        digest = details.get("certificate_sha256")
+        if not isinstance(report_id, str) or not isinstance(digest, str):
+            continue
+        if entry.get("step") == LedgerStep.CERTIFY:
+            issued[report_id] = (seq, digest, str(details.get("certificate_pdf_sha256")))
+        elif entry.get("step") in (LedgerStep.DISPOSE, LedgerStep.SHRED):
+            signed.setdefault(report_id, (seq, digest))
+    return signed, issued
+
+
+def _row_problem(
+    report_id: str,
+    document: bytes,
+    pdf: bytes | None,
+    signed: Mapping[str, tuple[int, str]],
+    issued: Mapping[str, tuple[int, str, str]],
+) -> str | None:
+    if report_id not in signed:
+        return "a row in disposition_certificates that no disposal entry records (added by hand)"
+    seq, digest = signed[report_id]
+    if hashlib.sha256(document).hexdigest() != digest:
+        return f"differs from certificate_sha256 of ledger entry {seq} (edited)"
+    certify = issued.get(report_id)
+    if pdf is None:
+        return None if certify is None else f"its PDF, issued by ledger entry {certify[0]}, was deleted"
+    if certify is None or certify[1] != digest:
+        return "a PDF that no certify entry records (added or replaced by hand)"
+    if hashlib.sha256(bytes(pdf)).hexdigest() != certify[2]:
+        return f"its PDF differs from certificate_pdf_sha256 of ledger entry {certify[0]} (edited)"
+    return None
+
+
+def _certificate_entries(store: ReportStore) -> list[tuple[int, bytes]]:
+    # By the signed text as well as the step column, which no hash covers.
+    query = select(LedgerEntryRecord.seq, LedgerEntryRecord.entry).where(
+        LedgerEntryRecord.step.in_([s.value for s in REGISTER_STEPS])
+        | LedgerEntryRecord.entry.like('%"certificate_sha256":%')
+    )
+    with store.database.session() as session:
+        return [(seq, entry.encode("ascii")) for seq, entry in session.execute(query.order_by("seq"))]
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -15,6 +15,9 @@ table               compared with
                     ``override_policy``, policy), the due date of its latest ``review.queue``
 ``report_events``   the latest ``event`` entry of each (report, event name): its date
 ``notes``           the ciphertext hash that the entry naming a reason recorded
+certificates        ``disposition_certificates``: each certificate's and PDF's SHA-256 with
+                    its ``dispose``/``shred`` and ``certify`` entries
+                    (:func:`storage.certificate_store.check_certificates`)
 ==================  ========================================================================
 
 Entries are found by what they say — the hashed text — not only by the ``step`` and
@@ -32,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from storage.certificate_store import check_certificates
 from storage.database import Database
 from storage.hold_store import HOLD_STEPS, HoldStore, LedgerHold, StoredHold, ledger_holds
 from storage.ledger.events import decode_entry
@@ -91,6 +95,7 @@ def check_retention_state(store: ReportStore) -> list[str]:
     problems += _check_holds(ledger_holds(holds), HoldStore(store).rows(include_released=True))
     problems += _check_reviews(store.database, reviews, queued)
     problems += _check_events(store.database, events)
+    problems += check_certificates(store)
     return problems
 
 

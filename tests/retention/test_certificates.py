@@ -17,7 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from policies.loading import PolicySet
 from reports.pdf import create_company_ca
@@ -40,6 +40,7 @@ from storage.erasure import ShredRequest, shred_reports
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
+from storage.retention_integrity import check_retention_state
 from storage.retention_vocabulary import DisposalPurpose, HoldScope
 from tests.retention.conftest import MakeReport, loaded
 
@@ -352,3 +353,20 @@ def test_the_register_is_read_from_the_ledger(
     assert disposed_register(store, since=today + dt.timedelta(days=1)) == []
     with pytest.raises(CertificateError, match="after"):
         disposed_register(store, since=today, until=today - dt.timedelta(days=1))
+
+
+def test_audit_verify_names_an_edited_deleted_or_forged_certificate(
+    store: ReportStore, make_report: MakeReport, policies: PolicySet, sealer: DispositionSealer
+) -> None:
+    first, second, third = (make_report(kind="professionnel", day=dt.date(2020, 1, 10)) for _ in range(3))
+    run_retention(store, policies, clock=FixedClock(LATER), sealer=sealer)
+    assert check_retention_state(store) == []
+    record = DispositionCertificateRecord
+    with store.database.session() as session:
+        session.execute(update(record).where(record.report_id == first).values(certificate=b"{}"))
+        session.execute(update(record).where(record.report_id == second).values(pdf=b"%PDF-1.7 forged"))
+        session.execute(delete(record).where(record.report_id == third))
+    problems = check_retention_state(store)
+    assert any(first in p and "(edited)" in p for p in problems), problems
+    assert any(second in p and "PDF differs" in p for p in problems), problems
+    assert any(third in p and "deleted" in p for p in problems), problems
