@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from policies.decision import PolicyMatch
 from policies.loading import LoadedPolicy
+from reports.errors import ReportsError
 from retention.effective import EffectiveDecision
 from retention.errors import CertificateError
 from retention.holds import ActiveHolds, Hold
@@ -74,7 +75,9 @@ class CertificateSealer(Protocol):
     """Renders a certificate as a sealed French PDF (``reports.pdf.disposition.DispositionSealer``).
 
     Implementations MUST embed ``document`` byte for byte as the attached file
-    ``disposition.json``, print its SHA-256, and seal the PDF with the company's seal.
+    ``disposition.json``, print its SHA-256, and seal the PDF with the company's seal; they
+    MUST raise a :class:`reports.errors.ReportsError` (a ``SealError`` for an expired seal)
+    when they cannot, never quoting a value of the certificate.
     """
 
     @property
@@ -273,7 +276,7 @@ def _issue(certificates: CertificateStore, stored: StoredCertificate, sealer: Ce
     document = json.loads(stored.document)
     try:
         pdf = sealer.seal_certificate(document, stored.document)
-    except Exception as exc:  # the sealer is reports'; its errors say what to do
+    except ReportsError as exc:  # reports' errors say what to do, and quote no report value
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise CertificateError(
             f"{stored.report_id}: the certificate's PDF could not be sealed ({message}); the disposal "

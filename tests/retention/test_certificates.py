@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import delete, update
 
 from policies.loading import PolicySet
-from reports.pdf import create_company_ca
+from reports.pdf import create_company_ca, load_seal
 from reports.pdf.disposition import DispositionSealer
 from retention.certificates import (
     FORMAT,
@@ -370,3 +370,24 @@ def test_audit_verify_names_an_edited_deleted_or_forged_certificate(
     assert any(first in p and "(edited)" in p for p in problems), problems
     assert any(second in p and "PDF differs" in p for p in problems), problems
     assert any(third in p and "deleted" in p for p in problems), problems
+
+
+def test_a_seal_that_cannot_be_used_delays_the_pdf_never_the_disposal(
+    store: ReportStore,
+    make_report: MakeReport,
+    policies: PolicySet,
+    sealer: DispositionSealer,
+    tmp_path: Path,
+) -> None:
+    report_id = make_report(kind="professionnel", day=dt.date(2020, 1, 10))
+    missing = DispositionSealer(lambda: load_seal(tmp_path / "no-seal"), company=COMPANY)
+    summary = run_retention(store, policies, clock=FixedClock(LATER), sealer=missing)
+    assert summary.total == 1 and summary.certificates_issued == 0
+    (message,) = summary.certificates_failed.values()
+    assert (
+        report_id in message
+        and "could not be sealed" in message
+        and "quitus retention certificate" in message
+    )
+    assert store.get(report_id).state.value == "erased"
+    assert issue_certificates(store, sealer).issued == [report_id]
