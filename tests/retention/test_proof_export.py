@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from anonymization import ReportRedactor
 from policies.loading import LoadedPolicy, PolicySet
 from policies.model import Policy
 from reports.pdf import create_company_ca
@@ -45,7 +46,9 @@ def archiving_policies() -> PolicySet:
 
 
 @pytest.fixture
-def sealed(store: ReportStore, make_report: MakeReport, subject_redactor: object, tmp_path: Path) -> str:
+def sealed(
+    store: ReportStore, make_report: MakeReport, subject_redactor: ReportRedactor, tmp_path: Path
+) -> str:
     report_id = make_report(email="litige@exemple.fr")
     create_company_ca(tmp_path / "seal", "Thermi'Clim Services")
     Pipeline(

@@ -9,6 +9,7 @@ import json
 import random
 import threading
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def _report(store: ReportStore, submission: str = "sub-1") -> str:
     return report_id
 
 
-def _export_entry(files: dict[str, bytes]) -> dict[str, object]:
+def _export_entry(files: dict[str, bytes]) -> dict[str, Any]:
     return decode_entry(files[max(n for n in files if n.startswith("entries/"))])
 
 
