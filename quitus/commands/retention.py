@@ -173,14 +173,17 @@ def _register_csv(rows: list[dict[str, object]]) -> str:
 
 
 def _register_table(rows: list[DisposedItem]) -> str:
-    lines = [
-        f"{r.disposed_at:%Y-%m-%d %H:%M:%S}Z  {r.report_id:<18} {r.action:<10} {r.purpose:<15} "
+    header = (
+        f"{'disposed at (UTC)':<20}  {'report':<29} {'action':<10} {'purpose':<15} {'policy':<36} "
+        f"{'approver':<20} {'certificate':<16} pdf"
+    )
+    lines = [header] + [
+        f"{r.disposed_at:%Y-%m-%d %H:%M:%S}Z  {r.report_id:<29} {r.action:<10} {r.purpose:<15} "
         f"{r.policy or '-':<36} {r.approver or '-':<20} "
-        f"{(r.certificate_sha256 or 'no certificate (before issue 13)')[:16]:<16} "
-        f"{'pdf' if r.pdf_issued else 'no pdf'}"
+        f"{(r.certificate_sha256 or 'none (older)')[:16]:<16} {'issued' if r.pdf_issued else 'not yet'}"
         for r in rows
     ]
-    lines.append(f"{len(rows)} disposed item(s)")
+    lines.append(f"{len(rows)} disposed item(s); --format json for the full SHA-256 and the ledger seq")
     return "\n".join(lines) + "\n"
 
 
