@@ -46,11 +46,12 @@ from reports.pdf import verify_sealed_pdf
 from reports.samples import Sample, generate_samples
 from reports.templates import TemplateCatalog
 from retention.clock import FixedClock
+from retention.errors import RestrictedAccessError
 from retention.executor import run_retention
 from retention.holds import HoldService
 from retention.planner import PlannedDisposition, plan_dispositions
 from retention.policy_log import record_policy_set
-from retention.proof_export import export_proof
+from retention.proof_export import ProofExport, export_proof
 from storage.blob_kinds import BlobKind
 from storage.database import Database
 from storage.delivery_store import DeliveryStatus, DeliveryStore
@@ -567,14 +568,14 @@ def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]
         soft_wrap=True,
     )
     for report_id in report_ids:
-        exported = export_proof(
-            app.store,
-            app.policies(),
-            report_id,
-            verifier_key=vkey,
-            document="full",
-            certificate_sealer=app.certificate_sealer(),
-        )
+        restricted = None
+        try:
+            exported = _export_proof(app, report_id, vkey, justification=None)
+        except RestrictedAccessError as exc:
+            # As an auditor's request would be: the sealed PDF of a restricted report is a
+            # justified read, which the ledger records (and the bundle proves).
+            restricted = exc.restriction
+            exported = _export_proof(app, report_id, vkey, justification="audit")
         path = proofs / f"{report_id}.zip"
         path.write_bytes(exported.data)
         checked = verify_bundle(path.read_bytes(), fingerprint=fingerprint)
@@ -587,6 +588,23 @@ def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]
         else:
             kept = "data erased, its disposal certificate stands in"
         console.print(f"   {path.name} ({kept}): {steps} — {verdict}", soft_wrap=True)
+        if restricted is not None:
+            console.print(
+                f"      {restricted}: its sealed PDF was read with the justification `audit`, recorded",
+                soft_wrap=True,
+            )
+
+
+def _export_proof(app: App, report_id: str, vkey: str, *, justification: str | None) -> ProofExport:
+    return export_proof(
+        app.store,
+        app.policies(),
+        report_id,
+        verifier_key=vkey,
+        document="full",
+        justification=justification,
+        certificate_sealer=app.certificate_sealer(),
+    )
 
 
 def _show_ledger(console: Console, app: App) -> None:

@@ -65,8 +65,10 @@ def test_demo_tells_the_whole_story_through_the_intake_flow(
         "with its sealed PDF",
         "data erased, its disposal certificate stands in",
     ]
-    assert "→ deliver →" in proofs[0][2] and proofs[1][2].split(" → ")[-2:] == [
+    # The disposed report's certificate PDF is issued (certify) at the latest by its export.
+    assert "→ deliver →" in proofs[0][2] and proofs[1][2].split(" → ")[-3:] == [
         LedgerStep.DISPOSE,
+        LedgerStep.CERTIFY,
         LedgerStep.PROOF_EXPORT,
     ]
     assert all((output / "proofs" / name).is_file() for name, _, _ in proofs)
