@@ -55,6 +55,8 @@ MAX_SMALL_BYTES = 64 * 2**10
 """``checkpoint.*``, ``ledger.vkey``, ``ledger-public.pem``."""
 MAX_FILE_BYTES = 128 * 2**20
 """Any other file (documents, ``proofs.txt``, ``SHA256SUMS``)."""
+MAX_PROBLEMS = 200
+"""Problems reported at most (a hostile bundle can have a problem per line)."""
 MAX_AUDIT_PATH = 63
 """Siblings in an inclusion proof (a tree of at most 2^63 - 1 entries)."""
 
@@ -100,6 +102,9 @@ def verify_bundle(
     result = BundleVerification()
     with contextlib.suppress(_RefusedError):
         _verify(data, key, fingerprint, result)
+    if len(result.problems) > MAX_PROBLEMS:
+        more = len(result.problems) - MAX_PROBLEMS
+        result.problems[MAX_PROBLEMS:] = [f"… and {more} more problems"]
     return result
 
 

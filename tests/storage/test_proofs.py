@@ -250,3 +250,10 @@ def test_random_damage_gives_problems_never_a_traceback(
         fixed = with_sums_fixed(files) if name != "SHA256SUMS" and randomly.random() < 0.5 else files
         checked = verify_bundle(pack(fixed), key=vkey)
         assert not checked.ok, name
+
+
+def test_a_problem_per_line_is_reported_within_bounds(genuine: dict[str, bytes], store: ReportStore) -> None:
+    sums = b"".join(b"%s  entries/%012d.json\n" % (b"0" * 64, n) for n in range(5000))
+    checked = verify_bundle(pack({**genuine, "SHA256SUMS": sums}), key=store.ledger.signer.verifier_key())
+    assert not checked.ok
+    assert len(checked.problems) == 201 and checked.problems[-1].startswith("… and ")
