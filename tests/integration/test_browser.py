@@ -243,7 +243,8 @@ def test_technician_compliance_auditor_and_client_in_the_browser(
     download_info.value.save_as(bundle)
     page.locator("#proof-result", has_text="Preuve exportée").wait_for()
     _screenshot(page, "audit")
-    verified = run_quitus(server.home, "proof", "verify", str(bundle))
+    vkey = (server.home / "ledger.vkey").read_text().strip()
+    verified = run_quitus(server.home, "proof", "verify", str(bundle), "--key", vkey)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert report_id in verified.stdout
 
