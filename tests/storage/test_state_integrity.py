@@ -140,6 +140,11 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     conflicting["client"]["name"] += " (bis)"
     conflict = ingest(conflicting)
     assert conflict.receipt == ReceiptKind.CONFLICT and conflict.report.state == ReportState.REJECTED
+    # Someone else's submission_id: kept as the sender's own rejected report.
+    foreign = Intake(store.for_submitter("tech-009"), catalog).ingest(
+        Submission(json.dumps(valid[1].payload).encode(), "json")
+    )
+    assert foreign.receipt == ReceiptKind.CONFLICT and foreign.report.state == ReportState.REJECTED
     create_company_ca(root / "seal", "Thermi'Clim Services")
     engine = PiiEngine(load_vocabulary(catalog))
     pipeline = Pipeline(
