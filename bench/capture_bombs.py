@@ -45,7 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/hostile_inputs when run as a script
 
-from tests.hostile_inputs import HOSTILE, Hostile  # noqa: E402
+from tests.hostile_inputs import HOSTILE, LARGE, Hostile  # noqa: E402
 
 TARGET_MB = 300
 
@@ -284,6 +284,7 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="only the hostile files whose name holds this text")
     parser.add_argument("--skip-cli", action="store_true", help="leave out quitus ingest")
+    parser.add_argument("--large", action="store_true", help="also 60 MB uploads (within the request limit)")
     parser.add_argument("--skip-api", action="store_true", help="leave out quitus serve")
     parser.add_argument(
         "--source", type=Path, default=ROOT, help="the quitus checkout to run (default: this one)"
@@ -299,7 +300,7 @@ def main() -> None:
     server = Server(args.source, env, folder / "serve.log", args.cap_mb)
     if not args.skip_api:
         server.start()
-    items = [h for h in HOSTILE if args.only in h.name]
+    items = [h for h in (*HOSTILE, *(LARGE if args.large else ())) if args.only in h.name]
     print(f"source {args.source}; target: peak RSS < {TARGET_MB} MB; cap {args.cap_mb} MB per process\n")
     header = (
         f"{'hostile file':<62} {'size':>8}  {'where':<6} {'answer':<12} {'code':<26} "

@@ -141,19 +141,18 @@ class Intake:
         """
         submission, refused = self.with_files_inlined(submission)
         payload, decode_issues = self._decode(submission)
-        receipt = self.store.receive(
-            submission.raw, source=submission.source, submission_id=_submission_id(payload)
-        )
+        readable = not decode_issues and not refused and _is_report(payload)
+        submission_id = _submission_id(payload)
+        if readable:
+            payload = None  # the intake flow reads it again: not held while the raw bytes are stored
+        receipt = self.store.receive(submission.raw, source=submission.source, submission_id=submission_id)
         summary = self.store.get(receipt.report_id)
         if receipt.kind == ReceiptKind.DUPLICATE or not _capture_interrupted(summary):
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
-        if (
-            not decode_issues
-            and not refused
-            and receipt.conflicting_report_id is None
-            and _is_report(payload)
-        ):
+        if readable and receipt.conflicting_report_id is None:
             return CaptureOutcome(summary, receipt.kind, [])
+        if payload is None:  # a conflict: read again to reject it
+            payload, decode_issues = self._decode(submission)
         try:
             return self._read_and_store(submission, payload, decode_issues, receipt, refused)
         except InvalidTransitionError:

@@ -30,7 +30,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-__all__ = ["HOSTILE", "Hostile", "deep_json", "filled_form", "pdf_with_embedded_files"]
+__all__ = ["HOSTILE", "LARGE", "Hostile", "deep_json", "filled_form", "pdf_with_embedded_files"]
 
 MiB = 1024 * 1024
 
@@ -286,3 +286,43 @@ HOSTILE: tuple[Hostile, ...] = (
     ),
 )
 """The corpus, most severe first: what ``bench/capture_bombs.py`` and the tests feed quitus."""
+
+
+def large_report(size: int) -> bytes:
+    """A valid generated report padded to ``size`` bytes by one inline "photo" of base64 text."""
+    from tests.api_client import sample_reports
+
+    payload = json.loads(json.dumps(sample_reports(1)[0].payload))
+    base = len(json.dumps(payload).encode())
+    filler = base64.b64encode(b"\xff\xd8\xff" + bytes((size - base) * 3 // 4 - 64)).decode("ascii")
+    payload["photos"][0]["image"] = {"content_base64": filler}
+    return json.dumps(payload).encode()
+
+
+LARGE: tuple[Hostile, ...] = (
+    Hostile(
+        "json: a 60 MB report (one inline photo of 45 MB), within the request limit",
+        "application/json",
+        lambda: large_report(60 * MiB),
+        frozenset({"photo_too_large", "captured"}),
+    ),
+    Hostile(
+        "pdf: a 60 MB form (incompressible noise in one stream)",
+        "application/pdf",
+        lambda: _pdf_with_noise(60 * MiB),
+        frozenset({"pdf_attachment_too_large", "pdf_too_complex"}),
+    ),
+)
+"""Large but within the request size limit: ``bench/capture_bombs.py --large`` only (slow to build)."""
+
+
+def _pdf_with_noise(size: int) -> bytes:
+    import os
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(filled_form())))
+    noise = zlib.compress(os.urandom(size), 1)
+    page = writer.pages[0]
+    page[NameObject("/Contents")] = writer._add_object(_flate_stream(noise))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -47,30 +47,36 @@ def _forkserver() -> Any:
         return _context
 
 
-def run_isolated(function: Callable[..., T], *args: Any, memory_bytes: int, seconds: float) -> T:
-    """``function(*args)`` in a child that may grow by ``memory_bytes`` and run ``seconds``.
+def run_isolated(function: Callable[..., T], data: bytes, *args: Any, memory_bytes: int, seconds: float) -> T:
+    """``function(data, *args)`` in a child that may grow by ``memory_bytes`` and run ``seconds``.
 
-    ``function`` is a module-level function; its result and a :class:`CaptureError` it
-    raises come back as they are. Raises :class:`IsolatedFailure` when the child runs
-    out of memory or time, or dies.
+    ``function`` is a module-level function; ``data`` (the hostile input) is streamed to
+    the child through a pipe, not pickled (no copy of it is made here), after the child
+    has set its limits. The result and a :class:`CaptureError` raised come back as they
+    are. Raises :class:`IsolatedFailure` when the child runs out of memory or time, or dies.
     """
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
+    data_receiver, data_sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child,
-        args=(sender, function, args, memory_bytes, seconds),
+        args=(sender, data_receiver, function, args, memory_bytes, seconds),
         name="quitus-decoder",
         daemon=True,
     )
     child.start()
     sender.close()
+    data_receiver.close()
     try:
+        data_sender.send_bytes(data)
+        data_sender.close()
         if not receiver.poll(seconds + 5):
             raise IsolatedFailure(f"took more than {seconds:g} s")
         kind, value = receiver.recv()
-    except EOFError:
+    except (EOFError, BrokenPipeError, ConnectionResetError):
         raise IsolatedFailure("ran out of memory or time") from None
     finally:
+        data_sender.close()
         receiver.close()
         if child.is_alive():
             child.kill()
@@ -85,9 +91,14 @@ def run_isolated(function: Callable[..., T], *args: Any, memory_bytes: int, seco
 
 
 def _child(
-    sender: Connection, function: Callable[..., Any], args: tuple[Any, ...], memory_bytes: int, seconds: float
+    sender: Connection,
+    data_receiver: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    memory_bytes: int,
+    seconds: float,
 ) -> None:
-    """In the child: set the limits, call, send back ``(kind, value)``."""
+    """In the child: set the limits, read the input, call, send back ``(kind, value)``."""
     page = os.sysconf("SC_PAGE_SIZE")
     with open("/proc/self/statm", encoding="ascii") as statm:  # noqa: PTH123 - a one-line read
         current = int(statm.read().split()[0]) * page
@@ -95,7 +106,9 @@ def _child(
     cpu = max(1, int(seconds + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     try:
-        outcome: tuple[str, Any] = ("result", function(*args))
+        data = data_receiver.recv_bytes()
+        data_receiver.close()
+        outcome: tuple[str, Any] = ("result", function(data, *args))
     except CaptureError as exc:
         outcome = ("capture_error", (exc.code, exc.message, exc.path, exc.params))
     except MemoryError:

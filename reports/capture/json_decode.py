@@ -105,7 +105,7 @@ def _depth(raw: bytes, stop_above: int, max_tokens: int) -> int:
     """
     depth = deepest = 0
     for token in itertools.islice(_TOKENS.finditer(raw), max_tokens):
-        char = token.group()
+        char = raw[token.start() : token.start() + 1]  # not token.group(): a string may be megabytes
         if char in (b"[", b"{"):
             depth += 1
             if depth > deepest:

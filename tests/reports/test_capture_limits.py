@@ -292,8 +292,8 @@ def test_a_zip_bomb_form_through_intake_is_rejected_and_kept(intake: Intake) -> 
 
 def test_the_form_reader_runs_in_a_process_that_may_run_out_of_memory_alone() -> None:
     with pytest.raises(IsolatedFailure):
-        run_isolated(bytearray, 2048 * MiB, memory_bytes=256 * MiB, seconds=10)
-    assert run_isolated(len, b"abc", memory_bytes=64 * MiB, seconds=10) == 3
+        run_isolated(bytes.ljust, b"x", 2048 * MiB, memory_bytes=256 * MiB, seconds=10)
+    assert run_isolated(bytes.ljust, b"x", 3, memory_bytes=64 * MiB, seconds=10) == b"x  "
 
 
 def test_a_form_too_costly_for_its_process_is_pdf_too_complex() -> None:
