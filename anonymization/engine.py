@@ -23,6 +23,7 @@ from anonymization.nlp import MODEL_NAME, NerSpan, Segment, load_french_model, n
 from anonymization.recognizers import FrenchRecognizer, PresidioBridge, default_recognizers
 from anonymization.recognizers.people import CIVILITIES, NOT_NAMES
 from anonymization.resolution import (
+    complete_names,
     extend_addresses,
     find_signing_names,
     merge_addresses,
@@ -159,6 +160,7 @@ class PiiEngine:
         entities = settle_overlaps(text, self.guard.resolve(text, candidates, spans))
         entities = find_signing_names(text, entities, spans, self.vocabulary)
         entities = propagate_names(text, entities, spans, self.vocabulary)
+        entities = complete_names(text, settle_overlaps(text, entities))
         entities = merge_addresses(text, settle_overlaps(text, entities))
         return merge_addresses(text, settle_overlaps(text, extend_addresses(text, entities)))
 

@@ -19,7 +19,14 @@ from anonymization.recognizers.people import CIVILITIES, name_end
 from anonymization.text import Word, fold, is_name_like, tokenize, words
 from anonymization.vocabulary import TechnicalVocabulary
 
-__all__ = ["extend_addresses", "find_signing_names", "merge_addresses", "propagate_names", "settle_overlaps"]
+__all__ = [
+    "complete_names",
+    "extend_addresses",
+    "find_signing_names",
+    "merge_addresses",
+    "propagate_names",
+    "settle_overlaps",
+]
 
 PRIORITY: Final = {
     "FR_NIR": 10, "IBAN_CODE": 10, "CREDIT_CARD": 10, "EMAIL_ADDRESS": 9, "FR_SIRET": 9, "FR_SIREN": 8,
@@ -241,3 +248,52 @@ def _name_after(
 def _add_name(added: list[Entity], spans: Sequence[TechnicalSpan], start: int, end: int) -> None:
     if _free(start, end, added, spans):
         added.append(Entity(start, end, "PERSON", 0.6))
+
+
+_BEFORE_NAME: Final = re.compile(
+    r"(?:(?<![\w.])(?P<initial>[A-LN-ZÀ-Ý])\.\s?|(?<![\w’'])(?P<particle>(?i:de\s+la|de\s+l['’]|d['’]|"
+    r"de|du|des|le|la|van|von|da|dos|del|di|ben|el|al))\s?)$"
+)
+_AFTER_NAME: Final = re.compile(
+    r"\s(?P<particle>(?:(?i:de\s+la|de|du|des|le|la|van|von|da|dos|del|di)\s)+)(?P<name>[A-ZÀ-Ý][\w'’-]+)"
+)
+_ANCHORS: Final = re.compile(r"(?:\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?|[A-ZÀ-Ý]\.)\s*$")
+
+
+def complete_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Each person's name grown over its initial and particles: ``T. Morvan``, ``H. de Saint-Aubin``,
+    ``DE KERSAUSON Hélène``, ``Mme le Hir``, ``Thi Lan DE LA MOTTE``.
+
+    A lower-case particle is only taken after a civility or an initial (``le véhicule
+    de Tanguy``: that ``de`` is a preposition); capitalized ones (``Le Goff``, ``DU
+    PLESSIS``) always.
+    """
+    others = [e for e in entities if e.type != "PERSON"]
+    result = []
+    for entity in entities:
+        if entity.type != "PERSON":
+            continue
+        start, end = entity.start, entity.end
+        for _ in range(3):
+            match = _BEFORE_NAME.search(text, max(0, start - 12), start)
+            if match is None:
+                break
+            particle = match.group("particle")
+            if (
+                particle is not None
+                and particle[:1].islower()
+                and not _ANCHORS.search(text, max(0, match.start() - 14), match.start())
+            ):
+                break
+            if any(o.start < start and match.start() < o.end for o in others):
+                break
+            start = match.start()
+        after = _AFTER_NAME.match(text, end)
+        if (
+            after is not None
+            and (after.group("particle")[:1].isupper() or after.group("name").isupper())
+            and not any(o.start < after.end() and end < o.end for o in others)
+        ):
+            end = after.end()
+        result.append(Entity(start, end, "PERSON", entity.score))
+    return others + result

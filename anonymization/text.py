@@ -92,8 +92,13 @@ def is_capitalized(token: str) -> bool:
 
 
 def is_name_like(token: str) -> bool:
-    """A capitalized word made of letters only (with inner hyphens or apostrophes), at least 2 long."""
+    """A capitalized word made of letters only (with inner hyphens or apostrophes), at least 2 long.
+
+    An elided particle glued to a capitalized name counts too: ``d'Aubigny``, ``D'ORNANO``.
+    """
     core = token.replace("-", "").replace("'", "").replace("’", "")
+    if len(core) >= 4 and token[:1] in "dD" and token[1:2] in "'’":
+        return core.isalpha() and is_capitalized(token[2:])
     return len(core) >= 2 and core.isalpha() and is_capitalized(token)
 
 

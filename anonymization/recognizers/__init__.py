@@ -14,6 +14,7 @@ from anonymization.recognizers.identifiers import (
     SirenSiretRecognizer,
 )
 from anonymization.recognizers.people import (
+    AnyCaseNameRecognizer,
     CivilityNameRecognizer,
     CompanyNameRecognizer,
     CueNameRecognizer,
@@ -27,6 +28,7 @@ from anonymization.recognizers.plates import LicensePlateRecognizer
 __all__ = [
     "AccessCodeRecognizer",
     "AddressRecognizer",
+    "AnyCaseNameRecognizer",
     "CivilityNameRecognizer",
     "CompanyNameRecognizer",
     "CueNameRecognizer",
@@ -70,6 +72,7 @@ def default_recognizers() -> list[FrenchRecognizer]:
         CivilityNameRecognizer(),
         CueNameRecognizer(),
         UpperCaseNameRecognizer(),
+        AnyCaseNameRecognizer(),
         CompanyNameRecognizer(),
         NerRecognizer(),
     ]

@@ -13,12 +13,14 @@ from itertools import pairwise
 from typing import Any, ClassVar, Final
 
 from anonymization.entities import Entity
+from anonymization.names import COMMON_WORDS, STOP_WORDS, is_first_name
 from anonymization.recognizers.base import FrenchRecognizer
 from anonymization.text import NAME_PARTICLES, Word, fold, is_name_like, tokenize, words
 
 __all__ = [
     "CIVILITIES",
     "NOT_NAMES",
+    "AnyCaseNameRecognizer",
     "CivilityNameRecognizer",
     "CompanyNameRecognizer",
     "CueNameRecognizer",
@@ -43,7 +45,10 @@ _CUES: Final = re.compile(
     r"\b(?:contact|interlocut\w+|proprietaire|locataire|gardien(?:ne)?|gerant(?:e)?|client(?:e)?|occupant(?:e)?|"
     r"technicien(?:ne)?|responsable|referent(?:e)?|epoux|epouse|mari|femme|fils|fille|voisin(?:e)?|"
     r"beau-frere|belle-soeur|frere|soeur|pere|mere|nom|signataire|intervenant(?:e)?)"
-    r"(?:\s+sur\s+place|\s+du\s+site)?\s*[:\-]?)\s*$"
+    r"(?:\s+sur\s+place|\s+du\s+site)?\s*[:\-,]?|"
+    r"\b(?:chez|famille|voir|appeler|contacter|prevenir|rappeler)\s+les|\bfamille|"
+    r"\b(?:vehicule|voiture|camion|fourgon|moto|scooter|chien|chat|cles?|domicile|maison|logement|appartement|"
+    r"boite aux lettres|portable|telephone|numero|mail|compte)\s+(?:de|du|d')(?:\s+(?:la|l'))?)\s*$"
 )
 _STRONG_CUES: Final = re.compile(r"(?:au nom de|de la part de|signe par|\bnom\s*:|signataire\s*:?)\s*$")
 """Cues after which a word is a name even when it is also a brand (``au nom de Legrand``)."""
@@ -98,7 +103,12 @@ def name_end(tokens: list[Word], index: int, text: str, max_words: int = 4) -> i
             if "\n" in between or len(between) > 2 or any(c in between for c in ",;:()"):
                 break
         value = token.text
-        if is_name_like(value) and fold(value) not in NOT_NAMES | NAME_PARTICLES and value not in CIVILITIES:
+        if (
+            is_name_like(value)
+            and fold(value) not in NOT_NAMES | NAME_PARTICLES
+            and value not in CIVILITIES
+            and not (value.isupper() and fold(value) in STOP_WORDS)  # capitals carry no signal: "AVANT"
+        ):
             names += 1
             position += 1
             end = position
@@ -317,3 +327,123 @@ class DateOfBirthRecognizer(FrenchRecognizer):
             Entity(match.start("date"), match.end("date"), "DATE_OF_BIRTH", 0.85)
             for match in _DATE_OF_BIRTH.finditer(text)
         ]
+
+
+_ANY_CASE_CIVILITIES: Final = frozenset(
+    {"mme", "mmes", "mlle", "mr", "m.", "monsieur", "madame", "mademoiselle", "mr.", "mme.", "dr", "docteur"}
+)
+_NAME_WORD: Final = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")
+
+
+def _any_case_name_word(token: Word) -> bool:
+    """A word that may be a name in a text written in capitals or in lower case."""
+    folded = fold(token.text)
+    return (
+        _NAME_WORD.fullmatch(token.text) is not None
+        and folded not in STOP_WORDS
+        and folded not in NOT_NAMES
+        and folded not in COMMON_WORDS
+        and folded.rstrip(".") not in _ANY_CASE_CIVILITIES
+        and token.text not in CIVILITIES
+    )
+
+
+def _joined(text: str, left: Word, right: Word) -> bool:
+    return text[left.end : right.start] in {" ", "-"}
+
+
+class AnyCaseNameRecognizer(FrenchRecognizer):
+    """Names whatever their case: ``jean dupont``, ``JEAN DUPONT``, ``mme benali``, ``demander lucie``.
+
+    Capitals carry no signal in a text typed in lower case or in capitals, so a known
+    first name (:mod:`anonymization.names`) stands in for it: a first name followed by
+    another name word is a full name; a civility (any case) announces a name; a cue
+    (``demander``, ``chez``, ``avec``) followed by a first name announces it too.
+    """
+
+    name: ClassVar[str] = "FrAnyCaseNameRecognizer"
+    entity_types: ClassVar[tuple[str, ...]] = ("PERSON",)
+
+    def find(self, text: str, doc: Any = None) -> list[Entity]:
+        found = []
+        tokens = tokenize(text)
+        count = len(tokens)
+        index = 0
+        while index < count:
+            token = tokens[index]
+            folded = fold(token.text)
+            civility = folded in _ANY_CASE_CIVILITIES or (
+                folded == "m" and index + 1 < count and tokens[index + 1].text == "."
+            )
+            if civility:
+                first = index + 1
+                if first < count and tokens[first].text == "." and folded in {"m", "mr", "mme"}:
+                    first += 1
+                end = self._name_run(text, tokens, first, need_first_name=False)
+                if end is not None:
+                    found.append(Entity(tokens[first].start, tokens[end - 1].end, "PERSON", 0.8))
+                    index = end
+                    continue
+            if _any_case_name_word(token) and is_first_name(token.text):
+                end = self._name_run(text, tokens, index, need_first_name=True)
+                cue = _CUES.search(fold(text[max(0, token.start - 40) : token.start]))
+                if end is not None and end - index >= 2:
+                    found.append(Entity(token.start, tokens[end - 1].end, "PERSON", 0.6))
+                    index = end
+                    continue
+                if cue or _capitalized_alone(text, token):
+                    found.append(Entity(token.start, token.end, "PERSON", 0.6))
+            index += 1
+        return found
+
+    @staticmethod
+    def _name_run(text: str, tokens: tuple[Word, ...], first: int, *, need_first_name: bool) -> int | None:
+        """The end of up to three name words from ``first`` (particles inside), or ``None``."""
+        if (  # "mme da silva", "m. le goff": a particle may open the name
+            first + 1 < len(tokens)
+            and fold(tokens[first].text) in NAME_PARTICLES
+            and _joined(text, tokens[first], tokens[first + 1])
+            and _any_case_name_word(tokens[first + 1])
+            and not need_first_name
+        ):
+            return AnyCaseNameRecognizer._name_run(text, tokens, first + 1, need_first_name=False)
+        if first >= len(tokens) or not _any_case_name_word(tokens[first]):
+            return None
+        if tokens[first].start - tokens[first - 1].end > 2 if first > 0 else False:
+            return None
+        lower = tokens[first].text[:1].islower()
+        end = first + 1
+        position = first + 1
+        while position < len(tokens) and end - first < 3:
+            previous, token = tokens[position - 1], tokens[position]
+            if not _joined(text, previous, token):
+                break
+            if fold(token.text) in NAME_PARTICLES and position + 1 < len(tokens):
+                following = tokens[position + 1]
+                if (
+                    _joined(text, token, following)
+                    and _any_case_name_word(following)
+                    and following.text[:1].islower() == lower
+                ):
+                    position += 2
+                    end = position
+                    continue
+                break
+            if not _any_case_name_word(token) or token.text[:1].islower() != lower:
+                break  # one name keeps one case: "Leroy appelle" is a name and a verb
+            # Without capitals to go by, two words are one name only when one is a first name.
+            if not (is_first_name(previous.text) or is_first_name(token.text)):
+                break
+            position += 1
+            end = position
+        if need_first_name and end - first == 1:
+            return None
+        return end
+
+
+def _capitalized_alone(text: str, token: Word) -> bool:
+    """``Lucie`` written with its capital inside a sentence: a first name on its own."""
+    if not is_name_like(token.text) or token.text.isupper():
+        return False
+    before = text[: token.start].rstrip()
+    return bool(before) and before[-1] not in ".!?:\n"

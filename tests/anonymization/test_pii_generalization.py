@@ -43,3 +43,38 @@ def test_an_address_takes_its_complements(pii_engine: PiiEngine, text: str, addr
 
 def test_a_complement_alone_is_not_an_address(pii_engine: PiiEngine) -> None:
     assert found(pii_engine, "Ballon installé au 2e étage, bât. B, près de la chaufferie.", "ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("rdv pris avec jean dupont pour jeudi", "jean dupont"),
+        ("RAPPELER JEAN DUPONT AVANT DE PASSER", "JEAN DUPONT"),
+        ("passer voir mme benali apres 17h", "benali"),
+        ("demander lucie sur place", "lucie"),
+        ("Sur place, demander Lucie à l'accueil.", "Lucie"),
+        ("cles chez mr et mme da silva au rdc", "da silva"),
+        ("Le locataire, T. Morvan, est absent.", "T. Morvan"),
+        ("Contact : Monsieur H. de Saint-Exupéry.", "H. de Saint-Exupéry"),
+        ("Occupant : DE KERGUELEN Annick, joignable le soir.", "DE KERGUELEN Annick"),
+        ("Clés chez Mme le Bris, la voisine.", "le Bris"),
+        ("Facture à Mme d'Ormesson.", "d'Ormesson"),
+        ("Visite chez les Kerjean, pas de chien.", "Kerjean"),
+        ("La voiture de Tanguy gêne l'accès.", "Tanguy"),
+    ],
+)
+def test_names_in_any_case_with_their_particles(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert name in found(pii_engine, text, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mme Leroy appelle : pas d'eau chaude.",  # a capitalized name, then a verb
+        "pression ok, purge faite, rose des vents sur le toit",  # a first name that is a common word
+        "demain matin passage pour la chaudiere",
+    ],
+)
+def test_case_free_names_stop_at_ordinary_words(pii_engine: PiiEngine, text: str) -> None:
+    names = found(pii_engine, text, "PERSON")
+    assert all(" " not in n for n in names) and "rose" not in names and "appelle" not in " ".join(names)
