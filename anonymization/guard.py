@@ -34,7 +34,8 @@ from functools import cached_property
 from typing import Final, Literal
 
 from anonymization.entities import CHECKSUM_TYPES, Entity
-from anonymization.text import fold, is_capitalized, words
+from anonymization.names import STOP_WORDS, is_first_name
+from anonymization.text import fold, is_capitalized, is_name_like, words
 from anonymization.vocabulary import TechnicalVocabulary
 
 __all__ = ["NAME_TYPES", "TechnicalGuard", "TechnicalSpan"]
@@ -121,6 +122,7 @@ class TechnicalGuard:
             if brand or not match.group().isupper():  # after "Daikin" or "Altherma", not after "PAC"
                 self._add_model(text, match.end(), found)
         self._add_equipment_brands(text, found)
+        self._add_unseen_models(text, found)
         technical_ends = {span.end for span in found if span.kind in {"brand", "term", "model"}}
         technical_ends.update(match.end() for match in self._equipment_nouns.finditer(text))
         for match in _NUMBER_SIGN.finditer(text):
@@ -145,8 +147,8 @@ class TechnicalGuard:
             reference = match.group("ref")
             if " " in reference:
                 head = reference.split(" ", 1)[0]
-                if not (head.isupper() or fold(head) in self._brands):
-                    continue  # "code portail 1234A", "code postal 75011": not a reference
+                if not (head.isupper() or fold(head) in self._brands or len(head) <= 3):
+                    continue  # "code portail 1234A", "code postal 75011": not a reference; "Err 610" is one
             found.append(TechnicalSpan(match.start("ref"), match.end("ref"), "marker"))
 
     def _add_model(self, text: str, position: int, found: list[TechnicalSpan]) -> None:
@@ -188,8 +190,37 @@ class TechnicalGuard:
             if is_capitalized(value) and any(_codeish(t.text) for t in tokens[index + 1 : index + 4]):
                 end = token.end
                 continue
+            if (  # "Frisquet Hydromotrix", "Thermor Duralis", "Calorys Duo Silence": a range, not a person
+                index < 3
+                and is_name_like(value)
+                and not value.isupper()
+                and fold(value) not in _NOT_BRANDS
+                and fold(value) not in STOP_WORDS
+                and not is_first_name(value)
+            ):
+                end = token.end
+                continue
             break
         return end
+
+    def _add_unseen_models(self, text: str, found: list[TechnicalSpan]) -> None:
+        """``Otis Gen2``, ``Kessler Vapora TX-3``, ``Kone MonoSpace 500``: brand and model never listed.
+
+        The shape is one to three capitalized words and a model token (letters with
+        digits, inner capitals, or a short number). It is not a product when a word is
+        a known first name, when a civility comes first, or when the number opens an
+        address (``Martin 12 rue…``): the guard must not hide a person.
+        """
+        for match in _UNSEEN_MODEL.finditer(text):
+            names = match.group("brand").split()
+            if any(is_first_name(n) or n in _NAME_ANCHORS or fold(n) in STOP_WORDS for n in names):
+                continue
+            if _CIVILITY_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+                continue
+            if _ADDRESS_AFTER.match(text, match.end()):
+                continue
+            found.append(TechnicalSpan(match.start("brand"), match.end("brand"), "brand"))
+            found.append(TechnicalSpan(match.start("model"), match.end("model"), "model"))
 
     def resolve(
         self, text: str, candidates: list[tuple[Entity, str]], spans: list[TechnicalSpan]
@@ -297,6 +328,17 @@ def _codeish(token: str) -> bool:
     return any(c.isdigit() for c in token) or (len(letters) >= 2 and token.isupper())
 
 
+_UNSEEN_MODEL: Final = re.compile(
+    r"(?<![\w'’.-])(?P<brand>[A-Z][a-zà-ÿ][\w'’-]*(?:\s[A-Z][\w'’-]+){0,2})\s"
+    r"(?P<model>(?=[\w./+-]*\d)[A-Za-z0-9][\w./+-]*[\w+]|[A-Z][a-z]+[A-Z][\w-]*|[1-9]\d{0,3}(?!\s?[,.]?\d))"
+    r"(?![\w'’-])"
+)
+_NAME_ANCHORS: Final = frozenset({"M", "Mme", "Mlle", "Mr", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})
+_CIVILITY_BEFORE: Final = re.compile(r"\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?\s*$")
+_ADDRESS_AFTER: Final = re.compile(
+    r"\s*(?:,\s*)?(?:bis\b|ter\b|(?i:rue|avenue|av|bd|boulevard|chemin|impasse|all[ée]e|place|route|quai|"
+    r"cours|square|passage|r[ée]sidence|lotissement|lieu-dit|[ée]tage|(?:e|er|ème|eme)\s+[ée]tage))"
+)
 _NOT_BRANDS: Final = frozenset(
     {
         "de",

@@ -78,3 +78,30 @@ def test_names_in_any_case_with_their_particles(pii_engine: PiiEngine, text: str
 def test_case_free_names_stop_at_ordinary_words(pii_engine: PiiEngine, text: str) -> None:
     names = found(pii_engine, text, "PERSON")
     assert all(" " not in n for n in names) and "rose" not in names and "appelle" not in " ".join(names)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Révision de l'ascenseur Lumex Nova3 ce matin.", "Lumex Nova3"),
+        ("Remplacement sur la chaudière Brennor Kalix (défaut F12).", "Brennor Kalix"),
+        ("Equipement Solvane Kriva Duo 18 en défaut.", "Solvane Kriva Duo 18"),
+        ("Contrôle Vortec HydroLine 300 effectué.", "Vortec HydroLine 300"),
+        ("Code défaut Err 503 affiché.", "Err 503"),
+    ],
+)
+def test_unseen_brand_and_model_survive(pii_engine: PiiEngine, text: str, kept: str) -> None:
+    start = text.index(kept)
+    assert not [e for e in pii_engine.detect(text) if e.overlaps(start, start + len(kept))]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Le locataire Julien Morel 3e étage a les clés.", "Julien Morel"),  # a first name: a person
+        ("Prévenir M. Brennor 2 jours avant.", "Brennor"),  # a civility: a person
+        ("Clés chez Patrick Schneider, le voisin.", "Patrick Schneider"),  # a brand, with a first name
+    ],
+)
+def test_the_model_shape_does_not_hide_a_person(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert name in " ".join(found(pii_engine, text, "PERSON"))
