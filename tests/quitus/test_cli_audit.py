@@ -170,5 +170,14 @@ def test_shred_then_rotate_keys(installation: tuple[Path, list[str]]) -> None:
     bundle = home.parent / "erased.zip"
     exported = quitus(home, "proof", "export", ids[3], "-o", str(bundle))
     assert exported.returncode == 0, exported.stderr
-    checked = quitus(home, "proof", "verify", str(bundle), "--fingerprint", _fingerprint(home))
+    fingerprint = _fingerprint(home)
+    checked = quitus(home, "proof", "verify", str(bundle), "--fingerprint", fingerprint)
     assert checked.returncode == 0, checked.stderr
+    names = zipfile.ZipFile(bundle).namelist()
+    assert "documents/disposition.json" in names and "documents/certificat-disposition.pdf" in names
+    unzipped = _unzip(bundle, home.parent / "erased")
+    script = subprocess.run(
+        ["bash", "verify.sh", fingerprint], cwd=unzipped, capture_output=True, text=True, check=False
+    )
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert "ok  documents/disposition.json" in script.stdout
