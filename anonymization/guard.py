@@ -330,7 +330,7 @@ def _codeish(token: str) -> bool:
 
 _UNSEEN_MODEL: Final = re.compile(
     r"(?<![\w'’.-])(?P<brand>[A-Z][a-zà-ÿ][\w'’-]*(?:\s[A-Z][\w'’-]+){0,2})\s"
-    r"(?P<model>(?=[\w./+-]*\d)[A-Za-z0-9][\w./+-]*[\w+]|[A-Z][a-z]+[A-Z][\w-]*|[1-9]\d{0,3}(?!\s?[,.]?\d))"
+    r"(?P<model>(?=[\w./+-]*\d)[A-Za-z0-9][\w./+-]*[\w+]|[A-Z][a-z]+[A-Z][\w-]*|(?:[A-Z]\s)?[1-9]\d{0,3}(?!\s?[,.]?\d))"
     r"(?![\w'’-])"
 )
 _NAME_ANCHORS: Final = frozenset({"M", "Mme", "Mlle", "Mr", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})

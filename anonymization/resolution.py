@@ -251,13 +251,18 @@ def _add_name(added: list[Entity], spans: Sequence[TechnicalSpan], start: int, e
 
 
 _BEFORE_NAME: Final = re.compile(
-    r"(?:(?<![\w.])(?P<initial>[A-LN-ZÀ-Ý])\.\s?|(?<![\w’'])(?P<particle>(?i:de\s+la|de\s+l['’]|d['’]|"
+    r"(?:(?<![\w.])(?<!\d\s)(?P<initial>[A-LN-ZÀ-Ý])\.\s?|(?<![\w’'])(?P<particle>(?i:de\s+la|de\s+l['’]|d['’]|"
     r"de|du|des|le|la|van|von|da|dos|del|di|ben|el|al))\s?)$"
 )
 _AFTER_NAME: Final = re.compile(
     r"\s(?P<particle>(?:(?i:de\s+la|de|du|des|le|la|van|von|da|dos|del|di)\s)+)(?P<name>[A-ZÀ-Ý][\w'’-]+)"
 )
-_ANCHORS: Final = re.compile(r"(?:\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?|[A-ZÀ-Ý]\.)\s*$")
+_ANCHORS: Final = re.compile(
+    r"(?:\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?|[A-ZÀ-Ý]\.|[,:;(]|"
+    r"\b(?:de|chez|avec|par|contacter|appeler|rappeler|pr[ée]venir|voir|demander))\s*$"
+)
+"""What may come before a lower-case particle of a name: a civility, an initial, a comma, a cue
+(``le propriétaire, de Lestang``, ``contacter du Plessis``); not a noun (``le véhicule de X``)."""
 
 
 def complete_names(text: str, entities: Sequence[Entity]) -> list[Entity]:

@@ -48,7 +48,8 @@ _CUES: Final = re.compile(
     r"(?:\s+sur\s+place|\s+du\s+site)?\s*[:\-,]?|"
     r"\b(?:chez|famille|voir|appeler|contacter|prevenir|rappeler)\s+les|\bfamille|"
     r"\b(?:vehicule|voiture|camion|fourgon|moto|scooter|chien|chat|cles?|domicile|maison|logement|appartement|"
-    r"boite aux lettres|portable|telephone|numero|mail|compte)\s+(?:de|du|d')(?:\s+(?:la|l'))?)\s*$"
+    r"boite aux lettres|portable|telephone|numero|mail|compte)\s+(?:de|du|d')"
+    r"(?:\s+(?:de|du|d'))?(?:\s+(?:la|l'))?)\s*$"
 )
 _STRONG_CUES: Final = re.compile(r"(?:au nom de|de la part de|signe par|\bnom\s*:|signataire\s*:?)\s*$")
 """Cues after which a word is a name even when it is also a brand (``au nom de Legrand``)."""
@@ -63,7 +64,7 @@ NOT_NAMES: Final = frozenset(
         "facturation", "siret", "siren", "rcs", "tva", "iban", "rib", "bic", "cerfa",
         "wi-fi", "wifi", "box", "logement", "maison", "appartement", "garage", "cave", "jardin", "cour",
         "bat", "batiment", "esc", "escalier", "etage", "residence", "appt", "apt", "porte", "entree",
-        "immeuble",
+        "immeuble", "joignable", "injoignable", "absent", "absente",
     }
 )  # fmt: skip
 _LEGAL_FORMS: Final = re.compile(
