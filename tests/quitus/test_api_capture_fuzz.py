@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,30 @@ FUZZ = settings(
 )
 
 
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(("httpx", "PIL", "hypothesis")):
+            self.lines.append(record.getMessage() + (record.exc_text or ""))
+
+
+SERVER_LOG = _Collected()
+
+
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHarness]:
-    with open_harness(tmp_path_factory.mktemp("fuzz") / "home") as harness:
-        yield harness
+    root = logging.getLogger()
+    root.addHandler(SERVER_LOG)
+    level, root.level = root.level, logging.DEBUG
+    try:
+        with open_harness(tmp_path_factory.mktemp("fuzz") / "home") as harness:
+            yield harness
+    finally:
+        root.removeHandler(SERVER_LOG)
+        root.setLevel(level)
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +235,13 @@ def test_any_multipart_upload_gets_a_coded_answer(
         headers=harness.auth("technician"),
     )
     check_answer(harness, response)
+
+
+def test_nothing_submitted_reached_the_server_log(harness: ApiHarness) -> None:
+    """Run last in this module: every answer above was logged (or not) without a personal value."""
+    assert SERVER_LOG.lines, "the server logged nothing: the check would prove nothing"
+    leaked = [line for line in SERVER_LOG.lines if any(v.lower() in line.lower() for v in PERSONAL)]
+    assert not leaked, leaked[:3]
 
 
 def test_the_corpus_files_are_generated_not_committed() -> None:
