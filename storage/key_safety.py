@@ -67,8 +67,9 @@ def open_keys(
         keys = load_key_material(key_dir, kek_override=kek_override)
     except KeysMissingError as exc:
         if has_data:
+            missing = _missing_keys(key_dir, kek_override, exc)
             raise KeysMissingError(
-                f"this home holds data but its keys are missing ({_missing_keys(key_dir, kek_override)}): "
+                f"this home holds data but its keys are missing ({missing}): "
                 f"{RECOVERY_HINT} into {key_dir}. New keys could not read this home, so `quitus init` "
                 "refuses to make them"
             ) from None
@@ -82,10 +83,12 @@ def open_keys(
     return keys, keystore
 
 
-def _missing_keys(key_dir: Path, kek_override: str | None) -> str:
+def _missing_keys(key_dir: Path, kek_override: str | None, exc: KeysMissingError) -> str:
     if not key_dir.is_dir():
         return f"the key folder {key_dir} does not exist"
     names = [n for n in KEY_FILES if not (key_dir / n).exists() and not (n == "kek.key" and kek_override)]
+    if not names:
+        return str(exc).partition(":")[0]
     verb = " does not exist" if len(names) == 1 else " do not exist"
     return ", ".join(str(key_dir / n) for n in names) + verb
 
