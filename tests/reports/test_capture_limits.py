@@ -303,6 +303,12 @@ def test_a_form_too_costly_for_its_process_is_pdf_too_complex() -> None:
     assert refused.value.code == "pdf_too_complex"
 
 
+def test_attached_files_up_to_the_budget_are_read_in_the_process() -> None:
+    """No false refusal: four files of 14 MiB (56 MiB together) are within every limit."""
+    reading = read_form_isolated(hostile.pdf_with_embedded_files(4, 14 * MiB))
+    assert len(reading.report["photos"]) == 4
+
+
 def test_a_valid_form_reads_the_same_in_its_process() -> None:
     form = hostile.filled_form()
     assert read_form_isolated(form) == read_form_reading(form)
