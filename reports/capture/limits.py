@@ -51,10 +51,11 @@ class CaptureLimits:
     ``pdf_too_complex``. Checked by inflating each stream into a bounded buffer that is
     thrown away, before the PDF parser sees the file."""
 
-    form_worker_memory_bytes: int = 512 * MiB
+    form_worker_memory_bytes: int = 384 * MiB
     """Memory the process that parses a PDF form may add to its start-up size (an
     address-space limit, ``RLIMIT_AS``): a form that needs more is ``pdf_too_complex``
-    and the process that received it is not affected."""
+    and the process that received it is not affected. A form at every other limit
+    (64 MiB of attachments) needs about 200 MiB."""
 
     form_worker_seconds: float = 30.0
     """CPU and wall-clock seconds the form-parsing process may take: ``pdf_too_complex``."""
