@@ -287,6 +287,11 @@ class TechnicalGuard:
         model_starts = {s.start for s in spans if s.kind == "model"}
         if any(s.end in model_starts for s in blocking):
             return False
+        if any(  # "LEGRAND Guillaume", "Patrick Schneider": a brand word beside a first name
+            is_first_name(word.text) and not any(s.start < word.end and word.start < s.end for s in blocking)
+            for word in words(text, entity.start, entity.end)
+        ):
+            return True
         first = min(s.start for s in blocking)
         return any(
             is_capitalized(word.text)

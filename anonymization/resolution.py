@@ -259,7 +259,7 @@ _AFTER_NAME: Final = re.compile(
 )
 _ANCHORS: Final = re.compile(
     r"(?:\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?|[A-ZÀ-Ý]\.|[,:;(]|"
-    r"\b(?:de|chez|avec|par|contacter|appeler|rappeler|pr[ée]venir|voir|demander))\s*$"
+    r"\b(?:de|les|chez|avec|par|contacter|appeler|rappeler|pr[ée]venir|voir|demander))\s*$"
 )
 """What may come before a lower-case particle of a name: a civility, an initial, a comma, a cue
 (``le propriétaire, de Lestang``, ``contacter du Plessis``); not a noun (``le véhicule de X``)."""
@@ -273,12 +273,16 @@ def complete_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
     de Tanguy``: that ``de`` is a preposition); capitalized ones (``Le Goff``, ``DU
     PLESSIS``) always.
     """
-    others = [e for e in entities if e.type != "PERSON"]
+    people = [
+        e for e in entities if e.type == "PERSON" or (e.type == "LOCATION" and _after_particle(text, e))
+    ]
+    others = [e for e in entities if e not in people]
     result = []
-    for entity in entities:
-        if entity.type != "PERSON":
-            continue
+    for entity in people:
         start, end = entity.start, entity.end
+        elision = _ELIDED_END.match(text, end)
+        if elision is not None:
+            end = elision.end()  # "Guivarc'h" cut by the model at its apostrophe
         for _ in range(3):
             match = _BEFORE_NAME.search(text, max(0, start - 12), start)
             if match is None:
@@ -302,3 +306,13 @@ def complete_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
             end = after.end()
         result.append(Entity(start, end, "PERSON", entity.score))
     return others + result
+
+
+_ELIDED_END: Final = re.compile(r"['’][^\W\d_]{1,3}(?![\w'’])")
+_PARTICLE_BEFORE: Final = re.compile(r"(?<![\w’'])(?:de\s+la|de|du|des|le|la)\s$")
+
+
+def _after_particle(text: str, entity: Entity) -> bool:
+    """A place the model saw right after an anchored particle is a surname (``locataire, de Kersauson``)."""
+    match = _PARTICLE_BEFORE.search(text, max(0, entity.start - 6), entity.start)
+    return match is not None and _ANCHORS.search(text, max(0, match.start() - 14), match.start()) is not None

@@ -49,9 +49,13 @@ _CUES: Final = re.compile(
     r"\b(?:chez|famille|voir|appeler|contacter|prevenir|rappeler)\s+les|\bfamille|"
     r"\b(?:vehicule|voiture|camion|fourgon|moto|scooter|chien|chat|cles?|domicile|maison|logement|appartement|"
     r"boite aux lettres|portable|telephone|numero|mail|compte)\s+(?:de|du|d')"
-    r"(?:\s+(?:de|du|d'))?(?:\s+(?:la|l'))?)\s*$"
+    r"(?:\s+(?:de|du|d'))?(?:\s+(?:la|l'))?)(?:\s+(?:de\s+la|de|du|des|le|la))?\s*$"
 )
-_STRONG_CUES: Final = re.compile(r"(?:au nom de|de la part de|signe par|\bnom\s*:|signataire\s*:?)\s*$")
+_STRONG_CUES: Final = re.compile(
+    r"(?:au nom de|de la part de|signe par|\bnom\s*:|signataire\s*:?|\b(?:chez|famille) les"
+    r"|\b(?:locataire|proprietaire|occupant|occupante|voisin|voisine|gardien|gardienne)\s*,)"
+    r"(?:\s+(?:de\s+la|de|du|des|le|la))?\s*$"
+)
 """Cues after which a word is a name even when it is also a brand (``au nom de Legrand``)."""
 NOT_NAMES: Final = frozenset(
     {
@@ -97,6 +101,7 @@ def name_end(tokens: list[Word], index: int, text: str, max_words: int = 4) -> i
     end: int | None = None
     names = 0
     position = index
+    initial = False
     while position < len(tokens) and names < max_words:
         token = tokens[position]
         if position > index:
@@ -119,11 +124,13 @@ def name_end(tokens: list[Word], index: int, text: str, max_words: int = 4) -> i
             and position + 1 < len(tokens)
             and tokens[position + 1].text == "."
         ):
-            position += 2  # an initial: J. Dupont
+            position += 2  # an initial: J. Dupont, Q. des Rochettes
             end = position if end is not None else None
             names += 1
+            initial = True
         elif fold(value) in NAME_PARTICLES and (
             end is not None
+            or initial
             or (
                 position + 1 < len(tokens) and is_name_like(tokens[position + 1].text) and value[:1].isupper()
             )

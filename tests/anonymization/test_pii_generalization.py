@@ -61,6 +61,10 @@ def test_a_complement_alone_is_not_an_address(pii_engine: PiiEngine) -> None:
         ("Facture à Mme d'Ormesson.", "d'Ormesson"),
         ("Visite chez les Kerjean, pas de chien.", "Kerjean"),
         ("La voiture de Tanguy gêne l'accès.", "Tanguy"),
+        ("Le voisin, de Kerhervé, garde les clés.", "de Kerhervé"),
+        ("Client : Madame Q. des Aulnaies.", "Q. des Aulnaies"),
+        ("Le propriétaire, LEGRAND Sébastien, signe le devis.", "LEGRAND Sébastien"),
+        ("Relevé fait chez les Bosch, au fond de l'impasse.", "Bosch"),
     ],
 )
 def test_names_in_any_case_with_their_particles(pii_engine: PiiEngine, text: str, name: str) -> None:
