@@ -53,18 +53,22 @@ REQUIRED_FILES = (PROOFS, CHECKPOINT, BODY, SIG, VKEY, PEM, SUMS)
 INSTRUCTIONS = ("verify.sh", "VERIFY.md")
 
 SEAL_PDF = "documents/rapport-scelle.pdf"
+REDACTED_PDF = "documents/rapport-anonymise.pdf"
 DISPOSITION = "documents/disposition.json"
 CERTIFICATE_PDF = "documents/certificat-disposition.pdf"
 # document -> (the steps of the entry that records it, the detail holding its SHA-256)
 DOCUMENT_RULES: dict[str, tuple[tuple[str, ...], str]] = {
     SEAL_PDF: (("seal",), "pdf_full_sha256"),
+    REDACTED_PDF: (("seal",), "pdf_redacted_sha256"),
     DISPOSITION: (("dispose", "shred"), "certificate_sha256"),
     CERTIFICATE_PDF: (("certify",), "certificate_pdf_sha256"),
 }
 
+ENTRY_VERSION = 1
+BUNDLE_FORMAT = "quitus-proof-bundle/2"
 EXPORT_STEP = "proof.export"
 HOLD_STEPS = ("hold.place", "hold.release")
-ENTRY_REQUIRED = ("seq", "time", "step", "actor", "outcome")
+ENTRY_REQUIRED = ("v", "seq", "time", "step", "actor", "outcome")
 ENTRY_OPTIONAL = ("report", "artifacts", "policy", "details")
 
 _ENTRY_NAME = re.compile(r"entries/([0-9]{12})\.json")
@@ -578,6 +582,8 @@ def _parse_entry(st: _State, entry: _Entry) -> None:
         st.add(f"{name}: lacks {', '.join(missing)}")
     if unknown:
         st.add(f"{name}: unknown fields {', '.join(unknown)}")
+    if "v" in obj and obj["v"] != ENTRY_VERSION:
+        st.add(f"{name}: entry format v={obj['v']!r}, not {ENTRY_VERSION}")
     seq = obj.get("seq")
     if type(seq) is not int or seq != entry.seq:
         st.add(f"{name}: its seq {seq!r} is not the number of its file name")
@@ -708,6 +714,8 @@ def _check_export_and_ownership(st: _State) -> None:
     if not isinstance(details, dict):
         st.add(f"{export.name}: the export entry has no details")
         return
+    if details.get("format") != BUNDLE_FORMAT:
+        st.add(f"{export.name}: the export entry's format is {details.get('format')!r}, not {BUNDLE_FORMAT}")
     others = [st.entries[s] for s in sorted(st.entries) if s != last_seq]
     count = details.get("history_count")
     if type(count) is not int or count != len(others):

@@ -95,6 +95,7 @@ class Ledger:
     def append(self, step: str, *, report: str | None = None, **extra: Any) -> int:
         seq = len(self.entries)
         obj: dict[str, Any] = {
+            "v": 1,
             "seq": seq,
             "time": f"2026-03-{1 + seq // 24:02d}T{seq % 24:02d}:00:00Z",
             "step": step,
@@ -171,6 +172,7 @@ def scenario(
         report=REPORT,
         actor="auditor-1",
         details={
+            "format": "quitus-proof-bundle/2",
             "history_count": count,
             "history_sha256": history_sha256 or digest,
             "files": files_detail(docs),
