@@ -21,12 +21,22 @@ def verify(
     skip_blobs: Annotated[
         bool, typer.Option("--skip-blobs", help="Do not hash the encrypted files.")
     ] = False,
+    witness_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="A witness's verifier key: the latest remembered checkpoint must carry its "
+            "cosignature (repeat for several witnesses).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute the ledger's tree, check every signed checkpoint and every blob, and compare
-    the retention tables (legal holds, review queue, events) with the ledger. Exit 1 on tampering."""
+    every table that decides or locates (report states, blob pointers, users, tokens, portal
+    links, legal holds, review queue, events) with the ledger. Exit 1 on tampering."""
     from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
     from storage.ledger.verify import verify_ledger  # noqa: PLC0415
-    from storage.retention_integrity import check_retention_state  # noqa: PLC0415
+    from storage.ledger.witness_client import witness_problems  # noqa: PLC0415
+    from storage.state_integrity import check_stored_state  # noqa: PLC0415
 
     settings = settings_or_fail()
     app = open_app(settings)
@@ -35,7 +45,9 @@ def verify(
         result = verify_ledger(
             app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
         )
-        result.problems.extend(check_retention_state(app.store))
+        result.problems.extend(check_stored_state(app.store))
+        if witness_keys:
+            result.problems.extend(witness_problems(app.ledger, witness_keys))
     finally:
         app.close()
     console.print(
@@ -53,8 +65,9 @@ def verify(
     if not result.ok:
         raise typer.Exit(1)
     console.print(
-        "[green]ledger verified[/]: intact, every checkpoint signed and consistent; "
-        "legal holds, review queue and events agree with it"
+        "[green]ledger verified[/]: intact, every checkpoint signed and consistent; report states, "
+        "blobs, users, tokens, portal links, legal holds, review queue and events agree with it"
+        + ("; cosigned by every witness" if witness_keys else "")
     )
 
 

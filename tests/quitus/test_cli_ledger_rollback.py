@@ -89,8 +89,11 @@ def truncate(connection: sqlite3.Connection, keep: int, *, keep_checkpoints: boo
     connection.execute("UPDATE ledger_head SET size = ?", (keep,))
 
 
-def forge_events(home: Path, count: int) -> None:
-    """Append well-formed events, tree nodes and all, as the real code does — but with no key to sign."""
+def forge_events(home: Path, count: int, *, of_reports: bool = True) -> None:
+    """Append well-formed events, tree nodes and all, as the real code does — but with no key to sign.
+
+    ``of_reports``: events of reports that do not exist (tampering on their own); otherwise
+    installation events, as a command killed before its checkpoint would leave them."""
     database = Database(f"sqlite:///{home / 'quitus.db'}")
     forger = Ledger(database, load_signer("forger", generate_signing_key()[0]))
     try:
@@ -101,6 +104,8 @@ def forge_events(home: Path, count: int) -> None:
                     LedgerEvent(
                         step=LedgerStep.RECEIVE, actor="job:intake", outcome="received", report_id=f"RI-F{n}"
                     )
+                    if of_reports
+                    else LedgerEvent(step=LedgerStep.POLICIES_CHANGE, actor="cli", outcome="loaded")
                     for n in range(count)
                 ],
             )
@@ -250,7 +255,8 @@ def test_forged_events_after_the_last_checkpoint_are_not_intact(home: Path) -> N
 
 def test_an_unsigned_tail_left_by_a_crash_is_signed_by_audit_checkpoint(home: Path) -> None:
     size = ledger_size(home)
-    forge_events(home, 1)  # as a command killed between its append and its checkpoint would leave it
+    # As a command killed between its append and its checkpoint would leave it.
+    forge_events(home, 1, of_reports=False)
     code, output = verify(home)
     assert code == 1
     assert f"1 entry after the last signed checkpoint (size {size})" in output

@@ -263,11 +263,17 @@ def test_audit_checkpoint_witness_is_cosigned_or_fails_loudly(
     assert quitus_witness("add-log", "--dir", str(witness.directory), "--vkey", vkey).returncode == 0
     monkeypatch.setenv("QUITUS_WITNESS_URL", witness.url)
     monkeypatch.setenv("QUITUS_WITNESS_KEY", witness.vkey)
+    unwitnessed = run_quitus(home, "audit", "verify", "--witness-key", witness.vkey)
+    assert unwitnessed.returncode == 1, unwitnessed.stdout
+    assert "nothing was witnessed" in unwitnessed.stderr or "cosigned no checkpoint" in unwitnessed.stderr
     signed = run_quitus(home, "audit", "checkpoint", "--witness")
     assert signed.returncode == 0, signed.stderr
     assert verify_cosignatures(signed.stdout, [witness.vkey])
     log = (tmp_path / "home-keys" / "checkpoints.log").read_text()
     assert signed.stdout in log
+    verified = run_quitus(home, "audit", "verify", "--witness-key", witness.vkey)
+    assert verified.returncode == 0, verified.stderr
+    assert "cosigned by every witness" in verified.stdout
     # An auditor's consistency folder carries the cosignature; openssl checks it against the witness.
     kept = tmp_path / "kept.txt"
     kept.write_text(signed.stdout)

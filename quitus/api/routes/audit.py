@@ -16,7 +16,7 @@ from quitus.wiring import ledger_verifier_key
 from retention.proof_export import export_proof as export_report_bundle
 from storage.access_store import Principal
 from storage.ledger.verify import verify_ledger
-from storage.retention_integrity import check_retention_state
+from storage.state_integrity import check_stored_state
 
 __all__ = ["router"]
 
@@ -69,7 +69,8 @@ def verify(
     skip_blobs: Annotated[bool, Query(description="Do not hash the encrypted files (faster).")] = False,
 ) -> LedgerVerification:
     """Recompute the tree, check every signed checkpoint and (unless skipped) every blob's hash,
-    and compare the retention tables (legal holds, review queue, events) with the ledger.
+    and compare every table that decides or locates (report states, blob pointers, users, tokens,
+    portal links, legal holds, review queue, events) with the ledger.
 
     Takes time on a large ledger; signs nothing (verifying must never bless what it checks).
     """
@@ -77,7 +78,7 @@ def verify(
     result = verify_ledger(
         context.app.ledger, ledger_verifier_key(settings), blob_root=None if skip_blobs else settings.blob_dir
     )
-    result.problems.extend(check_retention_state(context.app.store))
+    result.problems.extend(check_stored_state(context.app.store))
     return LedgerVerification(
         ok=result.ok,
         entries=result.entries,
