@@ -88,8 +88,10 @@ _COMPLEMENT: Final = (
 _COMPLEMENT_AFTER: Final = re.compile(rf"\s*[,;/-]?\s*(?i:(?:{_COMPLEMENT}))")
 _COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w’'])(?i:(?:{_COMPLEMENT}))\s*[,;/-]?\s*$")
 _LOWER_CITY_AFTER: Final = re.compile(
-    r"\s*,?\s*(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+[a-zà-ÿ][\w'’]+(?:-[\w'’]+)*(?![\w'’-])"
+    r"\s*,?\s*(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+(?!(?:pour|et|le|la|les|demain|ce|ok)\b)[a-zà-ÿ][\w'’]+"
+    r"(?:-[\w'’]+)*(?![\w'’-])"
 )
+"""``12 rue des lilas 35000 rennes``: after a street, a postcode and a lower-case city."""
 
 
 def extend_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:

@@ -63,8 +63,8 @@ class EmailRecognizer(FrenchRecognizer):
     entity_types: ClassVar[tuple[str, ...]] = ("EMAIL_ADDRESS",)
 
     _PATTERN: Final = re.compile(
-        r"(?<![\w.+'-])[\w+'-]+(?:\.[\w+'-]+)*"
-        r"(?:@|\s?[\[(]\s?(?:at|arobase)\s?[\])]\s?|\s(?:arobase|at)\s)"
+        r"(?<![\w.+'-])[\w+'-]+(?:(?:\.|\s(?:point|dot)\s(?=[\w+'-]+\s(?:point\s[\w+'-]+\s)*(?:arobase|at)\s))[\w+'-]+)*"
+        r"(?:\s?@\s?|\s?[\[(]\s?(?:at|arobase)\s?[\])]\s?|\s(?:arobase|at)\s)"
         r"[\w-]+(?:(?:\.|\s?[\[(]\s?(?:dot|point)\s?[\])]\s?|\s(?:point|dot)\s)[\w-]+)+",
         re.IGNORECASE,
     )

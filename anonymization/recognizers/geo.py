@@ -40,8 +40,18 @@ class GpsRecognizer(FrenchRecognizer):
     )
     _CONTEXT: Final = re.compile(r"(gps|coordonnees|coord|latitude|lat|position|localisation|geoloc\w*)\b")
 
+    _LABELLED: Final = re.compile(
+        r"\b(?:lat|latitude)\s*[:=]?\s*(?P<first>[-+]?\d{1,2}[.,]\d{2,8})[^\d\n]{0,12}?"
+        r"\b(?:lon|long|lng|longitude)\s*[:=]?\s*(?P<last>[-+]?\d{1,3}[.,]\d{2,8})(?![\d])",
+        re.IGNORECASE,
+    )
+
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = [Entity(m.start(), m.end(), "GPS_COORDINATES", 0.9) for m in self._DMS.finditer(text)]
+        found += [  # "lat 48.1234 long -4.5678": both numbers, their labels left as they are
+            Entity(m.start("first"), m.end("last"), "GPS_COORDINATES", 0.9)
+            for m in self._LABELLED.finditer(text)
+        ]
         for match in self._DECIMAL.finditer(text):
             lat = float(match.group("lat").replace(",", "."))
             lon = float(match.group("lon").replace(",", "."))

@@ -340,6 +340,9 @@ class DateOfBirthRecognizer(FrenchRecognizer):
 _ANY_CASE_CIVILITIES: Final = frozenset(
     {"mme", "mmes", "mlle", "mr", "m.", "monsieur", "madame", "mademoiselle", "mr.", "mme.", "dr", "docteur"}
 )
+_LOWER_CASE_CUES: Final = frozenset(
+    {"chez", "famille", "voisin", "voisine", "locataire", "proprietaire", "gardien", "gardienne", "nom"}
+)
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")
 
 
@@ -392,6 +395,17 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                     found.append(Entity(tokens[first].start, tokens[end - 1].end, "PERSON", 0.8))
                     index = end
                     continue
+            if (  # "chez benali", "voisine dupont": a lower-case family name after a word that announces one
+                index > 0
+                and token.text.islower()
+                and fold(tokens[index - 1].text) in _LOWER_CASE_CUES
+                and _any_case_name_word(token)
+                and _joined(text, tokens[index - 1], token)
+            ):
+                end = self._name_run(text, tokens, index, need_first_name=False) or index + 1
+                found.append(Entity(token.start, tokens[end - 1].end, "PERSON", 0.6))
+                index = end
+                continue
             if _any_case_name_word(token) and is_first_name(token.text):
                 end = self._name_run(text, tokens, index, need_first_name=True)
                 cue = _CUES.search(fold(text[max(0, token.start - 40) : token.start]))

@@ -86,6 +86,7 @@ class AddressRecognizer(FrenchRecognizer):
         if number is not None:
             start = number.start()
         end = None
+        lower_words = 0
         position = index + 1
         if (
             position < len(tokens)
@@ -106,6 +107,9 @@ class AddressRecognizer(FrenchRecognizer):
                 or (word.text.isdigit() and len(word.text) <= 4)
             ):
                 end = word.end
+            elif number is not None and lower_words < 3 and _lower_street_word(word.text):
+                end = word.end  # "12 rue des lilas": typed in lower case, the number says it is a street
+                lower_words += 1
             elif not (fold(word.text) in _CONNECTORS or word.text in {"-", "'", "’"}):
                 break
             position += 1
@@ -157,3 +161,19 @@ _ABBREVIATIONS: Final = frozenset(
     {"av", "bd", "bld", "ch", "imp", "pl", "rte", "sq", "fg", "lot", "res", "bat"}
 )
 _CIVILITIES: Final = frozenset({"M", "Mme", "Mlle", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})
+
+
+def _lower_street_word(word: str) -> bool:
+    """A lower-case word that may belong to a street or city name (not a stop word nor a note word)."""
+    from anonymization.names import STOP_WORDS  # noqa: PLC0415 -- names imports spaCy's word list lazily
+    from anonymization.recognizers.people import NOT_NAMES  # noqa: PLC0415 -- people imports this module's peers
+
+    folded = fold(word)
+    return (
+        word.islower()
+        and len(word) >= 2
+        and word.replace("-", "").replace("'", "").replace("’", "").isalpha()
+        and folded not in STOP_WORDS
+        and folded not in NOT_NAMES
+        and folded not in _UNIT_LIKE
+    )

@@ -34,7 +34,8 @@ class LicensePlateRecognizer(FrenchRecognizer):
         rf"(?<![\w.,-])\d{{1,4}}([- ]?)([A-Za-z]{{2,3}})\1{_DEPARTMENT}(?![\w-]|[.,]\d)", re.IGNORECASE
     )
     _CONTEXT: Final = re.compile(
-        r"(immatricul\w*|plaque\w*|vehicule\w*|voiture\w*|camion\w*|fourgon\w*|utilitaire\w*|gare\w*|stationne\w*|auto|moto)\W"
+        r"(immat\w*|plaque\w*|vehicule\w*|veh|voiture\w*|camion\w*|fourgon\w*|utilitaire\w*|gare\w*|"
+        r"stationne\w*|auto|moto|vl|vu|4x4|parking|garage)\W"
     )
     _UNITS: Final = frozenset({"A", "V", "W", "KW", "KVA", "VA", "MA", "HZ", "HP", "BP", "PA", "KPA"})
 
@@ -50,7 +51,8 @@ class LicensePlateRecognizer(FrenchRecognizer):
                 continue  # already found above
             context = preceded_by(text, match.start(), self._CONTEXT, 60)
             dashed = match.group(2) == "-" and match.group().isupper()
-            if context or dashed:  # letters the SIV never issues, or lower case: still a plate
+            lower = match.group().islower() and not match.group(2)  # "ab123cd": no model code looks so
+            if context or dashed or lower:  # letters the SIV never issues, or lower case: still a plate
                 found.append(Entity(match.start(), match.end(), "FR_LICENSE_PLATE", 0.75 if context else 0.6))
         for match in self._FNI.finditer(text):
             letters = match.group(2)

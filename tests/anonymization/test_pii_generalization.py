@@ -109,3 +109,22 @@ def test_unseen_brand_and_model_survive(pii_engine: PiiEngine, text: str, kept: 
 )
 def test_the_model_shape_does_not_hide_a_person(pii_engine: PiiEngine, text: str, name: str) -> None:
     assert name in " ".join(found(pii_engine, text, "PERSON"))
+
+
+@pytest.mark.parametrize(
+    ("text", "entity_type", "value"),
+    [
+        ("rdv au 12 rue des lilas 35000 rennes demain", "ADDRESS", "12 rue des lilas 35000 rennes"),
+        ("cles chez benali au rdc", "PERSON", "benali"),
+        ("mail jean.dupont @ orange.fr merci", "EMAIL_ADDRESS", "jean.dupont @ orange.fr"),
+        (
+            "ecrire a jean point dupont arobase orange point fr",
+            "EMAIL_ADDRESS",
+            "jean point dupont arobase orange point fr",
+        ),
+        ("voiture garee devant: ab123cd", "FR_LICENSE_PLATE", "ab123cd"),
+        ("position gps lat 48.1234 long -4.5678", "GPS_COORDINATES", "48.1234 long -4.5678"),
+    ],
+)
+def test_text_typed_on_a_phone(pii_engine: PiiEngine, text: str, entity_type: str, value: str) -> None:
+    assert value in found(pii_engine, text, entity_type)
