@@ -24,6 +24,7 @@ from anonymization.recognizers.people import (
 )
 from anonymization.recognizers.places import AddressRecognizer
 from anonymization.recognizers.plates import LicensePlateRecognizer
+from anonymization.recognizers.spoken import SpokenNumberRecognizer
 
 __all__ = [
     "AccessCodeRecognizer",
@@ -47,6 +48,7 @@ __all__ = [
     "PhoneRecognizer",
     "PresidioBridge",
     "SirenSiretRecognizer",
+    "SpokenNumberRecognizer",
     "UpperCaseNameRecognizer",
     "default_recognizers",
 ]
@@ -61,6 +63,7 @@ def default_recognizers() -> list[FrenchRecognizer]:
         PaymentCardRecognizer(),
         ImeiRecognizer(),
         PhoneRecognizer(),
+        SpokenNumberRecognizer(),
         EmailRecognizer(),
         IpAddressRecognizer(),
         MacAddressRecognizer(),

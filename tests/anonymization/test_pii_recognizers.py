@@ -22,6 +22,7 @@ from anonymization.recognizers import (
     PaymentCardRecognizer,
     PhoneRecognizer,
     SirenSiretRecognizer,
+    SpokenNumberRecognizer,
     UpperCaseNameRecognizer,
     default_recognizers,
 )
@@ -336,3 +337,20 @@ def test_no_recognizer_raises_on_odd_text(text: str) -> None:
     for recognizer in default_recognizers():
         for entity in recognizer.find(text):
             assert 0 <= entity.start < entity.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rappeler au zéro six, douze, trente-quatre, cinquante-six, soixante-dix-huit merci",
+         "zéro six, douze, trente-quatre, cinquante-six, soixante-dix-huit"),
+        ("tel 06 douze 34 cinquante-six 78", "06 douze 34 cinquante-six 78"),
+        ("zero un euh quarante-cinq soixante-sept quatre-vingt-neuf dix",
+         "zero un euh quarante-cinq soixante-sept quatre-vingt-neuf dix"),
+        ("digicode quatre cinq deux un au portail", "quatre cinq deux un"),
+        ("vanne trois voies, deux fois", None),  # numbers in words, but no phone, NIR or code shape
+        ("06 12 34 56 78", None),  # digits only: the phone recognizer's job
+    ],
+)  # fmt: skip
+def test_spoken_number_recognizer(text: str, expected: str | None) -> None:
+    check(SpokenNumberRecognizer(), text, expected)
