@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseError
 
-__all__ = ["Database", "is_one_of", "sqlite_url"]
+__all__ = ["Database", "is_one_of", "lock_for_write", "sqlite_url"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -115,3 +115,21 @@ def _safe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except (SQLAlchemyError, ValueError):
         return "<unparseable URL>"
+
+
+def lock_for_write(session: Session) -> None:
+    """Take the database's write lock now, before reading what the transaction will change.
+
+    On SQLite the driver begins a transaction only at the first write, so a ``SELECT … FOR
+    UPDATE`` (a no-op there) reads outside any transaction: two writers could both read the
+    same state (the ledger's head, a report's row) and both act on it. ``BEGIN IMMEDIATE``
+    takes the write lock first; other writers wait for the commit (``busy_timeout``) and then
+    read what it wrote. On PostgreSQL the row locks of ``FOR UPDATE`` do this, and nothing
+    is done here.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from storage.database import lock_for_write
 from storage.hold_store import HOLD_STEPS, LedgerHold, ledger_holds
 from storage.ledger.bundle import build_bundle, export_details, listed_files
 from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.ledger.store import StoredEntry
 from storage.models import LedgerEntryRecord, LedgerHeadRecord
-from storage.report_store import ReportStore, lock_for_write
+from storage.report_store import ReportStore
 
 __all__ = ["HoldsCovering", "export_report_proof"]
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from storage.blob_kinds import BlobKind
 from storage.blobs import BlobStore, StoredBlob
-from storage.database import Database
+from storage.database import Database, lock_for_write
 from storage.errors import InvalidTransitionError, ReportNotFoundError
 from storage.keystore import DataKeyStore
 from storage.ledger.events import LedgerEvent, decode_entry
@@ -58,6 +58,7 @@ from storage.models import (
     utcnow,
 )
 from storage.notes import NoteStore
+from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.states import ReportState, can_transition
 from storage.subject_index import require_current_for
 
@@ -442,6 +443,14 @@ class ReportStore:
             if issues:
                 self._move(report, ReportState.REJECTED, issues)
             report.updated_at = utcnow()
+            facts = facts_digest(
+                template_id=template_id,
+                client_kind=client_kind,
+                intervention_date=intervention_date,
+                outcome=outcome,
+                tags=report.tags,
+                site_country=site_country,
+            )
             self.ledger.append(
                 session,
                 [
@@ -451,7 +460,7 @@ class ReportStore:
                         outcome="rejected" if issues else "captured",
                         report_id=report_id,
                         artifacts={b.blob_id: b.ciphertext_sha256 for b in stored},
-                        details=_issue_codes(issues),
+                        details={**_issue_codes(issues), FACTS_DETAIL: facts},
                     )
                 ],
             )
@@ -667,23 +676,6 @@ class ReportStore:
         if report is None:
             raise ReportNotFoundError(f"no report {report_id}; `quitus reports list` shows the ids")
         return report
-
-
-def lock_for_write(session: Session) -> None:
-    """Take the database's write lock now, before reading what the transaction will change.
-
-    On SQLite the driver begins a transaction only at the first write, so a ``SELECT … FOR
-    UPDATE`` (a no-op there) read outside any transaction: two writers could both read the
-    same state and both act on it. ``BEGIN IMMEDIATE`` takes the write lock first; other
-    writers wait for the commit (``busy_timeout``) and then read what it wrote. On
-    PostgreSQL the row locks of ``FOR UPDATE`` do this, and nothing is done here.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    driver = connection.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _first_submitter(session: Session, report_id: str) -> str | None:

@@ -43,8 +43,12 @@ reports, with their blobs, in chunks of :data:`_CHUNK`. Memory grows with the re
 the entries: about 2 KB for a live report (its blob ids), 0.2 KB for a tombstone. Messages
 name ids, steps, kinds and sequence numbers, never personal data.
 
-Not derivable from the ledger today (the entries do not record them): the retention facts
-of ``reports`` (``client_kind``, ``template_id``, ``intervention_date``, ``tags``), and which
+The retention facts of ``reports`` (``template_id``, ``client_kind``, ``intervention_date``,
+``outcome``, ``tags``, ``site_country``: they decide the policy and the due date) must have
+the digest (:func:`storage.report_facts.facts_digest`) that the latest ``capture`` entry
+recorded — reports captured before the entry carried one are not checked.
+
+Not derivable from the ledger today (the entries do not record it): which
 of a step's two blobs is which when both their kinds were swapped — a swap that the blobs'
 associated data (report, kind, id) makes fail on reading, not pass unseen.
 """
@@ -52,6 +56,7 @@ associated data (report, kind, id) makes fail on reading, not pass unseen.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -66,6 +71,7 @@ from storage.keystore import KeyRecord
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord
+from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.report_store import ReportStore
 from storage.retention_integrity import check_retention_state
 from storage.states import ReportState
@@ -169,6 +175,8 @@ class _Report:
     """(seq, time) of the ``archive`` entry."""
     restrict: tuple[int, str | None] | None = None
     """(seq, reason) of the latest ``restrict`` entry."""
+    facts: tuple[int, str] | None = None
+    """(seq, digest) of the retention facts the latest ``capture`` recorded."""
 
 
 def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -219,6 +227,8 @@ def _read_report_entry(
         return None  # a step that failed changed nothing but the report's issues
     if step == LedgerStep.CAPTURE:
         derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
+        digest = details.get(FACTS_DETAIL)
+        derived.facts = (seq, digest) if isinstance(digest, str) else None
     elif step == LedgerStep.RECEIVE:
         derived.content_entry, derived.content_candidates = (seq, step), ()
     elif step == LedgerStep.ARCHIVE:
@@ -251,6 +261,12 @@ class _Row:
     archived_at: object
     restricted_at: object
     restriction_reason: str | None
+    template_id: str | None
+    client_kind: str | None
+    intervention_date: object
+    outcome: str | None
+    tags: object
+    site_country: str | None
 
 
 @dataclass(frozen=True)
@@ -269,13 +285,19 @@ def _report_rows(database: Database) -> Iterator[list[_Row]]:
             type_coerce(ReportRecord.archived_at, String),
             type_coerce(ReportRecord.restricted_at, String),
             ReportRecord.restriction_reason,
+            ReportRecord.template_id,
+            ReportRecord.client_kind,
+            type_coerce(ReportRecord.intervention_date, String),
+            ReportRecord.outcome,
+            type_coerce(ReportRecord.tags, String),
+            ReportRecord.site_country,
         )
         .order_by(ReportRecord.id)
         .execution_options(yield_per=_CHUNK)
     )
     with database.session() as session:
         for chunk in session.execute(query).partitions(_CHUNK):
-            yield [_Row(*row) for row in chunk]
+            yield [_Row(*tuple(row)) for row in chunk]
 
 
 def _blobs_of(database: Database, report_ids: list[str]) -> dict[str, list[_Blob]]:
@@ -345,7 +367,33 @@ def _check_report(row: _Row, derived: _Report, blobs: list[_Blob]) -> list[str]:
         problems += _check_blob_rows(derived, blobs)
     problems += _check_archived_at(row, derived)
     problems += _check_restriction(row, derived)
+    problems += _check_facts(row, derived)
     return problems
+
+
+def _check_facts(row: _Row, derived: _Report) -> list[str]:
+    if derived.facts is None:
+        return []
+    seq, recorded = derived.facts
+    try:
+        # As stored: text on SQLite (an edit may put anything there), a parsed list on PostgreSQL.
+        tags = row.tags if isinstance(row.tags, list) else json.loads(str(row.tags or "[]"))
+        digest = facts_digest(
+            template_id=row.template_id,
+            client_kind=row.client_kind,
+            intervention_date=None if row.intervention_date is None else str(row.intervention_date),
+            outcome=row.outcome,
+            tags=tags,
+            site_country=row.site_country,
+        )
+    except (ValueError, TypeError):
+        digest = None
+    if digest == recorded:
+        return []
+    return [
+        "its retention facts (template, client kind, intervention date, outcome, tags, country) are not "
+        f"those ledger entry {seq} (capture) recorded: edited, they would change its policy or due date"
+    ]
 
 
 def _check_content(row: _Row, derived: _Report, kinds: Mapping[str, str]) -> list[str]:

@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import TextClause, insert, select, text
 from sqlalchemy.orm import Session
 
-from storage.database import Database
+from storage.database import Database, lock_for_write
 from storage.ledger.anchors import CheckpointLog, RememberedCheckpoint
 from storage.ledger.checkpoint import Checkpoint, NoteSigner, NoteVerifier, open_checkpoint, sign_checkpoint
 from storage.ledger.errors import LedgerError, RollbackError
@@ -144,6 +144,7 @@ class Ledger:
         """Append ``events`` in the caller's transaction; returns their sequence numbers."""
         if not events:
             return []
+        lock_for_write(session)  # on SQLite, FOR UPDATE alone would let two writers read one head
         head = session.get(LedgerHeadRecord, 1, with_for_update=True)
         if head is None:
             raise RuntimeError("ledger_head row missing: the database was not migrated by quitus")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -111,3 +113,15 @@ def test_an_intact_ledger_verifies(ledger: Ledger) -> None:
     result = verify_ledger(ledger, ledger.signer.verifier_key())
     assert result.ok, result.problems
     assert (result.entries, result.checkpoints) == (17, 2)
+
+
+def test_concurrent_writers_each_get_their_own_sequence_numbers(ledger: Ledger) -> None:
+    """Threads recording at once (API workers, the nightly job): no two read the same head."""
+
+    def write(worker: int) -> list[int]:
+        return [seq for n in range(40) for seq in ledger.record(event(n, report=f"RI-W{worker}"))]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        written = [seq for seqs in pool.map(write, range(3)) for seq in seqs]
+    assert sorted(written) == list(range(120))
+    assert not verify_ledger(ledger, ledger.signer.verifier_key()).tampered

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from storage.blob_kinds import BlobKind
+from storage.database import lock_for_write
 from storage.erasure import ShredRequest, shred_reports
 from storage.ledger.bundle import BUNDLE_FORMAT, history_sha256, key_fingerprint
 from storage.ledger.bundle_verify import verify_bundle
 from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.proofs import export_report_proof
-from storage.report_store import BlobToStore, ReportStore, lock_for_write
+from storage.report_store import BlobToStore, ReportStore
 from tests.storage.bundle_support import pack, unpack, with_sums_fixed
 
 

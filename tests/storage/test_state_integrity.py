@@ -785,3 +785,22 @@ def test_an_untampered_installation_has_nothing_to_report(life: Life) -> None:
     life.store.ledger.checkpoint()
     assert verify_ledger(life.store.ledger, life.store.ledger.signer.verifier_key()).ok
     assert check_stored_state(life.store) == []
+
+
+# -- retention facts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("intervention_date", "2001-01-01"),  # due today instead of in ten years
+        ("client_kind", "company"),
+        ("template_id", "ramonage@1"),
+        ("tags", '["no-retention"]'),
+        ("site_country", "BE"),
+    ],
+)
+def test_edited_retention_facts_are_named(clean: Life, column: str, value: str) -> None:
+    """The facts that decide a report's policy and due date are those its capture entry hashed."""
+    with edited(clean.store, "reports", {"id": clean.archived}, **{column: value}):
+        named(check_stored_state(clean.store), clean.archived, "retention facts", "capture")
