@@ -166,7 +166,14 @@ def _read_zip(data: bytes, result: BundleVerification) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         result.problems.append(f"not a readable zip file ({exc})")
         raise _RefusedError from None
     if len(infos) > MAX_FILES:

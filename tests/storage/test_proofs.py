@@ -258,3 +258,14 @@ def test_a_problem_per_line_is_reported_within_bounds(genuine: dict[str, bytes],
     checked = verify_bundle(pack({**genuine, "SHA256SUMS": sums}), key=store.ledger.signer.verifier_key())
     assert not checked.ok
     assert len(checked.problems) == 201 and checked.problems[-1].startswith("… and ")
+
+
+def test_a_zip_of_an_unsupported_version_is_a_problem_not_a_traceback(
+    genuine: dict[str, bytes], store: ReportStore
+) -> None:
+    data = bytearray(pack(genuine))
+    central = data.index(b"PK\x01\x02")  # the first central-directory header
+    data[central + 6] = 84  # "version needed to extract": 8.4, which zipfile refuses
+    checked = verify_bundle(bytes(data), key=store.ledger.signer.verifier_key())
+    assert not checked.ok
+    assert any("not a readable zip file" in p for p in checked.problems)
