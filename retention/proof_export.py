@@ -28,6 +28,8 @@ from retention.errors import CertificateError, DocumentUnavailableError
 from retention.holds import ActiveHolds, Hold
 from storage.blob_kinds import BlobKind
 from storage.hold_store import HoldStore, LedgerHold
+from storage.ledger.witness import WitnessError
+from storage.ledger.witness_client import WitnessEndpoint, submit_checkpoint
 from storage.proofs import export_report_proof
 from storage.report_store import ReportStore, ReportSummary
 from storage.states import ReportState
@@ -54,6 +56,8 @@ class ProofExport:
     """The ids of the legal holds whose entries the bundle carries."""
     note: str | None = None
     """Why a document that could have been there is not (no personal data)."""
+    witness_problem: str | None = None
+    """Why the checkpoint is not cosigned, when a witness was asked and could not."""
 
 
 def export_proof(
@@ -66,8 +70,13 @@ def export_proof(
     justification: str | None = None,
     certificate_sealer: CertificateSealer | None = None,
     today: dt.date | None = None,
+    witness: WitnessEndpoint | None = None,
 ) -> ProofExport:
     """Export ``report_id``'s proof bundle for ``store.actor``.
+
+    ``witness``: the checkpoint the bundle carries is cosigned by it (C2SP tlog-witness); when
+    the witness cannot cosign, the bundle carries the ledger's signature alone and
+    :attr:`ProofExport.witness_problem` says why.
 
     Raises:
         RestrictedAccessError: ``document="full"``, the report is restricted and no
@@ -94,14 +103,30 @@ def export_proof(
         else:
             documents[REDACTED_PDF] = store.read_blob(report_id, blob_id)
     covering: list[str] = []
+    problems: list[str] = []
     data = export_report_proof(
         store,
         report_id,
         verifier_key=verifier_key,
         documents=documents,
         holds_covering=_holds_covering(store, summary, covering.extend),
+        checkpoint=None if witness is None else lambda: _cosigned(store, witness, problems.append),
     )
-    return ProofExport(data, tuple(sorted(documents)), tuple(covering), note)
+    return ProofExport(
+        data, tuple(sorted(documents)), tuple(covering), note, problems[0] if problems else None
+    )
+
+
+def _cosigned(
+    store: ReportStore, witness: WitnessEndpoint, problem: Callable[[str], None]
+) -> tuple[int, str]:
+    """The ledger's checkpoint, cosigned by ``witness`` — or signed alone, with why."""
+    try:
+        cosigned = submit_checkpoint(store.ledger, witness)
+    except WitnessError as exc:
+        problem(str(exc))
+        return store.ledger.checkpoint()
+    return cosigned.size, cosigned.note
 
 
 def _certificate(

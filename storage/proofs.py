@@ -38,12 +38,15 @@ def export_report_proof(
     documents: Mapping[str, bytes] | None = None,
     policies: Mapping[str, str] | None = None,
     holds_covering: HoldsCovering | None = None,
+    checkpoint: Callable[[], tuple[int, str]] | None = None,
 ) -> bytes:
     """The bundle's bytes; the export itself is the bundle's last entry (``proof.export``).
 
     ``documents``: files for ``documents/`` (names in :data:`storage.ledger.bundle.DOCUMENT_NAMES`)
     that the caller was allowed to read. ``holds_covering``: which holds to include, with
-    their ``hold.place`` and ``hold.release`` entries (none without it).
+    their ``hold.place`` and ``hold.release`` entries (none without it). ``checkpoint``:
+    signs the checkpoint the bundle's proofs lead to, after the export entry (by default
+    :meth:`Ledger.checkpoint`; one that has a witness cosign it gives a cosigned note).
 
     Raises:
         ReportNotFoundError: no such report.
@@ -65,10 +68,10 @@ def export_report_proof(
         (seq,) = store.ledger.append(session, [event])
         entry = session.scalar(select(LedgerEntryRecord.entry).where(LedgerEntryRecord.seq == seq))
         assert entry is not None  # appended above, in this transaction
-    checkpoint = store.ledger.checkpoint()
+    signed = (checkpoint or store.ledger.checkpoint)()
     return build_bundle(
         [*history, StoredEntry(seq, entry.encode("ascii"))],
-        checkpoint=checkpoint,
+        checkpoint=signed,
         verifier_key=verifier_key,
         listed=listed,
         inclusion_proof=store.ledger.inclusion_proof,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
 
 __all__ = ["audit_app", "proof_app"]
 
@@ -56,10 +56,10 @@ def verify(
         f"{result.blobs_checked} encrypted files checked"
     )
     for warning in result.warnings:
-        console.print(f"[yellow]note:[/] {warning}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {plain(warning)}", soft_wrap=True)
     for problem in result.problems:
         label = "NOT SIGNED" if problem == result.unsigned_tail else "TAMPERED"
-        err_console.print(f"[red]{label}:[/] {problem}", soft_wrap=True)
+        err_console.print(f"[red]{label}:[/] {plain(problem)}", soft_wrap=True)
     if result.first_bad_entry is not None:
         err_console.print(f"first bad entry: {result.first_bad_entry}")
     if not result.ok:
@@ -110,11 +110,11 @@ def checkpoint(
     if result.tampered:
         for problem in result.problems:
             if problem != result.unsigned_tail:
-                err_console.print(f"[red]TAMPERED:[/] {problem}", soft_wrap=True)
+                err_console.print(f"[red]TAMPERED:[/] {plain(problem)}", soft_wrap=True)
         fail("no checkpoint signed: the ledger does not verify (see `quitus audit verify`)", code=1)
     sys.stdout.write(note)  # verbatim: a wrapped line would no longer verify
     if refused is not None:
-        fail(f"the checkpoint is signed but NOT cosigned: {refused}", code=1)
+        fail(f"the checkpoint is signed but NOT cosigned: {plain(refused)}", code=1)
 
 
 @audit_app.command("consistency")
@@ -158,12 +158,13 @@ def consistency(
         sys.stdout.write(proof.to_json())
     elif output.suffix == ".json":
         output.write_text(proof.to_json(), encoding="utf-8")
-        console.print(f"wrote {output}: from {proof.old.size} to {proof.new.size} entries")
+        console.print(f"wrote {plain(output)}: from {proof.old.size} to {proof.new.size} entries")
     else:
         _write_consistency_folder(output, consistency_folder(proof, vkey))
         console.print(
-            f"wrote {output}/: from {proof.old.size} to {proof.new.size} entries; an auditor checks it with "
-            f"`bash {output}/verify-consistency.sh --fingerprint <the ledger key's published fingerprint>`",
+            f"wrote {plain(output)}/: from {proof.old.size} to {proof.new.size} entries; an auditor "
+            f"checks it with `bash {plain(output)}/verify-consistency.sh --fingerprint <the ledger key's "
+            "published fingerprint>`",
             soft_wrap=True,
         )
     if not proof.verifies:
@@ -193,9 +194,9 @@ def check_consistency(
         _read_text(document), key, kept=_read_text(kept) if kept is not None else None
     )
     for line in result.checked:
-        console.print(f"  [green]✓[/] {line}", soft_wrap=True)
+        console.print(f"  [green]✓[/] {plain(line)}", soft_wrap=True)
     for problem in result.problems:
-        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]consistency proof does NOT verify[/]")
         raise typer.Exit(1)
@@ -206,7 +207,7 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        fail(f"cannot read {plain(path)}: {plain(getattr(exc, 'strerror', None) or exc)}")
 
 
 @audit_app.command("key")
@@ -235,7 +236,7 @@ def export(
 ) -> None:
     """Write a report's proof bundle: its whole history and the holds that covered it, each entry
     proven, the signed checkpoint, the sealed PDF (or an erased report's certificate), VERIFY.md."""
-    from quitus.wiring import ledger_verifier_key, open_app  # noqa: PLC0415
+    from quitus.wiring import ledger_verifier_key, open_app, witness_endpoint  # noqa: PLC0415
     from retention.access import JUSTIFICATION_PATTERN  # noqa: PLC0415
     from retention.errors import RestrictedAccessError  # noqa: PLC0415
     from retention.proof_export import export_proof  # noqa: PLC0415
@@ -256,11 +257,12 @@ def export(
             document="full" if documents else "none",
             justification=justify,
             certificate_sealer=app.certificate_sealer(),
+            witness=witness_endpoint(settings),
         )
     except RestrictedAccessError as exc:
         fail(
-            f"{report_id} is {exc.restriction}: its sealed PDF needs --justify CODE, which is recorded "
-            "(or export the proof without it: --no-documents)"
+            f"{plain(report_id)} is {exc.restriction}: its sealed PDF needs --justify CODE, which is "
+            "recorded (or export the proof without it: --no-documents)"
         )
     except ReportNotFoundError as exc:
         fail(str(exc))
@@ -271,11 +273,18 @@ def export(
     temporary.replace(output)
     carried = ", ".join(exported.documents) or "no document"
     holds = f"; legal holds {', '.join(exported.holds)}" if exported.holds else ""
-    console.print(f"wrote {output} ({len(exported.data) // 1024 + 1} KiB; {carried}{holds})", soft_wrap=True)
+    size = len(exported.data) // 1024 + 1
+    console.print(f"wrote {plain(output)} ({size} KiB; {carried}{holds})", soft_wrap=True)
     if exported.note and documents:
-        console.print(f"[yellow]note:[/] {exported.note}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {plain(exported.note)}", soft_wrap=True)
+    if exported.witness_problem is not None:
+        err_console.print(
+            f"[red]WITNESS FAILED:[/] the bundle's checkpoint is signed by the ledger but NOT cosigned: "
+            f"{plain(exported.witness_problem)}",
+            soft_wrap=True,
+        )
     console.print(
-        f"check it with `quitus proof verify {output} --fingerprint {key_fingerprint(vkey)}`, "
+        f"check it with `quitus proof verify {plain(output)} --fingerprint {key_fingerprint(vkey)}`, "
         "or `bash verify.sh FINGERPRINT` in the unzipped folder (VERIFY.md)",
         soft_wrap=True,
     )
@@ -290,6 +299,14 @@ def verify_bundle_command(
     fingerprint: Annotated[
         str | None,
         typer.Option(help="Or its fingerprint: SHA-256 hex of the key's DER SubjectPublicKeyInfo."),
+    ] = None,
+    witness_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="A witness's verifier key: the bundle's checkpoint must carry its valid "
+            "cosignature (repeat for several witnesses).",
+        ),
     ] = None,
 ) -> None:
     """Check a proof bundle offline (no database needed) against the pinned ledger key.
@@ -308,21 +325,22 @@ def verify_bundle_command(
         raise typer.Exit(2)
     try:
         if bundle.stat().st_size > MAX_BUNDLE_BYTES:
-            fail(f"{bundle} is larger than {MAX_BUNDLE_BYTES // 2**20} MiB: not a proof bundle", code=1)
+            limit = MAX_BUNDLE_BYTES // 2**20
+            fail(f"{plain(bundle)} is larger than {limit} MiB: not a proof bundle", code=1)
         data = bundle.read_bytes()
     except OSError as exc:
-        err_console.print(f"[red]error:[/] cannot read {bundle}: {exc.strerror}")
+        err_console.print(f"[red]error:[/] cannot read {plain(bundle)}: {exc.strerror}")
         raise typer.Exit(2) from None
-    result = verify_bundle(data, key=key, fingerprint=fingerprint)
+    result = verify_bundle(data, key=key, fingerprint=fingerprint, witness_keys=witness_keys or ())
     if result.report_id is not None:
         console.print(
             f"report {result.report_id}, {result.entries} entries proven, tree of {result.tree_size} entries",
             soft_wrap=True,
         )
     for line in result.checked:
-        console.print(f"  [green]✓[/] {line}", soft_wrap=True)
+        console.print(f"  [green]✓[/] {plain(line)}", soft_wrap=True)
     for problem in result.problems:
-        err_console.print(f"  [red]✗[/] {problem}", soft_wrap=True)
+        err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]bundle does NOT verify[/]")
         raise typer.Exit(1)
@@ -333,9 +351,9 @@ def _write_consistency_folder(directory: Path, files: dict[str, bytes]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if any(directory.iterdir()):
-            fail(f"{directory} is not empty: give a new folder (or a name ending in .json)")
+            fail(f"{plain(directory)} is not empty: give a new folder (or a name ending in .json)")
         for name, data in files.items():
             (directory / name).write_bytes(data)
         (directory / "verify-consistency.sh").chmod(0o755)
     except OSError as exc:
-        fail(f"cannot write {directory}: {exc.strerror or exc}")
+        fail(f"cannot write {plain(directory)}: {plain(exc.strerror or exc)}")

@@ -17,7 +17,7 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from storage.ledger.checkpoint import NoteVerifier, open_note, parse_checkpoint,
 from storage.ledger.errors import LedgerError
 from storage.ledger.merkle import leaf_hash, verify_inclusion
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
+from storage.ledger.witness import verify_cosignatures
 from storage.retention_vocabulary import HoldScope
 
 __all__ = ["MAX_BUNDLE_BYTES", "BundleVerification", "verify_bundle"]
@@ -90,18 +91,44 @@ class BundleVerification:
         return self.pinned and not self.problems and self.entries > 0
 
 
+def _check_cosignatures(data: bytes, witness_keys: Sequence[str], result: BundleVerification) -> None:
+    """Each required witness cosigned ``checkpoint.txt`` (already read and checked above)."""
+    note = zipfile.ZipFile(io.BytesIO(data)).read("checkpoint.txt").decode("utf-8")
+    try:
+        cosignatures = verify_cosignatures(note, witness_keys)
+    except (LedgerError, UnicodeDecodeError) as exc:  # a forged line, a malformed witness key
+        result.problems.append(f"checkpoint.txt: {exc}")
+        return
+    cosigned = {c.witness for c in cosignatures}
+    for witness_key in witness_keys:
+        name = witness_key.split("+", 1)[0]
+        if name in cosigned:
+            result.checked.append(f"checkpoint cosigned by witness {name}")
+        else:
+            result.problems.append(f"checkpoint.txt: no valid cosignature by witness {name}")
+
+
 class _RefusedError(Exception):
     """The bundle cannot be checked further (the reason is already a problem)."""
 
 
 def verify_bundle(
-    data: bytes, *, key: str | None = None, fingerprint: str | None = None
+    data: bytes,
+    *,
+    key: str | None = None,
+    fingerprint: str | None = None,
+    witness_keys: Sequence[str] = (),
 ) -> BundleVerification:
     """Check a bundle offline against a pinned key: ``key`` (the verifier key text) or
-    ``fingerprint`` (SHA-256 hex of its DER SubjectPublicKeyInfo), or both."""
+    ``fingerprint`` (SHA-256 hex of its DER SubjectPublicKeyInfo), or both.
+
+    ``witness_keys``: witnesses whose valid cosignature (C2SP cosignature/v1) of the bundle's
+    checkpoint is required; other cosignature lines are accepted and not checked."""
     result = BundleVerification()
     with contextlib.suppress(_RefusedError):
         _verify(data, key, fingerprint, result)
+        if witness_keys:
+            _check_cosignatures(data, witness_keys, result)
     if len(result.problems) > MAX_PROBLEMS:
         more = len(result.problems) - MAX_PROBLEMS
         result.problems[MAX_PROBLEMS:] = [f"… and {more} more problems"]

@@ -12,6 +12,7 @@ import zipfile
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from storage.blob_kinds import BlobKind
 from storage.database import lock_for_write
@@ -20,6 +21,7 @@ from storage.ledger.bundle import BUNDLE_FORMAT, history_sha256, key_fingerprint
 from storage.ledger.bundle_verify import verify_bundle
 from storage.ledger.events import LedgerEvent, decode_entry
 from storage.ledger.steps import LedgerStep
+from storage.ledger.witness import Cosigner, cosigner_verifier_key, note_text
 from storage.proofs import export_report_proof
 from storage.report_store import BlobToStore, ReportStore
 from tests.storage.bundle_support import pack, unpack, with_sums_fixed
@@ -269,3 +271,31 @@ def test_a_zip_of_an_unsupported_version_is_a_problem_not_a_traceback(
     checked = verify_bundle(bytes(data), key=store.ledger.signer.verifier_key())
     assert not checked.ok
     assert any("not a readable zip file" in p for p in checked.problems)
+
+
+def test_a_required_witness_cosignature_is_checked(store: ReportStore) -> None:
+    """A bundle exported with a witness carries its cosignature; a verifier that requires a
+    witness refuses a bundle without it, or with a cosignature by another key or altered."""
+    vkey = store.ledger.signer.verifier_key()
+    witness = Cosigner("witness.test/w1", Ed25519PrivateKey.generate())
+    witness_key = cosigner_verifier_key(witness.name, witness.public_key)
+    other = Cosigner("witness.test/w1", Ed25519PrivateKey.generate())  # same name, another key
+
+    def cosigned_by(cosigner: Cosigner) -> tuple[int, str]:
+        size, note = store.ledger.checkpoint()
+        return size, note + cosigner.cosign(note_text(note)[0], 1_780_000_000)
+
+    report_id = _report(store)
+    bundle = export_report_proof(store, report_id, verifier_key=vkey, checkpoint=lambda: cosigned_by(witness))
+    checked = verify_bundle(bundle, key=vkey, witness_keys=[witness_key])
+    assert checked.ok, checked.problems
+    assert "checkpoint cosigned by witness witness.test/w1" in checked.checked
+    assert verify_bundle(bundle, key=vkey).ok  # a verifier that requires none accepts it too
+
+    alone = export_report_proof(store, report_id, verifier_key=vkey)
+    refused = verify_bundle(alone, key=vkey, witness_keys=[witness_key])
+    assert not refused.ok
+    assert "checkpoint.txt: no valid cosignature by witness witness.test/w1" in refused.problems
+
+    impostor = export_report_proof(store, report_id, verifier_key=vkey, checkpoint=lambda: cosigned_by(other))
+    assert not verify_bundle(impostor, key=vkey, witness_keys=[witness_key]).ok
