@@ -529,14 +529,15 @@ def _show_retention(console: Console, app: App) -> tuple[str | None, str | None]
             details={"today": at.isoformat(), "real_today": dt.date.today().isoformat()},
         )
     )
-    summary = run_retention(app.store, policies, clock=FixedClock(at))
+    summary = run_retention(app.store, policies, clock=FixedClock(at), sealer=app.certificate_sealer())
     by_action = Counter[str]()
     for (action, _policy), count in summary.done.items():
         by_action[action] += count
     done = ", ".join(f"{count} {_DONE[action]}" for action, count in sorted(by_action.items()))
     console.print(
         f"   carried out at {at}, a simulated date (the demo's home is a simulation home): "
-        f"{done or 'nothing'} (each recorded in the ledger, a disposal with its certificate); "
+        f"{done or 'nothing'} (each recorded in the ledger); {summary.certificates_issued} sealed "
+        f"certificates of disposition issued (`quitus retention disposed` lists them); "
         f"{summary.held} kept under legal hold {hold.id}",
         soft_wrap=True,
     )

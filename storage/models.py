@@ -152,7 +152,7 @@ class LedgerEntryRecord(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     report_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    step: Mapped[str] = mapped_column(String(48))
+    step: Mapped[str] = mapped_column(String(48), index=True)
     """A :class:`~storage.ledger.steps.LedgerStep` value (the entry's own, kept beside it to filter on)."""
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     entry: Mapped[str] = mapped_column(Text)

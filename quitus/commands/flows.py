@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from quitus.cli_support import console, fail, settings_or_fail
+from quitus.cli_support import console, err_console, fail, settings_or_fail
 from quitus.commands.deploy import deploy
 
 __all__ = ["deploy", "run_flow"]
@@ -40,3 +40,11 @@ def run_flow(
     with console.status(f"running the {name} flow (Prefect, embedded)…"):
         counts = intake_flow(batch_size=batch_size) if name == "intake" else retention_flow()
     console.print(f"{name} flow: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"))
+    if counts.get("witness_failed"):
+        # The dispositions are done and recorded; what failed is the independent cosignature.
+        err_console.print(
+            "[red]WITNESS FAILED:[/] the ledger's checkpoint is signed but not cosigned by the witness "
+            "(see the flow's log); run `quitus audit checkpoint --witness` once it is reachable",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
