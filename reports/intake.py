@@ -51,7 +51,7 @@ from storage.states import ReportState
 if TYPE_CHECKING:  # pypdf is imported only when a form arrives
     from reports.capture.pdf_form_read import FormReading
 
-__all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission", "read_confined"]
+__all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission", "file_references", "read_confined"]
 
 SourceKind = Literal["json", "pdf_form"]
 _SUBMISSION_ID: TypeAdapter[str] = TypeAdapter(SubmissionId)
@@ -252,7 +252,7 @@ class Intake:
         payload, problem = load_json_object(submission.raw, self.limits)
         if payload is None or problem is not None:
             return submission, {}
-        references = list(_file_references(payload))
+        references = list(file_references(payload))
         if not references:
             return Submission(submission.raw, submission.source), {}
         refused: dict[str, ReportIssue] = {}
@@ -450,8 +450,9 @@ def _shown(name: str) -> str:
     return name if looks_like_form_field(name) else "(unnamed)"
 
 
-def _file_references(payload: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(path, attachment) of every attachment given as ``{"file": "<relative path>"}``."""
+def file_references(payload: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, attachment) of every attachment given as ``{"file": "<name>"}``: a path relative to
+    the submission's folder (``quitus ingest``) or a multipart part's name (the API)."""
     candidates: list[tuple[str, Any]] = []
     photos = payload.get("photos")
     if isinstance(photos, list):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
@@ -29,6 +28,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from quitus.api.errors import ApiError
 from reports.capture.json_decode import load_json_object
 from reports.capture.limits import CaptureLimits
+from reports.intake import file_references
 
 __all__ = ["MAX_PARTS", "read_multipart_submission"]
 
@@ -98,7 +98,7 @@ async def read_multipart_submission(
             )
         payload = _report_object(report_text, limits or CaptureLimits())
         used: set[int] = set()
-        for path, attachment in _file_attachments(payload):
+        for path, attachment in file_references(payload):
             position, upload = _find_upload(uploads, attachment["file"], path)
             data = await upload.read()
             _check_upload(data, path, max_upload_bytes)
@@ -147,27 +147,6 @@ def _report_object(raw: bytes, limits: CaptureLimits) -> dict[str, Any]:
             422, _PART_PROBLEMS.get(code, code), message, where=where, hint="fix the JSON; nothing was stored"
         )
     return payload
-
-
-def _file_attachments(payload: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(path, attachment) for every attachment given as ``{"file": "<name>"}``."""
-    candidates: list[tuple[str, Any]] = []
-    photos = payload.get("photos")
-    if isinstance(photos, list):
-        candidates += [
-            (f"photos[{i}].image", p.get("image")) for i, p in enumerate(photos) if isinstance(p, dict)
-        ]
-    for name in ("client_signature", "technician_signature"):
-        signature = payload.get(name)
-        if isinstance(signature, dict):
-            candidates.append((f"{name}.image", signature.get("image")))
-    for path, attachment in candidates:
-        if (
-            isinstance(attachment, dict)
-            and set(attachment) == {"file"}
-            and isinstance(attachment["file"], str)
-        ):
-            yield path, attachment
 
 
 def _find_upload(
