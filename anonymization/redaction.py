@@ -11,7 +11,9 @@ The schema says which fields hold personal data (:func:`reports.schema.personal_
 * ``image`` and ``signature`` attachments are kept as they are: the caller decides.
 
 Within one report a value always gets the same placeholder, in structured fields and
-free text alike. With a pseudonym key, each placeholder also has a keyed-HMAC
+free text alike. The ledger of the report numbers the values; the replacement itself is
+done by presidio-anonymizer's ``AnonymizerEngine`` with quitus's operators
+(:class:`~anonymization.operators.TextReplacer`). With a pseudonym key, each placeholder also has a keyed-HMAC
 pseudonym that is the same in every report.
 
 A data subject's copy of their reports (GDPR Art. 15) redacts only *other* people:
@@ -27,11 +29,20 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from presidio_anonymizer.entities import RecognizerResult
 from pydantic import BaseModel
 
 from anonymization.engine import PiiEngine
 from anonymization.entities import Entity
-from anonymization.operators import MASKABLE_TYPES, check_key, mask, normalized_value, placeholder, pseudonym
+from anonymization.operators import (
+    MASKABLE_TYPES,
+    NumberedValues,
+    TextReplacer,
+    check_key,
+    normalized_value,
+    placeholder,
+    pseudonym,
+)
 from anonymization.resolution import settle_overlaps
 from anonymization.text import fold, tokenize
 from reports.schema import Attachment, InterventionReport, PersonalDataCategory, personal_data_fields
@@ -178,6 +189,9 @@ class ReportRedactor:
         self._key = pseudonym_key
         self.style: Style = style or ("pseudonym" if pseudonym_key is not None else "placeholder")
         self.masked_types = frozenset(masked_types)
+        self._replacer = TextReplacer(
+            pseudonym_key=pseudonym_key if self.style == "pseudonym" else None, masked_types=self.masked_types
+        )
 
     def redact_text(self, text: str) -> str:
         """``text`` with its personal data replaced (placeholders numbered within this text)."""
@@ -249,7 +263,10 @@ class ReportRedactor:
             if entity_type == "ADDRESS":
                 key = group_keys.setdefault(leaf.group, ledger.key_for("ADDRESS", whole))
             entry = ledger.use(entity_type, leaf.value, leaf.path, structured=True, key=key)
-            replaced[index] = self._show(entry, leaf.value)
+            whole_field = RecognizerResult(entity_type, 0, len(leaf.value), 1.0)
+            replaced[index] = self._replacer.replace(
+                leaf.value, [whole_field], NumberedValues({(entity_type, leaf.value): entry})
+            )
         known = [(entry.type, entry.value) for entry in ledger.entries.values()] + shown
         for index, leaf in enumerate(leaves):
             if leaf.category == "free_text":
@@ -263,23 +280,19 @@ class ReportRedactor:
         return RedactedReport(redacted, tuple(self._describe(entry) for entry in ledger.entries.values()))
 
     def _replace(self, text: str, entities: Sequence[Entity], ledger: _ReportLedger, path: str) -> str:
-        parts, position = [], 0
-        for entity in sorted(entities):
+        ordered = sorted(entities)
+        if not ordered:
+            return text
+        # Numbered here, in reading order: Presidio applies the operators from the end of the text.
+        entries: dict[tuple[str, str], _Entry] = {}
+        for entity in ordered:
             value = text[entity.start : entity.end]
             entry = ledger.use(entity.type, value, path, structured=False)
-            parts += [text[position : entity.start], self._show(entry, value)]
-            position = entity.end
-        parts.append(text[position:])
-        return "".join(parts)
-
-    def _show(self, entry: _Entry, value: str) -> str:
-        if entry.type in self.masked_types:
-            masked = mask(entry.type, value)
-            if masked is not None:
-                return masked
-        if self.style == "pseudonym" and self._key is not None:
-            return pseudonym(self._key, entry.type, entry.value)
-        return placeholder(entry.type, entry.number)
+            # The ledger gives one (type, value) the same entry every time: the operators look it up so.
+            known = entries.setdefault((entity.type, value), entry)
+            assert known is entry
+        results = [RecognizerResult(e.type, e.start, e.end, e.score) for e in ordered]
+        return self._replacer.replace(text, results, NumberedValues(entries))
 
     def _describe(self, entry: _Entry) -> Redaction:
         return Redaction(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from presidio_anonymizer.entities import RecognizerResult
 
 from anonymization.engine import PiiEngine
 from anonymization.errors import PseudonymKeyError
-from anonymization.operators import mask, pseudonym
+from anonymization.operators import NumberedValues, TextReplacer, mask, pseudonym
 from anonymization.redaction import ReportRedactor
 from reports.samples import generate_samples
 from reports.schema import InterventionReport
@@ -162,3 +165,37 @@ def test_redact_text_numbers_each_value_once(pii_engine: PiiEngine) -> None:
         "Mme <PERSONNE_1> au <TÉLÉPHONE_1> ; M. <PERSONNE_2> au <TÉLÉPHONE_2> ; "
         "Mme <PERSONNE_1> rappelle au <TÉLÉPHONE_1>."
     )
+
+
+@dataclass
+class _Numbered:
+    type: str
+    number: int
+    value: str
+
+
+def test_operators_run_in_presidio_and_its_logs_hold_no_value_nor_key(
+    pii_engine: PiiEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    redactor = ReportRedactor(pii_engine, pseudonym_key=KEY, masked_types={"EMAIL_ADDRESS"})
+    with caplog.at_level(logging.DEBUG, logger="presidio-anonymizer"):
+        redacted = redactor.redact_text("Mme Leroy au 06 12 34 56 78 ou jeanne.leroy@orange.fr.")
+    assert redacted.startswith("Mme <PERSONNE_") and "j•••@orange.fr" in redacted
+    assert "performing operation" in caplog.text  # Presidio's AnonymizerEngine applied them
+    for secret in ("Leroy", "06 12", "jeanne", repr(KEY)[2:18]):
+        assert secret not in caplog.text
+
+
+def test_neighbours_of_one_type_stay_two_values() -> None:
+    """Presidio would merge two people separated by a space into one; quitus keeps them apart."""
+    entries = NumberedValues(
+        {
+            ("PERSON", "Jean"): _Numbered("PERSON", 1, "Jean"),
+            ("PERSON", "Paul"): _Numbered("PERSON", 2, "Paul"),
+        }
+    )
+    spans = [RecognizerResult("PERSON", 0, 4, 0.9), RecognizerResult("PERSON", 5, 9, 0.9)]
+    assert TextReplacer().replace("Jean Paul ok", spans, entries) == "<PERSONNE_1> <PERSONNE_2> ok"
+    with pytest.raises(ValueError, match="must not overlap"):
+        TextReplacer().replace("Jean Paul ok", [RecognizerResult("PERSON", 0, 9, 0.9), *spans], entries)
+    assert "Jean" not in repr(entries)
