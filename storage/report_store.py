@@ -60,7 +60,7 @@ from storage.models import (
 from storage.notes import NoteStore
 from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.states import ReportState, can_transition
-from storage.subject_index import require_current_for
+from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
 __all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
 
@@ -432,7 +432,8 @@ class ReportStore:
                 stored.append(parsed)
             # A correction replaces what an earlier revision said about who the report concerns.
             session.execute(delete(SubjectIndexRecord).where(SubjectIndexRecord.report_id == report_id))
-            for kind, digest in set(subjects):
+            indexed = set(subjects)
+            for kind, digest in indexed:
                 session.add(SubjectIndexRecord(report_id=report_id, kind=kind, digest=digest))
             report.template_id = template_id
             report.client_kind = client_kind
@@ -460,7 +461,12 @@ class ReportStore:
                         outcome="rejected" if issues else "captured",
                         report_id=report_id,
                         artifacts={b.blob_id: b.ciphertext_sha256 for b in stored},
-                        details={**_issue_codes(issues), FACTS_DETAIL: facts},
+                        details={
+                            **_issue_codes(issues),
+                            FACTS_DETAIL: facts,
+                            # A deleted row would lift a hold placed on a person: audit verify compares.
+                            SUBJECTS_DETAIL: subjects_digest(indexed),
+                        },
                     )
                 ],
             )

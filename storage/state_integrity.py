@@ -48,6 +48,13 @@ The retention facts of ``reports`` (``template_id``, ``client_kind``, ``interven
 the digest (:func:`storage.report_facts.facts_digest`) that the latest ``capture`` entry
 recorded — reports captured before the entry carried one are not checked.
 
+A live report's ``subject_index`` rows (what finds it for a person's request, and keeps a
+hold placed on that person) must have the digest
+(:func:`storage.subject_index.subjects_digest`) that its latest ``capture`` entry — or a
+later ``subject.reindex`` entry of that report — recorded: a deleted row would lift the hold.
+Reports whose capture recorded none (older data) are not checked, nor erased reports, whose
+index the erasure deletes.
+
 Not derivable from the ledger today (the entries do not record it): which
 of a step's two blobs is which when both their kinds were swapped — a swap that the blobs'
 associated data (report, kind, id) makes fail on reading, not pass unseen.
@@ -70,11 +77,12 @@ from storage.database import Database, is_one_of
 from storage.keystore import KeyRecord
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
-from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord
+from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord, SubjectIndexRecord
 from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.report_store import ReportStore
 from storage.retention_integrity import check_retention_state
 from storage.states import ReportState
+from storage.subject_index import SUBJECTS_DETAIL, subjects_digest
 
 __all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state"]
 
@@ -177,6 +185,8 @@ class _Report:
     """(seq, reason) of the latest ``restrict`` entry."""
     facts: tuple[int, str] | None = None
     """(seq, digest) of the retention facts the latest ``capture`` recorded."""
+    subjects: tuple[int, LedgerStep, str] | None = None
+    """(seq, step, digest) of the subject index rows the latest ``capture`` or re-index recorded."""
 
 
 def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -229,6 +239,12 @@ def _read_report_entry(
         derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
         digest = details.get(FACTS_DETAIL)
         derived.facts = (seq, digest) if isinstance(digest, str) else None
+        indexed = details.get(SUBJECTS_DETAIL)
+        derived.subjects = (seq, step, indexed) if isinstance(indexed, str) else None
+    elif step == LedgerStep.SUBJECT_REINDEX:
+        indexed = details.get(SUBJECTS_DETAIL)
+        if isinstance(indexed, str):  # the report's rows after the re-index, all of them
+            derived.subjects = (seq, step, indexed)
     elif step == LedgerStep.RECEIVE:
         derived.content_entry, derived.content_candidates = (seq, step), ()
     elif step == LedgerStep.ARCHIVE:
@@ -311,6 +327,17 @@ def _blobs_of(database: Database, report_ids: list[str]) -> dict[str, list[_Blob
     return found
 
 
+def _subjects_of(database: Database, report_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {report_id: [] for report_id in report_ids}
+    query = select(SubjectIndexRecord.report_id, SubjectIndexRecord.kind, SubjectIndexRecord.digest).where(
+        is_one_of(SubjectIndexRecord.report_id, report_ids, database.dialect)
+    )
+    with database.session() as session:
+        for report_id, kind, digest in session.execute(query):
+            found.setdefault(report_id, []).append((kind, digest))
+    return found
+
+
 def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]:
     problems: list[str] = []
     database = store.database
@@ -318,6 +345,7 @@ def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]
     erased: dict[str, int] = {}
     for rows in _report_rows(database):
         blobs = _blobs_of(database, [row.id for row in rows])
+        subjects = _subjects_of(database, [row.id for row in rows])
         for row in rows:
             unseen.discard(row.id)
             derived = reports.get(row.id)
@@ -326,6 +354,7 @@ def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]
                 problems.append(f"{where}: a row in reports that no ledger entry records (added by hand)")
                 continue
             problems += [f"{where}: {p}" for p in _check_report(row, derived, blobs[row.id])]
+            problems += [f"{where}: {p}" for p in _check_subjects(derived, subjects[row.id])]
             if derived.erased_seq is not None:
                 erased[row.id] = derived.erased_seq
     problems += [
@@ -393,6 +422,18 @@ def _check_facts(row: _Row, derived: _Report) -> list[str]:
     return [
         "its retention facts (template, client kind, intervention date, outcome, tags, country) are not "
         f"those ledger entry {seq} (capture) recorded: edited, they would change its policy or due date"
+    ]
+
+
+def _check_subjects(derived: _Report, rows: list[tuple[str, str]]) -> list[str]:
+    if derived.subjects is None or derived.erased_seq is not None:
+        return []  # recorded no digest (older data), or erased: the erasure deletes its index
+    seq, step, recorded = derived.subjects
+    if subjects_digest(rows) == recorded:
+        return []
+    return [
+        f"its subject index rows are not those ledger entry {seq} ({step}) recorded: edited, a person's "
+        "request would miss it and a hold placed on them would no longer hold it"
     ]
 
 

@@ -15,10 +15,17 @@ A legal hold placed on a person by phone before the re-index holds version 1 dig
 the new digest, each old digest that a hold in force names, so the hold keeps every report
 it covered. A report of that person captured later is indexed in E.164 only: the outcome
 names those holds, to be placed again by phone if they must cover new reports.
+
+The ``capture`` entry that writes a report's index records :func:`subjects_digest` of its
+rows (``subjects_sha256``), and ``quitus audit verify`` (:mod:`storage.state_integrity`)
+recomputes it from the table: a row deleted by hand would lift a hold placed on a person.
+The re-index rewrites rows, so it appends, for each report it changed, a
+``subject.reindex`` entry of that report recording the new digest, in the same transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,12 +46,14 @@ if TYPE_CHECKING:
     from storage.report_store import ReportStore
 
 __all__ = [
+    "SUBJECTS_DETAIL",
     "PhonesOf",
     "ReindexOutcome",
     "index_is_outdated",
     "index_version",
     "reindex_phones",
     "require_current_for",
+    "subjects_digest",
 ]
 
 PhonesOf = Callable[[bytes], Iterable[str]]
@@ -54,6 +63,15 @@ it cannot read."""
 
 _META_ID = 1
 BATCH_SIZE = 200
+
+SUBJECTS_DETAIL = "subjects_sha256"
+"""The detail of a ``capture`` (or per-report ``subject.reindex``) entry that holds the digest."""
+
+
+def subjects_digest(rows: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 (hex) of a report's index rows: their sorted ``kind:digest`` lines."""
+    lines = sorted({f"{kind}:{digest}" for kind, digest in rows})
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -131,7 +149,7 @@ def reindex_phones(
             digests |= old
             wanted[report_id] = (blob_id, digests)
         reports += len(wanted)
-        changed += _replace_phone_digests(database, wanted)
+        changed += _replace_phone_digests(store, wanted)
     with database.session() as session:
         meta = session.get(SubjectIndexMetaRecord, _META_ID, with_for_update=True)
         if meta is None:
@@ -174,11 +192,16 @@ def _next_batch(database: Database, after: str, size: int) -> list[tuple[str, st
     return [(report_id, blob_id) for report_id, blob_id in rows if blob_id is not None]
 
 
-def _replace_phone_digests(database: Database, wanted: dict[str, tuple[str, set[str]]]) -> int:
-    """Make each report's phone rows exactly its wanted digests; the number of reports changed."""
+def _replace_phone_digests(store: ReportStore, wanted: dict[str, tuple[str, set[str]]]) -> int:
+    """Make each report's phone rows exactly its wanted digests; the number of reports changed.
+
+    Each report changed gets a ``subject.reindex`` entry of its own with the digest of its
+    rows now (:data:`SUBJECTS_DETAIL`), which ``quitus audit verify`` compares with the table.
+    """
     if not wanted:
         return 0
-    changed = 0
+    database = store.database
+    changed: list[str] = []
     with database.session() as session:
         ids = sorted(wanted)
         # Locked like a capture locks its report: a correction or an erasure committed
@@ -205,7 +228,7 @@ def _replace_phone_digests(database: Database, wanted: dict[str, tuple[str, set[
             have = stored.get(report_id, set())
             if have == digests:
                 continue
-            changed += 1
+            changed.append(report_id)
             if have - digests:
                 session.execute(
                     delete(SubjectIndexRecord).where(
@@ -218,7 +241,29 @@ def _replace_phone_digests(database: Database, wanted: dict[str, tuple[str, set[
                 SubjectIndexRecord(report_id=report_id, kind="phone", digest=d)
                 for d in sorted(digests - have)
             )
-    return changed
+        if changed:
+            session.flush()
+            rows_of: dict[str, list[tuple[str, str]]] = {report_id: [] for report_id in changed}
+            for report_id, kind, digest in session.execute(
+                select(
+                    SubjectIndexRecord.report_id, SubjectIndexRecord.kind, SubjectIndexRecord.digest
+                ).where(is_one_of(SubjectIndexRecord.report_id, changed, database.dialect))
+            ):
+                rows_of[report_id].append((kind, digest))
+            store.ledger.append(
+                session,
+                [
+                    LedgerEvent(
+                        step=LedgerStep.SUBJECT_REINDEX,
+                        actor=store.actor,
+                        outcome="reindexed",
+                        report_id=report_id,
+                        details={"index_version": INDEX_VERSION, SUBJECTS_DETAIL: subjects_digest(rows)},
+                    )
+                    for report_id, rows in sorted(rows_of.items())
+                ],
+            )
+    return len(changed)
 
 
 def _phone_digests_held(database: Database) -> dict[str, set[str]]:

@@ -27,9 +27,10 @@ from sqlalchemy.pool import NullPool
 
 from anonymization import PiiEngine, ReportRedactor, load_vocabulary
 from policies.loading import PolicySet
-from reports.intake import CaptureOutcome, Intake, Submission
+from reports.intake import CaptureOutcome, Intake, Submission, subject_terms
 from reports.pdf import create_company_ca
 from reports.samples import generate_samples
+from reports.schema import InterventionReport
 from reports.templates import TemplateCatalog
 from retention.clock import FixedClock
 from retention.holds import HoldService
@@ -50,6 +51,7 @@ from storage.models import Base, LedgerHeadRecord
 from storage.report_store import ReceiptKind, ReportStore
 from storage.state_integrity import check_stored_state
 from storage.states import ReportState
+from storage.subject_index import reindex_phones
 from workflows.stages import Pipeline
 
 
@@ -804,3 +806,57 @@ def test_edited_retention_facts_are_named(clean: Life, column: str, value: str) 
     """The facts that decide a report's policy and due date are those its capture entry hashed."""
     with edited(clean.store, "reports", {"id": clean.archived}, **{column: value}):
         named(check_stored_state(clean.store), clean.archived, "retention facts", "capture")
+
+
+# -- the subject index ------------------------------------------------------------------------------
+
+
+@contextmanager
+def index_rows_deleted(store: ReportStore, report_id: str) -> Iterator[None]:
+    """``DELETE FROM subject_index WHERE report_id = …``: the report is no longer found for its
+    people, nor kept by a hold placed on one of them. Put back afterwards."""
+    with attacker(store) as connection:
+        rows = connection.execute(
+            text("SELECT kind, digest FROM subject_index WHERE report_id = :r"), {"r": report_id}
+        ).all()
+        assert rows, f"report {report_id} has no subject index rows to delete"
+        connection.execute(text("DELETE FROM subject_index WHERE report_id = :r"), {"r": report_id})
+    try:
+        yield
+    finally:
+        with attacker(store) as connection:
+            connection.execute(
+                text("INSERT INTO subject_index (report_id, kind, digest) VALUES (:r, :k, :d)"),
+                [{"r": report_id, "k": kind, "d": digest} for kind, digest in rows],
+            )
+
+
+def test_deleted_subject_index_rows_are_named(clean: Life) -> None:
+    with index_rows_deleted(clean.store, clean.archived):
+        named(
+            check_stored_state(clean.store),
+            clean.archived,
+            "subject index",
+            "capture",
+            entry(clean.seq[(clean.archived, "capture")]),
+        )
+
+
+def _phones_of(content: bytes) -> list[str]:
+    """The phone numbers a report holds, as ``quitus subject reindex`` reads them."""
+    report = InterventionReport.model_validate_json(content)
+    return [value for kind, value in subject_terms(report) if kind == "phone"]
+
+
+def test_a_reindexed_index_stays_clean_and_is_still_checked(clean: Life) -> None:
+    """The re-index rewrites rows: it records each changed report's new digest in the ledger."""
+    store = clean.store
+    outcome = reindex_phones(store, lambda content: [*_phones_of(content), "+33 6 99 99 99 99"])
+    try:
+        assert outcome.changed > 0
+        assert check_stored_state(store) == []
+        with index_rows_deleted(store, clean.archived):
+            named(check_stored_state(store), clean.archived, "subject index", "subject.reindex")
+    finally:
+        reindex_phones(store, _phones_of)  # the index as the capture wrote it, recorded again
+    assert check_stored_state(store) == []
