@@ -156,6 +156,8 @@ class LedgerEntryRecord(Base):
     """A :class:`~storage.ledger.steps.LedgerStep` value (the entry's own, kept beside it to filter on)."""
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     entry: Mapped[str] = mapped_column(Text)
+    mac: Mapped[str | None] = mapped_column(String(64))
+    """HMAC of ``entry`` under the ledger's MAC key (:mod:`storage.ledger.entry_mac`)."""
 
 
 class LedgerNodeRecord(Base):

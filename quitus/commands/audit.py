@@ -164,7 +164,7 @@ def consistency(
         console.print(
             f"wrote {plain(output)}/: from {proof.old.size} to {proof.new.size} entries; an auditor "
             f"checks it with `bash {plain(output)}/verify-consistency.sh --fingerprint <the ledger key's "
-            "published fingerprint>`",
+            "published fingerprint> --kept <the checkpoint they kept>`",
             soft_wrap=True,
         )
     if not proof.verifies:

@@ -6,6 +6,7 @@ Hierarchy::
     ├── ProofError                a proof cannot be built: position outside the tree, node missing
     ├── CheckpointError           a checkpoint's fields or text break C2SP tlog-checkpoint
     ├── RollbackError             the ledger is smaller than, or differs from, a checkpoint it signed
+    ├── ForgedEntryError          an unsigned entry does not carry quitus's entry MAC: never signed
     └── NoteError                 a signed note, key name or key cannot be used
         ├── KeyFormatError        a key name, verifier key or private key is malformed
         ├── MalformedNoteError    the note text or a signature line breaks C2SP signed-note
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "BadSignatureError",
     "CheckpointError",
+    "ForgedEntryError",
     "KeyFormatError",
     "LedgerError",
     "MalformedNoteError",
@@ -45,6 +47,10 @@ class CheckpointError(LedgerError):
 
 class RollbackError(LedgerError):
     """The ledger was truncated or rewritten since a checkpoint remembered outside the database."""
+
+
+class ForgedEntryError(LedgerError):
+    """An entry after the last signed checkpoint was not written by quitus (no valid entry MAC)."""
 
 
 class NoteError(LedgerError):

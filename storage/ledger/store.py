@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from storage.database import Database, lock_for_write
 from storage.ledger.anchors import CheckpointLog, RememberedCheckpoint
 from storage.ledger.checkpoint import Checkpoint, NoteSigner, NoteVerifier, open_checkpoint, sign_checkpoint
-from storage.ledger.errors import LedgerError, RollbackError
+from storage.ledger.entry_mac import entry_mac, entry_mac_key, mac_verifies
+from storage.ledger.errors import ForgedEntryError, LedgerError, RollbackError
 from storage.ledger.events import LedgerEvent, encode_entry
 from storage.ledger.merkle import (
     EMPTY_ROOT,
@@ -135,6 +136,8 @@ class Ledger:
         """``checkpoints.log`` outside the database, which every signed checkpoint is appended to."""
         self.appended = 0
         """Events this object appended (committed or not): a caller that sees it grow checkpoints."""
+        self.mac_key = entry_mac_key(signer)
+        """The key of the entries' MACs (:mod:`storage.ledger.entry_mac`); never stored."""
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -164,6 +167,7 @@ class Ledger:
                     "step": event.step.value,
                     "recorded_at": recorded_at,
                     "entry": entry.decode("ascii"),
+                    "mac": entry_mac(self.mac_key, entry),
                 }
             )
             size += 1
@@ -207,10 +211,47 @@ class Ledger:
             existing = session.get(LedgerCheckpointRecord, size)
             if existing is not None:
                 return size, existing.note
+            self._check_tail_is_ours(session, size, remembered)
             root = _prefetched(session, lambda reader: root_hash(size, reader)) if size else EMPTY_ROOT
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
             session.add(LedgerCheckpointRecord(size=size, note=note, created_at=utcnow()))
             return size, note
+
+    def _check_tail_is_ours(
+        self, session: Session, size: int, remembered: RememberedCheckpoint | None
+    ) -> None:
+        """Refuse to sign entries that no key vouches for yet unless quitus wrote them (their MAC)."""
+        signed = self._last_signed_size(session, size, remembered)
+        rows = session.execute(
+            select(LedgerEntryRecord.seq, LedgerEntryRecord.entry, LedgerEntryRecord.mac)
+            .where(LedgerEntryRecord.seq >= signed, LedgerEntryRecord.seq < size)
+            .order_by(LedgerEntryRecord.seq)
+        )
+        for seq, entry, mac in rows:
+            if not mac_verifies(self.mac_key, entry.encode("utf-8"), mac):
+                raise ForgedEntryError(
+                    f"ledger entry {seq}, after the last signed checkpoint (size {signed}), was not written "
+                    "by quitus (no valid entry MAC): nothing is signed over it — run `quitus audit verify`"
+                )
+
+    def _last_signed_size(self, session: Session, size: int, remembered: RememberedCheckpoint | None) -> int:
+        """The largest size at most ``size`` that a checkpoint of this key signs."""
+        best = 0
+        notes = [remembered.note] if remembered is not None else []
+        notes += session.scalars(
+            select(LedgerCheckpointRecord.note)
+            .where(LedgerCheckpointRecord.size <= size)
+            .order_by(LedgerCheckpointRecord.size.desc())
+            .limit(3)
+        ).all()
+        for note in notes:
+            try:
+                checkpoint, _ = open_checkpoint(note, [self.signer.verifier_key()])
+            except LedgerError:
+                continue  # not signed by this key: it vouches for nothing
+            if checkpoint.origin in self.origins and best < checkpoint.size <= size:
+                best = checkpoint.size
+        return best
 
     def _check_not_rolled_back(self, session: Session, size: int, remembered: RememberedCheckpoint) -> None:
         try:

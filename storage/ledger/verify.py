@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from storage.blobs import DELETION_JOURNALS
 from storage.database import Database
 from storage.ledger.checkpoint import Checkpoint, NoteVerifier, open_checkpoint, parse_verifier_key
+from storage.ledger.entry_mac import mac_verifies
 from storage.ledger.errors import LedgerError
 from storage.ledger.events import decode_entry
 from storage.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash, verify_consistency
@@ -122,10 +123,12 @@ def verify_ledger(
     trusted = verifier if isinstance(verifier, NoteVerifier) else parse_verifier_key(verifier)
     stored, signed = _open_checkpoints(ledger, trusted, result)
     remembered = _open_remembered(ledger, trusted, result)
-    roots = _check_entries(ledger.database, signed, set(remembered), result)
+    unvouched: list[int] = []
+    roots = _check_entries(ledger.database, signed, set(remembered), result, ledger.mac_key, unvouched)
     _check_consistency(ledger, signed, result)
     _check_remembered(ledger, stored, remembered, roots, result)
     _check_signed_to_the_end(signed, remembered, result)
+    _check_tail_macs(unvouched, result)
     if blob_root is not None:
         _check_blobs(ledger.database, blob_root, result)
     return result
@@ -197,7 +200,9 @@ def _open_remembered(
     return remembered
 
 
-def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None, str | None, str, object]]:
+def _rows(
+    database: Database,
+) -> Iterator[tuple[int, str, bytes | None, str | None, str, object, str | None]]:
     with database.session() as session:
         query = (
             select(
@@ -208,6 +213,7 @@ def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None, str | No
                 LedgerEntryRecord.step,
                 # The stored text on SQLite, where an edit may put anything there; a timestamp on PostgreSQL.
                 type_coerce(LedgerEntryRecord.recorded_at, String),
+                LedgerEntryRecord.mac,
             )
             .outerjoin(
                 LedgerNodeRecord,
@@ -216,20 +222,29 @@ def _rows(database: Database) -> Iterator[tuple[int, str, bytes | None, str | No
             .order_by(LedgerEntryRecord.seq)
             .execution_options(yield_per=_CHUNK)
         )
-        for seq, entry, node, report_id, step, recorded_at in session.execute(query):
-            yield seq, entry, None if node is None else bytes(node), report_id, step, recorded_at
+        for seq, entry, node, report_id, step, recorded_at, mac in session.execute(query):
+            yield seq, entry, None if node is None else bytes(node), report_id, step, recorded_at, mac
 
 
 def _check_entries(
-    database: Database, signed: dict[int, Checkpoint], remembered: set[int], result: LedgerVerification
+    database: Database,
+    signed: dict[int, Checkpoint],
+    remembered: set[int],
+    result: LedgerVerification,
+    mac_key: bytes,
+    unvouched: list[int],
 ) -> dict[int, bytes]:
-    """Recompute the tree; returns its root at each size in ``remembered`` and at its own size."""
+    """Recompute the tree; returns its root at each size in ``remembered`` and at its own size.
+
+    ``unvouched`` receives the entries without a valid entry MAC (they must be signed)."""
     tree = CompactRange()
     roots: dict[int, bytes] = {0: EMPTY_ROOT}
     broken = False
     artifacts: dict[str, tuple[int, str]] = {}
-    for seq, entry_text, stored_leaf, report_id, step, recorded_at in _rows(database):
+    for seq, entry_text, stored_leaf, report_id, step, recorded_at, mac in _rows(database):
         result.entries += 1
+        if not mac_verifies(mac_key, entry_text.encode("utf-8"), mac):
+            unvouched.append(seq)
         if seq != tree.size and not broken:
             result._bad_entry(
                 tree.size, f"entry {tree.size} is missing: deleted, or the sequence was rewritten"
@@ -389,6 +404,22 @@ def _check_signed_to_the_end(
         "run `quitus audit checkpoint`"
     )
     result.problems.append(result.unsigned_tail)
+
+
+def _check_tail_macs(unvouched: list[int], result: LedgerVerification) -> None:
+    """An entry that no checkpoint signs must carry quitus's MAC: otherwise someone with the
+    database alone wrote it (and ``audit checkpoint`` will not sign it)."""
+    forged = [seq for seq in unvouched if seq >= result.signed_size]
+    if not forged:
+        return
+    shown = ", ".join(str(seq) for seq in forged[:10])
+    if len(forged) > 10:
+        shown += f" and {len(forged) - 10} more"
+    result._bad_entry(
+        forged[0],
+        f"{len(forged)} {'entry' if len(forged) == 1 else 'entries'} after the last signed checkpoint "
+        f"({shown}) not written by quitus: no valid entry MAC (forged with the database alone)",
+    )
 
 
 def _check_artifacts(

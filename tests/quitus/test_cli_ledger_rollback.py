@@ -21,8 +21,10 @@ import pytest
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from storage.database import Database
+from storage.keys import read_key_file
 from storage.ledger.anchors import CheckpointLog
-from storage.ledger.checkpoint import generate_signing_key, load_signer, parse_checkpoint
+from storage.ledger.checkpoint import NoteSigner, generate_signing_key, load_signer, parse_checkpoint
+from storage.ledger.entry_mac import entry_mac, entry_mac_key
 from storage.ledger.events import LedgerEvent
 from storage.ledger.merkle import MemoryNodeStore
 from storage.ledger.steps import LedgerStep
@@ -89,13 +91,22 @@ def truncate(connection: sqlite3.Connection, keep: int, *, keep_checkpoints: boo
     connection.execute("UPDATE ledger_head SET size = ?", (keep,))
 
 
-def forge_events(home: Path, count: int, *, of_reports: bool = True) -> None:
-    """Append well-formed events, tree nodes and all, as the real code does — but with no key to sign.
+def home_signer(home: Path) -> NoteSigner:
+    """The home's own ledger key: what quitus itself appends with."""
+    name = (home / "ledger.vkey").read_text().split("+", 1)[0]
+    return load_signer(name, read_key_file(home.parent / "home-keys" / "ledger.key"))
+
+
+def forge_events(
+    home: Path, count: int, *, of_reports: bool = True, signer: NoteSigner | None = None
+) -> None:
+    """Append well-formed events, tree nodes and all, as the real code does — but without the
+    home's key (their entry MACs are under another key), unless ``signer`` is the home's.
 
     ``of_reports``: events of reports that do not exist (tampering on their own); otherwise
     installation events, as a command killed before its checkpoint would leave them."""
     database = Database(f"sqlite:///{home / 'quitus.db'}")
-    forger = Ledger(database, load_signer("forger", generate_signing_key()[0]))
+    forger = Ledger(database, signer or load_signer("forger", generate_signing_key()[0]))
     try:
         with database.session() as session:
             forger.append(
@@ -113,11 +124,13 @@ def forge_events(home: Path, count: int, *, of_reports: bool = True) -> None:
         database.dispose()
 
 
-def rewrite_history(connection: sqlite3.Connection, seq: int) -> None:
-    """Edit one entry and recompute every tree node, so the database agrees with itself."""
+def rewrite_history(connection: sqlite3.Connection, seq: int, signer: NoteSigner) -> None:
+    """Edit one entry, key in hand (its MAC too), and recompute every tree node, so the
+    database agrees with itself."""
     old = connection.execute("SELECT entry FROM ledger_entries WHERE seq = ?", (seq,)).fetchone()[0]
     forged = old.replace('"actor":"', '"actor":"forged-', 1)
-    connection.execute("UPDATE ledger_entries SET entry = ? WHERE seq = ?", (forged, seq))
+    mac = entry_mac(entry_mac_key(signer), forged.encode())
+    connection.execute("UPDATE ledger_entries SET entry = ?, mac = ? WHERE seq = ?", (forged, mac, seq))
     entries = [row[0] for row in connection.execute("SELECT entry FROM ledger_entries ORDER BY seq")]
     tree = MemoryNodeStore()
     for entry in entries:
@@ -255,8 +268,8 @@ def test_forged_events_after_the_last_checkpoint_are_not_intact(home: Path) -> N
 
 def test_an_unsigned_tail_left_by_a_crash_is_signed_by_audit_checkpoint(home: Path) -> None:
     size = ledger_size(home)
-    # As a command killed between its append and its checkpoint would leave it.
-    forge_events(home, 1, of_reports=False)
+    # As a command killed between its append and its checkpoint would leave it (quitus's own key).
+    forge_events(home, 1, of_reports=False, signer=home_signer(home))
     code, output = verify(home)
     assert code == 1
     assert f"1 entry after the last signed checkpoint (size {size})" in output
@@ -354,7 +367,7 @@ def kept(pristine: tuple[Path, str, str], tmp_path: Path) -> Path:
 
 def test_an_auditor_checks_consistency_from_a_kept_checkpoint(home: Path, kept: Path, tmp_path: Path) -> None:
     assert quitus(home, "reports", "list").returncode == 0
-    forge_events(home, 3)  # the ledger grew since (then signed: the company's own events)
+    forge_events(home, 3, signer=home_signer(home))  # the ledger grew since: the company's own events
     assert quitus(home, "audit", "checkpoint").returncode == 0
     proof = tmp_path / "proof.json"
     made = quitus(home, "audit", "consistency", "--from", str(kept), "-o", str(proof))
@@ -396,7 +409,7 @@ def test_a_history_rewritten_with_the_key_fails_the_auditors_check(
     """The company itself rewrites entry 1, recomputes the tree, erases its checkpoints and its
     checkpoints.log and signs anew: every check it runs passes — not the auditor's."""
     with attacker(home) as connection:
-        rewrite_history(connection, 1)
+        rewrite_history(connection, 1, home_signer(home))
         connection.execute("DELETE FROM ledger_checkpoints")
     log_of(home).unlink()
     assert quitus(home, "audit", "checkpoint").returncode == 0
@@ -410,3 +423,27 @@ def test_a_history_rewritten_with_the_key_fails_the_auditors_check(
     assert checked.returncode == 1
     assert "NOT consistent" in checked.stderr
     assert not independently_checked(proof)
+
+
+def test_a_tail_forged_with_the_database_alone_is_never_signed(
+    home: Path, pristine: tuple[Path, str, str]
+) -> None:
+    """Inserts are not refused by the append-only triggers: a forged, well-formed entry after the
+    last checkpoint must be named, and neither `audit checkpoint` nor the next command signs it."""
+    size = ledger_size(home)
+    forge_events(home, 1, of_reports=False)  # a plausible installation event, without the key
+    code, output = verify(home)
+    assert code == 1
+    assert f"1 entry after the last signed checkpoint ({size}) not written by quitus" in output
+    refused = quitus(home, "audit", "checkpoint")
+    assert refused.returncode == 1
+    assert "TAMPERED" in refused.stderr
+    # An ordinary command that writes the ledger does not bless the forged tail either.
+    _, report_id, _ = pristine
+    revealed = quitus(home, "reports", "show", report_id, "--reveal")
+    assert "not written by quitus" in revealed.stderr
+    code, output = verify(home)
+    assert code == 1 and "not written by quitus" in output
+    with closing(sqlite3.connect(home / "quitus.db")) as connection:
+        signed = connection.execute("SELECT max(size) FROM ledger_checkpoints").fetchone()[0]
+    assert signed == size

@@ -41,7 +41,7 @@ from storage.ledger.witness_client import (
     witness_problems,
 )
 from tests.cli_runner import free_port, run_quitus
-from tests.quitus.test_cli_ledger_rollback import forge_events
+from tests.quitus.test_cli_ledger_rollback import forge_events, home_signer
 from tests.quitus.test_consistency_openssl import fingerprint_of
 
 pytestmark = pytest.mark.slow
@@ -277,7 +277,7 @@ def test_audit_checkpoint_witness_is_cosigned_or_fails_loudly(
     # An auditor's consistency folder carries the cosignature; openssl checks it against the witness.
     kept = tmp_path / "kept.txt"
     kept.write_text(signed.stdout)
-    forge_events(home, 3)
+    forge_events(home, 3, signer=home_signer(home))  # the company's own events
     assert run_quitus(home, "audit", "checkpoint", "--witness").returncode == 0
     folder = tmp_path / "proof"
     made = run_quitus(home, "audit", "consistency", "--from", str(kept), "-o", str(folder))
