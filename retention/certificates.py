@@ -12,9 +12,10 @@ function every disposing path calls — turns each certificate still without one
 sealed French PDF (``Certificat de destruction`` / ``Certificat d'anonymisation``), stored
 with it, and records a ``certify`` entry with ``certificate_sha256`` and
 ``certificate_pdf_sha256``. It is idempotent: a crash between a disposal and its PDF is
-finished by the next call. Rendering and sealing are :mod:`reports`' (retention must not
-render or sign): the caller passes a :class:`CertificateSealer`
-(``reports.pdf.disposition.DispositionSealer``).
+finished by the next call. It issues once: a report whose ``certify`` entry exists but whose
+PDF is gone (deleted by hand) is refused, to be restored from a backup. Rendering and
+sealing are :mod:`reports`' (retention must not render or sign): the caller passes a
+:class:`CertificateSealer` (``reports.pdf.disposition.DispositionSealer``).
 
 :func:`disposition_documents` gives a report's two files to a proof bundle;
 :func:`disposed_register` is the register of disposed items, read from the ledger.
@@ -273,6 +274,14 @@ def issue_certificates(
 
 
 def _issue(certificates: CertificateStore, stored: StoredCertificate, sealer: CertificateSealer) -> bytes:
+    issued_by = _certify_seq(certificates, stored.report_id)
+    if issued_by is not None:
+        # Issued once already: a PDF missing now was deleted, and a new one would pass for it.
+        raise CertificateError(
+            f"{stored.report_id}: its sealed PDF, issued by ledger entry {issued_by}, is missing from "
+            "disposition_certificates: restore it from a backup (a certificate is never issued twice; "
+            "`quitus audit verify` names it until then)"
+        )
     document = json.loads(stored.document)
     try:
         pdf = sealer.seal_certificate(document, stored.document)
@@ -284,6 +293,15 @@ def _issue(certificates: CertificateStore, stored: StoredCertificate, sealer: Ce
         ) from exc
     certificates.attach_pdf(stored, pdf, hashlib.sha256(pdf).hexdigest())
     return pdf
+
+
+def _certify_seq(certificates: CertificateStore, report_id: str) -> int | None:
+    """The first ``certify`` entry of the report, found by what it says."""
+    for seq, raw in certificates.certify_entries([report_id]):
+        entry = decode_entry(raw)
+        if entry.get("step") == LedgerStep.CERTIFY and entry.get("report") == report_id:
+            return seq
+    return None
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -440,8 +458,12 @@ def disposed_register(
     if until is not None and until < since:
         raise CertificateError(f"--until {until} is before --since {since}: give an --until on or after it")
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    # The register ends where the day after ``until`` begins; after the last day a date can
+    # name (``--until 9999-12-31``) there is none, and nothing to leave out.
     end = (
-        None if until is None else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        None
+        if until is None or until == dt.date.max
+        else dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     )
     certificates = CertificateStore(store)
     disposals: list[tuple[int, dict[str, Any]]] = []

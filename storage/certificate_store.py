@@ -204,8 +204,13 @@ class CertificateStore:
 def check_certificates(store: ReportStore) -> list[str]:
     """What in ``disposition_certificates`` differs from the signed ledger: a certificate or PDF
     edited, replaced, deleted or added by hand (one line each, ids and sequence numbers only)."""
-    signed, issued = _signed_digests(store)
-    problems: list[str] = []
+    signed, issued, certified = _signed_digests(store)
+    problems: list[str] = [
+        f"certificate of {report_id}: issued more than once, by ledger entries "
+        f"{', '.join(map(str, seqs))}: its first PDF was deleted and another issued in its place"
+        for report_id, seqs in sorted(certified.items())
+        if len(seqs) > 1
+    ]
     seen: set[str] = set()
     record = DispositionCertificateRecord
     query = select(record.report_id, record.certificate, record.pdf).execution_options(yield_per=200)
@@ -225,11 +230,13 @@ def check_certificates(store: ReportStore) -> list[str]:
 
 def _signed_digests(
     store: ReportStore,
-) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str, str]]]:
-    """Report id → (seq, certificate digest) of its disposal entry, and → (seq, certificate
-    digest, PDF digest) of its certify entry."""
+) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str, str]], dict[str, list[int]]]:
+    """Report id → (seq, certificate digest) of its disposal entry, → (seq, certificate
+    digest, PDF digest) of its latest certify entry, and → the seqs of all its certify
+    entries (a PDF is issued once)."""
     signed: dict[str, tuple[int, str]] = {}
     issued: dict[str, tuple[int, str, str]] = {}
+    certified: dict[str, list[int]] = {}
     for seq, raw in _certificate_entries(store):
         try:
             entry = decode_entry(raw)
@@ -241,9 +248,10 @@ def _signed_digests(
             continue
         if entry.get("step") == LedgerStep.CERTIFY:
             issued[report_id] = (seq, digest, str(details.get("certificate_pdf_sha256")))
+            certified.setdefault(report_id, []).append(seq)
         elif entry.get("step") in (LedgerStep.DISPOSE, LedgerStep.SHRED):
             signed.setdefault(report_id, (seq, digest))
-    return signed, issued
+    return signed, issued, certified
 
 
 def _row_problem(

@@ -242,6 +242,12 @@ def test_certificates_of_disposition_and_the_register(
     assert f"{len(shredded)} disposed item(s)" in table.stdout
     backwards = quitus(home, "retention", "disposed", "--since", today, "--until", "2000-01-01")
     assert backwards.returncode == 2 and "before --since" in backwards.stderr
+    # The last day a date can name has no day after it to end the register at: no overflow.
+    last = quitus(
+        home, "retention", "disposed", "--since", today, "--until", "9999-12-31", "--format", "json"
+    )
+    assert last.returncode == 0, last.stderr
+    assert {r["report_id"] for r in json.loads(last.stdout)} == set(shredded)
     everything = register.stdout + table.stdout + text + json_path.read_text(encoding="utf-8")
     for payload in payloads:
         for value in (

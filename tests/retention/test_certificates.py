@@ -28,6 +28,7 @@ from retention.certificates import (
     disposed_register,
     disposition_documents,
     issue_certificates,
+    stored_certificate,
 )
 from retention.clock import FixedClock
 from retention.executor import run_retention
@@ -35,7 +36,7 @@ from retention.gate import DisposalGate
 from retention.holds import HoldService
 from retention.review import ReviewQueue
 from retention.statistics import QuasiIdentifiers
-from storage.certificate_store import DispositionCertificateRecord
+from storage.certificate_store import CertificateStore, DispositionCertificateRecord
 from storage.erasure import ShredRequest, shred_reports
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
@@ -351,6 +352,8 @@ def test_the_register_is_read_from_the_ledger(
     assert rows[pro].certificate_sha256 == disposal_entry(store, pro)["details"]["certificate_sha256"]
     assert sorted(r.pdf_issued for r in rows.values()) == [False, True]
     assert disposed_register(store, since=today + dt.timedelta(days=1)) == []
+    # the last day a date can name has no day after it: no overflow, nothing left out
+    assert {r.report_id for r in disposed_register(store, since=today, until=dt.date.max)} == {pro, private}
     with pytest.raises(CertificateError, match="after"):
         disposed_register(store, since=today, until=today - dt.timedelta(days=1))
 
@@ -370,6 +373,57 @@ def test_audit_verify_names_an_edited_deleted_or_forged_certificate(
     assert any(first in p and "(edited)" in p for p in problems), problems
     assert any(second in p and "PDF differs" in p for p in problems), problems
     assert any(third in p and "deleted" in p for p in problems), problems
+
+
+def test_a_deleted_pdf_is_never_issued_again(
+    store: ReportStore, make_report: MakeReport, policies: PolicySet, sealer: DispositionSealer
+) -> None:
+    """A new PDF would pass for the one deleted: audit verify would say intact."""
+    report_id = make_report(kind="professionnel", day=dt.date(2020, 1, 10))
+    run_retention(store, policies, clock=FixedClock(LATER), sealer=sealer)
+    [certify] = [e for e in entries(store, report_id) if e["step"] == "certify"]
+    record = DispositionCertificateRecord
+    with store.database.session() as session:
+        session.execute(
+            update(record)
+            .where(record.report_id == report_id)
+            .values(pdf=None, pdf_sha256=None, issued_at=None)
+        )
+    missing = rf"issued by ledger entry {certify['seq']}, is missing.*restore it from a backup"
+    with pytest.raises(CertificateError, match=missing):
+        disposition_documents(store, report_id, sealer=sealer)
+    outcome = issue_certificates(store, sealer)
+    assert outcome.issued == [] and list(outcome.failed) == [report_id]
+    assert [e["step"] for e in entries(store, report_id)].count("certify") == 1
+    problems = check_retention_state(store)
+    assert any(report_id in p and f"ledger entry {certify['seq']}, was deleted" in p for p in problems), (
+        problems
+    )
+
+
+def test_audit_verify_names_a_pdf_issued_twice(
+    store: ReportStore, make_report: MakeReport, policies: PolicySet, sealer: DispositionSealer
+) -> None:
+    """What a quitus without the refusal left: the deleted PDF issued again, two certify entries."""
+    report_id = make_report(kind="professionnel", day=dt.date(2020, 1, 10))
+    run_retention(store, policies, clock=FixedClock(LATER), sealer=sealer)
+    record = DispositionCertificateRecord
+    with store.database.session() as session:
+        session.execute(
+            update(record)
+            .where(record.report_id == report_id)
+            .values(pdf=None, pdf_sha256=None, issued_at=None)
+        )
+    stored = stored_certificate(store, report_id)
+    assert stored is not None
+    pdf = sealer.seal_certificate(json.loads(stored.document), stored.document)
+    assert CertificateStore(store).attach_pdf(stored, pdf, hashlib.sha256(pdf).hexdigest())
+    seqs = [e["seq"] for e in entries(store, report_id) if e["step"] == "certify"]
+    assert len(seqs) == 2
+    problems = check_retention_state(store)
+    assert any(
+        report_id in p and "issued more than once" in p and f"{seqs[0]}, {seqs[1]}" in p for p in problems
+    ), problems
 
 
 def test_a_seal_that_cannot_be_used_delays_the_pdf_never_the_disposal(
