@@ -28,7 +28,7 @@ from storage.ledger.consistency import ConsistencyProof, consistency_folder
 from storage.ledger.merkle import MemoryNodeStore, consistency_proof, root_hash
 from storage.ledger.witness import Cosigner
 from tests.cli_runner import run_quitus
-from tests.quitus.test_cli_ledger_rollback import attacker, forge_events, log_of, truncate
+from tests.quitus.test_cli_ledger_rollback import attacker, forge_events, home_signer, log_of, truncate
 
 SIGNER = load_signer("quitus.ledger/test", generate_signing_key()[0])
 
@@ -212,12 +212,12 @@ def test_the_script_wants_a_pinned_key(tmp_path: Path) -> None:
 def test_an_auditor_checks_a_real_ledger_with_openssl_and_sees_it_regrown(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert run_quitus(home, "init").returncode == 0
-    forge_events(home, 5)  # events, then signed by the company: its own
+    forge_events(home, 5, signer=home_signer(home))  # the company's own events, then signed
     kept_run = run_quitus(home, "audit", "checkpoint")
     assert kept_run.returncode == 0, kept_run.stderr
     kept = tmp_path / "kept-checkpoint.txt"
     kept.write_text(kept_run.stdout)
-    forge_events(home, 4)
+    forge_events(home, 4, signer=home_signer(home))
     assert run_quitus(home, "audit", "checkpoint").returncode == 0
     vkey = (home / "ledger.vkey").read_text().strip()
     pin = fingerprint_of(vkey)
@@ -248,7 +248,7 @@ def test_an_auditor_checks_a_real_ledger_with_openssl_and_sees_it_regrown(tmp_pa
     with attacker(home) as connection:
         truncate(connection, 3, keep_checkpoints=False)
     log_of(home).unlink()
-    forge_events(home, 8)
+    forge_events(home, 8, signer=home_signer(home))  # key in hand
     assert run_quitus(home, "audit", "checkpoint").returncode == 0
     regrown = run_quitus(home, "audit", "consistency", "--from", str(kept), "-o", str(tmp_path / "regrown"))
     assert regrown.returncode == 1 and "it was rewritten" in regrown.stderr
