@@ -43,8 +43,25 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from quitus import __version__  # noqa: PLC0415
+
+        sys.stdout.write(f"quitus {__version__}\n")
+        raise typer.Exit
+
+
 @app.callback()
 def global_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print quitus's version and exit.",
+        ),
+    ] = False,
     as_handle: Annotated[
         str | None,
         typer.Option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from quitus import __version__
 from quitus.cli_support import report_json_schema
 from tests.cli_runner import run_quitus
 
@@ -111,3 +113,15 @@ def test_published_json_schema_matches_the_code() -> None:
     published = (ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8")
     assert published == report_json_schema(), "run: quitus schema -o docs/report.schema.json"
     assert '"x-personal-data": "contact"' in published
+
+
+def test_version_is_printed_by_the_command_and_by_python_m(tmp_path: Path) -> None:
+    """One version, in quitus/__init__.py: the package metadata, --version and python -m agree."""
+    assert importlib.metadata.version("quitus") == __version__
+    shown = run_quitus(tmp_path / "home", "--version")
+    assert shown.returncode == 0 and shown.stdout == f"quitus {__version__}\n"
+    as_module = subprocess.run(
+        [sys.executable, "-m", "quitus", "--version"], capture_output=True, text=True, check=False
+    )
+    assert as_module.returncode == 0 and as_module.stdout == f"quitus {__version__}\n"
+    assert not (tmp_path / "home").exists()  # printing the version touches no home
