@@ -41,6 +41,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import getpass
 import os
 import re
@@ -219,6 +220,20 @@ class Settings(BaseModel):
         return self.home / "templates"
 
 
+NOT_SETTINGS = frozenset({"debug", "test_postgres_url", "screenshots"})
+"""``QUITUS_*`` variables read elsewhere (tracebacks, the test suite), not settings."""
+
+
+def _unknown(name: str, known: set[str]) -> str:
+    """A variable no setting reads, with the setting it was probably meant to be."""
+    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    hint = f" (did you mean QUITUS_{guess[0].upper()}?)" if guess else ""
+    return (
+        f"QUITUS_{name.upper()}: no such setting{hint}; unset it, or see docs/configuration.md "
+        "for the settings quitus reads"
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``QUITUS_*`` variables; a bad value names the variable."""
     env = os.environ if environ is None else environ
@@ -229,6 +244,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if name.startswith(prefix) and value != ""
     }
     known = set(Settings.model_fields)
+    unknown = sorted(k for k in values if k not in known and k not in NOT_SETTINGS)
+    if unknown:
+        raise SettingsError("; ".join(_unknown(name, known) for name in unknown))
     values = {k: v for k, v in values.items() if k in known}
     try:
         return Settings.model_validate(values)

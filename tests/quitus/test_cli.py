@@ -125,3 +125,17 @@ def test_version_is_printed_by_the_command_and_by_python_m(tmp_path: Path) -> No
     )
     assert as_module.returncode == 0 and as_module.stdout == f"quitus {__version__}\n"
     assert not (tmp_path / "home").exists()  # printing the version touches no home
+
+
+def test_an_unknown_setting_is_refused_with_the_one_it_was_meant_to_be(tmp_path: Path) -> None:
+    """A typo must not silently leave a feature off (QUITUS_SMTP_HOTS: no e-mail at all)."""
+    env = {**os.environ, "QUITUS_HOME": str(tmp_path), "QUITUS_SMTP_HOTS": "smtp.example"}
+    result = subprocess.run(
+        [sys.executable, "-m", "quitus.cli", "templates", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "QUITUS_SMTP_HOTS: no such setting (did you mean QUITUS_SMTP_HOST?)" in result.stderr
