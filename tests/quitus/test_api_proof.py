@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from storage.database import Database
 from storage.ledger.bundle_verify import verify_bundle
+from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord
 from tests.api_client import ApiHarness, open_harness, process_reports, sample_reports
 
@@ -63,6 +64,8 @@ def test_the_sealed_pdf_in_a_proof_is_compliance_s_justified_read(
     assert justified.status_code == 200
     assert _documents(justified.content) == ["documents/rapport-scelle.pdf"]
     assert verify_bundle(justified.content, key=vkey).ok
-    (read,) = [e for e in harness.ledger_events(restricted, "read") if e["details"].get("justification")]
+    (read,) = [
+        e for e in harness.ledger_events(restricted, LedgerStep.READ) if e["details"].get("justification")
+    ]
     assert read["details"] == {"document": "pdf_full", "justification": "litigation"}
     assert read["actor"] == "compliance-1"

@@ -22,6 +22,7 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from storage.database import Database
 from storage.ledger.bundle_verify import verify_bundle
+from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord, SubjectIndexMetaRecord, utcnow
 from tests.api_client import ApiHarness, open_harness, process_reports, sample_reports
 
@@ -60,12 +61,13 @@ def test_capture_persists_then_the_flow_validates_and_status_shows_the_errors(ha
         assert receipt["receipt"] == "new" and receipt["state"] == "captured"  # not validated yet
         assert receipt["status_url"] == f"/api/v1/reports/{receipt['report_id']}"
 
-    received = harness.ledger_events(receipts[0]["report_id"], "receive")
+    received = harness.ledger_events(receipts[0]["report_id"], LedgerStep.RECEIVE)
     assert [e["actor"] for e in received] == ["technician-1"]
-    assert harness.ledger_events(receipts[0]["report_id"], "capture") == []  # photos etc. wait for the flow
+    # Photos etc. wait for the flow.
+    assert harness.ledger_events(receipts[0]["report_id"], LedgerStep.CAPTURE) == []
 
     process_reports(harness)
-    assert len(harness.ledger_events(receipts[0]["report_id"], "capture")) == 1
+    assert len(harness.ledger_events(receipts[0]["report_id"], LedgerStep.CAPTURE)) == 1
     good, bad = (
         harness.client.get(r["status_url"], headers=harness.auth("technician")).json() for r in receipts
     )
@@ -102,7 +104,7 @@ def test_capture_is_idempotent_and_a_rejected_report_is_corrected(harness: ApiHa
 
 def test_reads_of_personal_data_are_recorded_naming_the_reader(harness: ApiHarness, sealed: str) -> None:
     client = harness.client
-    before = len(harness.ledger_events(sealed, "read"))
+    before = len(harness.ledger_events(sealed, LedgerStep.READ))
 
     content = client.get(f"/api/v1/reports/{sealed}/content", headers=harness.auth("compliance"))
     assert content.status_code == 200 and content.headers["cache-control"] == "no-store"
@@ -116,7 +118,7 @@ def test_reads_of_personal_data_are_recorded_naming_the_reader(harness: ApiHarne
     assert redacted.status_code == 200 and redacted.content != full.content
     client.get(f"/api/v1/reports/{sealed}", headers=harness.auth("auditor"))
 
-    reads = harness.ledger_events(sealed, "read")[before:]
+    reads = harness.ledger_events(sealed, LedgerStep.READ)[before:]
     assert [(e["actor"], e["details"]["document"]) for e in reads] == [
         ("compliance-1", "content"),
         ("compliance-1", "pdf_full"),
@@ -138,7 +140,7 @@ def test_a_restricted_report_is_read_only_with_a_justification(harness: ApiHarne
 
     granted = client.get(f"/api/v1/reports/{sealed}/content?justification=litigation", headers=compliance)
     assert granted.status_code == 200
-    (read,) = harness.ledger_events(sealed, "read")
+    (read,) = harness.ledger_events(sealed, LedgerStep.READ)
     assert read["actor"] == "compliance-1" and read["details"]["justification"] == "litigation"
     status = client.get(f"/api/v1/reports/{sealed}", headers=harness.auth("auditor")).json()
     assert status["restriction"] == "legal_hold"
@@ -157,14 +159,14 @@ def test_a_portal_link_opens_the_sealed_pdf_for_its_client_and_is_recorded(
     assert (
         link["path"].startswith("/portail/") and link["url"] == "https://rapports.exemple.fr" + link["path"]
     )
-    (made,) = harness.ledger_events(sealed, "portal.link")
+    (made,) = harness.ledger_events(sealed, LedgerStep.PORTAL_LINK)
     assert made["actor"] == "technician-1" and made["details"] == {"link": link["link_id"]}
 
     opened = harness.client.get(link["pdf_path"])  # no token: the link is the credential
     assert opened.status_code == 200 and opened.content.startswith(b"%PDF")
     full = harness.client.get(f"/api/v1/reports/{sealed}/pdf/full", headers=harness.auth("compliance"))
     assert opened.content == full.content
-    (event,) = harness.ledger_events(sealed, "portal.open")
+    (event,) = harness.ledger_events(sealed, LedgerStep.PORTAL_OPEN)
     assert event["actor"] == "portal" and event["details"] == {
         "document": "pdf_full",
         "link": link["link_id"],
@@ -185,7 +187,7 @@ def test_an_auditor_exports_a_proof_that_verifies_offline_without_personal_data(
     assert result.ok, result.problems
     names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
     assert "documents/rapport-anonymise.pdf" in names and "documents/rapport-scelle.pdf" not in names
-    (export,) = harness.ledger_events(sealed, "proof.export")
+    (export,) = harness.ledger_events(sealed, LedgerStep.PROOF_EXPORT)
     assert export["actor"] == "auditor-1"
     status = harness.client.get("/api/v1/ledger", headers=harness.auth("auditor")).json()
     assert status["latest_checkpoint"] and status["size"] == status["latest_checkpoint_size"]
@@ -207,7 +209,7 @@ def test_subject_requests_name_the_officer_and_restrict_what_the_law_keeps(
     assert [r["report_id"] for r in subject["reports"]] == [sealed]
     assert subject["reports"][0]["retention"]["policy"] and subject["reports"][0]["source"]["capture"]
     assert "resume.html" in package.namelist()
-    (event,) = harness.ledger_events(sealed, "subject.export")
+    (event,) = harness.ledger_events(sealed, LedgerStep.SUBJECT_EXPORT)
     assert event["actor"] == "compliance-1"
     assert event["details"] == {"request": export.headers["x-quitus-request"]}
     nobody = harness.client.post(
@@ -227,7 +229,7 @@ def test_subject_requests_name_the_officer_and_restrict_what_the_law_keeps(
     assert outcome["report_id"] == sealed and outcome["result"] in ("erased", "restricted")
     assert outcome["explanation"]
     # the register of requests: each one, found or not, naming the officer (no value)
-    register = harness.ledger_events(None, "subject.request")
+    register = harness.ledger_events(None, LedgerStep.SUBJECT_REQUEST)
     assert [(e["details"]["kind"], e["details"]["found"], e["actor"]) for e in register] == [
         ("access", 1, "compliance-1"),
         ("access", 0, "compliance-1"),

@@ -13,6 +13,7 @@ import pytest
 
 from policies.loading import BUILTIN_DIR
 from storage.database import Database
+from storage.ledger.steps import LedgerStep
 from storage.models import ReviewItemRecord
 from tests.api_client import ApiHarness, open_harness, sample_reports
 
@@ -79,7 +80,7 @@ def test_holds_keep_reports_out_of_the_plan_and_name_who_placed_them(
     assert placed.status_code == 201
     hold = placed.json()
     assert hold["placed_by"] == "compliance-1" and hold["report_ids"] == [report_ids[0]]
-    (event,) = harness.ledger_events(step="hold.place")
+    (event,) = harness.ledger_events(step=LedgerStep.HOLD_PLACE)
     assert event["actor"] == "compliance-1" and event["details"]["hold"] == hold["id"]
 
     plan = client.get(f"/api/v1/retention/plan?at={far}&limit=1", headers=compliance).json()
@@ -144,7 +145,7 @@ def test_review_decisions_are_taken_and_recorded_by_the_officer(
     assert "not due before" in early.json()["error"]["message"]
     status = client.get(f"/api/v1/reports/{report_ids[0]}", headers=harness.auth("auditor")).json()
     assert status["state"] != "erased"
-    (decision,) = harness.ledger_events(report_ids[1], "review.extend")
+    (decision,) = harness.ledger_events(report_ids[1], LedgerStep.REVIEW_EXTEND)
     assert decision["actor"] == "compliance-1"
     assert "audit" not in str(decision["details"])  # the reason is a note, named by hash
 
@@ -161,7 +162,7 @@ def test_a_dated_event_starts_the_periods_that_wait_for_it(
     answer = harness.client.post(path, json={"name": "last_contact", "on": first}, headers=compliance)
     assert answer.status_code == 201
     assert answer.json()["outcome"] == "recorded"
-    (event,) = harness.ledger_events(report_ids[0], "event")
+    (event,) = harness.ledger_events(report_ids[0], LedgerStep.EVENT)
     assert event["actor"] == "compliance-1" and event["details"] == {"event": "last_contact", "on": first}
 
     again = harness.client.post(path, json={"name": "last_contact", "on": first}, headers=compliance)
@@ -175,7 +176,7 @@ def test_a_dated_event_starts_the_periods_that_wait_for_it(
         "replaces": first,
         "replaces_seq": event["seq"],
     }
-    assert len(harness.ledger_events(report_ids[0], "event")) == 2
+    assert len(harness.ledger_events(report_ids[0], LedgerStep.EVENT)) == 2
 
     for body, message in (
         ({"name": "contract_end", "on": first}, "the policies in force wait for: last_contact"),
@@ -186,7 +187,7 @@ def test_a_dated_event_starts_the_periods_that_wait_for_it(
         refused = harness.client.post(path, json=body, headers=compliance)
         assert (refused.status_code, refused.json()["error"]["code"]) == (422, "retention_refused")
         assert message in refused.json()["error"]["message"]
-    assert len(harness.ledger_events(report_ids[0], "event")) == 2
+    assert len(harness.ledger_events(report_ids[0], LedgerStep.EVENT)) == 2
 
 
 def test_certificates_of_disposition_and_the_register_of_disposed_items(harness: ApiHarness) -> None:
@@ -220,9 +221,9 @@ def test_certificates_of_disposition_and_the_register_of_disposed_items(harness:
     raw = client.get(f"/api/v1/reports/{report_id}/certificate", params={"document": "json"}, headers=auditor)
     certificate = json.loads(raw.content)
     assert certificate["report_id"] == report_id and certificate["requested_by"] == "compliance-1"
-    (shred,) = harness.ledger_events(report_id, "shred")
+    (shred,) = harness.ledger_events(report_id, LedgerStep.SHRED)
     assert shred["details"]["certificate_sha256"] == hashlib.sha256(raw.content).hexdigest()
-    (certify,) = harness.ledger_events(report_id, "certify")
+    (certify,) = harness.ledger_events(report_id, LedgerStep.CERTIFY)
     assert certify["details"]["certificate_pdf_sha256"] == hashlib.sha256(pdf.content).hexdigest()
     today = dt.datetime.now(dt.UTC).date()
     register = client.get("/api/v1/retention/disposed", params={"since": str(today)}, headers=auditor).json()

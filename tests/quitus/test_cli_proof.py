@@ -12,6 +12,7 @@ import pytest
 
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
+from storage.ledger.steps import LedgerStep
 from tests.cli_runner import run_quitus
 
 quitus = run_quitus
@@ -77,7 +78,11 @@ def test_a_held_reports_bundle_carries_its_hold_and_its_sealed_pdf(
     assert exported.returncode == 0, exported.stderr
     assert "legal holds hold-" in exported.stdout
     steps = [e["step"] for e in _entries(bundle)]
-    assert "hold.place" in steps and "seal" in steps and steps[-2:] == ["read", "proof.export"]
+    assert (
+        LedgerStep.HOLD_PLACE in steps
+        and LedgerStep.SEAL in steps
+        and steps[-2:] == [LedgerStep.READ, LedgerStep.PROOF_EXPORT]
+    )
     assert "documents/rapport-scelle.pdf" in zipfile.ZipFile(bundle).namelist()
     _verifies(home, bundle, fingerprint)
 
@@ -95,16 +100,16 @@ def test_a_restricted_reports_pdf_needs_justify_and_the_read_is_recorded(
     justified = quitus(home, "proof", "export", ids[1], "-o", str(bundle), "--justify", "litigation")
     assert justified.returncode == 0, justified.stderr
     read, export = _entries(bundle)[-2:]
-    assert read["step"] == "read" and read["details"] == {
+    assert read["step"] == LedgerStep.READ and read["details"] == {
         "document": "pdf_full",
         "justification": "litigation",
     }
-    assert export["step"] == "proof.export"
+    assert export["step"] == LedgerStep.PROOF_EXPORT
     assert "documents/rapport-scelle.pdf" in zipfile.ZipFile(bundle).namelist()
     _verifies(home, bundle, fingerprint)
 
     without = tmp_path / "without.zip"
     assert quitus(home, "proof", "export", ids[1], "-o", str(without), "--no-documents").returncode == 0
     assert not [n for n in zipfile.ZipFile(without).namelist() if n.startswith("documents/")]
-    assert _entries(without)[-2]["step"] == "proof.export"  # the previous export; no new read
+    assert _entries(without)[-2]["step"] == LedgerStep.PROOF_EXPORT  # the previous export; no new read
     _verifies(home, without, fingerprint)

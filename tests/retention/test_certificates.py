@@ -87,7 +87,7 @@ def entries(store: ReportStore, report_id: str) -> list[dict]:
 
 
 def disposal_entry(store: ReportStore, report_id: str) -> dict:
-    return next(e for e in entries(store, report_id) if e["step"] in ("dispose", "shred"))
+    return next(e for e in entries(store, report_id) if e["step"] in (LedgerStep.DISPOSE, LedgerStep.SHRED))
 
 
 def certificate(store: ReportStore, report_id: str, sealer: DispositionSealer) -> dict:
@@ -135,7 +135,7 @@ def test_a_retention_deletion_is_certified_with_its_entries_reason_policy_and_zo
     assert cert["due"] == "2022-01-10"
     assert cert["company"] == COMPANY
     assert [(e["seq"], e["step"]) for e in cert["ledger_entries"]] == before
-    assert {"receive", "capture"} <= {e["step"] for e in cert["ledger_entries"]}
+    assert {LedgerStep.RECEIVE, LedgerStep.CAPTURE} <= {e["step"] for e in cert["ledger_entries"]}
     # zoned times: UTC and Europe/Paris, the same instant as the signed entry
     entry = disposal_entry(store, report_id)
     utc = cert["disposed_at"]["utc"]
@@ -179,11 +179,11 @@ def test_a_review_approval_names_the_approver_and_the_queue_entry(
     cert = certificate(store, report_id, sealer)
     assert cert["purpose"] == DisposalPurpose.REVIEW_APPROVAL
     assert cert["approved_by"] == "dpo-01"
-    approve = next(e for e in entries(store, report_id) if e["step"] == "review.approve")
+    approve = next(e for e in entries(store, report_id) if e["step"] == LedgerStep.REVIEW_APPROVE)
     assert approve["actor"] == cert["approved_by"]
     assert "review.queue" in {e["step"] for e in cert["ledger_entries"]}
     # issued at once: the approval path issues the PDF too
-    assert any(e["step"] == "certify" for e in entries(store, report_id))
+    assert any(e["step"] == LedgerStep.CERTIFY for e in entries(store, report_id))
 
 
 def test_an_erasure_request_names_who_asked_and_a_released_hold(
@@ -199,8 +199,8 @@ def test_an_erasure_request_names_who_asked_and_a_released_hold(
     assert cert["purpose"] == "erasure_request"
     assert cert["reason"] == "subject_request"
     assert cert["requested_by"] == "dpo-02"
-    assert {"hold.place", "hold.release"} <= {e["step"] for e in cert["ledger_entries"]}
-    assert disposal_entry(store, report_id)["step"] == "shred"
+    assert {LedgerStep.HOLD_PLACE, LedgerStep.HOLD_RELEASE} <= {e["step"] for e in cert["ledger_entries"]}
+    assert disposal_entry(store, report_id)["step"] == LedgerStep.SHRED
 
 
 # -- the sealed PDF -----------------------------------------------------------------------
@@ -250,13 +250,13 @@ def test_issuing_is_idempotent_and_finishes_after_a_crash(
     first, second = (make_report(kind="professionnel", day=dt.date(2020, 1, 10)) for _ in range(2))
     # disposed with no sealer: as if the process died between the disposal and the PDF
     run_retention(store, policies, clock=FixedClock(LATER))
-    assert not any(e["step"] == "certify" for e in entries(store, first))
+    assert not any(e["step"] == LedgerStep.CERTIFY for e in entries(store, first))
     outcome = issue_certificates(store, sealer)
     assert sorted(outcome.issued) == sorted([first, second])
     again = issue_certificates(store, sealer)
     assert again.issued == []
     for report_id in (first, second):
-        assert [e["step"] for e in entries(store, report_id)].count("certify") == 1
+        assert [e["step"] for e in entries(store, report_id)].count(LedgerStep.CERTIFY) == 1
 
 
 def test_disposition_documents_without_a_sealer_says_what_to_do(
@@ -381,7 +381,7 @@ def test_a_deleted_pdf_is_never_issued_again(
     """A new PDF would pass for the one deleted: audit verify would say intact."""
     report_id = make_report(kind="professionnel", day=dt.date(2020, 1, 10))
     run_retention(store, policies, clock=FixedClock(LATER), sealer=sealer)
-    [certify] = [e for e in entries(store, report_id) if e["step"] == "certify"]
+    [certify] = [e for e in entries(store, report_id) if e["step"] == LedgerStep.CERTIFY]
     record = DispositionCertificateRecord
     with store.database.session() as session:
         session.execute(
@@ -394,7 +394,7 @@ def test_a_deleted_pdf_is_never_issued_again(
         disposition_documents(store, report_id, sealer=sealer)
     outcome = issue_certificates(store, sealer)
     assert outcome.issued == [] and list(outcome.failed) == [report_id]
-    assert [e["step"] for e in entries(store, report_id)].count("certify") == 1
+    assert [e["step"] for e in entries(store, report_id)].count(LedgerStep.CERTIFY) == 1
     problems = check_retention_state(store)
     assert any(report_id in p and f"ledger entry {certify['seq']}, was deleted" in p for p in problems), (
         problems
@@ -418,7 +418,7 @@ def test_audit_verify_names_a_pdf_issued_twice(
     assert stored is not None
     pdf = sealer.seal_certificate(json.loads(stored.document), stored.document)
     assert CertificateStore(store).attach_pdf(stored, pdf, hashlib.sha256(pdf).hexdigest())
-    seqs = [e["seq"] for e in entries(store, report_id) if e["step"] == "certify"]
+    seqs = [e["seq"] for e in entries(store, report_id) if e["step"] == LedgerStep.CERTIFY]
     assert len(seqs) == 2
     problems = check_retention_state(store)
     assert any(
