@@ -199,7 +199,7 @@ def _read_zip(data: bytes, result: BundleVerification) -> dict[str, bytes]:
         OSError,
         ValueError,
         EOFError,
-        NotImplementedError,
+        NotImplementedError,  # zipfile's answer to an entry claiming a zip version it cannot read
     ) as exc:
         result.problems.append(f"not a readable zip file ({exc})")
         raise _RefusedError from None
@@ -232,8 +232,8 @@ def _read_zip(data: bytes, result: BundleVerification) -> dict[str, bytes]:
             OSError,
             ValueError,
             EOFError,
-            RuntimeError,
-            NotImplementedError,
+            RuntimeError,  # zipfile: an encrypted entry
+            NotImplementedError,  # zipfile: a compression method it does not implement
             zlib.error,
         ) as exc:
             result.problems.append(f"{_shown(name)}: cannot be read from the zip ({exc})")
