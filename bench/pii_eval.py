@@ -157,25 +157,20 @@ def from_notes(notes: Iterable[dict[str, Any]]) -> list[Document]:
     return documents
 
 
-def tuning_documents(seeds: range, per_seed: int) -> list[Document]:
+def tuning_documents(per_seed: int, seeds: int | None, handwritten: int | None) -> dict[str, list[Document]]:
+    """The tuning sets (``formal``, ``sms``, ``mixed``, ``handwritten``); the arguments shrink them."""
     from bench.pii_corpora import split  # noqa: PLC0415
 
-    return from_notes(split.tuning(seeds, per_seed))
+    sets = split.tuning_sets(per_seed, seeds, handwritten)
+    return {corpus: from_notes(notes) for corpus, notes in sets.items()}
 
 
-def held_out_documents(per_seed: int, seeds: int, handwritten: int | None) -> dict[str, list[Document]]:
-    """The held-out sets; ``seeds`` and ``handwritten`` shrink them for a quick run."""
-    from bench.pii_corpora import handwritten as hw  # noqa: PLC0415
+def held_out_documents(limit: int | None) -> dict[str, list[Document]]:
+    """The fresh held-out sets (the first ``limit`` notes of each for a quick run)."""
     from bench.pii_corpora import split  # noqa: PLC0415
 
-    sets: dict[str, list[Document]] = {}
-    for corpus, generate in split.GENERATORS.items():
-        chosen = list(split.HELD_OUT_SEEDS[corpus])[:seeds]
-        sets[corpus] = from_notes(n for seed in chosen for n in generate(per_seed, seed))
-    notes = hw.load()
-    sets[hw.CORPUS] = from_notes(notes if handwritten is None else notes[:handwritten])
-    for documents in sets.values():
-        assert all(not (d.corpus == "formal" and int(d.id.split("-")[1][1:]) < 100) for d in documents)
+    sets = {corpus: from_notes(notes[:limit]) for corpus, notes in split.held_out().items()}
+    assert not any(d.corpus in split.TUNING_CORPORA for documents in sets.values() for d in documents)
     return sets
 
 
@@ -313,7 +308,7 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small subsets (CI smoke); targets are informative"
     )
-    parser.add_argument("--tuning-seeds", type=int, default=5, help="gen_formal seeds 0..N-1 (at most 100)")
+    parser.add_argument("--tuning-seeds", type=int, default=5, help="seeds per tuning generator (at most 5)")
     parser.add_argument("--tuning-notes", type=int, default=200, help="notes per tuning seed")
     parser.add_argument(
         "--tuning-only", action="store_true", help="skip the held-out part (while developing)"
@@ -328,16 +323,13 @@ def main() -> None:
 
     if args.quick:
         project = load_project_corpus(args.corpus)[:150]
-        tuning = tuning_documents(range(1), 50)
-        held_out = {} if args.tuning_only else held_out_documents(50, 1, 60)
+        tuning = tuning_documents(50, 1, 60)
+        held_out = {} if args.tuning_only else held_out_documents(100)
     else:
         project = load_project_corpus(args.corpus)
-        tuning = tuning_documents(range(min(100, args.tuning_seeds)), args.tuning_notes)
-        held_out = {} if args.tuning_only else held_out_documents(200, 5, None)
-    parts: dict[str, dict[str, list[Document]]] = {
-        "project": {"project": project},
-        "tuning": {"formal": tuning},
-    }
+        tuning = tuning_documents(args.tuning_notes, args.tuning_seeds, None)
+        held_out = {} if args.tuning_only else held_out_documents(None)
+    parts: dict[str, dict[str, list[Document]]] = {"project": {"project": project}, "tuning": tuning}
     if held_out:
         parts["held-out"] = held_out
     for part, sets in parts.items():
@@ -353,7 +345,7 @@ def main() -> None:
     if not args.no_vanilla:
         systems["vanilla Presidio"] = vanilla_system()
     throughput: dict[str, tuple[int, float]] = {}
-    held: dict[str, dict[str, Scores]] = {}
+    quitus_scores: dict[str, dict[str, Scores]] = {}  # by part
     for name, detect in systems.items():
         detect([d.text for d in project[:20]])  # warm-up: model loaded, caches built
         count, seconds = 0, 0.0
@@ -369,8 +361,8 @@ def main() -> None:
                     merged.damaged_examples += s.damaged_examples
                 examples("missed", merged.missed, args.show)
                 examples("damaged", merged.damaged_examples, args.show)
-            if part == "held-out":
-                held[name] = by_corpus
+            if name == "quitus":
+                quitus_scores[part] = by_corpus
         throughput[name] = (count, seconds)
         print(f"\n{name}: {count} documents in {seconds:.1f} s = {count / seconds:,.0f} documents/s")
 
@@ -381,16 +373,26 @@ def main() -> None:
         speedup = (q_count / q_seconds) / (v_count / v_seconds)
         print(f"throughput ratio quitus / vanilla Presidio: {speedup:.1f}×")
 
-    if "quitus" not in held:
-        return
+    held_out_met = True
+    for part in ("tuning", "held-out"):
+        if part in quitus_scores:
+            quick = ", quick subsets" if args.quick else ""
+            met = print_targets(f"quitus, {part} part{quick}", quitus_scores[part], speedup)
+            held_out_met = met if part == "held-out" else held_out_met
+    if not args.quick and not held_out_met:
+        raise SystemExit(1)
+
+
+def print_targets(title: str, by_corpus: dict[str, Scores], speedup: float | None) -> bool:
+    """The four targets on one part; whether all are met."""
     total = Scores()
-    for s in held["quitus"].values():
+    for s in by_corpus.values():
         total.add(s)
-    leak = total.total_leaked / total.total
+    leak = total.total_leaked / total.total if total.total else 0.0
     zero = total.values[ZERO_LEAK] + total.values[CHECKED]
     zero_leaked = total.leaked[ZERO_LEAK] + total.leaked[CHECKED]
     damage = total.damaged / total.keep if total.keep else 0.0
-    print(f"\n=== targets (quitus, held-out part{', quick subsets' if args.quick else ''}) ===")
+    print(f"\n=== targets ({title}) ===")
     checks = [
         (f"leak ≤ {TARGET_LEAK:.0%} of personal values", f"{leak:.2%}", leak <= TARGET_LEAK),
         ("leak = 0 for e-mails and checksum-valid ids", f"{zero_leaked}/{zero}", zero_leaked == 0),
@@ -401,8 +403,7 @@ def main() -> None:
                        speedup >= TARGET_SPEEDUP))  # fmt: skip
     for label, value, ok in checks:
         print(f"  {'MET   ' if ok else 'NOT MET'}  {label:<46} {value}")
-    if not args.quick and not all(ok for _, _, ok in checks):
-        raise SystemExit(1)
+    return all(ok for _, _, ok in checks)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,18 @@
 """Which notes detector engineers may look at (tuning) and which they never see (held out).
 
-Tuning: ``gen_formal`` with seeds 0–99, and nothing else. Everything else is held out:
-``gen_formal`` with any other seed, ``gen_sms`` and ``gen_mixed`` with every seed, and all
-hand-written notes. Evaluation reports on the held-out parts only (``held_out()``).
+**Tuning: ``gen_formal``, ``gen_sms``, ``gen_mixed`` (every seed) and ``handwritten.txt``.**
+They were held out once, but an earlier round of detector work looked at their held-out
+totals and made broad fixes after each look (dictated e-mails, glued plates, lower-case
+streets…): from then on they no longer measured text the detector had never been tuned
+on. They are declared tuning corpora: their notes, and what the detector misses on them,
+may be read freely.
+
+**Held out: the fresh corpora** (``FRESH``), written afterwards by another engineer who
+did not read ``anonymization/``: a generator and hand-written notes in the same
+:class:`~bench.pii_corpora._note.Note` format. Nobody working on the detector opens their
+files or prints their notes or missed values; the evaluation prints aggregate figures
+per category and corpus only, and is run on them once per round of detector work, at the
+end — a figure looked at while tuning stops measuring generalization.
 """
 
 from __future__ import annotations
@@ -13,13 +23,15 @@ from bench.pii_corpora import gen_formal, gen_mixed, gen_sms, handwritten
 from bench.pii_corpora._note import Note
 
 __all__ = [
+    "FRESH",
     "GENERATORS",
-    "HELD_OUT_SEEDS",
     "NOTES_PER_SEED",
+    "TUNING_CORPORA",
     "TUNING_SEEDS",
     "held_out",
     "is_tuning",
     "tuning",
+    "tuning_sets",
 ]
 
 GENERATORS: dict[str, Callable[[int, int], list[Note]]] = {
@@ -27,38 +39,48 @@ GENERATORS: dict[str, Callable[[int, int], list[Note]]] = {
     gen_sms.CORPUS: gen_sms.generate,
     gen_mixed.CORPUS: gen_mixed.generate,
 }
+"""The tuning generators, by corpus name: ``generate(n, seed)``."""
+TUNING_CORPORA: frozenset[str] = frozenset({*GENERATORS, handwritten.CORPUS})
+"""Corpora whose notes may be read while working on the detector (every seed)."""
 NOTES_PER_SEED = 200
-TUNING_SEEDS: dict[str, range] = {gen_formal.CORPUS: range(100)}
-HELD_OUT_SEEDS: dict[str, range] = {
-    gen_formal.CORPUS: range(1000, 1005),
+TUNING_SEEDS: dict[str, range] = {
+    gen_formal.CORPUS: range(5),
     gen_sms.CORPUS: range(1000, 1005),
     gen_mixed.CORPUS: range(1000, 1005),
 }
+"""The seeds the bench uses by default for each tuning generator (any seed is tuning)."""
+FRESH: tuple[str, ...] = ("bench.pii_corpora.gen_fresh", "bench.pii_corpora.handwritten_fresh")
+"""The held-out modules (see :func:`held_out`); their files are not read by detector engineers."""
 
 
 def is_tuning(note: Note) -> bool:
-    """True only for a ``gen_formal`` note generated with a seed in 0–99."""
-    if note["corpus"] not in TUNING_SEEDS:
-        return False
-    seed = int(note["id"].split("-")[1].removeprefix("s"))
-    return seed in TUNING_SEEDS[note["corpus"]]
+    """True for a note of a tuning corpus (``formal``, ``sms``, ``mixed``, ``handwritten``)."""
+    return note["corpus"] in TUNING_CORPORA
 
 
 def tuning(seeds: range | None = None, n: int = NOTES_PER_SEED) -> list[Note]:
-    """The notes engineers may read and tune on (``gen_formal``, seeds 0–99)."""
+    """``gen_formal`` notes for the given seeds (default: ``TUNING_SEEDS``)."""
     chosen = TUNING_SEEDS[gen_formal.CORPUS] if seeds is None else seeds
-    if any(seed not in TUNING_SEEDS[gen_formal.CORPUS] for seed in chosen):
-        raise ValueError("tuning seeds must lie in 0–99: the other seeds are held out")
     return [note for seed in chosen for note in gen_formal.generate(n, seed)]
 
 
-def held_out(n: int = NOTES_PER_SEED) -> dict[str, list[Note]]:
-    """The evaluation sets, by corpus: never to be read while tuning a detector."""
+def tuning_sets(
+    n: int = NOTES_PER_SEED, seeds: int | None = None, handwritten_notes: int | None = None
+) -> dict[str, list[Note]]:
+    """Every tuning corpus, by name: ``n`` notes per seed, the first ``seeds`` of ``TUNING_SEEDS``."""
     sets = {
-        corpus: [note for seed in HELD_OUT_SEEDS[corpus] for note in generate(n, seed)]
+        corpus: [note for seed in list(TUNING_SEEDS[corpus])[:seeds] for note in generate(n, seed)]
         for corpus, generate in GENERATORS.items()
     }
-    sets[handwritten.CORPUS] = handwritten.load()
-    for notes in sets.values():
-        assert not any(is_tuning(note) for note in notes)
+    notes = handwritten.load()
+    sets[handwritten.CORPUS] = notes if handwritten_notes is None else notes[:handwritten_notes]
     return sets
+
+
+def held_out(n: int = NOTES_PER_SEED) -> dict[str, list[Note]]:
+    """The evaluation sets, by corpus: never to be read while tuning a detector.
+
+    Empty until the fresh corpora (``FRESH``) are committed.
+    """
+    del n
+    return {}

@@ -68,15 +68,21 @@ def test_at_least_300_handwritten_notes_with_unique_texts(handwritten_notes) -> 
     assert all("[[" not in note["text"] and "]]" not in note["text"] for note in handwritten_notes)
 
 
-def test_the_split_keeps_tuning_and_held_out_apart() -> None:
-    assert all(split.is_tuning(note) for note in gen_formal.generate(3, 99))
-    assert not any(split.is_tuning(note) for note in gen_formal.generate(3, 100))
-    assert not any(split.is_tuning(note) for note in gen_sms.generate(3, 5))
-    assert not any(split.is_tuning(note) for note in gen_mixed.generate(3, 5))
-    with pytest.raises(ValueError, match="held out"):
-        split.tuning(range(98, 102), n=1)
+def test_the_earlier_corpora_are_tuning_and_held_out_holds_none_of_them() -> None:
+    # Looked at in an earlier round of detector work: every seed and every note is tuning now.
+    for module in GENERATORS:
+        assert all(split.is_tuning(note) for note in module.generate(3, 1000))
+    assert all(split.is_tuning(note) for note in handwritten.load()[:5])
+    assert split.tuning(range(98, 102), n=1)[-1]["id"] == "formal-s101-0000"
+    sets = split.tuning_sets(n=2, seeds=1, handwritten_notes=3)
+    assert {corpus: len(notes) for corpus, notes in sets.items()} == {
+        "formal": 2,
+        "sms": 2,
+        "mixed": 2,
+        "handwritten": 3,
+    }
     held = split.held_out(n=2)
-    assert set(held) == {"formal", "sms", "mixed", "handwritten"}
+    assert not set(held) & split.TUNING_CORPORA
     assert not any(split.is_tuning(note) for notes in held.values() for note in notes)
 
 
