@@ -26,6 +26,7 @@ from storage.retention_vocabulary import ReviewStatus
 __all__ = [
     "Base",
     "BlobRecord",
+    "CompanyIdentityRecord",
     "DispositionCertificateRecord",
     "LedgerCheckpointRecord",
     "LedgerEntryRecord",
@@ -34,6 +35,7 @@ __all__ = [
     "LegalHoldRecord",
     "NoteRecord",
     "ReportEventRecord",
+    "ReportNumberCounterRecord",
     "ReportRecord",
     "ReviewItemRecord",
     "StatisticalRecord",
@@ -59,6 +61,9 @@ class ReportRecord(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     submission_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     """The sender's idempotency key; NULL for a submission that could not be read."""
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    """The readable number people see (``RI-2026-000123``), given when the report is accepted
+    (:mod:`storage.report_numbers`); NULL until then. The id stays the internal key."""
     state: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(String(16))
     """``json`` or ``pdf_form``."""
@@ -320,3 +325,32 @@ class DispositionCertificateRecord(Base):
     """The sealed French PDF; ``NULL`` until it is issued (outside the disposal's transaction)."""
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReportNumberCounterRecord(Base):
+    """The last report number given in a year (:mod:`storage.report_numbers`)."""
+
+    __tablename__ = "report_number_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class CompanyIdentityRecord(Base):
+    """The company's identity, configured once (:mod:`storage.company`): one row, id 1.
+
+    Company data, not personal data: the legal person's name, address, SIRET…"""
+
+    __tablename__ = "company_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    legal_form: Mapped[str | None] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    attestation: Mapped[str | None] = mapped_column(String(60))
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    logo_media_type: Mapped[str | None] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

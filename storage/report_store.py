@@ -59,6 +59,7 @@ from storage.models import (
 )
 from storage.notes import NoteStore
 from storage.report_facts import FACTS_DETAIL, facts_digest
+from storage.report_numbers import NUMBER_DETAIL, allocate_number, report_id_for
 from storage.states import ReportState, can_transition
 from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
@@ -149,6 +150,13 @@ class ReportSummary:
     updated_at: dt.datetime
     restriction_reason: str | None = None
     """Set when access to the personal data is restricted (Art. 18, or Art. 17(3))."""
+    number: str | None = None
+    """The readable number (``RI-2026-000123``), once accepted (:mod:`storage.report_numbers`)."""
+
+    @property
+    def shown_number(self) -> str:
+        """What a person reads: the number, or the id while the report has none."""
+        return self.number or self.id
 
     @classmethod
     def of(cls, row: ReportRecord) -> ReportSummary:
@@ -167,6 +175,7 @@ class ReportSummary:
             created_at=row.created_at,
             updated_at=row.updated_at,
             restriction_reason=row.restriction_reason,
+            number=row.number,
         )
 
 
@@ -500,6 +509,11 @@ class ReportStore:
                     f"report {report_id} is {report.state}, expected {expected.value}"
                 )
             self._move(report, target, issues)
+            numbered: dict[str, str | int | list[str]] = {}
+            if target == ReportState.VALIDATED and report.number is None:
+                # Accepted: its number is counted in this transaction (storage.report_numbers).
+                report.number = allocate_number(session, report.updated_at)
+                numbered[NUMBER_DETAIL] = report.number
             recorded = step or _STEP_INTO.get(target)
             if recorded is None:
                 raise InvalidTransitionError(f"say which ledger step moves report {report_id} to {target}")
@@ -516,7 +530,7 @@ class ReportStore:
                         report_id=report_id,
                         artifacts=artifacts,
                         policy=policy,
-                        details={**_issue_codes(issues), **(details or {})},
+                        details={**_issue_codes(issues), **(details or {}), **numbered},
                     )
                 ],
             )
@@ -579,6 +593,16 @@ class ReportStore:
         report.claimed_by = report.claim_expires_at = None
 
     # -- reading ---------------------------------------------------------------------------
+
+    def resolve(self, reference: str) -> str:
+        """The id of the report ``reference`` names: its id or its number (``RI-2026-000123``)."""
+        with self.database.session() as session:
+            report_id = report_id_for(session, reference)
+        if report_id is None:
+            raise ReportNotFoundError(
+                f"no report {reference}; `quitus reports list` shows the numbers and ids"
+            )
+        return report_id
 
     def get(self, report_id: str) -> ReportSummary:
         with self.database.session() as session:
