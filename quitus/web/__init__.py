@@ -1,7 +1,8 @@
 """The web pages (server-rendered, French, for a tablet) beside the JSON API.
 
 ``mount_web(api)`` adds them to the FastAPI application: the pages' router, the
-``/static`` files (CSS and the small scripts) and the handlers that send a visitor
+``/static`` files (CSS and the small scripts), the installable app's service worker,
+manifest and offline shell (:mod:`quitus.web.offline`) and the handlers that send a visitor
 without a session to ``/connexion`` and show a polite 403 page for a wrong role.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from quitus.web.offline import router as offline_router
 from quitus.web.pages import (
     CsrfRefusedError,
     SignInRequiredError,
@@ -27,6 +29,7 @@ __all__ = ["mount_web"]
 def mount_web(api: FastAPI) -> None:
     """Serve the web pages and their static files from ``api``."""
     api.include_router(router)
+    api.include_router(offline_router)
     api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api.add_exception_handler(SignInRequiredError, sign_in_required_page)
     api.add_exception_handler(WrongRoleError, wrong_role_page)

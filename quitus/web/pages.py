@@ -60,6 +60,8 @@ PLAN_ROWS_SHOWN = 200
 REPORT_ID = re.compile(REPORT_ID_PATTERN)
 REDACTED_PDF_URL = "/api/v1/reports/{report_id}/pdf/redacted"
 """The sealed PDF a technician may download (the anonymized variant: see quitus.api.roles)."""
+CLEAR_SITE_DATA = '"cache", "storage"'
+"""Sent with the sign-out: the browser drops the site's caches, IndexedDB and service worker."""
 FINAL_STATES = frozenset({"archived", "rejected", "erased"})
 PORTAL_ERRORS: dict[str, tuple[int, str, str]] = {
     # PortalLinkError code: (status, title, explanation)
@@ -191,6 +193,9 @@ def sign_out(
     # The CSRF token of a live session has been checked: another site cannot sign anyone out.
     response = _redirect("/connexion")
     clear_session_cookie(response, request)
+    # The tablet forgets what offline capture kept: drafts (IndexedDB), the app shell and the
+    # service worker (browsers honour it on https and localhost; static/offline.js also clears).
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 
 

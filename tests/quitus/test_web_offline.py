@@ -90,7 +90,7 @@ def test_the_service_worker_is_served_from_the_root_scope(client: TestClient) ->
     assert answer.headers["content-type"].startswith("text/javascript")
     assert answer.headers["service-worker-allowed"] == "/"
     assert answer.headers["cache-control"] == "no-cache"  # a new version is seen at the next visit
-    assert "addEventListener(\"fetch\"" in answer.text
+    assert 'addEventListener("fetch"' in answer.text
 
 
 def test_the_manifest_names_the_app_and_its_icons_are_pngs_of_their_size(client: TestClient) -> None:
@@ -151,7 +151,9 @@ def test_the_session_probe_gives_the_csrf_token_or_says_the_session_is_over(
     assert answer.headers["cache-control"] == "no-store"
     assert answer.json() == {"signed_in": True, "handle": "tech-001", "csrf_token": csrf}
     # The token works for a cookie call (what a queued report is sent with).
-    echo = client.post("/api/v1/reports", content=b"{}", headers={CSRF_HEADER: csrf, "Content-Type": "application/json"})
+    echo = client.post(
+        "/api/v1/reports", content=b"{}", headers={CSRF_HEADER: csrf, "Content-Type": "application/json"}
+    )
     assert echo.status_code != 403, echo.text
 
 

@@ -317,7 +317,8 @@ def test_the_capture_form_is_generated_from_the_template(
     page = text_of(answer)
     assert "Contrôle d'étanchéité du circuit frigorifique" in page  # a checklist item
     assert 'data-measurement="quantite_chargee" data-unit="kg"' in page
-    assert 'min="0" max="100"' in page and "Plage admise : 0 à 100 kg" in page
+    # The range is shown and warned about, never a browser refusal (tests/quitus/test_web_offline.py).
+    assert 'data-min="0" data-max="100"' in page and "Plage admise : 0 à 100 kg" in page
     assert "<option>R32</option>" in page  # a dropdown choice
     assert 'data-photo-kind="before"' in page and 'data-photo-kind="after"' in page
     assert page.count("<canvas") == 2
@@ -447,7 +448,16 @@ def test_unusable_portal_links_say_why_in_french(
 
 
 def test_static_files_are_served(client: TestClient) -> None:
-    for name in ("quitus.css", "signature-pad.js", "capture.js", "api.js", "actions.js"):
+    for name in (
+        "quitus.css",
+        "signature-pad.js",
+        "capture.js",
+        "api.js",
+        "actions.js",
+        "drafts.js",
+        "outbox.js",
+        "offline.js",
+    ):
         assert client.get(f"/static/{name}").status_code == 200
 
 

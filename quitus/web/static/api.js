@@ -3,6 +3,10 @@
  *
  *   const answer = await QuitusApi.send("POST", "/api/v1/holds", { reason: "…" });
  *   answer.ok, answer.status, answer.data (parsed JSON or null), answer.blob (when asked)
+ *   answer.message = { text, details } when not ok (answer.offline: the server was not reached)
+ *
+ * QuitusApi.describeError(status, data) is the one place an API refusal becomes French words
+ * (the capture queue, outbox.js, uses it too).
  */
 (function () {
   "use strict";
@@ -13,9 +17,13 @@
   }
 
   async function send(method, url, body, options) {
-    const headers = { "X-CSRF-Token": csrfToken(), Accept: "application/json" };
+    const token = (options && options.csrfToken) || csrfToken();
+    const headers = { "X-CSRF-Token": token, Accept: "application/json" };
     const init = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
-    if (body !== undefined && body !== null) {
+    if (options && options.rawJson !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = options.rawJson; // the exact bytes queued: a resend is recognised as the same
+    } else if (body !== undefined && body !== null) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -23,7 +31,14 @@
     try {
       response = await fetch(url, init);
     } catch (error) {
-      return { ok: false, status: 0, data: null, message: "Le serveur ne répond pas : vérifiez la connexion réseau puis réessayez." };
+      // Same shape as a server's refusal ({text, details}): every caller shows message.text.
+      return {
+        ok: false,
+        status: 0,
+        offline: true,
+        data: null,
+        message: { text: "Le serveur ne répond pas : vérifiez la connexion réseau puis réessayez.", details: [] },
+      };
     }
     const answer = { ok: response.ok, status: response.status, data: null, blob: null, filename: null };
     const type = response.headers.get("content-type") || "";
@@ -95,5 +110,11 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
-  window.QuitusApi = { send: send, showMessage: showMessage, saveBlob: saveBlob, csrfToken: csrfToken };
+  window.QuitusApi = {
+    send: send,
+    showMessage: showMessage,
+    saveBlob: saveBlob,
+    csrfToken: csrfToken,
+    describeError: describeError,
+  };
 })();

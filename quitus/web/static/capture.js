@@ -1,8 +1,15 @@
 /* The technician's capture form: builds the report JSON (docs/report.schema.json) from
  * the form generated from the template and sends it to POST /api/v1/reports.
  *
- * Photos and signatures travel inline as base64. The submission id is drawn once per
- * form: sending again after a network error cannot create a second report.
+ * Offline first: everything typed — fields, checklist, parts, photos, signatures — is kept
+ * on the tablet as it is typed (drafts.js, IndexedDB) and put back when the page is opened
+ * again; "Envoyer le rapport" queues the report (outbox.js), which leaves at once when the
+ * network is there, else when it returns. The submission id is drawn once per draft and
+ * the queued bytes never change: sending again cannot create a second report. The draft
+ * is deleted from the tablet once the server has accepted the report.
+ *
+ * Photos and signatures travel inline as base64. A measurement outside its range is
+ * accepted and flagged beside the input (the server flags it too).
  */
 (function () {
   "use strict";
@@ -12,7 +19,12 @@
   const result = document.getElementById("submit-result");
   const submitButton = document.getElementById("submit-report");
   const unfinished = document.getElementById("unfinished");
-  const submissionId = "web-" + randomHex(16);
+  const draftStatus = document.getElementById("draft-status");
+  const templateId = form.dataset.templateId;
+  const handle = document.getElementById("technician-id").value;
+  let draft = newDraft();
+  let restoring = false;
+  let saveTimer = null;
 
   // -- form behaviour --------------------------------------------------------------------
 
@@ -23,6 +35,7 @@
       onChange: (p) => {
         block.classList.toggle("signed", !p.isEmpty());
         state.textContent = p.isEmpty() ? "Signez avec le doigt ou le stylet." : "Signature enregistrée.";
+        scheduleSave();
       },
     });
     block.querySelector("[data-clear]").addEventListener("click", () => pad.clear());
@@ -35,35 +48,55 @@
     if (!technicianSigner.value) technicianSigner.value = technicianName.value;
   });
 
-  for (const radio of form.querySelectorAll('input[name="client-kind"]')) {
-    radio.addEventListener("change", () => {
-      const professional = form.querySelector('input[name="client-kind"]:checked').value === "professionnel";
-      document.getElementById("client-company-block").hidden = !professional;
-    });
+  function showClientKind() {
+    const professional = form.querySelector('input[name="client-kind"]:checked').value === "professionnel";
+    document.getElementById("client-company-block").hidden = !professional;
   }
+  for (const radio of form.querySelectorAll('input[name="client-kind"]')) radio.addEventListener("change", showClientKind);
 
-  unfinished.addEventListener("change", () => {
+  function showOutcome() {
     const isUnfinished = unfinished.checked;
     document.getElementById("reschedule").hidden = !isUnfinished;
     document.getElementById("unfinished-reason").required = isUnfinished;
     for (const input of form.querySelectorAll("[data-required-when-completed]")) input.required = !isUnfinished;
-  });
+  }
+  unfinished.addEventListener("change", showOutcome);
+
+  for (const input of form.querySelectorAll("[data-measurement]")) {
+    input.addEventListener("input", () => checkRange(input));
+  }
 
   const now = new Date();
   setIfEmpty("departure", localDateTime(now));
   setIfEmpty("arrival", localDateTime(new Date(now.getTime() - 60 * 60 * 1000)));
 
   const parts = document.getElementById("parts");
-  document.getElementById("add-part").addEventListener("click", () => {
+  function addPart() {
     const row = document.getElementById("part-row").content.firstElementChild.cloneNode(true);
-    row.querySelector("[data-remove-part]").addEventListener("click", () => row.remove());
+    row.querySelector("[data-remove-part]").addEventListener("click", () => {
+      row.remove();
+      scheduleSave();
+    });
     parts.appendChild(row);
-    row.querySelector("input").focus();
+    return row;
+  }
+  document.getElementById("add-part").addEventListener("click", () => {
+    addPart().querySelector("input").focus();
+    scheduleSave();
   });
 
   for (const input of form.querySelectorAll("input[type=file]")) {
     input.addEventListener("change", () => showPreviews(input));
   }
+
+  form.addEventListener("input", scheduleSave);
+  form.addEventListener("change", scheduleSave);
+
+  document.getElementById("discard-draft").addEventListener("click", async () => {
+    if (!window.confirm("Abandonner ce brouillon ? Tout ce qui a été saisi sera effacé de la tablette.")) return;
+    try { await QuitusDrafts.remove(draft.submissionId); } catch (error) { /* not kept */ }
+    window.location.replace(window.location.pathname);
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -75,29 +108,203 @@
     }
     submitButton.disabled = true;
     QuitusApi.showMessage(result, "", "Envoi du rapport…");
+    let body;
     try {
-      const report = await buildReport();
-      const answer = await QuitusApi.send("POST", "/api/v1/reports", report);
-      if (answer.ok && answer.data && answer.data.state === "rejected") {
-        // Refused at capture (schema, photos): the report is kept; correct and send again,
-        // with the same submission id, which makes it a correction of that report.
-        const details = (answer.data.issues || []).map((i) => (i.path ? i.path + " : " : "") + (i.message_fr || i.message));
-        QuitusApi.showMessage(result, "bad", "Rapport " + answer.data.report_id + " refusé — corrigez puis renvoyez :", details);
-        result.scrollIntoView({ behavior: "smooth", block: "center" });
-        return;
-      }
-      if (answer.ok && answer.data && answer.data.report_id) {
-        showSent(answer.data.report_id);
-        return;
-      }
-      const message = answer.message || { text: "Envoi impossible.", details: [] };
-      QuitusApi.showMessage(result, "bad", message.text, message.details);
+      body = JSON.stringify(await buildReport());
     } catch (error) {
       QuitusApi.showMessage(result, "bad", "Lecture d'une photo impossible : choisissez-la à nouveau.");
-    } finally {
       submitButton.disabled = false;
+      return;
+    }
+    clearTimeout(saveTimer);
+    collectDraft();
+    draft.status = "queued";
+    draft.body = body; // these bytes, and only these, are sent: a resend is the same report
+    draft.queuedAt = new Date().toISOString();
+    delete draft.problem;
+    try {
+      await QuitusDrafts.put(draft);
+    } catch (error) {
+      draft.status = "editing";
+      delete draft.body;
+      QuitusApi.showMessage(result, "bad", "Le rapport n'a pas pu être gardé sur la tablette (stockage plein ou " +
+        "désactivé) : il n'est pas envoyé. Libérez de la place ou essayez un autre navigateur, sans recharger la page.");
+      submitButton.disabled = false;
+      return;
+    }
+    showQueued("Envoi du rapport…");
+    QuitusOutbox.flush();
+  });
+
+  window.addEventListener("quitus:outbox", async (event) => {
+    const outcome = event.detail;
+    if (!outcome || outcome.submissionId !== draft.submissionId || draft.status !== "queued") return;
+    if (outcome.kind === "accepted") {
+      showSent(outcome.reportId);
+    } else if (outcome.kind === "rejected" || outcome.kind === "refused") {
+      // Back to the form with the server's reasons; sending again with the same submission
+      // id makes it a correction of the refused report.
+      draft = (await QuitusDrafts.get(draft.submissionId)) || draft;
+      draft.status = "editing";
+      document.getElementById("queued").hidden = true;
+      form.hidden = false;
+      submitButton.disabled = false;
+      QuitusApi.showMessage(result, "bad", outcome.message.text, outcome.message.details);
+      result.scrollIntoView({ behavior: "smooth", block: "center" });
+    } else {
+      showQueued(outcome.message.text + (outcome.kind === "retry" ? " Nouvel essai automatique dans un instant." : ""),
+        outcome.kind === "session");
     }
   });
+
+  // -- the draft on the tablet -----------------------------------------------------------
+
+  function newDraft() {
+    return { submissionId: "web-" + randomHex(16), templateId: templateId, handle: handle, status: "editing" };
+  }
+
+  function scheduleSave() {
+    if (restoring || draft.status !== "editing") return;
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveDraft, 250);
+  }
+
+  async function saveDraft() {
+    if (draft.status !== "editing") return;
+    collectDraft();
+    try {
+      await QuitusDrafts.put(draft);
+      sayDraft("ok", "Brouillon enregistré sur la tablette à " + clock(new Date()) + ".");
+    } catch (error) {
+      sayDraft("bad", "Le brouillon n'a pas pu être enregistré sur la tablette (stockage plein ou désactivé) : " +
+        "ne fermez pas cette page avant d'avoir envoyé le rapport.");
+    }
+  }
+
+  function sayDraft(kind, text) {
+    draftStatus.className = "draft-status " + kind;
+    draftStatus.textContent = text;
+    draftStatus.hidden = false;
+  }
+
+  function keyOf(input) {
+    if (input.id) return "#" + input.id;
+    if (input.type === "radio") return "radio:" + input.name;
+    if (input.hasAttribute("data-comment")) return "comment:" + input.closest("[data-item]").dataset.item;
+    return null;
+  }
+
+  function collectDraft() {
+    const values = {};
+    for (const input of form.querySelectorAll("input, select, textarea")) {
+      if (input.type === "file" || input.closest(".part-row")) continue;
+      const key = keyOf(input);
+      if (!key) continue;
+      if (input.type === "radio") {
+        if (input.checked) values[key] = input.value;
+      } else if (input.type === "checkbox") {
+        values[key] = input.checked;
+      } else {
+        values[key] = input.value;
+      }
+    }
+    draft.values = values;
+    draft.parts = Array.from(parts.querySelectorAll(".part-row"), (row) => {
+      const part = {};
+      for (const input of row.querySelectorAll("[data-part]")) part[input.dataset.part] = input.value;
+      return part;
+    });
+    draft.photos = {};
+    for (const input of form.querySelectorAll("input[type=file]")) draft.photos[input.id] = Array.from(input.files);
+    draft.signatures = {};
+    for (const [name, entry] of Object.entries(pads)) draft.signatures[name] = entry.pad.getStrokes();
+  }
+
+  function restoreDraft(saved) {
+    restoring = true;
+    try {
+      for (const [key, value] of Object.entries(saved.values || {})) {
+        if (key.startsWith("#")) {
+          const input = document.getElementById(key.slice(1));
+          if (!input || input.readOnly) continue;
+          if (input.type === "checkbox") input.checked = Boolean(value);
+          else input.value = value;
+        } else if (key.startsWith("radio:")) {
+          const radio = form.querySelector('input[type=radio][name="' + CSS.escape(key.slice(6)) + '"][value="' +
+            CSS.escape(value) + '"]');
+          if (radio) radio.checked = true;
+        } else if (key.startsWith("comment:")) {
+          const comment = form.querySelector('[data-item="' + CSS.escape(key.slice(8)) + '"] [data-comment]');
+          if (comment) comment.value = value;
+        }
+      }
+      for (const part of saved.parts || []) {
+        const row = addPart();
+        for (const input of row.querySelectorAll("[data-part]")) {
+          if (part[input.dataset.part] !== undefined) input.value = part[input.dataset.part];
+        }
+      }
+      for (const [id, files] of Object.entries(saved.photos || {})) {
+        const input = document.getElementById(id);
+        if (!input || !files.length || typeof DataTransfer === "undefined") continue;
+        const transfer = new DataTransfer();
+        for (const file of files) transfer.items.add(file);
+        input.files = transfer.files;
+        showPreviews(input);
+      }
+      for (const [name, strokes] of Object.entries(saved.signatures || {})) {
+        if (pads[name]) pads[name].pad.setStrokes(strokes);
+      }
+      showClientKind();
+      showOutcome();
+      for (const input of form.querySelectorAll("[data-measurement]")) checkRange(input);
+    } finally {
+      restoring = false;
+    }
+  }
+
+  async function openDraft() {
+    const wanted = /brouillon=([A-Za-z0-9-]+)/.exec(window.location.hash);
+    let saved = null;
+    try {
+      if (wanted) {
+        const candidate = await QuitusDrafts.get(wanted[1]);
+        if (candidate && candidate.status === "editing" && candidate.templateId === templateId &&
+            candidate.handle === handle) saved = candidate;
+      }
+      if (!saved) saved = await QuitusDrafts.editing(templateId, handle);
+    } catch (error) {
+      sayDraft("bad", "Cette tablette ne garde pas les brouillons (stockage désactivé) : envoyez le rapport " +
+        "avant de fermer la page.");
+      return;
+    }
+    if (!saved) return;
+    draft = saved;
+    restoreDraft(saved);
+    sayDraft("ok", "Brouillon du " + new Date(saved.updatedAt).toLocaleString("fr-FR") +
+      " rétabli : il est enregistré sur la tablette.");
+    if (saved.problem) QuitusApi.showMessage(result, "bad", saved.problem.text, saved.problem.details);
+  }
+
+  // -- measurements out of range: a warning, never a refusal --------------------------------
+
+  function checkRange(input) {
+    const warning = document.getElementById("range-" + input.dataset.measurement);
+    if (!warning) return;
+    const text = input.value.trim();
+    const value = Number(text);
+    const min = input.dataset.min;
+    const max = input.dataset.max;
+    const below = min !== undefined && value < Number(min);
+    const above = max !== undefined && value > Number(max);
+    const out = text !== "" && Number.isFinite(value) && (below || above);
+    input.classList.toggle("out-of-range", out);
+    warning.hidden = !out;
+    warning.textContent = out
+      ? "Hors plage (" + (min !== undefined ? min : "−∞") + " à " + (max !== undefined ? max : "+∞") + " " +
+        input.dataset.unit + ") : la valeur sera envoyée et signalée dans le rapport. Vérifiez-la."
+      : "";
+  }
 
   // -- building the report ---------------------------------------------------------------
 
@@ -123,7 +330,7 @@
   async function buildReport() {
     const report = {
       schema_version: 1,
-      submission_id: submissionId,
+      submission_id: draft.submissionId,
       equipment: { category: form.dataset.category },
       intervention_type: form.dataset.interventionType,
       checklist: [],
@@ -214,8 +421,26 @@
     }
   }
 
-  function showSent(reportId) {
+  function showQueued(text, signInAgain) {
     form.hidden = true;
+    const message = document.getElementById("queued-message");
+    message.textContent = text;
+    if (signInAgain) {
+      const link = document.createElement("a");
+      link.href = "/connexion";
+      link.textContent = "Se reconnecter";
+      link.className = "button small";
+      message.append(" ", link);
+    }
+    document.getElementById("queued").hidden = false;
+    window.scrollTo(0, 0);
+  }
+
+  function showSent(reportId) {
+    draft.status = "sent";
+    form.hidden = true;
+    document.getElementById("queued").hidden = true;
+    draftStatus.hidden = true;
     document.getElementById("sent-report-id").textContent = reportId;
     document.getElementById("sent-status-link").href = "/technicien/rapports/" + encodeURIComponent(reportId);
     const sent = document.getElementById("sent");
@@ -241,4 +466,10 @@
     const input = document.getElementById(id);
     if (input && !input.value) input.value = value;
   }
+
+  function clock(date) {
+    return date.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  openDraft();
 })();

@@ -2,6 +2,7 @@
  *
  *   const pad = new SignaturePad(canvas, { onChange: (pad) => … });
  *   pad.isEmpty(); pad.clear(); pad.toPngBase64();   // base64 without the data: prefix
+ *   pad.getStrokes(); pad.setStrokes(strokes);       // a draft keeps the strokes
  *
  * Strokes are kept as points in CSS pixels, so a resize (a tablet turned) redraws them
  * sharply instead of losing them. The PNG has a white background: a viewer or printer
@@ -31,6 +32,18 @@
 
     clear() {
       this.strokes = [];
+      this.current = null;
+      this.redraw();
+      this.onChange(this);
+    }
+
+    /* The strokes drawn (points in CSS pixels), to keep a signature in a draft and put it back. */
+    getStrokes() {
+      return this.strokes.map((stroke) => stroke.map((p) => ({ x: p.x, y: p.y, w: p.w })));
+    }
+
+    setStrokes(strokes) {
+      this.strokes = (strokes || []).filter((s) => Array.isArray(s) && s.length).map((s) => s.slice());
       this.current = null;
       this.redraw();
       this.onChange(this);
