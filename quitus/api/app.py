@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from quitus.api.checkpoints import SignRecordedEvents
 from quitus.api.context import ApiContext
 from quitus.api.errors import install_error_handlers
 from quitus.api.hardening import RequestGuard
+from quitus.api.head import HeadAsGet
+from quitus.api.openapi import install_openapi
 from quitus.api.routes import ROUTERS
 from quitus.settings import Settings
 from storage.access_store import AccessStore
@@ -29,10 +32,11 @@ Capture intervention reports and follow them; retention policies, legal holds, t
 disposition plan and review queue; data-subject requests; the audit ledger and proof
 bundles; client-portal links.
 
-Authenticate with `Authorization: Bearer qt_…` (`quitus tokens create HANDLE`). Each
-endpoint admits some roles (technician, compliance, auditor, admin): see docs/api.md.
-Errors are `{"error": {"code", "message", "where", "hint", "problems"}}` and never quote
-a submitted value.
+Authenticate with `Authorization: Bearer qt_…` (`quitus tokens create HANDLE`; the
+`bearerToken` scheme), or the web pages' session cookie (`sessionCookie`). Each endpoint
+admits some roles (technician, compliance, auditor, admin), named in its description.
+Every error is an `ErrorBody`, `{"error": {"code", "message", "where", "hint", "problems"}}`,
+and never quotes a submitted value; each operation lists its statuses and their codes.
 """
 
 
@@ -58,8 +62,11 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         # FastAPI's own telemetry would export request bodies and exception messages.
         telemetry={"logs": False, "tracing": False},
+        generate_unique_id_function=_operation_id,
     )
+    api_routes = [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
     api.add_middleware(SignRecordedEvents)  # inside the guard: its 500 covers a failure to sign
+    api.add_middleware(HeadAsGet, routes=api_routes)
     api.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
     install_error_handlers(api)
     for router in ROUTERS:
@@ -68,4 +75,10 @@ def create_app(settings: Settings) -> FastAPI:
     from quitus.web import mount_web  # noqa: PLC0415 - web pages and /static (quitus/web)
 
     mount_web(api)
+    install_openapi(api, api_routes)
     return api
+
+
+def _operation_id(route: APIRoute) -> str:
+    """The route's name (``list_holds``): what a generated client calls its method."""
+    return route.name

@@ -30,6 +30,9 @@ Error mapping::
     TemplateError                   404 template_not_found
     CaptureError                    422 capture_refused
     anything else                   500 internal_error (with error_id; see hardening.RequestGuard)
+
+:class:`ErrorBody` is that shape as a model: the one the OpenAPI description declares for
+every error status (:func:`error_responses` builds a route's ``responses=``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policies.errors import PolicyError, PolicyFileError
@@ -66,8 +70,16 @@ from storage.errors import (
 
 __all__ = [
     "API_PREFIX",
+    "INVALID_POLICIES",
+    "PERSONAL_DATA_READ",
+    "REPORT_LOOKUP",
     "ApiError",
+    "ErrorBody",
+    "ErrorCodes",
+    "ErrorDetail",
+    "Problem",
     "error_body",
+    "error_responses",
     "install_error_handlers",
     "internal_error_response",
 ]
@@ -87,6 +99,76 @@ _STATUS_CODES: Mapping[int, str] = {
     415: "unsupported_media_type",
     422: "invalid_request",
 }
+
+
+class Problem(BaseModel):
+    """One thing wrong in a request (a field of the body, a file and line of a policy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    where: str
+    """``body.valid_days``, ``query.offset``, ``garantie.yaml:7``…"""
+    code: str | None = None
+    """A stable code (pydantic's error type for a field); absent for a policy file's problem."""
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """What was wrong, where and what to do; never a value the request carried."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="Stable: clients switch on it (`report_not_found`, `hold_refused`…).")
+    message: str = Field(description="What was wrong, in words.")
+    where: str | None = Field(default=None, description="Where: `path.report_id`, `body.reason`, `query.at`…")
+    hint: str | None = Field(default=None, description="What to do.")
+    problems: list[Problem] | None = Field(
+        default=None, description="Each problem, for a request with several."
+    )
+    error_id: str | None = Field(
+        default=None, description="For a 500: the id the server log names beside the failure."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API: ``{"error": {...}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+ErrorCodes = Mapping[int, Sequence[str]]
+"""Status → the error codes a route may answer with it."""
+
+REPORT_LOOKUP: ErrorCodes = {404: ("report_not_found",), 410: ("report_erased",)}
+"""A route that finds a report by its id (the domain's ``ReportNotFoundError``, ``KeyDestroyedError``)."""
+INVALID_POLICIES: ErrorCodes = {409: ("invalid_policies",)}
+"""A route that reads the policies in force (``PolicyFileError``)."""
+PERSONAL_DATA_READ: ErrorCodes = {
+    403: ("justification_required",),
+    409: ("document_unavailable", "access_refused"),
+    410: ("report_erased",),
+}
+"""A read of personal data (``retention.access``): restricted, not there yet, erased."""
+
+
+def error_responses(*groups: ErrorCodes) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status it may answer, with :class:`ErrorBody` and its codes.
+
+    The description names every ``code`` the status carries; the statuses every route of
+    its kind answers (401, 403, 422, 500…) are added by :mod:`quitus.api.openapi`, and the
+    contract test checks the server's real answers against both.
+    """
+    merged: dict[int, list[str]] = {}
+    for group in groups:
+        for status_code, error_codes in group.items():
+            known = merged.setdefault(status_code, [])
+            known.extend(code for code in error_codes if code not in known)
+    return {
+        status_code: {"model": ErrorBody, "description": ", ".join(f"`{code}`" for code in codes)}
+        for status_code, codes in sorted(merged.items())
+    }
 
 
 class ApiError(Exception):

@@ -6,7 +6,8 @@ One pure-ASGI middleware (cheaper than a stack of ``BaseHTTPMiddleware``) that
   ``Content-Length`` says so, else as soon as the streamed bytes pass the limit;
 * adds security headers to every answer that does not set them itself (CSP
   ``default-src 'self'``, ``nosniff``, ``no-referrer``, ``DENY`` framing,
-  ``Cache-Control: no-store``, and HSTS when the request came over HTTPS);
+  ``Cache-Control`` from :func:`cache_control_for`, and HSTS when the request came over
+  HTTPS);
 * writes one access-log line per request on the ``quitus.api.access`` logger: method,
   **route template** (``/api/v1/reports/{report_id}``, never the raw path nor its query
   string), status, duration and the caller's handle — nothing a client typed;
@@ -30,7 +31,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quitus.api.errors import error_body, internal_error_response
 
-__all__ = ["CONTENT_SECURITY_POLICY", "PRINCIPAL_STATE_KEY", "RequestGuard", "access_logger"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "PRINCIPAL_STATE_KEY",
+    "REVALIDATED_PATHS",
+    "REVALIDATED_PREFIXES",
+    "RequestGuard",
+    "access_logger",
+    "cache_control_for",
+]
 
 access_logger = logging.getLogger("quitus.api.access")
 
@@ -51,9 +60,28 @@ _BASE_HEADERS: Mapping[str, str] = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Cache-Control": "no-store",
 }
 _HSTS = "max-age=63072000; includeSubDomains"
+
+
+REVALIDATED_PREFIXES: tuple[str, ...] = ("/static/",)
+"""Paths of files that hold no personal data and change only at an upgrade (CSS, scripts)."""
+REVALIDATED_PATHS: frozenset[str] = frozenset({"/sw.js", "/manifest.webmanifest"})
+"""Such files served outside ``/static`` (a service worker must be at the root it controls)."""
+
+
+def cache_control_for(path: str) -> str:
+    """The ``Cache-Control`` of an answer to ``path`` (unless the answer sets its own).
+
+    ``no-cache`` for the static files: a browser keeps them and revalidates each use with
+    their ``ETag`` (a ``304`` without body), so an upgrade is seen at once and the
+    unchanged files are never downloaded again — a long ``max-age`` would need a content
+    hash in every URL, and would keep a service worker stale. ``no-store`` for everything
+    else: API answers and pages may hold personal data (a shared tablet keeps none).
+    """
+    if path in REVALIDATED_PATHS or path.startswith(REVALIDATED_PREFIXES):
+        return "no-cache"
+    return "no-store"
 
 
 def _too_large_detail(limit: int) -> dict[str, str]:
@@ -84,6 +112,7 @@ class RequestGuard:
         scope.setdefault("state", {})  # shared with the request's copies: authentication writes the handle
         response_status = 0
         csp = _DOCS_POLICY if scope["path"] in _DOCS_PATHS else CONTENT_SECURITY_POLICY
+        cache_control = cache_control_for(scope["path"])
         https = scope.get("scheme") == "https"
 
         async def guarded_send(message: Message) -> None:
@@ -93,6 +122,7 @@ class RequestGuard:
                 headers = MutableHeaders(scope=message)
                 for name, value in _BASE_HEADERS.items():
                     headers.setdefault(name, value)
+                headers.setdefault("Cache-Control", cache_control)
                 headers.setdefault("Content-Security-Policy", csp)
                 if https:
                     headers.setdefault("Strict-Transport-Security", _HSTS)

@@ -35,6 +35,10 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHarness]:
 
 @pytest.fixture(scope="module")
 def world(harness: ApiHarness) -> dict[str, Any]:
+    return make_world(harness)
+
+
+def make_world(harness: ApiHarness) -> dict[str, Any]:
     """What the requests refer to: a report the technician captured, a hold, a portal link."""
     access = harness.context.access
     report_id = harness.capture(sample_reports(1)[0].payload)["report_id"]

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.errors import ApiError
+from quitus.api.errors import INVALID_POLICIES, PERSONAL_DATA_READ, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.params import API_V1, JustificationQuery, ReportIdPath
 from quitus.api.roles import ENDPOINT_ROLES, allow
 from quitus.wiring import ledger_verifier_key
@@ -94,7 +94,10 @@ def verify(
     "/reports/{report_id}/proof",
     name="export_proof",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}, "description": "The proof bundle."}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The proof bundle."},
+        **error_responses(REPORT_LOOKUP, PERSONAL_DATA_READ, INVALID_POLICIES, {403: ("forbidden",)}),
+    },
 )
 def export_proof(
     report_id: ReportIdPath,

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from policies.errors import PolicyFileError
 from policies.loading import LoadedPolicy, load_policies
 from quitus.api.context import ApiContext, context_of
-from quitus.api.errors import ApiError
+from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.params import API_V1, PolicyIdPath, ReportIdPath
 from quitus.api.roles import allow
 from retention.explain import explain_retention
@@ -107,7 +107,7 @@ class RetentionExplanationOut(BaseModel):
     reasons: list[str] = []
 
 
-@router.get("/policies", name="list_policies")
+@router.get("/policies", name="list_policies", responses=error_responses(INVALID_POLICIES))
 def list_policies(
     principal: Annotated[Principal, Depends(allow("list_policies"))], context: Context
 ) -> PolicyList:
@@ -116,7 +116,11 @@ def list_policies(
     return PolicyList(version=policies.version, policies=[PolicyOut.of(p) for p in policies])
 
 
-@router.get("/policies/{policy_id}", name="show_policy")
+@router.get(
+    "/policies/{policy_id}",
+    name="show_policy",
+    responses=error_responses(INVALID_POLICIES, {404: ("policy_not_found",)}),
+)
 def show_policy(
     policy_id: PolicyIdPath,
     principal: Annotated[Principal, Depends(allow("show_policy"))],
@@ -131,7 +135,11 @@ def show_policy(
     return PolicyText(**PolicyOut.of(loaded).model_dump(), text=loaded.text)
 
 
-@router.post("/policies/validate", name="validate_policies")
+@router.post(
+    "/policies/validate",
+    name="validate_policies",
+    responses=error_responses({413: ("file_too_large",), 422: ("too_many_files", "invalid_file_name")}),
+)
 def validate_policies(
     files: Annotated[list[UploadFile], File(description="One or more policy files (*.yaml).")],
     principal: Annotated[Principal, Depends(allow("validate_policies"))],
@@ -176,7 +184,11 @@ def _problem(text: str) -> PolicyProblem:
     return PolicyProblem(where=where, message=message or where)
 
 
-@router.get("/reports/{report_id}/retention", name="explain_retention")
+@router.get(
+    "/reports/{report_id}/retention",
+    name="explain_retention",
+    responses=error_responses(REPORT_LOOKUP, INVALID_POLICIES),
+)
 def explain(
     report_id: ReportIdPath,
     principal: Annotated[Principal, Depends(allow("explain_retention"))],

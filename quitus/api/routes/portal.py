@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.errors import ApiError
+from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.ownership import reachable_report
 from quitus.api.params import API_V1, LinkIdPath, PortalTokenPath, ReportIdPath, StrictBody
 from quitus.api.portal import PORTAL_PDF, PortalUnavailableError, open_portal_document, portal_path
@@ -47,7 +47,12 @@ class Revoked(BaseModel):
     revoked: bool
 
 
-@router.post("/reports/{report_id}/portal-links", name="create_portal_link", status_code=201)
+@router.post(
+    "/reports/{report_id}/portal-links",
+    name="create_portal_link",
+    status_code=201,
+    responses=error_responses(REPORT_LOOKUP, INVALID_POLICIES, {409: ("invalid_state", "restricted")}),
+)
 def create_portal_link(
     report_id: ReportIdPath,
     body: PortalLinkRequest,
@@ -83,7 +88,11 @@ def create_portal_link(
     )
 
 
-@router.delete("/portal-links/{link_id}", name="revoke_portal_link")
+@router.delete(
+    "/portal-links/{link_id}",
+    name="revoke_portal_link",
+    responses=error_responses({404: ("portal_link_invalid",)}),
+)
 def revoke_portal_link(
     link_id: LinkIdPath,
     principal: Annotated[Principal, Depends(allow("revoke_portal_link"))],
@@ -100,9 +109,13 @@ def revoke_portal_link(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The sealed report."},
-        404: {"description": "portal_link_invalid"},
-        409: {"description": "portal_not_ready: not sealed yet"},
-        410: {"description": "portal_link_expired, portal_link_revoked, portal_restricted, portal_erased"},
+        **error_responses(
+            {
+                404: ("portal_link_invalid",),
+                409: ("portal_not_ready",),
+                410: ("portal_link_expired", "portal_link_revoked", "portal_restricted", "portal_erased"),
+            }
+        ),
     },
 )
 def portal_pdf(token: PortalTokenPath, context: Context) -> Response:

@@ -20,7 +20,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.errors import ApiError
+from quitus.api.errors import (
+    INVALID_POLICIES,
+    PERSONAL_DATA_READ,
+    REPORT_LOOKUP,
+    ApiError,
+    error_responses,
+)
 from quitus.api.ownership import reachable_report
 from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath
 from quitus.api.roles import allow
@@ -112,26 +118,41 @@ class ReportContent(BaseModel):
     """The parsed report, personal data included (photos and signatures as blob ids)."""
 
 
+_REPORT_SCHEMA = {"$ref": "#/components/schemas/InterventionReport"}
+"""``reports.schema.InterventionReport`` (docs/report.schema.json), a component of the
+OpenAPI description (:mod:`quitus.api.openapi`). A body that does not match it is still
+kept: it is answered ``202`` as a rejected report with its issues."""
 _CAPTURE_BODY: dict[str, Any] = {
     "required": True,
     "content": {
-        "application/json": {
-            "schema": {"type": "object", "description": "One report; see docs/report.schema.json."}
-        },
+        "application/json": {"schema": _REPORT_SCHEMA},
         "multipart/form-data": {
             "schema": {
                 "type": "object",
                 "required": ["report"],
-                "properties": {"report": {"type": "string", "description": "The report (JSON)."}},
+                "properties": {
+                    "report": {
+                        "type": "string",
+                        "description": "The report (JSON); a photo names its part: "
+                        '"image": {"file": "<part name>"}.',
+                        "contentMediaType": "application/json",
+                        "contentSchema": _REPORT_SCHEMA,
+                    }
+                },
                 "additionalProperties": {
                     "type": "string",
-                    "format": "binary",
-                    "description": 'A JPEG or PNG the report names: "image": {"file": "<part name>"}.',
+                    "contentMediaType": "application/octet-stream",
+                    "description": "A JPEG or PNG the report names by this part's name (checked by content).",
                 },
-            }
+            },
+            "encoding": {"report": {"contentType": "application/json"}},
         },
         "application/pdf": {
-            "schema": {"type": "string", "format": "binary", "description": "A filled quitus PDF form."}
+            "schema": {
+                "type": "string",
+                "contentMediaType": "application/pdf",
+                "description": "A filled quitus PDF form.",
+            }
         },
     },
 }
@@ -141,7 +162,29 @@ _CAPTURE_BODY: dict[str, Any] = {
     "/reports",
     name="capture_report",
     status_code=202,
-    responses={200: {"description": "Already captured (same submission_id and content): the same report."}},
+    responses={
+        200: {"description": "Already captured (same submission_id and content): the same report."},
+        **error_responses(
+            {
+                413: ("request_too_large", "submission_too_large", "upload_too_large"),
+                415: ("unsupported_media_type", "unsupported_upload_type"),
+                422: (
+                    "empty_body",
+                    "invalid_multipart",
+                    "missing_report_part",
+                    "invalid_report_part",
+                    "unexpected_part",
+                    "missing_upload",
+                    "unreferenced_part",
+                    "not_utf8",
+                    "duplicate_key",
+                    "json_too_deep",
+                    "json_too_complex",
+                    "capture_refused",
+                ),
+            }
+        ),
+    },
     openapi_extra={"requestBody": _CAPTURE_BODY},
 )
 async def capture_report(
@@ -216,7 +259,7 @@ def list_reports(
     return ReportList(reports=[ReportOut.of(r) for r in reports], counts=counts)
 
 
-@router.get("/reports/{report_id}", name="report_status")
+@router.get("/reports/{report_id}", name="report_status", responses=error_responses(REPORT_LOOKUP))
 def report_status(
     report_id: ReportIdPath,
     principal: Annotated[Principal, Depends(allow("report_status"))],
@@ -226,7 +269,11 @@ def report_status(
     return ReportOut.of(reachable_report(context.app.store, principal, "report_status", report_id))
 
 
-@router.get("/reports/{report_id}/content", name="report_content")
+@router.get(
+    "/reports/{report_id}/content",
+    name="report_content",
+    responses=error_responses(REPORT_LOOKUP, PERSONAL_DATA_READ, INVALID_POLICIES),
+)
 def report_content(
     report_id: ReportIdPath,
     principal: Annotated[Principal, Depends(allow("report_content"))],
@@ -251,7 +298,10 @@ def report_content(
     "/reports/{report_id}/pdf/full",
     name="report_pdf_full",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The sealed PDF."}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The sealed PDF."},
+        **error_responses(REPORT_LOOKUP, PERSONAL_DATA_READ, INVALID_POLICIES),
+    },
 )
 def report_pdf_full(
     report_id: ReportIdPath,
@@ -277,7 +327,10 @@ def report_pdf_full(
     "/reports/{report_id}/pdf/redacted",
     name="report_pdf_redacted",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The sealed anonymized PDF."}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The sealed anonymized PDF."},
+        **error_responses(REPORT_LOOKUP, {409: ("document_unavailable",)}),
+    },
 )
 def report_pdf_redacted(
     report_id: ReportIdPath,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, model_validator
 
 from quitus.api.context import ApiContext, context_of
-from quitus.api.errors import ApiError
+from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
@@ -22,7 +22,7 @@ from retention.holds import Hold, HoldService
 from retention.planner import plan_dispositions
 from retention.review import ReviewQueue
 from storage.access_store import Principal
-from storage.blind_index import SubjectKind
+from storage.blind_index import SubjectKind, subject_digests
 from storage.retention_vocabulary import HoldScope
 
 __all__ = ["SubjectTerms", "router"]
@@ -179,6 +179,11 @@ class RelabelRequest(StrictBody):
     reason: Reason
 
 
+_REVIEW_ERRORS = error_responses(
+    REPORT_LOOKUP, INVALID_POLICIES, {409: ("review_refused", "hold_refused"), 422: ("retention_refused",)}
+)
+
+
 class Decided(BaseModel):
     report_id: str
     decision: str
@@ -194,42 +199,97 @@ def list_holds(
     return [HoldOut.of(h) for h in HoldService(context.app.store).list(include_released=include_released)]
 
 
-@router.post("/holds", name="place_hold", status_code=201)
+@router.post(
+    "/holds",
+    name="place_hold",
+    status_code=201,
+    responses={
+        200: {
+            "description": "The same hold was already in force (same caller, reason and scope): that hold."
+        },
+        **error_responses({409: ("hold_refused", "subject_index_outdated")}),
+    },
+)
 def place_hold(
-    body: HoldRequest, principal: Annotated[Principal, Depends(allow("place_hold"))], context: Context
+    body: HoldRequest,
+    principal: Annotated[Principal, Depends(allow("place_hold"))],
+    context: Context,
+    response: Response,
 ) -> HoldOut:
-    """Place a legal hold on reports, a person, or a query: nothing it covers is disposed."""
+    """Place a legal hold on reports, a person, or a query: nothing it covers is disposed.
+
+    Idempotent: the same caller placing the same reason on the same scope as a hold in
+    force (a retry whose answer was lost) gets that hold back with ``200``; nothing is
+    recorded again. Another reason, scope or caller is a new hold (``201``).
+    """
     service = HoldService(context.store_for(principal))
-    if body.report_ids is not None:
-        hold = service.place(
-            reason=body.reason,
-            scope_kind=HoldScope.REPORTS,
-            scope={"report_ids": body.report_ids},
-            allow_empty=body.allow_empty,
-        )
-    elif body.subject is not None:
+    kind, scope = _requested_scope(body, context)
+    same = _same_hold_in_force(service, principal, body.reason, kind, scope)
+    if same is not None:
+        response.status_code = 200
+        return HoldOut.of(same)
+    if kind == HoldScope.SUBJECT:
+        assert body.subject is not None
         hold = service.place_on_subject(
             reason=body.reason, terms=body.subject.terms(), allow_empty=body.allow_empty
         )
     else:
-        assert body.query is not None
-        query: dict[str, Any] = {
-            k: v.isoformat() if isinstance(v, dt.date) else v
-            for k, v in body.query.model_dump().items()
-            if v is not None
-        }
         hold = service.place(
             reason=body.reason,
-            scope_kind=HoldScope.QUERY,
-            scope=query,
+            scope_kind=kind,
+            scope=scope,
             allow_empty=body.allow_empty,
-            known_templates={t.id for t in context.app.catalog},
+            known_templates={t.id for t in context.app.catalog} if kind == HoldScope.QUERY else None,
         )
     context.app.ledger.checkpoint()
     return HoldOut.of(hold)
 
 
-@router.post("/holds/{hold_id}/release", name="release_hold")
+def _requested_scope(body: HoldRequest, context: ApiContext) -> tuple[HoldScope, dict[str, Any]]:
+    """The kind and scope a request asks for, in the form a stored hold keeps them."""
+    if body.report_ids is not None:
+        return HoldScope.REPORTS, {"report_ids": list(dict.fromkeys(body.report_ids))}
+    if body.subject is not None:
+        digests = subject_digests(context.app.store.keys.index_key, body.subject.terms())
+        return HoldScope.SUBJECT, {"digests": sorted([kind, digest] for kind, digest in digests)}
+    assert body.query is not None
+    query = {
+        k: v.isoformat() if isinstance(v, dt.date) else str(v)
+        for k, v in body.query.model_dump().items()
+        if v is not None
+    }
+    return HoldScope.QUERY, query
+
+
+def _same_hold_in_force(
+    service: HoldService, principal: Principal, reason: str, kind: HoldScope, scope: dict[str, Any]
+) -> Hold | None:
+    """The hold in force that this caller placed with this reason on this scope, if any."""
+    wanted = _scope_key(kind, scope)
+    for hold in service.list():
+        if (
+            hold.placed_by == principal.handle
+            and hold.scope_kind == kind
+            and hold.reason is not None
+            and hold.reason == reason.strip()
+            and _scope_key(hold.scope_kind, hold.scope) == wanted
+        ):
+            return hold
+    return None
+
+
+def _scope_key(kind: HoldScope, scope: dict[str, Any]) -> object:
+    """What makes two scopes the same (the order of report ids and digests does not)."""
+    if kind == HoldScope.REPORTS:
+        return frozenset(scope.get("report_ids", ()))
+    if kind == HoldScope.SUBJECT:
+        return frozenset(tuple(pair) for pair in scope.get("digests", ()))
+    return tuple(sorted((k, str(v)) for k, v in scope.items()))
+
+
+@router.post(
+    "/holds/{hold_id}/release", name="release_hold", responses=error_responses({409: ("hold_refused",)})
+)
 def release_hold(
     hold_id: HoldIdPath, principal: Annotated[Principal, Depends(allow("release_hold"))], context: Context
 ) -> HoldOut:
@@ -239,7 +299,7 @@ def release_hold(
     return HoldOut.of(hold)
 
 
-@router.get("/retention/plan", name="retention_plan")
+@router.get("/retention/plan", name="retention_plan", responses=error_responses(INVALID_POLICIES))
 def retention_plan(
     principal: Annotated[Principal, Depends(allow("retention_plan"))],
     context: Context,
@@ -270,7 +330,15 @@ def retention_plan(
     )
 
 
-@router.post("/reports/{report_id}/retention-events", name="record_retention_event", status_code=201)
+@router.post(
+    "/reports/{report_id}/retention-events",
+    name="record_retention_event",
+    status_code=201,
+    responses={
+        200: {"description": "This date was already recorded."},
+        **error_responses(REPORT_LOOKUP, INVALID_POLICIES, {422: ("retention_refused",)}),
+    },
+)
 def record_event(
     report_id: ReportIdPath,
     body: EventRequest,
@@ -305,7 +373,7 @@ def record_event(
     )
 
 
-@router.get("/review", name="review_queue")
+@router.get("/review", name="review_queue", responses=error_responses(INVALID_POLICIES))
 def review_queue(
     principal: Annotated[Principal, Depends(allow("review_queue"))], context: Context
 ) -> list[ReviewItemOut]:
@@ -316,7 +384,7 @@ def review_queue(
     ]
 
 
-@router.post("/review/{report_id}/approve", name="approve_review")
+@router.post("/review/{report_id}/approve", name="approve_review", responses=_REVIEW_ERRORS)
 def approve_review(
     report_id: ReportIdPath,
     principal: Annotated[Principal, Depends(allow("approve_review"))],
@@ -333,7 +401,7 @@ def approve_review(
     return Decided(report_id=report_id, decision="approved")
 
 
-@router.post("/review/{report_id}/extend", name="extend_review")
+@router.post("/review/{report_id}/extend", name="extend_review", responses=_REVIEW_ERRORS)
 def extend_review(
     report_id: ReportIdPath,
     body: ExtendRequest,
@@ -348,7 +416,7 @@ def extend_review(
     return Decided(report_id=report_id, decision="extended")
 
 
-@router.post("/review/{report_id}/relabel", name="relabel_review")
+@router.post("/review/{report_id}/relabel", name="relabel_review", responses=_REVIEW_ERRORS)
 def relabel_review(
     report_id: ReportIdPath,
     body: RelabelRequest,
@@ -383,7 +451,9 @@ class DisposedItemOut(BaseModel):
     certificate_pdf_sha256: str | None
 
 
-@router.get("/retention/disposed", name="disposed_register")
+@router.get(
+    "/retention/disposed", name="disposed_register", responses=error_responses({422: ("invalid_period",)})
+)
 def disposed(
     principal: Annotated[Principal, Depends(allow("disposed_register"))],
     context: Context,
@@ -408,7 +478,10 @@ def disposed(
         200: {
             "content": {"application/pdf": {}, "application/json": {}},
             "description": "The sealed certificate of disposition (PDF), or its canonical JSON.",
-        }
+        },
+        **error_responses(
+            REPORT_LOOKUP, {404: ("certificate_not_found",), 409: ("certificate_unavailable",)}
+        ),
     },
 )
 def report_certificate(

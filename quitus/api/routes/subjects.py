@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
+from quitus.api.errors import INVALID_POLICIES, error_responses
 from quitus.api.params import API_V1
 from quitus.api.roles import allow
 from quitus.api.routes.retention import SubjectTerms
@@ -26,6 +27,9 @@ __all__ = ["router"]
 router = APIRouter(prefix=API_V1, tags=["data subjects"])
 
 Context = Annotated[ApiContext, Depends(context_of)]
+
+
+_SUBJECT_ERRORS = error_responses(INVALID_POLICIES, {409: ("subject_index_outdated",)})
 
 
 class ErasureRequest(SubjectTerms):
@@ -54,7 +58,8 @@ class ErasureOut(BaseModel):
         200: {
             "content": {"application/zip": {}},
             "description": "subject.json (Art. 15 and 20), resume.html (in French) and the images.",
-        }
+        },
+        **_SUBJECT_ERRORS,
     },
 )
 def subject_export(
@@ -77,7 +82,7 @@ def subject_export(
     )
 
 
-@router.post("/subjects/erase", name="subject_erase")
+@router.post("/subjects/erase", name="subject_erase", responses=_SUBJECT_ERRORS)
 def subject_erase(
     body: ErasureRequest, principal: Annotated[Principal, Depends(allow("subject_erase"))], context: Context
 ) -> ErasureOut:

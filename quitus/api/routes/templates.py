@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from quitus.api.context import ApiContext, context_of
+from quitus.api.errors import error_responses
 from quitus.api.params import API_V1, TemplateIdPath
 from quitus.api.roles import allow
 from storage.access_store import Principal
@@ -51,7 +52,11 @@ def list_templates(
     ]
 
 
-@router.get("/templates/{template_id}", name="show_template")
+@router.get(
+    "/templates/{template_id}",
+    name="show_template",
+    responses=error_responses({404: ("template_not_found",)}),
+)
 def show_template(
     template_id: TemplateIdPath,
     principal: Annotated[Principal, Depends(allow("show_template"))],
