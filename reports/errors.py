@@ -38,6 +38,11 @@ class CaptureError(ReportsError):
 class TemplateError(ReportsError):
     """A template file is invalid, or no template matches a report."""
 
+    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+        """Each problem of a template file as ``file:line: key: message`` (all of them, in one pass)."""
+
 
 class FormError(ReportsError):
     """A blank form could not be generated."""

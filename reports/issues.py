@@ -127,8 +127,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "la mesure « {label} » doit être en {expected} (reçu : {unit})",
     ),
     "measurement_out_of_range": (
+        # No longer raised (a reading out of range is recorded and flagged): kept so that
+        # reports rejected before issue 18 still read back with their messages.
         "measurement '{item}' = {value} {unit} is outside {low}..{high} {unit}",
         "la mesure « {label} » = {value} {unit} est hors plage ({low} à {high} {unit})",
+    ),
+    "threshold_consequence_missing": (
+        "measurement '{item}' = {value} {unit} crosses the threshold {threshold} ({threshold_label}): "
+        "checklist item '{required_item}' must be {missing}; record what was done and resubmit",
+        "la mesure « {label} » = {value} {unit} franchit le seuil {threshold} ({threshold_label}) : "
+        "le point de contrôle « {required_label} » doit être {missing_fr}",
     ),
     "selection_missing": (
         "required choice '{item}' ({label}) is missing",

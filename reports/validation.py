@@ -8,10 +8,18 @@ found earlier, when the submission is parsed.
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 from reports.issues import ReportIssue, issue
+from reports.readings import (
+    MissingConsequence,
+    ReadingVerdict,
+    judge_reading,
+    missing_consequences,
+    threshold_text,
+)
 from reports.schema import InterventionReport
-from reports.templates import Template, TemplateCatalog
+from reports.templates import MeasurementSpec, Template, TemplateCatalog
 
 __all__ = ["find_template", "validate_report"]
 
@@ -72,7 +80,8 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
                 )
             )
             continue
-        if measured.unit != spec.unit:
+        judgement = judge_reading(measured, template)
+        if judgement.verdict is ReadingVerdict.WRONG_UNIT:
             found.append(
                 issue(
                     f"measurements[{index}].unit",
@@ -84,21 +93,10 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
                 )
             )
             continue
-        too_low = spec.min is not None and measured.value < spec.min
-        too_high = spec.max is not None and measured.value > spec.max
-        if too_low or too_high:
-            found.append(
-                issue(
-                    f"measurements[{index}].value",
-                    "measurement_out_of_range",
-                    item=spec.id,
-                    label=spec.label,
-                    value=measured.value,
-                    unit=spec.unit,
-                    low="-∞" if spec.min is None else spec.min,
-                    high="+∞" if spec.max is None else spec.max,
-                )
-            )
+        # Out of range is recorded and flagged, not refused; a crossed threshold is refused
+        # only when the report lacks what the threshold requires.
+        for missing in missing_consequences(judgement, report):
+            found.append(_consequence_issue(index, spec, measured.value, missing, template))
     found += [issue("measurements", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
     for spec in template.measurements:
         if spec.required and spec.id not in given and report.outcome.status == "completed":
@@ -106,6 +104,34 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
                 issue("measurements", "measurement_missing", item=spec.id, label=spec.label, unit=spec.unit)
             )
     return found
+
+
+def _consequence_issue(
+    index: int, spec: MeasurementSpec, value: Decimal, missing: MissingConsequence, template: Template
+) -> ReportIssue:
+    item = template.checklist_item(missing.requirement.item)
+    if missing.not_done:
+        english = "done ('fait') with a comment" if missing.requirement.comment else "done ('fait')"
+        french = "« fait » et commenté" if missing.requirement.comment else "« fait »"
+    else:
+        english, french = (
+            "commented (the advice given, the action taken)",
+            "commenté (conseil donné, action faite)",
+        )
+    return issue(
+        f"measurements[{index}].value",
+        "threshold_consequence_missing",
+        item=spec.id,
+        label=spec.label,
+        value=value,
+        unit=spec.unit,
+        threshold=threshold_text(missing.threshold, spec.unit),
+        threshold_label=missing.threshold.label,
+        required_item=missing.requirement.item,
+        required_label=item.label if item else missing.requirement.item,
+        missing=english,
+        missing_fr=french,
+    )
 
 
 def _check_selections(report: InterventionReport, template: Template) -> list[ReportIssue]:

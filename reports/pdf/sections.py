@@ -29,6 +29,7 @@ from reports.pdf.formatting import (
 )
 from reports.pdf.layout import BAD, CONTENT_WIDTH, GOOD, MUTED, ClosingBlock, SectionTitle, styles
 from reports.pdf.pictures import ReportPictures, photo_grid, signature_block
+from reports.readings import ReadingJudgement, ReadingVerdict, judge_readings, threshold_text
 from reports.schema import Address, InterventionReport, PartUsed
 from reports.templates import MeasurementSpec, Template
 
@@ -243,27 +244,37 @@ def _measurements(report: InterventionReport, template: Template) -> list[Flowab
     rows: list[list[object]] = [
         [bold("Mesure"), bold("Valeur"), bold("Unité"), bold("Plage admise"), bold("Contrôle")]
     ]
-    for measurement in report.measurements:
-        spec = template.measurement(measurement.id)
-        verdict, color = "—", MUTED
-        if spec is not None and spec.unit != measurement.unit:
-            verdict, color = f"✗ unité attendue : {spec.unit}", BAD
-        elif spec is not None and (spec.min is not None or spec.max is not None):
-            inside = (spec.min is None or measurement.value >= spec.min) and (
-                spec.max is None or measurement.value <= spec.max
-            )
-            verdict, color = ("✓ dans la plage", GOOD) if inside else ("✗ hors plage", BAD)
+    for judgement in judge_readings(report, template):
+        measurement, spec = judgement.measurement, judgement.spec
         rows.append(
             [
                 paragraph(spec.label if spec else measurement.id, "cell"),
                 bold(french_number(measurement.value)),
                 paragraph(measurement.unit, "cell"),
                 paragraph(_range(spec) if spec else "—", "cell"),
-                colored(verdict, color, "cell"),
+                _verdict(judgement),
             ]
         )
     widths = [CONTENT_WIDTH * share for share in (0.4, 0.12, 0.09, 0.2, 0.19)]
     return [*flowables, table(rows, widths)]
+
+
+def _verdict(judgement: ReadingJudgement) -> Flowable | list[Flowable]:
+    """The *Contrôle* cell: what :func:`judge_reading` says, in red when it calls for attention."""
+    spec = judgement.spec
+    if judgement.verdict is ReadingVerdict.WRONG_UNIT and spec is not None:
+        return colored(f"✗ unité attendue : {spec.unit}", BAD, "cell")
+    if judgement.verdict is ReadingVerdict.WITHIN:
+        return colored("✓ dans la plage", GOOD, "cell")
+    if judgement.verdict is ReadingVerdict.UNCHECKED:
+        return colored("—", MUTED, "cell")
+    lines = ["✗ hors plage"] if judgement.out_of_range else []
+    unit = spec.unit if spec else ""
+    lines += [
+        f"✗ seuil {threshold_text(t, unit, number=french_number(t.limit))} : {t.label}"
+        for t in judgement.crossed
+    ]
+    return [colored(line, BAD, "cell") for line in lines]
 
 
 def _selections(report: InterventionReport, template: Template) -> list[Flowable]:

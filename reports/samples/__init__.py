@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from faker import Faker
 
 from reports.errors import TemplateError
+from reports.readings import judge_reading
 from reports.samples.images import ascii_fold, check_photo_size, make_photo, make_signature
 from reports.samples.trades import (
     _ACCESS_NOTES,
@@ -52,12 +53,13 @@ from reports.samples.trades import (
     _Trade,
     _trade_for,
 )
-from reports.templates import MeasurementSpec, SelectionSpec, Template, TemplateCatalog
+from reports.schema import Measurement
+from reports.templates import MeasurementSpec, SelectionSpec, Template, TemplateCatalog, ThresholdSpec
 
 __all__ = ["DEFECTS", "Sample", "generate_samples", "make_photo", "make_signature"]
 
 DEFECTS: tuple[str, ...] = (
-    "measurement_out_of_range",
+    "threshold_consequence_missing",
     "checklist_missing",
     "signature_missing",
     "photo_missing",
@@ -66,6 +68,10 @@ DEFECTS: tuple[str, ...] = (
     "unknown_template",
 )
 """The defects given to invalid samples, in turn; each is the issue code validation reports."""
+
+FLAGGED_SHARE = 0.08
+"""Share of samples with one reading out of the usual range (recorded, flagged *hors plage*):
+half of them cross a threshold, with what it requires done and commented."""
 
 PARIS = ZoneInfo("Europe/Paris")
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -213,6 +219,8 @@ class _ReportWriter:
         ctx.update(self._technical_context(template, model, fault, day))
         checklist, anomalous = self._checklist(template, ctx, unfinished)
         values = self._measurements(template, trade, model, checklist, unfinished)
+        if rng.random() < FLAGGED_SHARE:
+            _flag_a_reading(rng, template, values, checklist)
         ctx.update({f"m_{key}": _french_value(value, unit) for key, (value, unit) in values.items()})
         parts, outcome = self._parts_and_outcome(
             trade=trade, model=model, fault=fault, values=values, ctx=ctx, day=day, unfinished=unfinished
@@ -406,7 +414,10 @@ class _ReportWriter:
         stop = rng.randint(1, max(1, len(template.checklist) - 1)) if unfinished else len(template.checklist)
         items: list[dict[str, Any]] = []
         anomalous: set[str] = set()
+        consequences = _consequence_items(template)
         for position, spec in enumerate(template.checklist):
+            if spec.id in consequences:
+                continue  # ticked only when a reading calls for it (see _flag_a_reading)
             if not spec.required and rng.random() < 0.4:
                 continue
             item: dict[str, Any] = {"id": spec.id, "status": "fait"}
@@ -579,8 +590,8 @@ def _next_defect(given: Counter[str], template: Template, payload: Mapping[str, 
 
 
 def _applies(defect: str, template: Template, payload: Mapping[str, Any]) -> bool:
-    if defect == "measurement_out_of_range":
-        return any(_bounded(template.measurement(m["id"])) for m in payload["measurements"])
+    if defect == "threshold_consequence_missing":
+        return any(_has_thresholds(template.measurement(m["id"])) for m in payload["measurements"])
     if defect == "checklist_missing":
         return any(spec.required for spec in template.checklist)
     if defect == "photo_missing":
@@ -592,26 +603,79 @@ def _applies(defect: str, template: Template, payload: Mapping[str, Any]) -> boo
     return True
 
 
-def _bounded(spec: MeasurementSpec | None) -> bool:
-    return spec is not None and (spec.min is not None or spec.max is not None)
+def _has_thresholds(spec: MeasurementSpec | None) -> bool:
+    return spec is not None and bool(spec.thresholds)
+
+
+def _consequence_items(template: Template) -> set[str]:
+    """Checklist items a threshold requires: done only when a reading crosses it."""
+    return {r.item for m in template.measurements for t in m.thresholds for r in t.requires}
+
+
+def _beyond(threshold: ThresholdSpec) -> Decimal:
+    """A reading that crosses ``threshold`` the way a real one does (62 ppm of CO, 0.2 MΩ)."""
+    if threshold.above is not None:
+        return (threshold.above * Decimal("1.25") + 1).quantize(Decimal(1))
+    assert threshold.below is not None
+    return (threshold.below / 2).quantize(Decimal("0.01")) if threshold.below > 0 else threshold.below - 1
+
+
+_CONSEQUENCE_COMMENTS = (
+    "Relevé {value} {unit} : {label}. Occupant informé du danger et conseillé, remise en service "
+    "après réparation uniquement.",
+    "{value} {unit} mesuré. {label} : fait devant l'occupant, consignes données par écrit.",
+)
+
+
+def _flag_a_reading(
+    rng: random.Random,
+    template: Template,
+    values: dict[str, tuple[Decimal, str]],
+    checklist: list[dict[str, Any]],
+) -> None:
+    """Push one reading out of its usual range, as the field sometimes does; when it crosses a
+    threshold, the technician did and wrote down what the threshold requires."""
+    bounded = [spec for spec in template.measurements if spec.id in values and spec.max is not None]
+    # Readings that others follow (a return temperature, a total charge) stay as they are.
+    with_thresholds = [spec for spec in bounded if spec.thresholds]
+    if not with_thresholds:
+        return
+    spec = rng.choice(with_thresholds)
+    assert spec.max is not None
+    if spec.thresholds and rng.random() < 0.5:
+        value = _beyond(rng.choice(spec.thresholds))
+    else:
+        value = spec.max + max(Decimal(1), (spec.max * Decimal("0.1")).quantize(Decimal(1)))
+    values[spec.id] = (value, spec.unit)
+    judgement = judge_reading(Measurement(id=spec.id, value=value, unit=spec.unit), template)
+    for threshold in judgement.crossed:
+        for requirement in threshold.requires:
+            item = template.checklist_item(requirement.item)
+            label = item.label if item else requirement.item
+            comment = rng.choice(_CONSEQUENCE_COMMENTS).format(
+                value=_french_value(value, spec.unit).removesuffix(f" {spec.unit}"),
+                unit=spec.unit,
+                label=label.split(" (")[0],
+            )
+            checklist[:] = [i for i in checklist if i["id"] != requirement.item]
+            checklist.append({"id": requirement.item, "status": "fait", "comment": comment})
 
 
 def _inject(
     rng: random.Random, defect: str, payload: dict[str, Any], template: Template, known: set[tuple[str, str]]
 ) -> None:
     """Give ``payload`` the one ``defect``: exactly what a hurried technician gets wrong."""
-    if defect == "measurement_out_of_range":
-        measured = rng.choice([m for m in payload["measurements"] if _bounded(template.measurement(m["id"]))])
+    if defect == "threshold_consequence_missing":
+        # The reading is written down, what it calls for is not (no shutdown, no advice).
+        measured = rng.choice(
+            [m for m in payload["measurements"] if _has_thresholds(template.measurement(m["id"]))]
+        )
         spec = template.measurement(measured["id"])
         assert spec is not None
-        # A slipped decimal point (45.5 typed 455), or a reading from a faulty probe.
-        read = Decimal(str(measured["value"]))
-        if spec.max is not None:
-            value = read * 10 if read * 10 > spec.max else spec.max + abs(spec.max) / 2 + 1
-        else:
-            assert spec.min is not None
-            value = spec.min - abs(spec.min) / 2 - 1
-        measured["value"] = _json_number(value)
+        threshold = rng.choice(spec.thresholds)
+        measured["value"] = _json_number(_beyond(threshold))
+        dropped = {r.item for r in threshold.requires}
+        payload["checklist"] = [item for item in payload["checklist"] if item["id"] not in dropped]
     elif defect == "checklist_missing":
         required = {spec.id for spec in template.checklist if spec.required}
         dropped = rng.choice([item for item in payload["checklist"] if item["id"] in required])

@@ -2,22 +2,28 @@
 
 from reports.templates.catalog import (
     BUILTIN_DIR,
+    BrokenTemplate,
     ChecklistItemSpec,
     MeasurementSpec,
     PhotoRequirement,
     SelectionSpec,
     Template,
     TemplateCatalog,
+    ThresholdRequirement,
+    ThresholdSpec,
     load_template,
 )
 
 __all__ = [
     "BUILTIN_DIR",
+    "BrokenTemplate",
     "ChecklistItemSpec",
     "MeasurementSpec",
     "PhotoRequirement",
     "SelectionSpec",
     "Template",
     "TemplateCatalog",
+    "ThresholdRequirement",
+    "ThresholdSpec",
     "load_template",
 ]

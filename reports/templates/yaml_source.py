@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-__all__ = ["YamlDocument", "YamlSourceError", "load_yaml_document", "located_errors"]
+__all__ = ["YamlDocument", "YamlSourceError", "load_yaml_document", "located_errors", "read_yaml_document"]
 
 
 class YamlSourceError(Exception):
@@ -67,6 +67,19 @@ def _child(node: yaml.Node, part: int | str) -> yaml.Node | None:
 
 def load_yaml_document(path: Path) -> YamlDocument:
     """Parse ``path`` safely; raise :class:`YamlSourceError` naming file and line."""
+    document, duplicates = read_yaml_document(path)
+    if duplicates:
+        raise YamlSourceError(*duplicates)
+    return document
+
+
+def read_yaml_document(path: Path) -> tuple[YamlDocument, list[str]]:
+    """Parse ``path`` safely; the document and every key written twice (``file:line:column:``).
+
+    A caller that reports every problem of a file at once (templates) goes on validating
+    the document after duplicate keys; :class:`YamlSourceError` is raised only when the
+    file cannot be parsed at all.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -76,8 +89,6 @@ def load_yaml_document(path: Path) -> YamlDocument:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         duplicates = list(_duplicate_keys(root, path)) if root is not None else []
-        if duplicates:
-            raise YamlSourceError(*duplicates)
         # Constructing resolves merge keys in place: build the data from a second parse
         # so that ``root`` keeps the lines as written, for error messages.
         data = yaml.safe_load(text)
@@ -85,8 +96,8 @@ def load_yaml_document(path: Path) -> YamlDocument:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise YamlSourceError(f"{path}:{line}: invalid YAML ({exc.problem})") from exc
     if root is None or not isinstance(data, dict):
-        raise YamlSourceError(f"{path}:1: expected a mapping of keys at the top of the file")
-    return YamlDocument(path, data, root)
+        raise YamlSourceError(*duplicates, f"{path}:1: expected a mapping of keys at the top of the file")
+    return YamlDocument(path, data, root), duplicates
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"

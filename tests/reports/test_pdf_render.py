@@ -542,3 +542,29 @@ def test_template_of_another_kind_is_refused() -> None:
     with pytest.raises(PdfRenderError) as error:
         render(report, CATALOG.by_id("chaudiere_gaz.entretien_annuel"))
     assert error.value.code == "template_mismatch"
+
+
+def test_a_reading_beyond_a_threshold_is_recorded_and_marked_in_red(tmp_path: Path) -> None:
+    # issue 18: CO above 50 ppm is what the attestation must show, with the shutdown
+    report, template = report_of("chaudiere_gaz.entretien_annuel")
+    payload = report.model_dump(mode="json")
+    measurements = [{**m, "value": "62"} if m["id"] == "co_ambiant" else m for m in payload["measurements"]]
+    if not any(m["id"] == "co_ambiant" for m in measurements):
+        measurements.append({"id": "co_ambiant", "value": "62", "unit": "ppm"})
+    checklist = [
+        *payload["checklist"],
+        {"id": "appareil_mis_a_l_arret", "status": "fait", "comment": "Arrêt"},
+    ]
+    report, template = report_of(
+        "chaudiere_gaz.entretien_annuel", measurements=measurements, checklist=checklist
+    )
+    text = flat(pdftotext(render(report, template), tmp_path))
+    assert "✗ hors plage" in text
+    assert "✗ seuil > 50 ppm : Danger grave et immédiat" in text
+
+
+def test_an_old_report_without_flags_still_renders_its_readings(tmp_path: Path) -> None:
+    # a report stored before issue 18 has no judgement in it: the PDF judges it when rendering
+    report, template = report_of("chaudiere_gaz.entretien_annuel")
+    text = flat(pdftotext(render(report, template), tmp_path))
+    assert "✓ dans la plage" in text and "hors plage" not in text

@@ -10,6 +10,7 @@ import random
 import re
 import time
 from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from PIL import ExifTags, Image
@@ -26,6 +27,8 @@ from reports.templates import (
     SelectionSpec,
     Template,
     TemplateCatalog,
+    ThresholdRequirement,
+    ThresholdSpec,
 )
 from reports.validation import find_template, validate_report
 
@@ -317,8 +320,28 @@ def company_catalog() -> TemplateCatalog:
         title="Entretien chauffe-eau thermodynamique",
         equipment_category="chauffe_eau",
         intervention_type="entretien",
-        checklist=[ChecklistItemSpec(id="anode", label="Contrôle de l'anode")],
-        measurements=[MeasurementSpec(id="debit", label="Débit", unit="L/min", min=2, max=30)],
+        checklist=[
+            ChecklistItemSpec(id="anode", label="Contrôle de l'anode"),
+            ChecklistItemSpec(id="choc_thermique", label="Choc thermique anti-légionelles", required=False),
+        ],
+        measurements=[
+            MeasurementSpec(id="debit", label="Débit", unit="L/min", min=2, max=30),
+            # A low hot-water temperature is what the report must record (legionella).
+            MeasurementSpec(
+                id="temperature_ecs",
+                label="Température de l'eau chaude",
+                unit="°C",
+                min=50,
+                max=65,
+                thresholds=[
+                    ThresholdSpec(
+                        below=Decimal(45),
+                        label="Risque de légionelles",
+                        requires=[ThresholdRequirement(item="choc_thermique", comment=True)],
+                    )
+                ],
+            ),
+        ],
     )
     boiler_repair = Template(
         id="chaudiere_gaz.depannage",
@@ -347,6 +370,9 @@ def test_other_templates_get_only_defects_they_can_have() -> None:
     # The water heater template asks for no photo and no choice: those defects pass their turn.
     water_heater = [s for s in made if s.template_id == "chauffe_eau.entretien"]
     assert not {s.defect for s in water_heater} & {"photo_missing", "selection_invalid"}
+    # The boiler repair template has no threshold: a missing consequence cannot be its defect.
+    boiler_repair = [s for s in made if s.template_id == "chaudiere_gaz.depannage"]
+    assert "threshold_consequence_missing" not in {s.defect for s in boiler_repair}
     assert {s.defect for s in made} == set(DEFECTS)
 
 
