@@ -10,6 +10,7 @@ Hierarchy::
     │   └── ForeignKeysError      the keys are not the ones that wrote this home
     ├── KeyDestroyedError         the report's data key was shredded: its data is gone
     ├── BlobError                 a blob is missing or fails its integrity check
+    ├── CompanyIdentityError      the company identity given is invalid (SIRET, logo…) or its logo is gone
     ├── ReportNotFoundError       no report with that id
     │   └── DataKeyMissingError   the report has no data key in the key store
     ├── InvalidTransitionError    a state change the report's state machine forbids
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "BlobError",
+    "CompanyIdentityError",
     "DataKeyMissingError",
     "DatabaseError",
     "ForeignKeysError",
@@ -80,3 +82,7 @@ class InvalidTransitionError(StorageError):
 
 class SubjectIndexOutdatedError(StorageError):
     """The blind index holds digests of an older normalization: a lookup would miss reports."""
+
+
+class CompanyIdentityError(StorageError):
+    """The company identity given is invalid (a SIRET, a logo…), or its stored logo is missing."""

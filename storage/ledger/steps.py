@@ -51,6 +51,9 @@ class LedgerStep(StrEnum):
     REVIEW_EXTEND = "review.extend"
     REVIEW_RELABEL = "review.relabel"
     POLICIES_CHANGE = "policies.change"
+    COMPANY_SET = "company.set"
+    """The company's identity configured or changed (``quitus company set``, the admin page): its
+    revision and the SHA-256 of what it now says (company data, not personal data)."""
     KEK_ROTATE = "kek.rotate"
     USER_ADD = "user.add"
     USER_DISABLE = "user.disable"
