@@ -12,7 +12,9 @@ three never disagree. It never raises; a reading without template entry is ``UNC
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from reports.schema import ChecklistItem, InterventionReport, Measurement
@@ -26,6 +28,7 @@ __all__ = [
     "judge_readings",
     "missing_consequences",
     "threshold_text",
+    "verdict_lines",
 ]
 
 
@@ -114,3 +117,25 @@ def threshold_text(threshold: ThresholdSpec, unit: str, *, number: str | None = 
     """``> 50 ppm`` or ``< 45 °C`` (``number``: the limit as the caller formats numbers)."""
     sign = ">" if threshold.above is not None else "<"
     return f"{sign} {number if number is not None else threshold.limit} {unit}"
+
+
+def verdict_lines(
+    judgement: ReadingJudgement, *, number: Callable[[Decimal], str] = str
+) -> list[tuple[str, bool]]:
+    """The verdict in French, as the PDF and the status page print it: ``(text, alarm)`` lines.
+
+    ``alarm`` lines go in red: a wrong unit, *hors plage*, each threshold crossed.
+    """
+    spec = judgement.spec
+    if judgement.verdict is ReadingVerdict.WRONG_UNIT and spec is not None:
+        return [(f"✗ unité attendue : {spec.unit}", True)]
+    if judgement.verdict is ReadingVerdict.WITHIN:
+        return [("✓ dans la plage", False)]
+    if judgement.verdict is ReadingVerdict.UNCHECKED or spec is None:
+        return [("—", False)]
+    lines = [("✗ hors plage", True)] if judgement.out_of_range else []
+    lines += [
+        (f"✗ seuil {threshold_text(t, spec.unit, number=number(t.limit))} : {t.label}", True)
+        for t in judgement.crossed
+    ]
+    return lines

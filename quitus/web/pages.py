@@ -32,6 +32,7 @@ from quitus.api.ownership import reachable_report
 from quitus.api.params import REPORT_ID_PATTERN
 from quitus.api.portal import PORTAL_PDF, PortalUnavailableError, portal_summary
 from quitus.api.roles import ENDPOINT_ROLES
+from quitus.web.readings import status_readings
 from quitus.web.rendering import (
     CHANNEL_LABELS,
     CHECKLIST_LABELS,
@@ -259,6 +260,7 @@ def report_status(request: Request, report_id: str, context: Context, principal:
             "report": report,
             "template_title": _template_title(context, report.template_id),
             "intervention_date": french_date(report.intervention_date),
+            "readings": status_readings(context.app.store, context.app.catalog, report),
             "final": report.state.value in FINAL_STATES,
             "pdf_url": (
                 REDACTED_PDF_URL.format(report_id=report.id) if report.state.value == "archived" else None

@@ -29,7 +29,7 @@ from reports.pdf.formatting import (
 )
 from reports.pdf.layout import BAD, CONTENT_WIDTH, GOOD, MUTED, ClosingBlock, SectionTitle, styles
 from reports.pdf.pictures import ReportPictures, photo_grid, signature_block
-from reports.readings import ReadingJudgement, ReadingVerdict, judge_readings, threshold_text
+from reports.readings import ReadingJudgement, ReadingVerdict, judge_readings, verdict_lines
 from reports.schema import Address, InterventionReport, PartUsed
 from reports.templates import MeasurementSpec, Template
 
@@ -259,22 +259,12 @@ def _measurements(report: InterventionReport, template: Template) -> list[Flowab
     return [*flowables, table(rows, widths)]
 
 
-def _verdict(judgement: ReadingJudgement) -> Flowable | list[Flowable]:
+def _verdict(judgement: ReadingJudgement) -> list[Flowable]:
     """The *Contrôle* cell: what :func:`judge_reading` says, in red when it calls for attention."""
-    spec = judgement.spec
-    if judgement.verdict is ReadingVerdict.WRONG_UNIT and spec is not None:
-        return colored(f"✗ unité attendue : {spec.unit}", BAD, "cell")
-    if judgement.verdict is ReadingVerdict.WITHIN:
-        return colored("✓ dans la plage", GOOD, "cell")
-    if judgement.verdict is ReadingVerdict.UNCHECKED:
-        return colored("—", MUTED, "cell")
-    lines = ["✗ hors plage"] if judgement.out_of_range else []
-    unit = spec.unit if spec else ""
-    lines += [
-        f"✗ seuil {threshold_text(t, unit, number=french_number(t.limit))} : {t.label}"
-        for t in judgement.crossed
+    return [
+        colored(text, BAD if alarm else GOOD if judgement.verdict is ReadingVerdict.WITHIN else MUTED, "cell")
+        for text, alarm in verdict_lines(judgement, number=french_number)
     ]
-    return [colored(line, BAD, "cell") for line in lines]
 
 
 def _selections(report: InterventionReport, template: Template) -> list[Flowable]:
