@@ -563,6 +563,19 @@ def gps(rng: random.Random) -> str:
     return f"{dms(lat)}N {dms(lon)}{'E' if lon >= 0 else 'O'}"
 
 
+def gps_spoken(rng: random.Random) -> str:
+    """Both coordinates read out: whole degrees in words, the decimals digit by digit."""
+
+    def say(value: float) -> str:
+        text = f"{abs(value):.4f}"
+        whole, decimals = text.split(".")
+        return ("moins " if value < 0 else "") + words(int(whole)) + " virgule " + digit_words(decimals)
+
+    lat = rng.uniform(42.4, 51.0)
+    lon = rng.uniform(-4.6, 7.8)
+    return f"{say(lat)} {rng.choice(('', 'et ', 'longitude '))}{say(lon)}".replace("  ", " ")
+
+
 _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"
 
 
@@ -702,8 +715,14 @@ class _Note:
                 self.t(sep + rng.choice(("en défaut ", "affiche ", "code erreur ", "erreur ", "défaut ")))
             self.keep(error)
         if rng.random() < 0.7:
-            self.t(sep + rng.choice(("pression ", "mesuré ", "relevé ", "on a ", "")))
-            self.keep(rng.choice(_MEASURES))
+            measure = rng.choice(_MEASURES)
+            prefixes = (
+                ("pression ", "mesuré ", "relevé ")
+                if "bar" in measure
+                else ("mesuré ", "relevé ", "on a ", "")
+            )
+            self.t(sep + rng.choice(prefixes))
+            self.keep(measure)
             if rng.random() < 0.5:
                 self.t(rng.choice((" puis ", " et ")) if spoken else rng.choice((" puis ", " et ", " / ")))
                 self.keep(rng.choice(_MEASURES))
@@ -715,7 +734,12 @@ class _Note:
                 self.keep(f"{rng.randrange(1, 4)},{rng.randrange(10, 99)} kg")
         if rng.random() < 0.6:
             self.t(sep + rng.choice(("n° série ", "S/N ", "SN ", "num serie ", "série ")))
-            self.keep(serial(rng))
+            # now and then a serial that reads like a phone number: still technical
+            self.keep("0" + _digits(rng, 9) if rng.random() < 0.1 else serial(rng))
+        if rng.random() < 0.12:
+            self.t(sep + rng.choice(("firmware ", "version logiciel ", "maj soft ")))
+            version = ".".join(str(rng.randrange(0, 13)) for _ in range(3)) + f".{rng.randrange(1, 250)}"
+            self.keep(version if spoken or rng.random() < 0.5 else "v" + version)
         if rng.random() < 0.6:
             self.t(sep + rng.choice(("pièce ", "réf. ", "ref ", "commandé ", "remplacé carte réf ")))
             self.keep(rng.choice(_PARTS))
@@ -765,17 +789,22 @@ def _dictated(rng: random.Random) -> _Note:
     extra = rng.randrange(6)
     if extra == 0:
         n.t(" le fils ")
-        son = _person(rng, c.last if rng.random() < 0.5 else None)
+        son = _person(rng, c.last if rng.random() < 0.5 else None, female=False)
         n.s("PERSON", son.first)
         n.t(" a les clés il est joignable au ")
         n.s("PHONE", phone_words(rng))
     elif extra == 1:
         n.t(" le véhicule du client bloque l'accès plaque ")
         value = plate(rng)
+        if rng.random() < 0.5 and value.count("-") == 2:
+            # read out letter by letter, the digits as a number or one by one
+            left, middle, right = value.lower().split("-")
+            number = words(int(middle)) if rng.random() < 0.5 else digit_words(middle)
+            value = f"{' '.join(left)} {number} {' '.join(right)}"
         n.s("PLATE", value.lower())
     elif extra == 2:
         n.t(" position gps ")
-        n.s("GPS", gps(rng).replace(",", " virgule ").replace("  ", " ").lower())
+        n.s("GPS", gps_spoken(rng))
     elif extra == 3:
         n.t(" il paye par carte numéro ")
         n.s("CARD", card(rng, _pick_valid(rng)))
@@ -852,7 +881,7 @@ def _forwarded(rng: random.Random) -> _Note:
             n.s("CARD", card(rng, _pick_valid(rng)))
             n.t(f" exp {rng.randrange(1, 13):02d}/{rng.randrange(26, 31)}")
         n.t(". ")
-    if rng.random() < 0.2:
+    if rng.random() < 0.3:
         n.t("Pour le dossier de la prime, mon numéro de sécurité sociale : ")
         value, born = nir(rng, c, _pick_valid(rng))
         n.s("NIR", value)
@@ -915,7 +944,7 @@ def _checklist(rng: random.Random) -> _Note:
         n.s("MAC", mac(rng))
         n.t(rng.choice((" IP ", " - IP publique ", " ip ")))
         n.s("IP", ip(rng))
-    if rng.random() < 0.4:
+    if rng.random() < 0.5:
         n.t("\n" + bullet + "Transmetteur ")
         n.keep(rng.choice(_ALARMS))
         n.t(" IMEI ")
@@ -932,7 +961,7 @@ def _checklist(rng: random.Random) -> _Note:
         n.s("CARD", card(rng, valid))
         if not valid:
             n.t(" (refusée, numéro mal saisi ?)")
-    if rng.random() < 0.2:
+    if rng.random() < 0.25:
         n.t("\n" + bullet + rng.choice(("N° sécu (dossier CEE) : ", "NIR bénéficiaire : ")))
         value, born = nir(rng, c, _pick_valid(rng))
         n.s("NIR", value)
@@ -1002,7 +1031,14 @@ def _neighbours(rng: random.Random) -> _Note:
         n.name(upstairs, 5)
         n.t(" sur le même réseau, adresse MAC ")
         n.s("MAC", mac(rng))
+        if rng.random() < 0.5:
+            n.t(", IP ")
+            n.s("IP", ip(rng))
         n.t(". ")
+    if rng.random() < 0.2:
+        n.t("Le détecteur de fuite relié à l'alarme des voisins (transmetteur IMEI ")
+        n.s("IMEI", imei(rng, _pick_valid(rng)))
+        n.t(") a sonné. ")
     n.t(rng.choice(("Constat amiable à faire entre ", "Les deux parties prévenues : ", "Devis pour ")))
     n.name(c, rng.choice((0, 3)))
     n.t(" et ")
@@ -1066,7 +1102,7 @@ def _rental(rng: random.Random) -> _Note:
         n.t("Prise en charge syndic, bon de commande ")
         n.keep(f"BC-{rng.randrange(2024, 2027)}-{rng.randrange(100, 9999):04d}")
         n.t(".")
-    if rng.random() < 0.4:
+    if rng.random() < 0.55:
         n.t(" Box du locataire ")
         n.keep(rng.choice(_BOXES))
         n.t(rng.choice((", IP ", " ip: ")))

@@ -18,7 +18,7 @@ GEN_N = 200
 # Minimum spans per label in ``gen_fresh.generate(200, seed)`` and in the hand-written notes.
 GEN_MINIMUM = {
     "PERSON": 400, "PHONE": 220, "EMAIL": 70, "ADDRESS": 180, "GPS": 30, "PLATE": 30,
-    "CARD": 25, "IBAN": 25, "NIR": 25, "MAC": 25, "IP": 25, "IMEI": 30, "ACCESS_CODE": 90,
+    "CARD": 25, "IBAN": 25, "NIR": 25, "MAC": 28, "IP": 28, "IMEI": 30, "ACCESS_CODE": 90,
     "KEEP": 1000,
 }  # fmt: skip
 HANDWRITTEN_MINIMUM = {
