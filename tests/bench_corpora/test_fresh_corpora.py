@@ -22,9 +22,9 @@ GEN_MINIMUM = {
     "KEEP": 1000,
 }  # fmt: skip
 HANDWRITTEN_MINIMUM = {
-    "PERSON": 250, "PHONE": 60, "EMAIL": 20, "ADDRESS": 35, "GPS": 10, "PLATE": 10,
-    "CARD": 10, "IBAN": 10, "NIR": 10, "MAC": 10, "IP": 10, "IMEI": 10, "ACCESS_CODE": 25,
-    "KEEP": 180,
+    "PERSON": 350, "PHONE": 80, "EMAIL": 30, "ADDRESS": 50, "GPS": 15, "PLATE": 15,
+    "CARD": 15, "IBAN": 15, "NIR": 15, "MAC": 15, "IP": 15, "IMEI": 15, "ACCESS_CODE": 35,
+    "KEEP": 250,
 }  # fmt: skip
 
 
@@ -70,7 +70,7 @@ def test_generation_is_deterministic_per_seed() -> None:
 
 
 def test_at_least_300_handwritten_notes(handwritten: list[dict]) -> None:
-    assert len(handwritten) >= 300
+    assert len(handwritten) >= 300  # 446 at the last count
     assert len({note["id"] for note in handwritten}) == len(handwritten)
 
 
