@@ -15,35 +15,48 @@ app = typer.Typer(help="Intervention templates (checklists, measurements, photos
 
 @app.command("list")
 def list_templates() -> None:
-    """Every template: built-in ones and those in $QUITUS_HOME/templates."""
+    """Every template: built-in ones and those in $QUITUS_HOME/templates; broken files and why."""
     from rich.table import Table  # noqa: PLC0415
 
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
     catalog = TemplateCatalog.load(settings_or_fail().template_dir)
     table = Table()
-    for column in ("id", "title", "checklist", "measurements", "dropdowns", "photos"):
+    for column in ("id", "title", "checklist", "measurements", "thresholds", "dropdowns", "photos"):
         table.add_column(column)
     for t in catalog:
         table.add_row(
-            t.id,
-            t.title,
+            plain(t.id),
+            plain(t.title),
             str(len(t.checklist)),
             str(len(t.measurements)),
+            str(sum(len(m.thresholds) for m in t.measurements)),
             str(len(t.selections)),
             ", ".join(f"{p.kind}×{p.min_count}" for p in t.photos) or "—",
         )
+    for broken in catalog.broken:
+        table.add_row(plain(broken.template_id), "[red]BROKEN[/red] (see below)", "", "", "", "", "")
     console.print(table)
+    for broken in catalog.broken:
+        console.print(
+            f"[red]broken:[/red] {plain(broken.template_id)} — {plain(broken.path)} is not used until it is "
+            f"fixed ({len(broken.problems)} problem(s)):",
+            soft_wrap=True,
+        )
+        for problem in broken.problems:
+            console.print(f"  {plain(problem)}", soft_wrap=True)
 
 
 @app.command("show")
 def show_template(
     template_id: Annotated[str, typer.Argument(help="Template id, e.g. chaudiere_gaz.entretien_annuel")],
 ) -> None:
-    """A template's checklist, measurements (unit, range) and dropdowns."""
+    """A template's checklist, measurements (unit, usual range, thresholds) and dropdowns."""
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
     t = TemplateCatalog.load(settings_or_fail().template_dir).by_id(template_id)
+    # Every string below comes from a template file: printed as written, never read as markup
+    # (a unit in brackets, ``[ppm]``, would otherwise vanish).
     console.print(f"[bold]{plain(t.title)}[/bold] ({plain(t.id)})")
     for ref in t.references:
         console.print(f"  réf. {plain(ref)}")
@@ -54,8 +67,17 @@ def show_template(
     for m in t.measurements:
         console.print(
             f"  {'*' if m.required else ' '} {plain(m.id)}: {plain(m.label)} "
-            f"\\[{plain(m.unit)}] {m.min}..{m.max}"
+            f"{plain(f'[{m.unit}]')} {plain(_usual_range(m.min, m.max))}"
         )
+        for threshold in m.thresholds:
+            sign = ">" if threshold.above is not None else "<"
+            needs = ", ".join(
+                f"{r.item} fait" + (" + commentaire" if r.comment else "") for r in threshold.requires
+            )
+            console.print(
+                f"      {plain(f'seuil {sign} {threshold.limit} {m.unit}')}: {plain(threshold.label)} "
+                f"→ {plain(needs)}"
+            )
     console.print("dropdowns")
     for s in t.selections:
         console.print(
@@ -64,3 +86,9 @@ def show_template(
     console.print("photos")
     for p in t.photos:
         console.print(f"    {plain(p.kind)} ×{p.min_count}: {plain(p.label)}")
+
+
+def _usual_range(low: object, high: object) -> str:
+    if low is None and high is None:
+        return "(no range)"
+    return f"{'-∞' if low is None else low}..{'+∞' if high is None else high}"
