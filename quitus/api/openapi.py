@@ -89,18 +89,30 @@ def complete(document: dict[str, Any], routes: Mapping[str, APIRoute]) -> None:
             name = operation.get("operationId")
             if name not in routes:
                 continue
-            _complete_operation(method, operation)
+            _complete_operation(method, operation, validated=_validates_input(routes[name]))
             if method == "get" and head_answers(routes[name]):
                 path_item["head"] = _head_of(operation)
 
 
-def _complete_operation(method: str, operation: dict[str, Any]) -> None:
+def _validates_input(route: APIRoute) -> bool:
+    """Whether FastAPI checks some of the request (parameters, a body): its 422 ``invalid_request``."""
+    dependant = route.dependant
+    return bool(
+        dependant.path_params
+        or dependant.query_params
+        or dependant.header_params
+        or dependant.cookie_params
+        or route.body_field is not None
+    )
+
+
+def _complete_operation(method: str, operation: dict[str, Any], *, validated: bool) -> None:
     name = operation["operationId"]
     docstring = operation.get("description", "")
     if docstring:
         operation["summary"] = docstring.strip().splitlines()[0].replace("``", "`")
     responses: dict[str, Any] = operation["responses"]
-    if "422" in responses or operation.get("parameters"):
+    if validated:
         _declare(responses, 422, "invalid_request")
     if "requestBody" in operation:
         _declare(responses, 413, "request_too_large")

@@ -92,6 +92,9 @@ def test_openapi_is_a_valid_3_1_document_and_every_operation_is_complete(spec: d
         assert operation.get("summary"), where
         assert "security" in operation, where
         assert operation.get("responses"), where
+        for status, response in operation["responses"].items():
+            if method != "head" and status.startswith("2"):
+                assert response.get("content"), f"{where}: {status} has no declared body"
         ids.append(operation["operationId"])
     assert len(ids) == len(set(ids)), "operationIds must be unique (generated clients name methods by them)"
     assert "HTTPValidationError" not in str(spec), "the server never sends FastAPI's validation body"

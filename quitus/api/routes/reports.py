@@ -163,7 +163,10 @@ _CAPTURE_BODY: dict[str, Any] = {
     name="capture_report",
     status_code=202,
     responses={
-        200: {"description": "Already captured (same submission_id and content): the same report."},
+        200: {
+            "model": CaptureReceipt,
+            "description": "Already captured (same submission_id and content): the same report.",
+        },
         **error_responses(
             {
                 413: ("request_too_large", "submission_too_large", "upload_too_large"),

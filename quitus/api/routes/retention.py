@@ -205,7 +205,8 @@ def list_holds(
     status_code=201,
     responses={
         200: {
-            "description": "The same hold was already in force (same caller, reason and scope): that hold."
+            "model": HoldOut,
+            "description": "The same hold was already in force (same caller, reason and scope): that hold.",
         },
         **error_responses({409: ("hold_refused", "subject_index_outdated")}),
     },
@@ -335,7 +336,7 @@ def retention_plan(
     name="record_retention_event",
     status_code=201,
     responses={
-        200: {"description": "This date was already recorded."},
+        200: {"model": EventOut, "description": "This date was already recorded."},
         **error_responses(REPORT_LOOKUP, INVALID_POLICIES, {422: ("retention_refused",)}),
     },
 )
