@@ -299,7 +299,11 @@ def test_a_report_typed_offline_survives_a_reload_and_leaves_once_when_the_netwo
     assert page.locator(".previews img").count() == 1
     assert page.locator('[data-signature="client_signature"].signed').count() == 1
     assert page.input_value("#client-signer") == CLIENT_NAME
+    page.evaluate("window.scrollTo(0, 0)")
     _screenshot(page, "technicien-hors-ligne-brouillon")
+    page.locator("#measure-co_ambiant").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -140)")  # below the sticky "Hors ligne" banner
+    _screenshot(page, "technicien-mesure-hors-plage")
 
     # Offline still: the technician finishes and sends.
     page.fill("#measure-co_ambiant", "2")

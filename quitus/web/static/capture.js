@@ -423,6 +423,7 @@
 
   function showQueued(text, signInAgain) {
     form.hidden = true;
+    draftStatus.hidden = true; // the queued card says where the report is
     const message = document.getElementById("queued-message");
     message.textContent = text;
     if (signInAgain) {
