@@ -8,7 +8,8 @@ Styles, one per note (``STYLES``):
 
 * ``dictated`` — voice-to-text: lower case, no punctuation, numbers in words (phones read
   in pairs or digit by digit, postcodes, street numbers, door codes), e-mails with
-  ``arobase`` and ``point``, names spelled letter by letter after being said;
+  ``arobase`` and ``point``, names spelled letter by letter after being said, plates read
+  letter by letter, GPS read out;
 * ``forwarded`` — a client e-mail or SMS pasted into the observations, with its headers
   (``De :``, ``Objet :``, ``Envoyé depuis…``) and a signature;
 * ``checklist`` — bullet lists and check boxes (``- [x]``, ``•``, ``*``, ``☐``), label-value
@@ -16,7 +17,9 @@ Styles, one per note (``STYLES``):
 * ``neighbours`` — one visit touching several private persons (client, neighbour above,
   relative holding the keys), each with their own details;
 * ``rental`` — tenant / landlord / syndic / agency situations, with the syndic's SIRET
-  (a business identifier: ``KEEP``) and the tenant's bank details.
+  (a business identifier: ``KEEP``) and the tenant's bank details;
+* ``round`` — a day's round in one note: three to five numbered stops, each a different
+  client with time, name, address, phone or code and a one-line technical result.
 
 Values: phones in every French writing (pairs with spaces, dots, dashes, slashes, glued,
 ``+33``, ``+33 (0)``, ``0033``, in words), Luhn-valid card numbers, IMEIs and SIRETs, mod-97
@@ -48,7 +51,7 @@ __all__ = ["CORPUS", "SEEDS", "STYLES", "generate", "self_check"]
 CORPUS = "gen_fresh"
 SEEDS: range = range(7000, 7005)
 """The seeds the evaluation uses by default (any seed is held out: this corpus is never tuned on)."""
-STYLES: tuple[str, ...] = ("dictated", "forwarded", "checklist", "neighbours", "rental")
+STYLES: tuple[str, ...] = ("dictated", "forwarded", "checklist", "neighbours", "rental", "round")
 
 # --- names (this file's own lists) -------------------------------------------------------------
 
@@ -755,7 +758,7 @@ def _pick_valid(rng: random.Random) -> bool:
     return rng.random() > 0.15
 
 
-# --- the five styles ---------------------------------------------------------------------------
+# --- the styles ---------------------------------------------------------------------------------
 
 
 def _dictated(rng: random.Random) -> _Note:
@@ -1130,12 +1133,84 @@ def _rental(rng: random.Random) -> _Note:
     return n
 
 
+def _round(rng: random.Random) -> _Note:
+    n = _Note(rng, _strip_accents if rng.random() < 0.4 else None)
+    n.t(rng.choice(("Tournée du ", "Planning ", "Journée ", "RECAP ")))
+    n.keep(a_date(rng))
+    n.t(rng.choice((" :\n", "\n", " -\n")))
+    hours = sorted(rng.sample(range(8, 18), rng.randrange(3, 6)))
+    for index, hour in enumerate(hours, start=1):
+        client = n.client if index == 1 else _person(rng)
+        n.t(rng.choice((f"{index}. ", f"{index}) ", "- ", f"#{index} ")))
+        n.keep(f"{hour}h" + rng.choice(("", "00", "30", "15")))
+        n.t(rng.choice((" ", " - ", " : ")))
+        n.name(client, rng.choice((0, 1, 2, 3, 4, 6)))
+        n.t(rng.choice((", ", " - ", " / ")))
+        n.s("ADDRESS", address(rng).written(rng, with_city=rng.random() < 0.7))
+        detail = rng.randrange(5)
+        if detail <= 1:
+            n.t(rng.choice((", tel ", " - ", ", ")))
+            n.s("PHONE", phone(rng))
+        elif detail == 2:
+            n.t(rng.choice((", code ", ", digi ", ", portail ")))
+            n.s("ACCESS_CODE", access_code(rng))
+        elif detail == 3:
+            n.t(", voiture devant : ")
+            n.s("PLATE", plate(rng))
+        else:
+            pick = rng.randrange(4)
+            if pick == 0:
+                n.t(", réglé CB ")
+                n.s("CARD", card(rng, _pick_valid(rng)))
+            elif pick == 1:
+                n.t(", RIB pour le contrat ")
+                n.s("IBAN", iban(rng, _pick_valid(rng)))
+            elif pick == 2:
+                n.t(", dossier prime NIR ")
+                n.s("NIR", nir(rng, client, _pick_valid(rng))[0])
+            else:
+                n.t(", box MAC ")
+                n.s("MAC", mac(rng))
+        n.t(rng.choice((" => ", " : ", ". ")))
+        kind, model = n.equipment()
+        n.t(kind + " ")
+        n.keep(model)
+        outcome = rng.randrange(4)
+        if outcome == 0:
+            n.t(" OK")
+        elif outcome == 1:
+            n.t(rng.choice((" en ", " défaut ", " code ")))
+            n.keep(rng.choice(_ERRORS))
+            n.t(", pièce ")
+            n.keep(rng.choice(_PARTS))
+            n.t(" à commander")
+        elif outcome == 2:
+            if rng.random() < 0.5:
+                n.t(" client absent, avis laissé")
+            else:
+                n.t(", ")
+                n.keep(rng.choice(_MEASURES))
+        else:
+            n.t(", clés chez ")
+            keeper = _person(rng)
+            n.name(keeper, rng.choice((0, 1, 5)))
+            n.t(" (voisine)" if keeper.female else " (voisin)")
+        n.t("\n")
+    if rng.random() < 0.4:
+        n.t("km : ")
+        n.keep(f"{rng.randrange(40, 260)} km")
+    else:
+        n.t(rng.choice(("Fin de tournée", "RAS")))
+    return n
+
+
 _MAKERS: dict[str, Callable[[random.Random], _Note]] = {
     "dictated": _dictated,
     "forwarded": _forwarded,
     "checklist": _checklist,
     "neighbours": _neighbours,
     "rental": _rental,
+    "round": _round,
 }
 
 

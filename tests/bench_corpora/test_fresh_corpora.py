@@ -94,6 +94,7 @@ def test_every_style_is_generated(generated: list[dict]) -> None:
     assert sum("Message transféré" in t or "SMS" in t or "Texto" in t for t in texts) > 50
     assert sum(bool(re.search(r"^(- |• |\* |☐ |> )", t, re.M)) for t in texts) > 50
     assert sum(t.isupper() for t in texts if any(c.isalpha() for c in t)) > 10
+    assert sum(t.startswith(("Tourn", "Planning", "Journ", "RECAP")) for t in texts) > 50
 
 
 def test_no_two_notes_are_identical(generated: list[dict], handwritten: list[dict]) -> None:
