@@ -10,7 +10,9 @@
 ``QUITUS_ACTOR``               who the audit ledger names for this process's actions, e.g.
                                ``dpo-01`` or ``worker@host`` (default: the OS user, ``os:<login>``;
                                a flow names its job, ``job:intake``); ``quitus --as`` wins
-``QUITUS_COMPANY_NAME``        the company named by the seal certificate ``quitus init`` creates
+``QUITUS_COMPANY_NAME``        the name ``quitus init`` gives the seal certificate and seeds the
+                               company identity with (then ``quitus company set`` rules; a
+                               fallback only while a home has no identity, docs/company.md)
 ``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
 ``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
 ``QUITUS_SMTP_HOST`` …         e-mail delivery of the sealed PDF (see docs/delivery.md); unset = off
@@ -111,6 +113,8 @@ class Settings(BaseModel):
     """Who the ledger names for this process's actions: ``QUITUS_ACTOR`` or ``quitus --as``, else
     the OS user (see :attr:`names_actor`)."""
     company_name: str = Field(default="Entreprise de maintenance", min_length=1, max_length=120)
+    """Seeds the company identity at ``quitus init`` (with the seal's name); afterwards the
+    identity (:mod:`storage.company`, ``quitus company set``) is what every document names."""
     tsa_url: str | None = Field(default=None, pattern=r"^https?://")
     intake_interval_minutes: int = Field(default=5, ge=1, le=1440)
     smtp_host: str | None = None
@@ -213,6 +217,11 @@ class Settings(BaseModel):
     @property
     def resolved_policy_dir(self) -> Path:
         return self.policy_dir or self.home / "policies"
+
+    @property
+    def company_dir(self) -> Path:
+        """The company's logo files (company data, not personal: in the home, not encrypted)."""
+        return self.home / "company"
 
     @property
     def template_dir(self) -> Path:

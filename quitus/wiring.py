@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 from policies.loading import BUILTIN_DIR, PolicySet, load_policies
 from quitus.settings import Settings, SettingsError
 from reports.capture.photos import PhotoLimits
+from reports.company import report_company
 from reports.intake import Intake
 from reports.pdf import create_company_ca
 from reports.templates import TemplateCatalog
 from retention.clock import Clock, FixedClock, SystemClock
 from storage.blobs import BlobStore, LocalBlobBackend
+from storage.company import CompanyStore
+from storage.company_logo import LogoStore
 from storage.database import Database
 from storage.key_safety import check_published_ledger_key, open_keys, refuse_new_keys_for_data
 from storage.keys import create_key_files, load_key_material, read_key_file
@@ -65,6 +68,10 @@ class App:
         directories.append(self.settings.resolved_policy_dir)
         return load_policies(directories, known_kinds={t.key for t in self.catalog})
 
+    def company(self) -> CompanyStore:
+        """The company's identity (``quitus company``, the admin page), changes named by this actor."""
+        return company_store(self.settings, self.store)
+
     def pipeline(self) -> Pipeline:
         """The stages after validation; the PII model is loaded on first use."""
         index_key = self.store.keys.index_key
@@ -82,6 +89,7 @@ class App:
             self.settings.seal_dir,
             tsa_url=self.settings.tsa_url,
             redactor_factory=redactor,
+            logo_reader=LogoStore(self.settings.company_dir).get,
         )
 
     def subject_redactor(self) -> ReportRedactor:
@@ -144,6 +152,17 @@ class App:
         finally:
             self.database.dispose()
             self.keystore.dispose()
+
+
+def company_store(settings: Settings, store: ReportStore) -> CompanyStore:
+    """The company identity over ``store``'s database and ledger, changes named by its actor."""
+    return CompanyStore(
+        store.database,
+        store.ledger,
+        LogoStore(settings.company_dir),
+        actor=store.actor,
+        fallback_name=settings.company_name,
+    )
 
 
 def ledger_signer(settings: Settings) -> NoteSigner:
@@ -246,9 +265,9 @@ def open_app(settings: Settings) -> App:
         max_pixels=settings.photo_max_pixels,
         max_side=settings.photo_max_side,
     )
-    return App(
-        settings, database, keystore, ledger, store, catalog, Intake(store, catalog, photo_limits=limits)
-    )
+    company = company_store(settings, store)
+    intake = Intake(store, catalog, photo_limits=limits, company=lambda: report_company(company.current()))
+    return App(settings, database, keystore, ledger, store, catalog, intake)
 
 
 def witness_endpoint(settings: Settings) -> WitnessEndpoint | None:

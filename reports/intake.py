@@ -35,9 +35,10 @@ from reports.capture.json_decode import load_json_object, looks_like_field_name
 from reports.capture.limits import CaptureLimits
 from reports.capture.pdf_budget import format_bytes
 from reports.capture.photos import PhotoLimits, sanitize_image
+from reports.company import with_company
 from reports.errors import CaptureError
 from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_error
-from reports.schema import Attachment, InterventionReport, SubmissionId
+from reports.schema import Attachment, Company, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
 from storage.blind_index import SubjectKind, subject_digests
@@ -91,6 +92,7 @@ class Intake:
         photo_limits: PhotoLimits | None = None,
         limits: CaptureLimits | None = None,
         form_reader: Callable[[bytes], FormReading] | None = None,
+        company: Callable[[], Company] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -98,6 +100,9 @@ class Intake:
         self.limits = limits or CaptureLimits()
         """Budgets of the JSON decoder, the PDF form reader and the attachment reader."""
         self._form_reader = form_reader
+        self.company = company
+        """The company every report names, from its configured identity (read at each capture);
+        ``None`` keeps what the submission says (tests, tools without a home)."""
 
     def ingest(self, submission: Submission) -> CaptureOutcome:
         """Capture, then validate when capture succeeded."""
@@ -217,7 +222,14 @@ class Intake:
         return CaptureOutcome(summary, receipt.kind, problems)
 
     def _decode(self, submission: Submission) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
-        """The payload and the issues that refuse it (payload ``None``: unreadable)."""
+        """The payload and the issues that refuse it (payload ``None``: unreadable), its
+        ``company`` set by the server when a company is configured."""
+        payload, problems = self._decode_raw(submission)
+        if payload is not None and self.company is not None:
+            payload = with_company(payload, self.company())
+        return payload, problems
+
+    def _decode_raw(self, submission: Submission) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
         if submission.source == "pdf_form":
             try:
                 reading = self._read_form(submission.raw)

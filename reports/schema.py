@@ -78,11 +78,25 @@ class _Model(BaseModel):
 
 
 class Company(_Model):
-    """The maintenance company that performed the intervention."""
+    """The maintenance company that performed the intervention: company data, not personal data.
+
+    Set by the server from the company's configured identity (``quitus company set``); a value
+    a client sends is replaced (:mod:`reports.company`)."""
 
     name: Text = Field(description="Trade name of the company.")
     siret: Annotated[str, StringConstraints(pattern=r"^\d{14}$")] | None = Field(
         default=None, description="SIRET of the establishment (14 digits, no spaces)."
+    )
+    legal_form: Text | None = Field(default=None, description="Legal form, e.g. 'SARL', 'SAS'.")
+    address: Text | None = Field(default=None, description="Postal address of the establishment, one line.")
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{6,25}$")] | None = Field(
+        default=None, description="The company's phone number."
+    )
+    attestation: Text | None = Field(
+        default=None, description="Number of the attestation de capacité (refrigerant handling)."
+    )
+    logo_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="SHA-256 of the company logo printed on the report (kept by the server)."
     )
 
 
@@ -252,7 +266,9 @@ class InterventionReport(_Model):
     submission_id: SubmissionId = Field(
         description="The sender's idempotency key: resubmitting the same id never creates a second report."
     )
-    company: Company
+    company: Company = Field(
+        description="Set by the server from the company's configured identity; a value sent is replaced."
+    )
     client: Client
     site: Site | None = None
     request: ClientRequest

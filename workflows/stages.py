@@ -117,6 +117,8 @@ class Pipeline:
     tsa_url: str | None = None
     redactor_factory: Callable[[], ReportRedactor] | None = None
     """Builds the PII redactor on first use (it loads the spaCy model)."""
+    logo_reader: Callable[[str], bytes] | None = None
+    """The company logo of a SHA-256 (``storage.company_logo.LogoStore.get``), for the PDF header."""
     _redactor: ReportRedactor | None = None
     _seal: SealIdentity | None = None
 
@@ -279,13 +281,20 @@ class Pipeline:
             for a in _attachments(report)
             if a.blob_id is not None
         }
-        full = render_report(report, template, report_id=report_id, images=images, company=report.company)
+        # People read the report's number (storage.report_numbers); the id stays the key.
+        shown = self.store.get(report_id).shown_number
+        logo_sha256 = report.company.logo_sha256
+        logo = self.logo_reader(logo_sha256) if logo_sha256 and self.logo_reader else None
+        full = render_report(
+            report, template, report_id=shown, images=images, company=report.company, logo=logo
+        )
         anonymous = render_report(
             report,
             template,
-            report_id=report_id,
+            report_id=shown,
             images={},
             company=report.company,
+            logo=logo,
             variant="redacted",
             redact_text=lambda text: free_texts.get(text, FREE_TEXT_PLACEHOLDER),
         )

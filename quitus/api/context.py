@@ -43,11 +43,16 @@ class ApiContext:
 
     def intake_for(self, principal: Principal) -> Intake:
         """Capture as ``principal`` (correcting only their own reports), with the installation's
-        catalog and photo limits."""
+        catalog, photo limits and company (the server's, never the client's)."""
         from quitus.api.ownership import capture_store  # noqa: PLC0415 - ownership imports auth, which imports us
 
         store = capture_store(self.app.store, principal)
-        return Intake(store, self.app.catalog, photo_limits=self.app.intake.photo_limits)
+        return Intake(
+            store,
+            self.app.catalog,
+            photo_limits=self.app.intake.photo_limits,
+            company=self.app.intake.company,
+        )
 
 
 def context_of(request: Request) -> ApiContext:

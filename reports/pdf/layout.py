@@ -114,6 +114,7 @@ class DocumentInfo:
     """What the header, footer and document metadata show. No personal data goes here."""
 
     report_id: str
+    """The number printed in the header and footer (the report number, ``RI-2026-000123``)."""
     company_name: str
     company_siret: str | None
     title: str
@@ -124,6 +125,10 @@ class DocumentInfo:
     """Creation date written in the metadata; derived from the report so bytes are stable."""
     document_id_seed: str
     """Fed to the PDF file identifier instead of the clock."""
+    company_lines: Sequence[str] = ()
+    """Under the name: legal form and SIRET, address and phone, attestation de capacité."""
+    company_logo: bytes | None = None
+    """The company's logo (PNG), at the left of the header."""
 
 
 class SectionTitle(Flowable):  # type: ignore[misc]
@@ -274,21 +279,45 @@ def fitted(text: str, font: str, size: float, width: float) -> tuple[str, float]
     return text + "…", size
 
 
+_LOGO_HEIGHT = 34.0
+_LOGO_MAX_WIDTH = 96.0
+
+
+def header_height(info: DocumentInfo) -> float:
+    """The header grows by a line for each company line past the first."""
+    return HEADER_HEIGHT + 9.0 * max(0, len(info.company_lines) - 1)
+
+
+def _draw_logo(canvas: Canvas, logo: bytes, top: float) -> float:
+    """Draw the logo at the top left, at most 34 pt high and 96 pt wide; the width it takes."""
+    reader = ImageReader(io.BytesIO(logo))
+    width, height = reader.getSize()
+    scale = min(_LOGO_HEIGHT / height, _LOGO_MAX_WIDTH / width)
+    drawn_width, drawn_height = width * scale, height * scale
+    canvas.drawImage(reader, MARGIN_X, top + 10 - drawn_height, drawn_width, drawn_height, mask="auto")
+    return float(drawn_width) + 8
+
+
 def _decorate_page(info: DocumentInfo) -> Callable[[Canvas, Any], None]:
     def decorate(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
         top = PAGE_HEIGHT - 34
-        name, size = fitted(info.company_name, BOLD, 11.5, CONTENT_WIDTH * 0.55)
+        left = MARGIN_X + (_draw_logo(canvas, info.company_logo, top) if info.company_logo else 0)
+        name, size = fitted(info.company_name, BOLD, 11.5, CONTENT_WIDTH * 0.55 - (left - MARGIN_X))
         canvas.setFillColor(INK)
         canvas.setFont(BOLD, size)
-        canvas.drawString(MARGIN_X, top, name)
+        canvas.drawString(left, top, name)
         canvas.setFont(REGULAR, 7.8)
         canvas.setFillColor(MUTED)
-        if info.company_siret:
-            siret = info.company_siret
-            spaced = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}" if len(siret) == 14 else siret
-            canvas.drawString(MARGIN_X, top - 12, f"SIRET {spaced}")
+        lines = list(info.company_lines)
+        if not lines and info.company_siret:
+            lines = [f"SIRET {spaced_siret(info.company_siret)}"]
+        for index, line in enumerate(lines):
+            shown, line_size = fitted(line, REGULAR, 7.8, CONTENT_WIDTH * 0.6 - (left - MARGIN_X))
+            canvas.setFont(REGULAR, line_size)
+            canvas.drawString(left, top - 12 - 9 * index, shown)
         right = PAGE_WIDTH - MARGIN_X
+        rule = PAGE_HEIGHT - header_height(info) + 20
         canvas.setFillColor(ACCENT)
         canvas.setFont(BOLD, 10)
         canvas.drawRightString(right, top, "Rapport d'intervention")
@@ -298,7 +327,7 @@ def _decorate_page(info: DocumentInfo) -> Callable[[Canvas, Any], None]:
         canvas.drawRightString(right, top - 12, number)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.8)
-        canvas.line(MARGIN_X, PAGE_HEIGHT - HEADER_HEIGHT + 20, right, PAGE_HEIGHT - HEADER_HEIGHT + 20)
+        canvas.line(MARGIN_X, rule, right, rule)
         canvas.line(MARGIN_X, FOOTER_HEIGHT - 6, right, FOOTER_HEIGHT - 6)
         canvas.setFont(REGULAR, 7)
         canvas.setFillColor(MUTED)
@@ -308,6 +337,11 @@ def _decorate_page(info: DocumentInfo) -> Callable[[Canvas, Any], None]:
         canvas.restoreState()
 
     return decorate
+
+
+def spaced_siret(siret: str) -> str:
+    """``732 829 320 00074``: a SIRET as it is printed."""
+    return f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}" if len(siret) == 14 else siret
 
 
 def build_pdf(flowables: list[Flowable], info: DocumentInfo) -> bytes:
@@ -322,7 +356,7 @@ def build_pdf(flowables: list[Flowable], info: DocumentInfo) -> bytes:
         pagesize=A4,
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
-        topMargin=HEADER_HEIGHT,
+        topMargin=header_height(info),
         bottomMargin=_FRAME_BOTTOM,
         title=info.title,
         author=info.company_name,
@@ -339,7 +373,7 @@ def build_pdf(flowables: list[Flowable], info: DocumentInfo) -> bytes:
         MARGIN_X,
         _FRAME_BOTTOM,
         CONTENT_WIDTH,
-        PAGE_HEIGHT - HEADER_HEIGHT - _FRAME_BOTTOM,
+        PAGE_HEIGHT - header_height(info) - _FRAME_BOTTOM,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,

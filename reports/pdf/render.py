@@ -29,7 +29,7 @@ from typing import Literal
 
 from reports.pdf.errors import PdfRenderError
 from reports.pdf.images import PreparedImage, prepare_image
-from reports.pdf.layout import DocumentInfo, build_pdf
+from reports.pdf.layout import DocumentInfo, build_pdf, spaced_siret
 from reports.pdf.pictures import ReportPictures
 from reports.pdf.redaction import redact_report
 from reports.pdf.sections import report_flowables
@@ -53,6 +53,7 @@ def render_report(
     company: Company,
     variant: Variant = "full",
     redact_text: Callable[[str], str] | None = None,
+    logo: bytes | None = None,
 ) -> bytes:
     """The report as an A4 PDF, in French; the PDF bytes.
 
@@ -64,10 +65,13 @@ def render_report(
         report_id: the report number printed on every page, e.g. ``RI-2025-000123``.
         images: blob id → image bytes (JPEG or PNG, sanitized at capture). Not read for
             the redacted variant.
-        company: the company whose identity heads every page (name, SIRET).
+        company: the company whose identity heads every page (name, legal form, SIRET, address,
+            phone, attestation de capacité).
         variant: ``"full"`` or ``"redacted"`` (see the module docstring).
         redact_text: for the redacted variant, turns a free text into its redacted form
             (PII detection); without it, free text is replaced by ``[TEXTE LIBRE RETIRÉ]``.
+        logo: the company's logo (PNG, checked by :func:`storage.company_logo.check_logo`),
+            printed at the left of the header.
 
     Raises:
         PdfRenderError: ``report_id_invalid``, ``template_mismatch``, ``image_missing``,
@@ -107,6 +111,8 @@ def render_report(
         keywords=("rapport d'intervention", template.equipment_category, template.intervention_type),
         created=report.departure.astimezone(PARIS),
         document_id_seed=f"quitus|{report_id}|{variant}|{report.submission_id}",
+        company_lines=company_lines(company),
+        company_logo=logo,
     )
     return build_pdf(report_flowables(shown, template, pictures), info)
 
@@ -161,3 +167,19 @@ def _attachment_bytes(attachment: Attachment, images: Mapping[str, bytes], path:
         f"{path}: the image is a file reference; capture the report first "
         "(capture stores images as blobs) and render the captured report",
     )
+
+
+def company_lines(company: Company) -> list[str]:
+    """The header's lines under the company name (empty when only a SIRET or nothing is known:
+    the header then shows the SIRET alone, as before)."""
+    first = " — ".join(
+        part
+        for part in (company.legal_form, f"SIRET {spaced_siret(company.siret)}" if company.siret else None)
+        if part
+    )
+    second = " — ".join(
+        part for part in (company.address, f"Tél. {company.phone}" if company.phone else None) if part
+    )
+    third = f"Attestation de capacité n° {company.attestation}" if company.attestation else ""
+    lines = [line for line in (first, second, third) if line]
+    return lines if (second or third or company.legal_form) else []
