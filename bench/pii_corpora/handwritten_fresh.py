@@ -36,7 +36,10 @@ TAGS: dict[str, str] = {
     "K": "KEEP",
 }
 _MARK = re.compile(r"\{([A-Z]+):([^{}]*)\}")
-_CIVILITY = re.compile(r"(?i)(m|mr|mme|mlle|madame|monsieur|mademoiselle|les|famille|chez|dr|et)\.?\s")
+_CIVILITY = re.compile(
+    r"(?i)(m|mr|mme|mlle|madame|monsieur|mademoiselle|les|famille|chez|dr|et|ou|feue?)\.?\s"
+)
+"""Words that go before a PERSON mark, never inside it."""
 
 
 def parse(marked: str, note_id: str = "?") -> tuple[str, list[Span]]:

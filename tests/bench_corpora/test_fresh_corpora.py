@@ -70,7 +70,7 @@ def test_generation_is_deterministic_per_seed() -> None:
 
 
 def test_at_least_300_handwritten_notes(handwritten: list[dict]) -> None:
-    assert len(handwritten) >= 300  # 446 at the last count
+    assert len(handwritten) >= 300  # 486 at the last count
     assert len({note["id"] for note in handwritten}) == len(handwritten)
 
 
