@@ -1225,6 +1225,7 @@ def generate(n: int, seed: int) -> list[Note]:
         note = built.b.build(f"fresh-s{seed}-{len(notes):04d}", CORPUS)
         if note["text"] in seen:
             continue
+        self_check([note])  # every offset is checked as the note is made, not only in the tests
         seen.add(note["text"])
         notes.append(note)
     return notes
@@ -1234,9 +1235,11 @@ def self_check(notes: list[Note]) -> None:
     """Raise if any span does not read exactly as its value (or overlaps, or has blanks)."""
     for note in notes:
         for span in note["spans"]:
-            assert note["text"][span["start"] : span["end"]] == span["value"], (note["id"], span)
+            if note["text"][span["start"] : span["end"]] != span["value"]:
+                raise ValueError(f"{note['id']}: span {span['label']} does not read as its value")
         problems = check_note(note)
-        assert not problems, problems
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 if __name__ == "__main__":
