@@ -47,9 +47,13 @@ def test_quitus_serve_captures_over_http(served: tuple[str, str, subprocess.Pope
         assert status.headers["x-frame-options"] == "DENY"
         assert client.get("/api/v1/me").json() == {"handle": "tech-042", "role": "technician"}
         assert client.get("/api/v1/me", headers={"Authorization": "Bearer qt_wrong"}).status_code == 401
+        probe = client.head("/api/v1/health")  # a load balancer's probe, through the real server
+        assert probe.status_code == 200 and probe.content == b""
+        assert client.get("/api/v1/health").status_code == 200  # the connection survived the HEAD
     server.terminate()
     server.wait(timeout=30)
     stderr = log.read_text()
     assert "POST /api/v1/reports 202 " in stderr and "tech-042" in stderr
     assert "GET /api/v1/reports/{report_id} 200 " in stderr
+    assert "HEAD /api/v1/health 200 " in stderr  # the access log names the route the HEAD took
     assert payload["client"]["name"] not in stderr and answer.json()["report_id"] not in stderr
