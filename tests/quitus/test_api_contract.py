@@ -270,6 +270,29 @@ def test_each_declared_error_that_can_be_triggered_answers_the_declared_body(
     assert {401, 403, 404, 409, 410, 413, 415, 422} <= statuses
 
 
+def test_the_hostile_tests_answers_are_declared(harness: ApiHarness, spec: dict[str, Any]) -> None:
+    """What tests/quitus/test_api_hostile.py observes: huge integers, a non-ASCII portal link."""
+    client = harness.client
+    for path, name in (
+        ("/api/v1/reports?offset=9223372036854775808", "list_reports"),
+        ("/api/v1/retention/plan?limit=9223372036854775808", "retention_plan"),
+    ):
+        _assert_declared_error(spec, name, "get", client.get(path, headers=harness.auth("compliance")))
+    _assert_declared_error(spec, "portal_pdf", "get", client.get("/api/v1/portal/abc.%C3%A9t%C3%A9/pdf"))
+    _assert_declared_error(spec, "portal_pdf", "get", client.get(f"/api/v1/portal/{'x' * 300}/pdf"))
+
+
+def test_throttled_sign_ins_answer_the_declared_429(tmp_path: Path, spec: dict[str, Any]) -> None:
+    with open_harness(tmp_path / "home") as fresh:  # its own: the throttle would stop the others
+        answers = [
+            fresh.client.get("/api/v1/me", headers={"Authorization": f"Bearer qt_wrong{n:02d}"})
+            for n in range(12)
+        ]
+    assert answers[0].status_code == 401 and answers[-1].status_code == 429
+    _assert_declared_error(spec, "me", "get", answers[-1])
+    assert answers[-1].headers["Retry-After"]
+
+
 # -- HEAD ---------------------------------------------------------------------------------------
 
 
