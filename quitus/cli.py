@@ -16,6 +16,7 @@ from quitus.cli_support import act_as, console, fail, plain, settings_or_fail
 from quitus.commands import (
     access,
     audit,
+    company,
     delivery,
     flows,
     forms,
@@ -77,6 +78,7 @@ def global_options(
 
 
 app.add_typer(reports.app, name="reports")
+app.add_typer(company.app, name="company")
 app.add_typer(forms.app, name="forms")
 app.add_typer(templates.app, name="templates")
 app.add_typer(audit.audit_app, name="audit")
@@ -106,7 +108,11 @@ reports.app.command("followup")(delivery.followup_status)
 @app.command()
 def init(
     company: Annotated[
-        str | None, typer.Option(help="Company named by the seal certificate (default: QUITUS_COMPANY_NAME).")
+        str | None,
+        typer.Option(
+            help="Company named by the seal certificate and the company identity, when neither exists yet "
+            "(default: QUITUS_COMPANY_NAME); `quitus company set` completes the identity."
+        ),
     ] = None,
     simulation: Annotated[
         bool,
@@ -140,6 +146,7 @@ def init(
             console.print(
                 "[yellow]simulation home[/yellow]: QUITUS_SIMULATED_TODAY sets the date retention sees here"
             )
+    _seed_company(settings)
     console.print(
         f"[green]ready[/green]: data in {plain(settings.home)}, keys in {plain(settings.resolved_key_dir)}"
     )
@@ -147,6 +154,22 @@ def init(
         console.print(
             f"[yellow]Back up {settings.resolved_key_dir} apart from the data: without it nothing "
             "can be read, and a data backup must never hold its keys.[/yellow]"
+        )
+
+
+def _seed_company(settings: Settings) -> None:
+    """A new home's company identity starts with the name given (its seal's); kept when it exists."""
+    from quitus.wiring import open_app  # noqa: PLC0415
+
+    app_ = open_app(settings)
+    try:
+        seeded = app_.company().seed_name(settings.company_name)
+    finally:
+        app_.close()
+    if seeded:
+        console.print(
+            f"company identity: {plain(settings.company_name)} "
+            "(complete it: `quitus company set --siret … --address … --logo …`)"
         )
 
 

@@ -36,7 +36,7 @@ from storage.models import CompanyIdentityRecord, utcnow
 __all__ = ["CompanyIdentity", "CompanyStore", "check_siret", "identity_digest"]
 
 _ROW: Final = 1
-_LIMITS: Final = {"name": 120, "legal_form": 60, "address": 300, "phone": 30, "attestation": 60}
+_LIMITS: Final = {"name": 120, "legal_form": 60, "address": 200, "phone": 30, "attestation": 60}
 _PHONE: Final = re.compile(r"^\+?[0-9 .()-]{6,25}$")
 _LA_POSTE_SIREN: Final = "356000000"
 
@@ -240,5 +240,6 @@ def _of(row: CompanyIdentityRecord) -> CompanyIdentity:
         attestation=row.attestation,
         logo_sha256=row.logo_sha256,
         revision=row.revision,
-        updated_at=row.updated_at,
+        # SQLite gives back naive datetimes: they were written in UTC.
+        updated_at=row.updated_at.replace(tzinfo=dt.UTC) if row.updated_at.tzinfo is None else row.updated_at,
     )

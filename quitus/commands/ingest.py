@@ -144,7 +144,8 @@ def _print_result(item: InputFile | str, result: CaptureOutcome | str) -> None:
         err_console.print(f"[red]unreadable[/] {escape(result)}", soft_wrap=True)
         return
     label = item.label if isinstance(item, InputFile) else ""
-    console.print(f"{_result_text(result)}  {result.report.id}  {escape(label)}", soft_wrap=True)
+    number = f"{result.report.number}  " if result.report.number else ""
+    console.print(f"{_result_text(result)}  {number}{result.report.id}  {escape(label)}", soft_wrap=True)
     for problem in result.issues:
         console.print(
             f"    {escape(problem.path or '(submission)')}: {escape(problem.message)} "
@@ -160,6 +161,7 @@ def _as_json(item: InputFile | str, result: CaptureOutcome | str) -> dict[str, o
     return {
         "input": item.label,
         "report_id": result.report.id,
+        "number": result.report.number,
         "state": result.report.state.value,
         "receipt": result.receipt.value,
         "issues": [i.as_dict() for i in result.issues],

@@ -39,7 +39,7 @@ def process(
 
 
 def export_pdf(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    report_id: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
     redacted: Annotated[
         bool, typer.Option("--redacted", help="The anonymized variant, without personal data.")
@@ -61,6 +61,7 @@ def export_pdf(
         fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
     app = open_app(settings_or_fail())
     try:
+        report_id = app.store.resolve(report_id)
         if redacted:
             report = app.store.get(report_id)
             blob_id = app.store.latest_blob(report_id, BlobKind.PDF_REDACTED)

@@ -22,7 +22,7 @@ def list_reports(
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
-    """Reports, oldest first, with their state. Shows no personal data."""
+    """Reports, oldest first, with their number and state. Shows no personal data."""
     from rich.table import Table  # noqa: PLC0415
 
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -41,11 +41,13 @@ def list_reports(
     finally:
         app_.close()
     table = Table()
+    table.add_column("number", no_wrap=True)
     table.add_column("report", no_wrap=True)
     for column in ("state", "template", "intervention", "outcome", "issues", "updated"):
         table.add_column(column)
     for r in reports:
         table.add_row(
+            r.number or "—",
             r.id,
             r.state.value,
             r.template_id or "—",
@@ -60,7 +62,7 @@ def list_reports(
 
 @app.command("show")
 def show_report(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    reference: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
     reveal: Annotated[
         bool,
         typer.Option("--reveal", help="Also decrypt and print the report's content, personal data included."),
@@ -80,7 +82,9 @@ def show_report(
     if justify is not None and not JUSTIFICATION_PATTERN.fullmatch(justify):
         fail("--justify takes a code such as litigation or subject_access (letters, digits, _.-)")
     app_ = open_app(settings_or_fail())
+    report_id = reference
     try:
+        report_id = app_.store.resolve(reference)
         report = app_.store.get(report_id)
         submissions = app_.store.submissions(report_id)
         content = None
@@ -98,8 +102,10 @@ def show_report(
         content = None
     finally:
         app_.close()
-    console.print(f"[bold]{report.id}[/bold]  {report.state.value}  revision {report.revision}")
+    console.print(f"[bold]{report.shown_number}[/bold]  {report.state.value}  revision {report.revision}")
     for label, value in (
+        ("number", report.number),
+        ("id", report.id),
         ("submission_id", report.submission_id),
         ("source", report.source),
         ("template", report.template_id),
@@ -131,7 +137,7 @@ def show_report(
 
 @app.command("shred")
 def shred_report(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    report_id: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
     reason: Annotated[
         str, typer.Option(help="Why, as a code: subject_request, captured_by_mistake…")
     ] = "subject_request",
@@ -153,6 +159,7 @@ def shred_report(
         typer.confirm(f"Destroy report {report_id}'s data for good?", abort=True)
     app_ = open_app(settings_or_fail())
     try:
+        report_id = app_.store.resolve(report_id)
         gate = DisposalGate(app_.store, app_.policies(), clock=app_.clock(), sealer=app_.certificate_sealer())
         outcome = gate.dispose([report_id], DisposalPurpose.ERASURE_REQUEST, reason=reason)
         gate.scrub()
