@@ -20,7 +20,11 @@ def blank(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
     company: Annotated[str | None, typer.Option(help="Company name printed on the form.")] = None,
 ) -> None:
-    """Write a blank fillable form; the technician fills it, `quitus ingest` reads it back."""
+    """Write a blank fillable form; the technician fills it, `quitus ingest` reads it back.
+
+    The blank is reusable: each filled copy becomes its own report, the same file sent
+    twice stays one.
+    """
     from reports.capture.pdf_form import blank_form  # noqa: PLC0415
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
@@ -29,4 +33,7 @@ def blank(
     temporary = output.with_name(output.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(output)
-    console.print(f"wrote {plain(output)} ({len(data) // 1024} KiB) for {plain(template.title)}")
+    console.print(
+        f"wrote {plain(output)} ({len(data) // 1024} KiB) for {plain(template.title)}; "
+        "fill it as often as needed: each filled copy is its own report"
+    )

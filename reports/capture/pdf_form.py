@@ -30,6 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reports.capture.pdf_form_fields import (
     BOXES_FIELD,
     CHECKLIST_STATUSES,
+    FORM_ID_FIELD,
     FORM_VERSION,
     OBSERVATIONS,
     OUTCOME_ROWS,
@@ -182,7 +183,13 @@ def _field_height(spec: FieldSpec) -> float:
 
 
 def blank_form(template: Template, *, company_name: str | None = None) -> bytes:
-    """An empty A4 form in French for ``template``, with a fresh ``submission_id``.
+    """An empty A4 form in French for ``template``, with a fresh form id: reusable.
+
+    The technician fills the same blank again and again (a tablet PDF reader saves each
+    filled copy as a new file): the ``submission_id`` field is left empty and each copy's
+    submission id is derived at ingest from the form id and what the copy holds
+    (:func:`~reports.capture.pdf_form_read.copy_submission_id`). Two different copies are
+    two reports; the same file sent twice is one.
 
     ``company_name`` prefills the company's name. Every field is a plain AcroForm
     text field or dropdown, named by its JSON path (see the module docstring).
@@ -198,7 +205,7 @@ def blank_form(template: Template, *, company_name: str | None = None) -> bytes:
         page.text("Références : " + " ; ".join(template.references), size=7.5, gray=0.35)
     page.text("Dates au format JJ/MM/AAAA, heures HH:MM. Les champs vides sont ignorés.", size=7.5, gray=0.35)
     page.y -= 4
-    page.row([SUBMISSION_ID], values={"submission_id": f"form-{secrets.token_hex(8)}"})
+    page.row([SUBMISSION_ID])
     for title, rows in SECTIONS:
         page.section(title)
         for row in rows:
@@ -214,6 +221,7 @@ def blank_form(template: Template, *, company_name: str | None = None) -> bytes:
     _draw_photo_instructions(page, template)
     boxes = _draw_signatures(page)
     page.hidden(TEMPLATE_FIELD, template.id)
+    page.hidden(FORM_ID_FIELD, f"form-{secrets.token_hex(8)}")
     page.hidden(VERSION_FIELD, FORM_VERSION)
     page.hidden(UNITS_FIELD, json.dumps({m.id: m.unit for m in template.measurements}))
     page.hidden(

@@ -12,7 +12,8 @@ correct:
 * the parts table — ``parts.<row>.reference|label|quantity|unit``, rows from 0;
 * hidden, read-only — ``quitus.template`` (template id), ``quitus.form_version``,
   ``quitus.units`` (JSON: unit by measurement id) and ``quitus.signature_boxes``
-  (JSON: page and rectangle of each signature box), so the form describes itself.
+  (JSON: page and rectangle of each signature box), ``quitus.form_id`` (the blank's own
+  id), so the form describes itself.
 
 A dropdown's export value is the JSON value (``fait``, ``telephone``…) and its label
 is French. Changing a name here breaks the forms already handed out: bump
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +34,7 @@ from reports.errors import CaptureError
 __all__ = [
     "BOXES_FIELD",
     "CHECKLIST_STATUSES",
+    "FORM_ID_FIELD",
     "FORM_VERSION",
     "OBSERVATIONS",
     "OUTCOME_ROWS",
@@ -58,6 +61,8 @@ FORM_VERSION = "1"
 """Version of this convention; a form of another version is refused."""
 TEMPLATE_FIELD, VERSION_FIELD = "quitus.template", "quitus.form_version"
 UNITS_FIELD, BOXES_FIELD = "quitus.units", "quitus.signature_boxes"
+FORM_ID_FIELD = "quitus.form_id"
+"""The blank form's own id (``form-<hex>``): every filled copy of it derives its submission id from it."""
 UNSET_CHOICE = " "
 """What an untouched dropdown holds (reportlab cannot create one with an empty value)."""
 PART_ROWS = 6
@@ -120,7 +125,9 @@ def _address(prefix: str) -> list[_Row]:
 
 
 # fmt: off
-SUBMISSION_ID = FieldSpec("submission_id", "N° de formulaire (à conserver pour toute correction)")
+SUBMISSION_ID = FieldSpec(
+    "submission_id", "N° de soumission — laisser vide ; pour corriger un rapport refusé, reporter son n°"
+)
 SECTIONS: tuple[tuple[str, list[_Row]], ...] = (
     ("Entreprise", [
         (FieldSpec("company.name", "Raison sociale", span=0.65),
@@ -212,6 +219,9 @@ class FormInfo:
     """Unit printed next to each measurement, by measurement id."""
     signature_boxes: Mapping[str, SignatureBox]
     """The ``client_signature`` and ``technician_signature`` boxes."""
+    form_id: str = ""
+    """The blank form's id; empty for a form generated before blank forms were reusable
+    (its ``submission_id`` field was prefilled instead)."""
 
     @property
     def template_key(self) -> tuple[str, str]:
@@ -242,6 +252,7 @@ def form_info(fields: Mapping[str, Any]) -> FormInfo:
     damaged hidden fields) or ``form_version_unsupported``.
     """
     template_id = field_text(fields.get(TEMPLATE_FIELD))
+    form_id = field_text(fields.get(FORM_ID_FIELD))
     if not template_id:
         raise CaptureError("not_a_form", _NOT_A_FORM)
     version = field_text(fields.get(VERSION_FIELD))
@@ -258,12 +269,17 @@ def form_info(fields: Mapping[str, Any]) -> FormInfo:
             for who, box in json.loads(field_text(fields.get(BOXES_FIELD)) or "{}").items()
             if who in SIGNATURE_FIELDS
         }
-        info = FormInfo(template_id, {str(k): str(v) for k, v in units.items()}, boxes)
+        info = FormInfo(template_id, {str(k): str(v) for k, v in units.items()}, boxes, form_id)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CaptureError("not_a_form", _DAMAGED) from exc
+    if form_id and not _FORM_ID.fullmatch(form_id):
+        raise CaptureError("not_a_form", _DAMAGED)
     if not all(info.template_key):
         raise CaptureError("not_a_form", _DAMAGED)
     return info
+
+
+_FORM_ID = re.compile(r"form-[0-9a-f]{16}")
 
 
 def _box(entry: Mapping[str, Any]) -> SignatureBox:

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
+import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -53,7 +55,7 @@ from reports.capture.pdf_form_fields import (
 )
 from reports.errors import CaptureError
 
-__all__ = ["FormReading", "read_form", "read_form_isolated", "read_form_reading"]
+__all__ = ["FormReading", "copy_submission_id", "read_form", "read_form_isolated", "read_form_reading"]
 
 _DEFAULT_LIMITS = CaptureLimits()
 _PHOTO_MAX_BYTES = 15 * 1024 * 1024
@@ -182,7 +184,21 @@ def read_form_reading(
     for who, box in info.signature_boxes.items():
         if strokes.get(who):
             report.setdefault(who, {})["image"] = _inline(_rasterize(strokes[who], box))
+    if "submission_id" not in report and info.form_id:
+        report["submission_id"] = copy_submission_id(info.form_id, report)
     return FormReading(report, tuple(unknown))
+
+
+def copy_submission_id(form_id: str, report: Mapping[str, Any]) -> str:
+    """The submission id of one filled copy of the blank form ``form_id``: ``<form id>.<digest>``.
+
+    The digest covers everything the copy holds (fields, photos, signatures), so two copies
+    filled differently are two reports, and the same copy sent twice (or saved again
+    unchanged) is the same submission. It is 80 bits of SHA-256 over the whole content,
+    photos included: it identifies a copy, it does not reveal what the copy says.
+    """
+    canonical = json.dumps(report, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{form_id}.{hashlib.sha256(canonical.encode()).hexdigest()[:20]}"
 
 
 def _check_pages(reader: PdfReader, limits: CaptureLimits) -> None:

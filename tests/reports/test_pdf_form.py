@@ -21,9 +21,11 @@ from reports.capture.pdf_form import blank_form, read_form
 from reports.capture.pdf_form_fields import STATIC_FIELDS, form_info
 from reports.capture.pdf_form_fill import fill_form
 from reports.errors import CaptureError
+from reports.intake import Intake, Submission
 from reports.schema import InterventionReport
 from reports.templates import Template, TemplateCatalog
 from reports.validation import validate_report
+from storage.report_store import ReceiptKind
 
 TEMPLATES = list(TemplateCatalog.load())
 CLIM = next(t for t in TEMPLATES if t.id == "climatisation.mise_en_service")
@@ -166,6 +168,7 @@ def test_blank_form_has_a_named_field_for_everything_the_template_asks(template:
         "quitus.form_version",
         "quitus.units",
         "quitus.signature_boxes",
+        "quitus.form_id",
     }
     assert fields["quitus.template"]["/V"] == template.id
     assert fields["quitus.form_version"]["/V"] == "1"
@@ -190,19 +193,50 @@ def test_dropdowns_offer_the_template_choices_with_french_labels(template: Templ
     ]
 
 
-def test_each_blank_form_has_its_own_submission_id_and_the_company_name() -> None:
+def test_each_blank_form_has_its_own_form_id_an_empty_submission_id_and_the_company_name() -> None:
     first, second = (PdfReader(io.BytesIO(blank_form(CLIM, company_name="Clim'Ouest"))) for _ in range(2))
-    ids = [(r.get_fields() or {})["submission_id"]["/V"] for r in (first, second)]
+    fields = [r.get_fields() or {} for r in (first, second)]
+    ids = [form_info(f).form_id for f in fields]
     assert ids[0] != ids[1]
     assert all(i.startswith("form-") for i in ids)
-    assert (first.get_fields() or {})["company.name"]["/V"] == "Clim'Ouest"
+    # the technician fills the same blank many times: no fixed submission id in it
+    assert all(not f["submission_id"].get("/V") for f in fields)
+    assert fields[0]["company.name"]["/V"] == "Clim'Ouest"
 
 
 def test_a_blank_form_read_back_holds_only_what_was_prefilled() -> None:
-    report = read_form(blank_form(CLIM))
+    blank = blank_form(CLIM)
+    report = read_form(blank)
     assert set(report) == {"submission_id", "equipment", "intervention_type"}
+    assert report["submission_id"].startswith(
+        form_info(PdfReader(io.BytesIO(blank)).get_fields() or {}).form_id
+    )
     assert report["equipment"] == {"category": "climatisation"}
     assert report["intervention_type"] == "mise_en_service"
+
+
+def _copy(blank: bytes, template: Template, **changes: Any) -> bytes:
+    payload = {**valid_payload(template), **changes}
+    del payload["submission_id"]  # as a technician leaves it: empty
+    return fill_form(template, payload, blank=blank)
+
+
+def test_two_copies_of_one_blank_form_are_two_submissions_and_one_copy_twice_is_one() -> None:
+    # issue 18: a blank form served one report only (its submission id was fixed)
+    blank = blank_form(CLIM)
+    form_id = form_info(PdfReader(io.BytesIO(blank)).get_fields() or {}).form_id
+    first = _copy(blank, CLIM, observations="Premier client.")
+    second = _copy(blank, CLIM, observations="Second client.")
+    ids = [read_form(copy)["submission_id"] for copy in (first, second, first)]
+    assert ids[0] != ids[1] and ids[2] == ids[0]
+    assert all(i.startswith(form_id + ".") for i in ids)
+    InterventionReport.model_validate(read_form(first))  # the derived id is a valid submission id
+
+
+def test_a_submission_id_typed_on_the_form_is_kept_to_correct_a_rejected_report() -> None:
+    blank = blank_form(CLIM)
+    payload = valid_payload(CLIM)
+    assert read_form(fill_form(CLIM, payload, blank=blank))["submission_id"] == payload["submission_id"]
 
 
 # ------------------------------------------------------------------------------------------- round trip
@@ -481,3 +515,16 @@ def test_fill_form_refuses_values_the_form_cannot_hold() -> None:
     other = next(t for t in TEMPLATES if t.id != CLIM.id)
     with pytest.raises(ValueError, match="blank form is for template"):
         fill_form(other, valid_payload(other), blank=blank_form(CLIM))
+
+
+def test_two_filled_copies_of_one_blank_become_two_reports_and_a_copy_sent_twice_stays_one(
+    intake: Intake,
+) -> None:
+    blank = blank_form(CLIM)
+    first = _copy(blank, CLIM, observations="Premier client.")
+    second = _copy(blank, CLIM, observations="Second client.")
+    outcomes = [intake.ingest(Submission(copy, "pdf_form")) for copy in (first, second, first)]
+    assert all(o.accepted for o in outcomes), [o.issues for o in outcomes]
+    assert outcomes[0].report.id != outcomes[1].report.id
+    assert outcomes[2].report.id == outcomes[0].report.id
+    assert [o.receipt for o in outcomes] == [ReceiptKind.NEW, ReceiptKind.NEW, ReceiptKind.DUPLICATE]
