@@ -20,6 +20,7 @@ __all__ = [
     "is_name_like",
     "preceded_by",
     "tokenize",
+    "typo_tolerant",
     "words",
 ]
 
@@ -109,3 +110,20 @@ def preceded_by(text: str, start: int, pattern: re.Pattern[str], window: int = 4
     when it must touch the entity, or left free to match anywhere in the window.
     """
     return pattern.search(fold(text[max(0, start - window) : start])) is not None
+
+
+def typo_tolerant(word: str) -> str:
+    """A regex alternation of ``word`` and its one-slip misspellings (for context cues).
+
+    The slips a thumb makes: a letter dropped (``cate``), a letter doubled (``carrte``),
+    two neighbouring letters swapped (``crate``). Words shorter than five letters are
+    left alone: one slip would make them other words.
+    """
+    variants = {word}
+    if len(word) >= 5:
+        for i in range(len(word)):
+            variants.add(word[:i] + word[i + 1 :])
+            variants.add(word[:i] + word[i] + word[i:])
+            if i + 1 < len(word):
+                variants.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    return "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))

@@ -62,10 +62,20 @@ class EmailRecognizer(FrenchRecognizer):
     name: ClassVar[str] = "OfflineEmailRecognizer"
     entity_types: ClassVar[tuple[str, ...]] = ("EMAIL_ADDRESS",)
 
+    # Separators inside the local part, typed or said aloud: "jean.dupont", "jean . dupont" (not
+    # " - ", a list dash), "jean point dupont", "jean tiret du bas dupont" (_), "jean tiret dupont" (-),
+    # "underscore".
+    _LOCAL_SEP: Final = (
+        r"(?:[._-]|\s[._]\s|\s(?:point|dot|tiret(?:\s(?:du\s)?bas)?|underscore|under\sscore|moins)\s)"
+    )
+    _AT: Final = (
+        r"(?:\s?@\s?|\s?[\[(]\s?(?:at|arobase|arrobase|arobas)\s?[\])]\s?"
+        r"|\s(?:arobase|arrobase|arobas|at|a\scommercial)\s)"
+    )
+    _DOMAIN_SEP: Final = r"(?:\.|\s\.\s|\s?[\[(]\s?(?:dot|point)\s?[\])]\s?|\s(?:point|dot)\s)"
     _PATTERN: Final = re.compile(
-        r"(?<![\w.+'-])[\w+'-]+(?:(?:\.|\s(?:point|dot)\s(?=[\w+'-]+\s(?:point\s[\w+'-]+\s)*(?:arobase|at)\s))[\w+'-]+)*"
-        r"(?:\s?@\s?|\s?[\[(]\s?(?:at|arobase)\s?[\])]\s?|\s(?:arobase|at)\s)"
-        r"[\w-]+(?:(?:\.|\s?[\[(]\s?(?:dot|point)\s?[\])]\s?|\s(?:point|dot)\s)[\w-]+)+",
+        rf"(?<![\w.+'-])[\w+']+(?:{_LOCAL_SEP}[\w+']+)*{_AT}"
+        rf"[\w]+(?:(?:-|\stiret\s)[\w]+)*(?:{_DOMAIN_SEP}[\w]+(?:(?:-|\stiret\s)[\w]+)*)+",
         re.IGNORECASE,
     )
     _TLD: Final = re.compile(r"[^\W\d_]{2,24}|xn--[a-z0-9-]+", re.IGNORECASE)

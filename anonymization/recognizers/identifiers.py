@@ -20,7 +20,7 @@ from anonymization.checksums import (
 )
 from anonymization.entities import Entity
 from anonymization.recognizers.base import FrenchRecognizer
-from anonymization.text import preceded_by
+from anonymization.text import preceded_by, typo_tolerant
 
 __all__ = ["IbanRecognizer", "NirRecognizer", "PaymentCardRecognizer", "SirenSiretRecognizer"]
 
@@ -40,8 +40,13 @@ class NirRecognizer(FrenchRecognizer):
 
     _PATTERN: Final = re.compile(
         rf"(?<![\w.,-])[1234578]{_SEP}?\d{{2}}{_SEP}?\d{{2}}{_SEP}?(?:\d{{2}}|2[AaBb]){_SEP}?\d{{3}}"
-        rf"{_SEP}?\d{{3}}(?:{_SEP}|{_SEP}?-{_SEP}?)?\d{{2}}(?![\w]|[.,]\d)"
+        rf"{_SEP}?\d{{3}}(?:{_SEP}|{_SEP}?-{_SEP}?|,?\s?(?:cl[eé]|key)\s?:?\s?)?\d{{2}}(?![\w]|[.,]\d)",
+        re.IGNORECASE,
     )
+    _OFFICIAL_LAYOUT: Final = re.compile(
+        r"[1278] \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}", re.IGNORECASE
+    )
+    """``1 71 03 2A 004 012 58``: the grouping of the Carte Vitale, a NIR even with a mistyped key."""
     _CONTEXT: Final = re.compile(
         r"(secu|securite sociale|nir|insee|carte vitale|immatriculation ss|n ?° ?ss)\W*"
     )
@@ -49,10 +54,12 @@ class NirRecognizer(FrenchRecognizer):
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = []
         for match in self._PATTERN.finditer(text):
-            compact = re.sub(rf"{_SEP}", "", match.group()).upper()
+            compact = re.sub(r"[^0-9AB]", "", match.group().upper())  # the key may follow "clé"
             if nir_is_valid(compact):
                 found.append(Entity(match.start(), match.end(), "FR_NIR", 0.95))
-            elif preceded_by(text, match.start(), self._CONTEXT, 40):
+            elif preceded_by(text, match.start(), self._CONTEXT, 60) or self._OFFICIAL_LAYOUT.fullmatch(
+                match.group()
+            ):
                 found.append(Entity(match.start(), match.end(), "FR_NIR", 0.5))
         return found
 
@@ -112,9 +119,19 @@ class IbanRecognizer(FrenchRecognizer):
             if iban_is_valid(compact):
                 found.append(Entity(match.start(), end, "IBAN_CODE", 0.95))
                 position = end
-            elif preceded_by(text, match.start(), self._CONTEXT, 30):
+            elif preceded_by(text, match.start(), self._CONTEXT, 40) or self._iban_layout(
+                text[match.start() : end]
+            ):
                 found.append(Entity(match.start(), end, "IBAN_CODE", 0.5))
                 position = end
+
+    @staticmethod
+    def _iban_layout(candidate: str) -> bool:
+        """Grouped by four from the country code, or a French one glued: an IBAN with a mistyped key."""
+        groups = candidate.split(" ")
+        if len(groups) >= 5 and all(len(g) == 4 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 4:
+            return True
+        return len(groups) == 1 and candidate[:2].upper() == "FR" and candidate[2:].isdigit()
 
     @staticmethod
     def _walk(text: str, start: int, length: int) -> int | None:
@@ -165,8 +182,8 @@ class PaymentCardRecognizer(FrenchRecognizer):
     entity_types: ClassVar[tuple[str, ...]] = ("CREDIT_CARD",)
 
     _CONTEXT: Final = re.compile(
-        r"(carte|cb|visa|mastercard|master card|amex|paiement|payee?|regle|reglement|numero de carte)"
-        r"\b[^.\n]{0,25}$"
+        rf"\b({typo_tolerant('carte')}|cb|visa|mastercard|master card|amex|{typo_tolerant('paiement')}|payee?"
+        rf"|regle|{typo_tolerant('reglement')}|numero de carte)\b[^.\n]{{0,40}}$"
     )
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
@@ -184,6 +201,9 @@ class PaymentCardRecognizer(FrenchRecognizer):
             )
             if grouped and _card_network_accepts(compact) and luhn_is_valid(compact):
                 found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.9))
-            elif grouped and preceded_by(text, match.start(), self._CONTEXT, 40):
+            elif sizes == [4, 4, 4, 4] and luhn_is_valid(compact):
+                # The card's own layout and its check digit: a card, whatever network it starts with.
+                found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.85))
+            elif grouped and preceded_by(text, match.start(), self._CONTEXT, 60):
                 found.append(Entity(match.start(), match.end(), "CREDIT_CARD", 0.6))  # mistyped, still a card
         return found

@@ -82,6 +82,8 @@ class AddressRecognizer(FrenchRecognizer):
         start = tokens[index].start
         window_start = max(0, start - 16)
         number = _NUMBER_BEFORE.search(text, window_start, start)
+        if number is None and fold(tokens[index].text) in _ALSO_COMMON_WORDS and tokens[index].text.isupper():
+            return None  # "PAR MAIL JEAN@…": shouted, without a number, the ordinary word
         score = 0.8 if number is not None else 0.5
         if number is not None:
             start = number.start()
@@ -113,8 +115,8 @@ class AddressRecognizer(FrenchRecognizer):
             elif not (fold(word.text) in _CONNECTORS or word.text in {"-", "'", "’"}):
                 break
             position += 1
-        if end is None:
-            return None
+        if end is None or re.match(r"\s?(?:@|[\[(]\s?(?:at|arobase)\b)", text[end:], re.IGNORECASE):
+            return None  # "mail Jean.Dupont@…": the words run into an e-mail address, not a street
         city = _CITY_AFTER_STREET.match(text, end)
         if city is not None:
             end = city.end()  # "12 rue des Lilas, Lyon." / "… à Saint-Malo"
@@ -160,6 +162,10 @@ _CITY_AFTER_STREET: Final = re.compile(
 _ABBREVIATIONS: Final = frozenset(
     {"av", "bd", "bld", "ch", "imp", "pl", "rte", "sq", "fg", "lot", "res", "bat"}
 )
+_ALSO_COMMON_WORDS: Final = frozenset(
+    {"mail", "cours", "place", "passage", "parc", "domaine", "cour", "voie"}
+)
+"""Street types that are also ordinary words of a note: in capitals without a number, the word."""
 _CIVILITIES: Final = frozenset({"M", "Mme", "Mlle", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})
 
 

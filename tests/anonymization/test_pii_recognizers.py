@@ -45,7 +45,9 @@ def check(recognizer: FrenchRecognizer, text: str, expected: str | None) -> None
         ("n° 2 69 05 2A 002 084 16", "2 69 05 2A 002 084 16"),
         ("NIR corse 269052B12345618", "269052B12345618"),
         ("1-85-05-78-006-084-91", "1-85-05-78-006-084-91"),
-        ("numéro 1 85 05 78 006 084 92 recopié", None),  # off-by-one key, no context word
+        # off-by-one key, no context word: the Carte Vitale layout still says what it is
+        ("numéro 1 85 05 78 006 084 92 recopié", "1 85 05 78 006 084 92"),
+        ("numéro 185057800608492 recopié", None),  # the same glued: any 15 digits
         ("série 285137502301203", None),  # month 13
         ("S/N 21184500100123456000612345N3", None),  # inside a serial
     ],
@@ -87,7 +89,9 @@ def test_siren_siret_recognizer(text: str, expected: str | None) -> None:
         ("compte DE89 3704 0044 0532 0130 00 pour", "DE89 3704 0044 0532 0130 00"),
         ("virement BE68539007547034", "BE68539007547034"),
         ("GB29 NWBK 6016 1331 9268 19 puis", "GB29 NWBK 6016 1331 9268 19"),
-        ("FR76 3000 6000 0112 3456 7890 188 sans contexte", None),  # off by one
+        # off by one, no context: grouped by four from the country code, still an IBAN
+        ("FR76 3000 6000 0112 3456 7890 188 sans contexte", "FR76 3000 6000 0112 3456 7890 188"),
+        ("DE89370400440532013001 sans contexte", None),  # off by one, glued, not French
         ("modèle PC12SQ, code DB12-34567A", None),
     ],
 )

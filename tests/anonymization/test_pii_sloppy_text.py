@@ -1,0 +1,137 @@
+"""Detections on dictated and hastily typed notes, each stated as a general rule.
+
+The sentences are written for these tests (names, domains and numbers of our own); none
+comes from ``bench/pii_corpora``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymization.engine import PiiEngine
+
+
+def found(engine: PiiEngine, text: str, entity_type: str) -> list[str]:
+    return [text[e.start : e.end] for e in engine.detect(text) if e.type == entity_type]
+
+
+def covered(engine: PiiEngine, text: str, value: str) -> bool:
+    """Whether every non-blank character of ``value`` (first occurrence) is inside some detection."""
+    start = text.index(value)
+    spans = [(e.start, e.end) for e in engine.detect(text)]
+    return all(
+        any(a <= i < b for a, b in spans) for i in range(start, start + len(value)) if not text[i].isspace()
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        # spoken separators in the local part: underscore and hyphen said aloud
+        (
+            "son adresse c'est gaston tiret du bas berthier arobase exemple point org voila",
+            "gaston tiret du bas berthier arobase exemple point org",
+        ),
+        (
+            "ecrire a l tiret bas morin42 arobase domaine point fr",
+            "l tiret bas morin42 arobase domaine point fr",
+        ),
+        (
+            "mail: anne tiret kervella arobase fai tiret ouest point bzh",
+            "anne tiret kervella arobase fai tiret ouest point bzh",
+        ),
+        (
+            "repondre a paul underscore roche arrobase site point net",
+            "paul underscore roche arrobase site point net",
+        ),
+        # written separators typed with a space on each side
+        ("il tape son mail : roche . paul @ domaine . fr (il insiste)", "roche . paul @ domaine . fr"),
+    ],
+)
+def test_dictated_and_spaced_emails(pii_engine: PiiEngine, text: str, email: str) -> None:
+    assert found(pii_engine, text, "EMAIL_ADDRESS") == [email]
+
+
+def test_a_sentence_end_is_not_part_of_an_email(pii_engine: PiiEngine) -> None:
+    text = "Vu avec lui. paul.roche@domaine.fr pour la facture."
+    assert found(pii_engine, text, "EMAIL_ADDRESS") == ["paul.roche@domaine.fr"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Facture par MAIL PAUL.ROCHE@DOMAINE.FR merci",
+        "envoyer par mail paul.roche@domaine.fr",
+        "Contact, mail : paul.roche@domaine.fr",
+    ],
+)
+def test_the_word_mail_before_an_email_is_not_a_street(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == []
+
+
+def test_a_mail_with_a_number_is_still_a_street(pii_engine: PiiEngine) -> None:
+    assert found(pii_engine, "Client au 4 mail des Tilleuls depuis lundi.", "ADDRESS") == [
+        "4 mail des Tilleuls"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        # Luhn holds, four groups of four: a card whatever network prefix it starts with
+        ("Paiement accepte 5877-4097-1253-5451 ok", "5877-4097-1253-5451"),
+        ("note 8800 0000 0000 0005 pour la suite", "8800 0000 0000 0005"),
+        # the card word mistyped (a letter dropped, doubled or two swapped)
+        ("CARRTE 4128 1803 8320 9081 REFUSEE", "4128 1803 8320 9081"),
+        ("cate 5140 1062 8032 9328 refusee", "5140 1062 8032 9328"),
+        ("crate 3789 8227 2380 7482 refusee", "3789 8227 2380 7482"),
+    ],
+)
+def test_payment_cards_in_sloppy_text(pii_engine: PiiEngine, text: str, card: str) -> None:
+    assert found(pii_engine, text, "CREDIT_CARD") == [card]
+
+
+def test_a_checksum_valid_iban_after_a_reference_marker_and_a_full_stop(pii_engine: PiiEngine) -> None:
+    iban = "FR76 3000 6000 0112 3456 7890 189"
+    text = f"VOIR LE DEVIS. IBAN {iban}"
+    assert found(pii_engine, text, "IBAN_CODE") == [iban]
+
+
+def test_a_serial_number_after_its_marker_is_still_kept(pii_engine: PiiEngine) -> None:
+    assert found(pii_engine, "N° de série 4970 1012 3456 7893 relevé.", "CREDIT_CARD") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "nir"),
+    [
+        # the key introduced by the word "clé", dotted groups (dictated and typed back)
+        ("secu du client: 1.84.05.29.019.123 clé 42, a verifier", "1.84.05.29.019.123 clé 42"),
+        # the Carte Vitale grouping, key mistyped, no context word in reach
+        (
+            "pour le dossier de l'aide du departement, renseigner : 2 63 11 2B 031 456 10",
+            "2 63 11 2B 031 456 10",
+        ),
+    ],
+)
+def test_social_security_numbers_in_other_layouts(pii_engine: PiiEngine, text: str, nir: str) -> None:
+    assert found(pii_engine, text, "FR_NIR") == [nir]
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        # mod 97 fails, but the layout is an IBAN's: the country code, then groups of four
+        (
+            "remboursement sur le compte indique par la cliente : FR12 3000 4000 5000 6000 7000 891.",
+            "FR12 3000 4000 5000 6000 7000 891",
+        ),
+        ("Mme X passe au prelevement : FR1230004000500060007000891 (banque)", "FR1230004000500060007000891"),
+    ],
+)
+def test_an_iban_with_a_mistyped_key_keeps_its_layout(pii_engine: PiiEngine, text: str, iban: str) -> None:
+    assert found(pii_engine, text, "IBAN_CODE") == [iban]
+
+
+def test_a_card_word_a_little_further_back(pii_engine: PiiEngine) -> None:
+    text = "Carte bancaire refusée 3 fois de suite (4012 3456 7890 1234), elle paiera par virement."
+    assert found(pii_engine, text, "CREDIT_CARD") == ["4012 3456 7890 1234"]
