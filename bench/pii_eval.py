@@ -11,11 +11,14 @@ What is measured, on three parts kept apart:
 
 * **project** — ``tests/fixtures/pii/corpus.jsonl``, written together with the rules
   (a regression baseline, not a generalization figure);
-* **tuning** — ``bench.pii_corpora.split.tuning()``: ``gen_formal`` seeds 0–99, the
-  only part of the independent corpora a detector engineer may read;
-* **held-out** — ``split.held_out()``: ``formal`` (other seeds), ``sms``, ``mixed`` and
-  the hand-written notes. Only aggregate figures are printed for them, never a text
-  or a missed value: looking at held-out failures would turn them into tuning data.
+* **tuning** — ``split.tuning_sets()``: ``formal`` (seeds 0–4), ``sms`` and ``mixed``
+  (seeds 1000–1004) and the hand-written notes, 200 notes per seed. They were held out
+  once; an earlier round of detector work looked at their totals, so they are tuning
+  corpora now and their misses may be printed (``--show``);
+* **held-out** — ``split.held_out()``: the fresh corpora ``gen_fresh`` and
+  ``handwritten_fresh``, written by someone who did not read the detector. Only
+  aggregate figures are printed for them, never a text or a missed value, and they are
+  measured once per round of detector work, at its end (``--tuning-only`` while tuning).
 
 For each (corpus, category): **leak** = personal values not fully redacted (a value
 leaks when one of its non-blank characters is covered by no detection, whatever the

@@ -82,6 +82,8 @@ def test_the_earlier_corpora_are_tuning_and_held_out_holds_none_of_them() -> Non
         "handwritten": 3,
     }
     held = split.held_out(n=2)
+    assert set(held) == split.HELD_OUT_CORPORA
+    assert all(held.values()), "every fresh corpus gives notes"
     assert not set(held) & split.TUNING_CORPORA
     assert not any(split.is_tuning(note) for notes in held.values() for note in notes)
 
