@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quitus.cli_support import console, fail, plain, settings_or_fail
+
+if TYPE_CHECKING:
+    from reports.templates import TemplateCatalog
 
 __all__ = ["app"]
 
@@ -129,10 +132,37 @@ def show_report(
         console.print(f"  {sub.received_at:%Y-%m-%d %H:%M:%S}  {sub.source:<9} {sub.outcome}")
     if content is not None:
         console.print_json(json.dumps(json.loads(content), ensure_ascii=False))
+        _print_readings(content, app_.catalog)
     elif reveal and report.state.value == "erased":
         console.print("erased: the data key was destroyed, nothing can be revealed")
     elif reveal:
         console.print("no parsed content (the submission could not be read)")
+
+
+def _print_readings(content: bytes, catalog: TemplateCatalog) -> None:
+    """Each reading with its verdict (out of range, threshold crossed), as the PDF shows it."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from reports.readings import judge_readings, verdict_lines  # noqa: PLC0415
+    from reports.schema import InterventionReport  # noqa: PLC0415
+
+    try:
+        report = InterventionReport.model_validate_json(content)
+    except ValidationError:
+        return  # stored before a schema change: the JSON above is all there is
+    template = catalog.for_report(*report.template_key)
+    if template is None or not report.measurements:
+        return
+    console.print("readings")
+    for judgement in judge_readings(report, template):
+        lines = verdict_lines(judgement)
+        text = plain("; ".join(line for line, _ in lines))
+        measured = judgement.measurement
+        console.print(
+            f"  {plain(measured.id)} = {plain(measured.value)} {plain(measured.unit)}  "
+            + (f"[red]{text}[/red]" if any(alarm for _, alarm in lines) else text),
+            soft_wrap=True,
+        )
 
 
 @app.command("shred")
