@@ -15,7 +15,10 @@ app = typer.Typer(help="Intervention templates (checklists, measurements, photos
 
 @app.command("list")
 def list_templates() -> None:
-    """Every template: built-in ones and those in $QUITUS_HOME/templates; broken files and why."""
+    """Every template: built-in ones and those in $QUITUS_HOME/templates; broken files and why.
+
+    Exits with code 1 when a template file is broken (the others are listed and in use).
+    """
     from rich.table import Table  # noqa: PLC0415
 
     from reports.templates import TemplateCatalog  # noqa: PLC0415
@@ -45,6 +48,8 @@ def list_templates() -> None:
         )
         for problem in broken.problems:
             console.print(f"  {plain(problem)}", soft_wrap=True)
+    if catalog.broken:
+        raise typer.Exit(1)  # listed, and a script checking the templates sees it
 
 
 @app.command("show")

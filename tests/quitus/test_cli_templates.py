@@ -74,7 +74,7 @@ def test_a_broken_template_is_listed_and_the_other_commands_still_work(home: Pat
     (home / "templates").mkdir(exist_ok=True)
     (home / "templates" / "vmc.depannage.yaml").write_text(BROKEN_TEMPLATE, encoding="utf-8")
     listed = run_quitus(home, "templates", "list")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.returncode == 1, listed.stderr  # listed, and a script sees it
     assert "chaudiere_gaz.entretien_annuel" in listed.stdout
     assert "vmc.depannage" in listed.stdout and "BROKEN" in listed.stdout
     # both problems of the file, each with its line, in one pass
