@@ -132,6 +132,12 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "measurement '{item}' = {value} {unit} is outside {low}..{high} {unit}",
         "la mesure « {label} » = {value} {unit} est hors plage ({low} à {high} {unit})",
     ),
+    "template_broken": (
+        "template {template} cannot be used: its file {file} has {count} problem(s) "
+        "(`quitus templates list` shows them); the report is kept: send it again once the file is fixed",
+        "le modèle {template} est inutilisable : son fichier {file} comporte {count} erreur(s) ; "
+        "le rapport est conservé, renvoyez-le une fois le modèle corrigé",
+    ),
     "threshold_consequence_missing": (
         "measurement '{item}' = {value} {unit} crosses the threshold {threshold} ({threshold_label}): "
         "checklist item '{required_item}' must be {missing}; record what was done and resubmit",

@@ -29,6 +29,16 @@ def find_template(report: InterventionReport, catalog: TemplateCatalog) -> Templ
     template = catalog.for_report(*report.template_key)
     if template is not None:
         return template
+    template_id = ".".join(report.template_key)
+    broken = next((b for b in catalog.broken if b.template_id == template_id), None)
+    if broken is not None:
+        return issue(
+            "intervention_type",
+            "template_broken",
+            template=template_id,
+            file=broken.path.name,
+            count=len(broken.problems),
+        )
     return issue(
         "intervention_type",
         "unknown_template",

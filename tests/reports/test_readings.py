@@ -6,16 +6,18 @@ from __future__ import annotations
 import copy
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reports.intake import Intake, Submission
+from reports.issues import ReportIssue
 from reports.readings import ReadingVerdict, judge_reading
 from reports.samples import generate_samples
 from reports.schema import InterventionReport, Measurement
 from reports.templates import TemplateCatalog
-from reports.validation import validate_report
+from reports.validation import find_template, validate_report
 from storage.states import ReportState
 
 CATALOG = TemplateCatalog.load()
@@ -120,3 +122,12 @@ def test_a_dangerous_reading_with_its_consequences_goes_through_intake(intake: I
     outcome = intake.ingest(Submission(json.dumps(refused, ensure_ascii=False).encode(), "json"))
     assert outcome.report.state == ReportState.REJECTED
     assert [i.code for i in outcome.issues] == ["threshold_consequence_missing"]
+
+
+def test_a_report_whose_template_file_is_broken_is_told_so(tmp_path: Path) -> None:
+    (tmp_path / f"{BOILER.id}.yaml").write_text("id: [\n", encoding="utf-8")
+    catalog = TemplateCatalog.load(tmp_path)
+    found = find_template(InterventionReport.model_validate(boiler("2")), catalog)
+    assert isinstance(found, ReportIssue) and found.code == "template_broken"
+    assert f"le modèle {BOILER.id} est inutilisable : son fichier {BOILER.id}.yaml" in found.message_fr
+    assert str(tmp_path) not in found.message  # the file is named, not where the installation lives
