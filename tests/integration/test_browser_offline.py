@@ -263,6 +263,8 @@ def test_a_report_typed_offline_survives_a_reload_and_leaves_once_when_the_netwo
     tablet: tuple[Any, Any, list[str]], server: Server, tmp_path: Path
 ) -> None:
     context, page, errors = tablet
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     before = len(_reports(server))
     _sign_in_and_open_the_form(page, server)
 
@@ -370,6 +372,7 @@ def test_a_report_typed_offline_survives_a_reload_and_leaves_once_when_the_netwo
         assert CLIENT_NAME not in text and "12 rue des Caves" not in text, path
         assert not re.search(r"\b[0-9a-f]{64}\b", text), f"{path} keeps the session's CSRF token"
     assert CLIENT_NAME not in server.log.read_text(errors="replace")
+    assert not [line for line in console if CLIENT_NAME in line or "Caves" in line], console
     assert errors == []
 
 
@@ -397,6 +400,24 @@ def _queued_report(server: Server) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
+QUEUE_AND_SEND = """async ([id, body, templateId]) => {
+    await QuitusDrafts.put({ submissionId: id, templateId: templateId, handle: "tech-042",
+                             status: "queued", body: body, queuedAt: new Date().toISOString() });
+    let listen;
+    const outcome = new Promise((resolve) => {
+        listen = (event) => { if (event.detail.submissionId === id) resolve(event.detail); };
+    });
+    window.addEventListener("quitus:outbox", listen);
+    QuitusOutbox.flush();
+    const first = await outcome;
+    window.removeEventListener("quitus:outbox", listen);
+    const message = first.message || { text: "", details: [] };
+    return { kind: first.kind, reportId: first.reportId || null,
+             text: message.text, details: message.details };
+}"""
+"""Queue ``body`` on the tablet as the form does, send the queue, and give what happened to it."""
+
+
 def test_a_queued_report_sent_again_after_a_lost_answer_is_one_report(
     tablet: tuple[Any, Any, list[str]], server: Server
 ) -> None:
@@ -405,23 +426,10 @@ def test_a_queued_report_sent_again_after_a_lost_answer_is_one_report(
     page.goto(f"{server.base_url}/technicien")
     body = _queued_report(server)
     submission_id = json.loads(body)["submission_id"]
-    queue = """async ([id, body, templateId]) => {
-        await QuitusDrafts.put({ submissionId: id, templateId: templateId, handle: "tech-042",
-                                 status: "queued", body: body, queuedAt: new Date().toISOString() });
-        let listen;
-        const outcome = new Promise((resolve) => {
-            listen = (event) => { if (event.detail.submissionId === id) resolve(event.detail); };
-        });
-        window.addEventListener("quitus:outbox", listen);
-        QuitusOutbox.flush();
-        const first = await outcome;
-        window.removeEventListener("quitus:outbox", listen);
-        return { kind: first.kind, reportId: first.reportId || null };
-    }"""
 
     # The server receives the report, but its answer is lost: to the tablet, it did not leave.
     server.relay.lose_report_answers = True
-    first = page.evaluate(queue, [submission_id, body, FORM])
+    first = page.evaluate(QUEUE_AND_SEND, [submission_id, body, FORM])
     assert first["kind"] == "offline", first
     assert _drafts_on_the_tablet(page) == 1, "a report whose answer was lost stays queued"
     mine = [r for r in _reports(server) if r["submission_id"] == submission_id]
@@ -430,10 +438,72 @@ def test_a_queued_report_sent_again_after_a_lost_answer_is_one_report(
 
     # Sent again (the network is back), and once more: the same report, never a second one.
     server.relay.lose_report_answers = False
-    second = page.evaluate(queue, [submission_id, body, FORM])
-    third = page.evaluate(queue, [submission_id, body, FORM])
-    assert second == third == {"kind": "accepted", "reportId": mine[0]["id"]}, (second, third)
+    second = page.evaluate(QUEUE_AND_SEND, [submission_id, body, FORM])
+    third = page.evaluate(QUEUE_AND_SEND, [submission_id, body, FORM])
+    assert second["kind"] == third["kind"] == "accepted", (second, third)
+    assert second["reportId"] == third["reportId"] == mine[0]["id"], (second, third)
     assert [r["id"] for r in _reports(server) if r["submission_id"] == submission_id] == [mine[0]["id"]]
     assert _drafts_on_the_tablet(page) == 0
     page.locator("#outbox-status", has_text=f"Rapport {mine[0]['id']} envoyé").wait_for()
+    assert errors == []
+
+
+def test_a_refused_report_goes_back_to_the_form_with_the_servers_reasons(
+    tablet: tuple[Any, Any, list[str]], server: Server
+) -> None:
+    _context, page, errors = tablet
+    _sign_in_and_open_the_form(page, server)
+    page.goto(f"{server.base_url}/technicien")
+    broken = json.loads(_queued_report(server))
+    del broken["client"]
+    outcome = page.evaluate(QUEUE_AND_SEND, [broken["submission_id"], json.dumps(broken), FORM])
+    assert outcome["kind"] == "rejected", outcome
+    assert "refusé par le serveur" in outcome["text"] and any("client" in line for line in outcome["details"])
+    kept = page.evaluate("async (id) => await QuitusDrafts.get(id)", broken["submission_id"])
+    assert kept["status"] == "editing" and "body" not in kept, "refused: back to the form, not resent"
+    page.locator("#outbox-status", has_text="Un rapport a été refusé par le serveur").wait_for()
+    assert errors == []
+
+
+def test_a_queued_report_waits_for_a_new_session_and_sign_out_empties_the_tablet(
+    tablet: tuple[Any, Any, list[str]], server: Server
+) -> None:
+    _context, page, errors = tablet
+    _quitus(server.home, "users", "add", "tech-043", "--role", "technician")
+    token = _quitus(server.home, "tokens", "create", "tech-043").stdout.strip().splitlines()[-1]
+    page.goto(f"{server.base_url}/connexion")
+    page.fill("#token", token)
+    page.click("text=Se connecter")
+    page.wait_for_url("**/technicien")
+    page.locator("html[data-offline-ready=true]").wait_for(state="attached")
+    before = len(_reports(server))
+    body = json.loads(_queued_report(server))
+    body["technician"]["id"] = "tech-043"
+
+    # The session ends (the user is disabled) while the report waits: it is kept, and the page says why.
+    _quitus(server.home, "users", "disable", "tech-043")
+    outcome = page.evaluate(
+        QUEUE_AND_SEND.replace('"tech-042"', '"tech-043"'), [body["submission_id"], json.dumps(body), FORM]
+    )
+    assert outcome["kind"] == "session", outcome
+    assert (
+        "Votre session a expiré" in outcome["text"] and "reste enregistré sur la tablette" in outcome["text"]
+    )
+    assert _drafts_on_the_tablet(page) == 1
+    assert len(_reports(server)) == before
+    page.locator("#outbox-status", has_text="Votre session a expiré").wait_for()
+
+    # Signing out asks first (a report has not left), then empties the tablet.
+    dialogs: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("text=Se déconnecter")
+    page.wait_for_url("**/connexion")
+    assert dialogs and "pas encore envoyé" in dialogs[0], dialogs
+    assert page.evaluate("async () => (await indexedDB.databases()).map((d) => d.name)") == []
+    assert page.evaluate("async () => await caches.keys()") == []
     assert errors == []
