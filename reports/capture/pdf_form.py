@@ -48,7 +48,7 @@ from reports.capture.pdf_form_fields import (
 )
 from reports.capture.pdf_form_read import read_form
 from reports.errors import FormError
-from reports.templates import MeasurementSpec, Template
+from reports.templates import MeasurementSpec, Template, ThresholdSpec
 
 __all__ = ["blank_form", "read_form"]
 
@@ -248,11 +248,24 @@ def _draw_template_parts(page: _FormCanvas, template: Template) -> None:
         page.section("Mesures")
         for measure in template.measurements:
             _draw_measurement(page, measure)
+            for threshold in measure.thresholds:
+                page.text(_threshold_hint(template, measure, threshold), size=7.5, gray=0.35, indent=12)
     if template.selections:
         page.section("Constatations")
         for selection in template.selections:
             options = tuple((choice, choice) for choice in selection.choices)
             page.row([FieldSpec(f"selections.{selection.id}", selection.label, "choice", options=options)])
+
+
+def _threshold_hint(template: Template, measure: MeasurementSpec, threshold: ThresholdSpec) -> str:
+    """What the technician must do beyond a threshold, printed under the measurement."""
+    sign = ">" if threshold.above is not None else "<"
+    needs = " ; ".join(
+        f"« {item.label if item else r.item} » : Fait" + (", avec commentaire" if r.comment else "")
+        for r in threshold.requires
+        for item in (template.checklist_item(r.item),)
+    )
+    return f"Si {sign} {_number(threshold.limit)} {measure.unit} — {threshold.label} : {needs}."
 
 
 def _draw_measurement(page: _FormCanvas, measure: MeasurementSpec) -> None:

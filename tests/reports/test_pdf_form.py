@@ -528,3 +528,12 @@ def test_two_filled_copies_of_one_blank_become_two_reports_and_a_copy_sent_twice
     assert outcomes[0].report.id != outcomes[1].report.id
     assert outcomes[2].report.id == outcomes[0].report.id
     assert [o.receipt for o in outcomes] == [ReceiptKind.NEW, ReceiptKind.NEW, ReceiptKind.DUPLICATE]
+
+
+def test_the_blank_form_says_what_a_threshold_requires() -> None:
+    boiler = next(t for t in TEMPLATES if t.id == "chaudiere_gaz.entretien_annuel")
+    page = PdfReader(io.BytesIO(blank_form(boiler))).pages
+    text = " ".join(" ".join(p.extract_text().split()) for p in page)
+    assert "Si > 50 ppm — Danger grave et immédiat" in text
+    assert "(CO ambiant > 50 ppm) » : Fait, avec commentaire" in text
+    assert "« Appareil mis à l'arrêt, occupant informé et conseillé" in text
