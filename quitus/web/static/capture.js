@@ -33,13 +33,16 @@
     const state = block.querySelector("[data-pad-state]");
     const pad = new window.SignaturePad(block.querySelector("canvas"), {
       onChange: (p) => {
+        // When it was signed, not when it was sent (offline, hours may pass); and the same
+        // report built again is then the same bytes.
+        if (!restoring) pads[block.dataset.signature].signedAt = p.isEmpty() ? null : new Date().toISOString();
         block.classList.toggle("signed", !p.isEmpty());
         state.textContent = p.isEmpty() ? "Signez avec le doigt ou le stylet." : "Signature enregistrée.";
         scheduleSave();
       },
     });
     block.querySelector("[data-clear]").addEventListener("click", () => pad.clear());
-    pads[block.dataset.signature] = { pad: pad, block: block };
+    pads[block.dataset.signature] = { pad: pad, block: block, signedAt: null };
   }
 
   const technicianName = document.getElementById("technician-name");
@@ -125,11 +128,9 @@
     try {
       await QuitusDrafts.put(draft);
     } catch (error) {
-      draft.status = "editing";
-      delete draft.body;
-      QuitusApi.showMessage(result, "bad", "Le rapport n'a pas pu être gardé sur la tablette (stockage plein ou " +
-        "désactivé) : il n'est pas envoyé. Libérez de la place ou essayez un autre navigateur, sans recharger la page.");
-      submitButton.disabled = false;
+      // This browser keeps nothing (storage full or disabled): send now, without a queue.
+      showQueued("Envoi du rapport…");
+      QuitusOutbox.sendDirect(draft);
       return;
     }
     showQueued("Envoi du rapport…");
@@ -144,13 +145,26 @@
     } else if (outcome.kind === "rejected" || outcome.kind === "refused") {
       // Back to the form with the server's reasons; sending again with the same submission
       // id makes it a correction of the refused report.
-      draft = (await QuitusDrafts.get(draft.submissionId)) || draft;
+      if (!outcome.notKept) draft = (await QuitusDrafts.get(draft.submissionId)) || draft;
       draft.status = "editing";
       document.getElementById("queued").hidden = true;
       form.hidden = false;
       submitButton.disabled = false;
       QuitusApi.showMessage(result, "bad", outcome.message.text, outcome.message.details);
       result.scrollIntoView({ behavior: "smooth", block: "center" });
+    } else if (outcome.notKept) {
+      // Nothing kept on the tablet: the technician sends again by hand, from the form as it is.
+      draft.status = "editing";
+      delete draft.body;
+      document.getElementById("queued").hidden = true;
+      form.hidden = false;
+      submitButton.disabled = false;
+      const why = {
+        offline: "Hors ligne : le rapport n'est pas parti.",
+        session: "Votre session a expiré : reconnectez-vous dans un autre onglet, sans fermer celui-ci.",
+      }[outcome.kind] || outcome.message.text;
+      QuitusApi.showMessage(result, "bad", why + " Ce navigateur ne peut pas garder le rapport (stockage " +
+        "désactivé) : laissez cette page ouverte et appuyez de nouveau sur « Envoyer le rapport » ensuite.");
     } else {
       showQueued(outcome.message.text + (outcome.kind === "retry" ? " Nouvel essai automatique dans un instant." : ""),
         outcome.kind === "session");
@@ -217,7 +231,9 @@
     draft.photos = {};
     for (const input of form.querySelectorAll("input[type=file]")) draft.photos[input.id] = Array.from(input.files);
     draft.signatures = {};
-    for (const [name, entry] of Object.entries(pads)) draft.signatures[name] = entry.pad.getStrokes();
+    for (const [name, entry] of Object.entries(pads)) {
+      draft.signatures[name] = { strokes: entry.pad.getStrokes(), signedAt: entry.signedAt };
+    }
   }
 
   function restoreDraft(saved) {
@@ -252,8 +268,10 @@
         input.files = transfer.files;
         showPreviews(input);
       }
-      for (const [name, strokes] of Object.entries(saved.signatures || {})) {
-        if (pads[name]) pads[name].pad.setStrokes(strokes);
+      for (const [name, signature] of Object.entries(saved.signatures || {})) {
+        if (!pads[name] || !signature) continue;
+        pads[name].pad.setStrokes(signature.strokes || []);
+        pads[name].signedAt = signature.signedAt || null;
       }
       showClientKind();
       showOutcome();
@@ -378,12 +396,11 @@
         report.photos.push({ kind: input.dataset.photoKind, image: { content_base64: await fileAsBase64(file) } });
       }
     }
-    const signedAt = new Date().toISOString();
     for (const [name, entry] of Object.entries(pads)) {
       if (entry.pad.isEmpty()) continue;
       report[name] = {
         signer_name: entry.block.querySelector("[data-signer]").value.trim(),
-        signed_at: signedAt,
+        signed_at: entry.signedAt || new Date().toISOString(),
         image: { content_base64: entry.pad.toPngBase64() },
       };
     }

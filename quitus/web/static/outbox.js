@@ -88,7 +88,7 @@
         await backToEditing(record, message);
         return { ...base, kind: "rejected", reportId: answer.data.report_id, message: message };
       }
-      await QuitusDrafts.remove(record.submissionId);
+      await forget(record);
       return { ...base, kind: "accepted", reportId: answer.data.report_id };
     }
     if (answer.status === 401 || (answer.status === 403 && isCsrfRefusal(answer.data))) {
@@ -115,7 +115,23 @@
     record.status = "editing";
     record.problem = message;
     delete record.body;
-    await QuitusDrafts.put(record);
+    if (!record.notKept) await QuitusDrafts.put(record);
+  }
+
+  async function forget(record) {
+    if (!record.notKept) await QuitusDrafts.remove(record.submissionId);
+  }
+
+  /* A browser that keeps nothing (IndexedDB disabled): send this record now, once, unqueued. */
+  async function sendDirect(record) {
+    record.notKept = true;
+    const session = await probeSession();
+    if (session.kind !== "ok") {
+      const text = session.kind === "session" ? MESSAGES.session : MESSAGES.offline;
+      announce({ submissionId: record.submissionId, kind: session.kind, notKept: true, message: { text: text, details: [] } });
+      return;
+    }
+    announce({ ...(await sendOne(record, session)), notKept: true });
   }
 
   /* Send what waits; resolves when this round is over. One round at a time per tablet. */
@@ -227,7 +243,7 @@
   });
   window.addEventListener("offline", () => render());
 
-  window.QuitusOutbox = { flush: flush, render: render, messages: MESSAGES };
+  window.QuitusOutbox = { flush: flush, sendDirect: sendDirect, render: render, messages: MESSAGES };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => flush());
   else flush();
 })();
