@@ -27,7 +27,7 @@ from retention.statistics import DEFAULT_K
 from storage.erasure import finish_interrupted_deletions
 from storage.report_store import ReportStore
 from storage.retention_store import QueuedReview, RetentionStore
-from storage.retention_vocabulary import DisposalPurpose
+from storage.retention_vocabulary import DisposalPurpose, DisposalRefusal
 
 __all__ = ["RunSummary", "execute_plan", "run_retention"]
 
@@ -43,6 +43,9 @@ class RunSummary:
     awaiting_review: int = 0
     refused: int = 0
     """Due in the plan but refused by the gate (a hold or a review decided meanwhile)."""
+    tampered: dict[str, str] = field(default_factory=dict)
+    """Report id → why the gate refused it as tampered (rows edited beside the ledger): ids,
+    steps and sequence numbers only. A run with any is a failed run."""
     certificates_issued: int = 0
     """Sealed certificate PDFs issued after the batches (this run's, and any a crash left)."""
     certificates_failed: dict[str, str] = field(default_factory=dict)
@@ -99,7 +102,15 @@ def _execute_batch(
         elif item.awaiting_review:
             summary.awaiting_review += 1
     ready = [i for i in batch if i.executable]
-    reviews = [QueuedReview(i.report_id, i.policy_ref, i.due) for i in ready if i.action == "review"]
+    # A review is queued without the gate (a person decides, and approval goes through it):
+    # one asked for by edited rows is not queued, and is named like a refused disposal.
+    refused = gate.tampered([i.report_id for i in ready if i.action == "review"])
+    summary.tampered.update((r.report_id, r.message) for r in refused)
+    reviews = [
+        QueuedReview(i.report_id, i.policy_ref, i.due)
+        for i in ready
+        if i.action == "review" and i.report_id not in summary.tampered
+    ]
     queued = set(RetentionStore(store).queue(reviews))
     summary.done.update(("review", i.policy_ref) for i in ready if i.report_id in queued)
     outcome = gate.dispose(
@@ -108,6 +119,9 @@ def _execute_batch(
         certify=False,
     )
     summary.refused += len(outcome.refused)
+    summary.tampered.update(
+        (r.report_id, r.message) for r in outcome.refused if r.rule == DisposalRefusal.TAMPERED
+    )
     summary.done.update(("delete", outcome.policy_of[r]) for r in outcome.deleted)
     summary.done.update(("anonymize", outcome.policy_of[r]) for r in outcome.anonymized)
 

@@ -10,6 +10,11 @@ naming the hold, the obligation or the date:
 =====================  ========================================================
 rule                   refused when
 =====================  ========================================================
+tampered               what the decision rests on differs from the ledger — its
+                       retention facts, archival date, events, review row or
+                       subject index was edited, or an entry quitus did not
+                       write records it (:func:`~storage.state_integrity.decision_tampering`)
+                       — every purpose
 legal hold             a hold in force covers the report — every purpose
 legal obligation       a policy with ``obligation: true`` keeps it past today —
                        every purpose (GDPR Art. 17(3)(b) for an erasure request)
@@ -51,6 +56,7 @@ from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore
 from storage.retention_vocabulary import DisposalPurpose, DisposalRefusal, ReviewStatus
+from storage.state_integrity import decision_tampering
 
 __all__ = ["DisposalGate", "DisposalOutcome", "Refusal"]
 
@@ -121,15 +127,27 @@ class DisposalGate:
             if report_id not in found:
                 self.store.get(report_id)  # an unknown id is an error, not "already erased"
         decisions = effective_decisions(self.store, self.policies, facts, HoldService(self.store).active())
+        tampered = decision_tampering(self.store, [f.report_id for f in facts])
         today = self.today()
         allowed, refused = [], []
         for effective in decisions:
-            refusal = self._refusal(effective, purpose, today)
+            problems = tampered.get(effective.report_id)
+            refusal = (
+                self._refusal(effective, purpose, today)
+                if problems is None
+                else _tampered(effective.report_id, problems)
+            )
             if refusal is None:
                 allowed.append(effective)
             else:
                 refused.append(refusal)
         return allowed, refused, [i for i in ids if i not in found]
+
+    def tampered(self, report_ids: Sequence[str]) -> list[Refusal]:
+        """The refusals of the reports whose decision rests on rows that differ from the ledger
+        (the retention job asks before queueing a review, which does not go through :meth:`dispose`)."""
+        found = decision_tampering(self.store, report_ids)
+        return [_tampered(report_id, problems) for report_id, problems in found.items()]
 
     def _refusal(  # noqa: PLR0911 - one return per rule of the table in the module doc
         self, effective: EffectiveDecision, purpose: DisposalPurpose, today: dt.date
@@ -290,3 +308,14 @@ class DisposalGate:
             policy=effective.policy_ref,
             details=details,
         )
+
+
+def _tampered(report_id: str, problems: Sequence[str]) -> Refusal:
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return Refusal(
+        report_id,
+        DisposalRefusal.TAMPERED,
+        f"{report_id}: {problems[0]}{more}. What its disposal would rest on is not what the "
+        "ledger recorded: nothing is disposed of until `quitus audit verify` is clean (restore the "
+        'database from a backup; docs/operations.md, "Tampering found")',
+    )

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from storage.certificate_store import check_certificates
-from storage.database import Database
+from storage.database import Database, is_one_of
 from storage.hold_store import HOLD_STEPS, HoldStore, LedgerHold, StoredHold, ledger_holds
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
@@ -44,7 +44,7 @@ from storage.models import LedgerEntryRecord, NoteRecord, ReportEventRecord, Rev
 from storage.report_store import ReportStore
 from storage.retention_vocabulary import ReviewStatus
 
-__all__ = ["check_retention_state"]
+__all__ = ["RETENTION_ROW_STEPS", "check_retention_state", "retention_problems_of"]
 
 _REVIEW_STATUS = {
     LedgerStep.REVIEW_QUEUE: ReviewStatus.PENDING,
@@ -53,6 +53,8 @@ _REVIEW_STATUS = {
     LedgerStep.REVIEW_RELABEL: ReviewStatus.RELABELLED,
 }
 _STEPS = frozenset({*HOLD_STEPS, *_REVIEW_STATUS, LedgerStep.EVENT})
+RETENTION_ROW_STEPS = frozenset({*_REVIEW_STATUS, LedgerStep.EVENT})
+"""The steps whose entries record a report's review-queue row and its events' dates."""
 # Canonical entries are compact JSON with sorted keys, and no value may hold a quote: this
 # text occurs in an entry exactly when it is the entry's step.
 _STEP_TEXT = ('%"step":"hold.%', '%"step":"review.%', '%"step":"event"%')
@@ -82,20 +84,54 @@ def check_retention_state(store: ReportStore) -> list[str]:
         details = entry.get("details") or {}
         if step in HOLD_STEPS:
             holds.append((seq, entry))
-        elif step == LedgerStep.EVENT and isinstance(report_id, str):
-            events[(report_id, str(details.get("event")))] = (seq, entry)
-        elif isinstance(report_id, str):
-            reviews[report_id] = (seq, entry)
-            if step == LedgerStep.REVIEW_QUEUE:
-                queued[report_id] = (seq, entry)
+        else:
+            _sort_report_entry(seq, entry, events, reviews, queued)
         note_id, recorded = details.get("reason_note"), details.get("reason_sha256")
         if isinstance(note_id, str) and isinstance(recorded, str):
             notes[note_id] = (seq, recorded)
     problems += _check_notes(store.database, notes)
     problems += _check_holds(ledger_holds(holds), HoldStore(store).rows(include_released=True))
-    problems += _check_reviews(store.database, reviews, queued)
-    problems += _check_events(store.database, events)
+    problems += [message for _, message in _check_reviews(store.database, reviews, queued)]
+    problems += [message for _, message in _check_events(store.database, events)]
     problems += check_certificates(store)
+    return problems
+
+
+def _sort_report_entry(
+    seq: int,
+    entry: dict[str, Any],
+    events: dict[tuple[str, str], Entry],
+    reviews: dict[str, Entry],
+    queued: dict[str, Entry],
+) -> None:
+    """File an event or review entry (in ledger order: the latest of each wins)."""
+    step, report_id = entry.get("step"), entry.get("report")
+    if not isinstance(report_id, str):
+        return
+    if step == LedgerStep.EVENT:
+        events[(report_id, str((entry.get("details") or {}).get("event")))] = (seq, entry)
+    elif step in _REVIEW_STATUS:
+        reviews[report_id] = (seq, entry)
+        if step == LedgerStep.REVIEW_QUEUE:
+            queued[report_id] = (seq, entry)
+
+
+def retention_problems_of(
+    database: Database, report_ids: list[str], entries: list[Entry]
+) -> dict[str, list[str]]:
+    """The review-queue rows and event dates of these reports compared with their entries
+    (which the caller read and believed, in ledger order): report id → problems."""
+    events: dict[tuple[str, str], Entry] = {}
+    reviews: dict[str, Entry] = {}
+    queued: dict[str, Entry] = {}
+    for seq, entry in entries:
+        _sort_report_entry(seq, entry, events, reviews, queued)
+    problems: dict[str, list[str]] = {}
+    for report_id, message in [
+        *_check_reviews(database, reviews, queued, report_ids),
+        *_check_events(database, events, report_ids),
+    ]:
+        problems.setdefault(report_id, []).append(message)
     return problems
 
 
@@ -195,21 +231,34 @@ def _check_holds(ledger: Mapping[str, LedgerHold], rows: list[StoredHold]) -> li
 # -- the review queue -----------------------------------------------------------------------
 
 
-def _check_reviews(database: Database, latest: Mapping[str, Entry], queued: Mapping[str, Entry]) -> list[str]:
+def _check_reviews(
+    database: Database,
+    latest: Mapping[str, Entry],
+    queued: Mapping[str, Entry],
+    report_ids: list[str] | None = None,
+) -> list[tuple[str, str]]:
     problems = []
+    query = select(ReviewItemRecord)
+    if report_ids is not None:
+        query = query.where(is_one_of(ReviewItemRecord.report_id, report_ids, database.dialect))
     with database.session() as session:
-        rows = {row.report_id: row for row in session.scalars(select(ReviewItemRecord))}
+        rows = {row.report_id: row for row in session.scalars(query)}
         for report_id in sorted(latest.keys() | rows.keys()):
             row, found = rows.get(report_id), latest.get(report_id)
             where = f"review of {report_id}"
             if found is None:
                 problems.append(
-                    f"{where}: a row in review_queue that no review entry records (added by hand)"
+                    (
+                        report_id,
+                        f"{where}: a row in review_queue that no review entry records (added by hand)",
+                    )
                 )
                 continue
             seq, entry = found
             if row is None:
-                problems.append(f"{where}: decided or queued by ledger entry {seq} but its row was deleted")
+                problems.append(
+                    (report_id, f"{where}: decided or queued by ledger entry {seq} but its row was deleted")
+                )
                 continue
             details = entry.get("details") or {}
             step = LedgerStep(entry["step"])
@@ -237,8 +286,11 @@ def _check_reviews(database: Database, latest: Mapping[str, Entry], queued: Mapp
             edited = sorted(k for k, v in expected.items() if actual[k] != v)
             if edited:
                 problems.append(
-                    f"{where}: {', '.join(edited)} in review_queue differ from ledger entry {seq} "
-                    f"({entry['step']}): edited"
+                    (
+                        report_id,
+                        f"{where}: {', '.join(edited)} in review_queue differ from ledger entry {seq} "
+                        f"({entry['step']}): edited",
+                    )
                 )
     return problems
 
@@ -246,28 +298,35 @@ def _check_reviews(database: Database, latest: Mapping[str, Entry], queued: Mapp
 # -- dated events ---------------------------------------------------------------------------
 
 
-def _check_events(database: Database, latest: Mapping[tuple[str, str], Entry]) -> list[str]:
+def _check_events(
+    database: Database, latest: Mapping[tuple[str, str], Entry], report_ids: list[str] | None = None
+) -> list[tuple[str, str]]:
     problems = []
+    query = select(ReportEventRecord.report_id, ReportEventRecord.name, ReportEventRecord.occurred_on)
+    if report_ids is not None:
+        query = query.where(is_one_of(ReportEventRecord.report_id, report_ids, database.dialect))
     with database.session() as session:
-        rows = {
-            (report_id, name): occurred_on
-            for report_id, name, occurred_on in session.execute(
-                select(ReportEventRecord.report_id, ReportEventRecord.name, ReportEventRecord.occurred_on)
-            )
-        }
+        rows = {(report_id, name): occurred_on for report_id, name, occurred_on in session.execute(query)}
     for key in sorted(latest.keys() | rows.keys()):
         (report_id, name), found = key, latest.get(key)
         where = f"event {name} of {report_id}"
         if found is None:
-            problems.append(f"{where}: a row in report_events that no event entry records (added by hand)")
+            problems.append(
+                (report_id, f"{where}: a row in report_events that no event entry records (added by hand)")
+            )
             continue
         seq, entry = found
         if key not in rows:
             problems.append(
-                f"{where}: recorded by ledger entry {seq} but its row was deleted from report_events"
+                (
+                    report_id,
+                    f"{where}: recorded by ledger entry {seq} but its row was deleted from report_events",
+                )
             )
         elif _iso(rows[key]) != (entry.get("details") or {}).get("on"):
-            problems.append(f"{where}: its date in report_events differs from ledger entry {seq} (edited)")
+            problems.append(
+                (report_id, f"{where}: its date in report_events differs from ledger entry {seq} (edited)")
+            )
     return problems
 
 

@@ -56,3 +56,6 @@ class DisposalRefusal(StrEnum):
     AWAITING_REVIEW = "awaiting_review"
     NEEDS_REVIEW = "needs_review"
     NOT_QUEUED = "not_queued"
+    TAMPERED = "tampered"
+    """What the disposal would decide on differs from the ledger (a row edited by hand, an
+    entry quitus did not write): nothing is disposed of until ``quitus audit verify`` is clean."""

@@ -65,7 +65,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,11 +80,11 @@ from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord, SubjectIndexRecord
 from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.report_store import ReportStore
-from storage.retention_integrity import check_retention_state
+from storage.retention_integrity import RETENTION_ROW_STEPS, check_retention_state, retention_problems_of
 from storage.states import ReportState
 from storage.subject_index import SUBJECTS_DETAIL, subjects_digest
 
-__all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state"]
+__all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state", "decision_tampering"]
 
 _CHUNK = 1_000
 _ATTEMPTS = 3
@@ -158,6 +158,94 @@ def _problems(store: ReportStore) -> list[str]:
     problems += check_access_state(store)
     problems += check_retention_state(store)
     return problems
+
+
+# -- before a disposal: what it decides on ------------------------------------------------------
+
+_DECISION_STEPS = frozenset(
+    {LedgerStep.RECEIVE, LedgerStep.CAPTURE, LedgerStep.SUBJECT_REINDEX, LedgerStep.ARCHIVE}
+    | RETENTION_ROW_STEPS
+)
+"""The entries that record what a disposal decides on: facts, subject index, archival, events, reviews."""
+_CAPTURED_ONLY = frozenset({ReportState.CAPTURED, ReportState.REJECTED})
+
+
+def decision_tampering(store: ReportStore, report_ids: Sequence[str]) -> dict[str, list[str]]:
+    """What a disposal of these reports would decide on that differs from the ledger.
+
+    The disposal gate's check (:mod:`retention.gate`), for the reports in hand — one query
+    of their entries, one of their rows —, with the comparisons ``quitus audit verify``
+    makes of the whole store: retention facts (digest of the latest ``capture``), the
+    subject index (which keeps a hold placed on a person), ``archived_at`` (the retention
+    clock), recorded events and the review queue. An entry is believed only if quitus wrote
+    it: its MAC holds, or, stored before entries had MACs, a checkpoint signed by the
+    ledger's key covers it; an entry whose ``step``/``report_id`` columns do not say what its
+    text says is not believed either. Report id → its problems (ids, steps, sequence
+    numbers, never personal data); reports with none are absent.
+    """
+    ids = list(dict.fromkeys(report_ids))
+    if not ids:
+        return {}
+    database = store.database
+    problems: dict[str, list[str]] = {}
+    derived: dict[str, _Report] = {}
+    retention: list[tuple[int, dict[str, Any]]] = []
+    query = (
+        select(
+            LedgerEntryRecord.seq,
+            LedgerEntryRecord.report_id,
+            LedgerEntryRecord.step,
+            LedgerEntryRecord.entry,
+            LedgerEntryRecord.mac,
+        )
+        .where(
+            is_one_of(type_coerce(LedgerEntryRecord.report_id, String), ids, database.dialect),
+            LedgerEntryRecord.step.in_(sorted(_DECISION_STEPS)),
+        )
+        .order_by(LedgerEntryRecord.seq)
+    )
+    with database.session() as session:
+        signed = store.ledger.signed_size(session)
+        for seq, report_id, column_step, text, mac in session.execute(query):
+            found = problems.setdefault(str(report_id), [])
+            if not store.ledger.vouched(seq, text, mac, signed):
+                found.append(
+                    f"ledger entry {seq} ({column_step}) was not written by quitus (no valid entry MAC)"
+                )
+                continue
+            try:
+                entry = decode_entry(text)
+            except ValueError:
+                found.append(f"ledger entry {seq} is not a ledger entry any more")
+                continue
+            if entry.get("report") != report_id or entry.get("step") != column_step:
+                found.append(
+                    f"ledger entry {seq}: its step and report columns do not say what the entry says"
+                )
+                continue
+            step = LedgerStep(column_step)
+            if step in RETENTION_ROW_STEPS:
+                retention.append((seq, entry))
+                continue
+            report = derived.setdefault(str(report_id), _Report(seq))
+            _read_report_entry(report, seq, step, entry, entry.get("details") or {})
+    for rows in _report_rows(database, ids):
+        subjects = _subjects_of(database, [row.id for row in rows])
+        for row in rows:
+            report = derived.get(row.id) or _Report(-1)
+            found = problems.setdefault(row.id, [])
+            if (
+                report.content_entry is None
+                and row.state not in _CAPTURED_ONLY
+                and row.state != ReportState.ERASED
+            ):
+                found.append(f"state {row.state}, but the ledger holds no capture entry of it")
+            found += _check_facts(row, report)
+            found += _check_archived_at(row, report)
+            found += _check_subjects(report, subjects[row.id])
+    for report_id, found in retention_problems_of(database, ids, retention).items():
+        problems.setdefault(report_id, []).extend(found)
+    return {report_id: found for report_id, found in problems.items() if found}
 
 
 # -- what the ledger says ---------------------------------------------------------------------
@@ -291,7 +379,7 @@ class _Blob:
     kind: str
 
 
-def _report_rows(database: Database) -> Iterator[list[_Row]]:
+def _report_rows(database: Database, ids: list[str] | None = None) -> Iterator[list[_Row]]:
     query = (
         select(
             ReportRecord.id,
@@ -311,6 +399,8 @@ def _report_rows(database: Database) -> Iterator[list[_Row]]:
         .order_by(ReportRecord.id)
         .execution_options(yield_per=_CHUNK)
     )
+    if ids is not None:
+        query = query.where(is_one_of(ReportRecord.id, ids, database.dialect))
     with database.session() as session:
         for chunk in session.execute(query).partitions(_CHUNK):
             yield [_Row(*tuple(row)) for row in chunk]

@@ -185,6 +185,8 @@ def retention_flow() -> dict[str, int]:
     day = svc.clock.today()
     summary = run_retention(svc.store, policies, clock=svc.clock, sealer=_certificate_sealer())
     svc.store.ledger.checkpoint()
+    for message in list(summary.tampered.values())[:20]:
+        get_run_logger().error("TAMPERING FOUND, not disposed of: %s", message)
     witnessed = _witness_checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
@@ -192,7 +194,8 @@ def retention_flow() -> dict[str, int]:
     create_markdown_artifact(
         key="retention-summary",
         markdown=f"Retention run at {day}: {summary.total} dispositions, {summary.held} held, "
-        f"{summary.awaiting_review} awaiting review.\n\n{witnessed}\n\n"
+        f"{summary.awaiting_review} awaiting review, {len(summary.tampered)} refused as tampered "
+        "(`quitus audit verify`).\n\n{witnessed}\n\n"
         f"| action | policy | reports |\n|---|---|---|\n{rows}",
         description="Dispositions per action and policy (counts only)",
     )
@@ -201,6 +204,7 @@ def retention_flow() -> dict[str, int]:
         "held": summary.held,
         "awaiting_review": summary.awaiting_review,
         "witness_failed": int(witnessed.startswith("**WITNESS FAILED**")),
+        "tampered": len(summary.tampered),
     }
 
 

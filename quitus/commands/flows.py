@@ -40,6 +40,12 @@ def run_flow(
     with console.status(f"running the {name} flow (Prefect, embedded)…"):
         counts = intake_flow(batch_size=batch_size) if name == "intake" else retention_flow()
     console.print(f"{name} flow: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"))
+    if counts.get("tampered"):
+        err_console.print(
+            f"[red]TAMPERING FOUND:[/] {counts['tampered']} report(s) due today were not disposed of: what "
+            "their disposal rests on differs from the ledger (see the flow's log); run `quitus audit verify`",
+            soft_wrap=True,
+        )
     if counts.get("witness_failed"):
         # The dispositions are done and recorded; what failed is the independent cosignature.
         err_console.print(
@@ -47,4 +53,5 @@ def run_flow(
             "(see the flow's log); run `quitus audit checkpoint --witness` once it is reachable",
             soft_wrap=True,
         )
+    if counts.get("tampered") or counts.get("witness_failed"):
         raise typer.Exit(1)

@@ -107,6 +107,12 @@ def run(
         f"{summary.awaiting_review} awaiting review; {summary.certificates_issued} certificate(s) issued"
     )
     _warn_not_issued(summary.certificates_failed)
+    if summary.tampered:
+        for message in list(summary.tampered.values())[:20]:
+            err_console.print(f"[red]TAMPERING FOUND:[/] {escape(message)}", soft_wrap=True)
+        if len(summary.tampered) > 20:
+            err_console.print(f"[red]TAMPERING FOUND:[/] … and {len(summary.tampered) - 20} more report(s)")
+        raise typer.Exit(1)
 
 
 def _warn_not_issued(failed: dict[str, str]) -> None:

@@ -287,6 +287,17 @@ class Ledger:
         with self.database.session() as session:
             return self._size(session)
 
+    def vouched(self, seq: int, entry: str, mac: str | None, signed_size: int) -> bool:
+        """Whether quitus wrote this entry: its MAC holds, or (older entries, stored before
+        MACs) a checkpoint signed by this key covers it."""
+        if mac is not None:
+            return mac_verifies(self.mac_key, entry.encode("utf-8"), mac)
+        return seq < signed_size
+
+    def signed_size(self, session: Session) -> int:
+        """The largest ledger size a checkpoint in the database, signed by this key, covers."""
+        return self._last_signed_size(session, self._size(session), None)
+
     def latest_checkpoint(self) -> tuple[int, str] | None:
         with self.database.session() as session:
             row = session.scalars(

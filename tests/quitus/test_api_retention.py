@@ -138,11 +138,12 @@ def test_review_decisions_are_taken_and_recorded_by_the_officer(
     )
     assert extended.json() == {"report_id": report_ids[1], "decision": "extended"}
 
-    # A row put in the queue by hand (or by a run "as of" a later date) is not due: the gate
-    # refuses the approval and says until when the report is kept.
+    # A row put in the queue by hand, that no review.queue entry records, is not believed:
+    # the gate refuses the approval as tampering and says what to do.
     early = client.post(f"/api/v1/review/{report_ids[0]}/approve", headers=compliance)
     assert (early.status_code, early.json()["error"]["code"]) == (409, "review_refused")
-    assert "not due before" in early.json()["error"]["message"]
+    assert "a row in review_queue that no review entry records" in early.json()["error"]["message"]
+    assert "quitus audit verify" in early.json()["error"]["message"]
     status = client.get(f"/api/v1/reports/{report_ids[0]}", headers=harness.auth("auditor")).json()
     assert status["state"] != "erased"
     (decision,) = harness.ledger_events(report_ids[1], LedgerStep.REVIEW_EXTEND)

@@ -257,3 +257,22 @@ def test_certificates_of_disposition_and_the_register(
         ):
             assert not value or value not in everything
     assert quitus(home, "audit", "verify").returncode == 0
+
+
+def test_a_run_refuses_a_report_whose_dates_were_edited_and_fails_loudly(
+    installation: tuple[Path, list[str], list[dict]],
+) -> None:
+    """An intruder with the database file moves an intervention date back 40 years."""
+    home, ids, _ = installation
+    engine = create_engine(f"sqlite:///{home / 'quitus.db'}")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE reports SET intervention_date = '1986-01-10' WHERE id = :id"), {"id": ids[1]}
+        )
+    engine.dispose()
+    run = quitus(home, "retention", "run")
+    assert run.returncode == 1, run.stdout
+    assert f"TAMPERING FOUND: {ids[1]}: its retention facts" in " ".join(run.stderr.split())
+    assert "quitus audit verify" in run.stderr
+    assert "erased" not in quitus(home, "reports", "show", ids[1]).stdout.split("\n")[0]
+    assert quitus(home, "audit", "verify").returncode != 0

@@ -239,7 +239,8 @@ def attacker(store: ReportStore) -> Iterator[Connection]:
 def _bound(store: ReportStore, values: dict[str, Any]) -> dict[str, Any]:
     """Datetimes as each backend stores them (SQLite: UTC text without a zone, as SQLAlchemy writes)."""
     if store.database.dialect != "sqlite":
-        return values
+        # A JSON column read back as a list is written back as its JSON text.
+        return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
     return {
         k: v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ") if isinstance(v, dt.datetime) else v
         for k, v in values.items()
@@ -267,7 +268,7 @@ def edited(store: ReportStore, table: str, where: dict[str, Any], **values: Any)
         with attacker(store) as connection:
             connection.execute(
                 text(f"UPDATE {table} SET {assignments} WHERE {condition}"),
-                {**keys, **{f"v_{k}": v for k, v in zip(values, old, strict=True)}},
+                {**keys, **_bound(store, {f"v_{k}": v for k, v in zip(values, old, strict=True)})},
             )
 
 
