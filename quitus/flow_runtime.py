@@ -52,9 +52,10 @@ def _delivery(settings: Settings) -> Callable[[int], dict[str, int]]:
         now = dt.datetime.now(dt.UTC)
         since = now - dt.timedelta(days=max_age_days) if max_age_days else None
         ids = DeliveryStore(store).due_report_ids(limit=limit, now=now, archived_since=since)
-        result = deliver_reports(
-            store, ids, smtp=smtp, company_name=settings.company_name, retry=retry, portal=portal
-        )
+        from quitus.wiring import company_store  # noqa: PLC0415
+
+        company_name = company_store(settings, store).current().name  # the configured identity's
+        result = deliver_reports(store, ids, smtp=smtp, company_name=company_name, retry=retry, portal=portal)
         return dict(result.counts())
 
     return deliver

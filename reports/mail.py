@@ -88,13 +88,16 @@ def compose_report_mail(
     company_name: str,
     date: dt.datetime | None = None,
     portal: PortalLink | None = None,
+    report_number: str | None = None,
 ) -> EmailMessage:
     """The message delivering ``pdf`` (the sealed full report) and/or a ``portal`` link to it
     to the report's client. With ``pdf`` None, nothing is attached: the link alone is sent.
 
     ``sender`` is an address, with or without a display name
     (``Thermi'Clim <rapports@thermiclim.fr>``); without one, ``company_name`` is shown.
-    ``date`` is the ``Date`` header (now by default).
+    ``date`` is the ``Date`` header (now by default). ``report_number`` (``RI-2026-000123``) is
+    the reference the client reads and the attachment's name; ``report_id`` stays in the
+    ``Message-ID``, the same at every send.
 
     Raises:
         NoClientEmailError: the client gave no e-mail address.
@@ -103,7 +106,7 @@ def compose_report_mail(
     """
     if report.client.email is None:
         raise NoClientEmailError(f"report {report_id}: the client has no e-mail address")
-    if not _REPORT_ID.fullmatch(report_id):
+    if not _REPORT_ID.fullmatch(report_id) or (report_number and not _REPORT_ID.fullmatch(report_number)):
         raise MailError("a report id is letters, digits and hyphens (RI-…)")
     if pdf is None and portal is None:
         raise MailError("a report mail carries the PDF, a portal link, or both")
@@ -119,12 +122,13 @@ def compose_report_mail(
     message["Message-ID"] = report_message_id(report_id, sender)
     # RFC 3834: vacation auto-replies are not sent back to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
-    body = _body(report, report_id, day, company, attached=pdf is not None, portal=portal)
+    reference = report_number or report_id
+    body = _body(report, reference, day, company, attached=pdf is not None, portal=portal)
     message.set_content(body, cte="quoted-printable")
     message["Content-Language"] = "fr"  # after set_content, which clears the Content-* headers
     if pdf is not None:
         message.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"rapport-{report_id}.pdf"
+            pdf, maintype="application", subtype="pdf", filename=f"rapport-{reference}.pdf"
         )
     return message
 

@@ -374,6 +374,7 @@ class _DeliveryRun:
             company_name=self.company_name,
             date=self.clock(),
             portal=link,
+            report_number=self.store.get(report_id).number,
         )
         claimed = self._claim(report_id, row, message_id_hash)
         if claimed is None:

@@ -81,7 +81,7 @@ def deliver(
             app.store,
             ids,
             smtp=smtp,
-            company_name=settings.company_name,
+            company_name=app.company().current().name,
             retry=retry,
             portal=portal_delivery_of(settings),
         )

@@ -248,8 +248,13 @@ def test_archived_reports_are_e_mailed_once_with_their_sealed_pdf(
         assert message["Subject"].endswith(f"— {COMPANY}")
         (sender,) = message["From"].addresses
         assert (sender.display_name, sender.addr_spec) == (COMPANY, SENDER)
+        # The client reads the report's number (RI-2026-000123); the id stays in the Message-ID.
+        number = store.get(report_id).number
+        assert number is not None and number != report_id
+        body = message.get_body(("plain",))
+        assert body is not None and f"Référence du rapport : {number}\r\n" in body.get_content()
         (attachment,) = list(message.iter_attachments())
-        assert attachment.get_filename() == f"rapport-{report_id}.pdf"
+        assert attachment.get_filename() == f"rapport-{number}.pdf"
         assert attachment.get_content_type() == "application/pdf"
         pdf = attachment.get_content()
         assert pdf == sealed_pdf(store, report_id)
@@ -261,7 +266,7 @@ def test_archived_reports_are_e_mailed_once_with_their_sealed_pdf(
             "application/pdf",
         ]
         body = message.get_body(("plain",))
-        assert body is not None and report_id in body.get_content() and "http" not in body.get_content()
+        assert body is not None and number in body.get_content() and "http" not in body.get_content()
         assert message["Disposition-Notification-To"] is None
         row = deliveries.delivery(report_id)
         assert row is not None and row.status == DeliveryStatus.SENT and row.attempts == 1
