@@ -6,7 +6,8 @@ Hierarchy::
     ├── ModelUnavailableError    the pinned spaCy French model is not installed or cannot load
     ├── VocabularyError          a technical-vocabulary file is unreadable or invalid (file and line)
     ├── PseudonymKeyError        the key given for pseudonyms is missing or too short
-    └── TextInputError           a text cannot be analysed (not a string, too long for the caller's limit)
+    ├── TextInputError           a text cannot be analysed (not a string, too long for the caller's limit)
+    └── DetectionFailedError     the model or a recognizer failed inside the analysis of some text
 
 Messages say what was wrong and what to do. They never quote the analysed text: it
 may hold the very personal data this package exists to remove.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 __all__ = [
     "AnonymizationError",
+    "DetectionFailedError",
     "ModelUnavailableError",
     "PseudonymKeyError",
     "TextInputError",
@@ -41,3 +43,20 @@ class PseudonymKeyError(AnonymizationError):
 
 class TextInputError(AnonymizationError):
     """A text cannot be analysed."""
+
+
+class DetectionFailedError(AnonymizationError):
+    """The analysis failed inside the model, Presidio or a recognizer (its type is named, never the text)."""
+
+
+INTERNAL_FAILURES: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    RuntimeError,
+    ArithmeticError,
+    AssertionError,
+)
+"""What a bug inside spaCy, Presidio or a recognizer raises (a recognizer MUST NOT raise, but
+a plugin may): translated into :class:`DetectionFailedError` at the package's boundary."""

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from anonymization.engine import PiiEngine
 from anonymization.entities import Entity
+from anonymization.errors import INTERNAL_FAILURES, AnonymizationError, DetectionFailedError
 from anonymization.operators import (
     MASKABLE_TYPES,
     NumberedValues,
@@ -219,7 +220,16 @@ class ReportRedactor:
                     texts.append(leaf.value)
                     keeps.append(technical)
                     owners.append((number, index))
-        detected = self.engine.detect_many(texts, keep=keeps)
+        try:
+            detected = self.engine.detect_many(texts, keep=keeps)
+        except AnonymizationError:
+            raise
+        except INTERNAL_FAILURES as exc:
+            # `from None`: the failure's own message may quote the text being analysed.
+            raise DetectionFailedError(
+                f"the personal-data analysis of {len(reports)} report(s) failed inside the model or a "
+                f"recognizer ({type(exc).__name__}); no text is quoted"
+            ) from None
         found: dict[tuple[int, int], list[Entity]] = dict(zip(owners, detected, strict=True))
         results = []
         for number, (report, report_leaves) in enumerate(zip(reports, leaves, strict=True)):

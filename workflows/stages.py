@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from anonymization.errors import DetectionFailedError
 from reports.errors import ReportsError
 from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
 from reports.schema import InterventionReport, personal_data_fields
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from anonymization import ReportRedactor
+    from anonymization.redaction import RedactedReport
     from reports.pdf import SealIdentity
 
 __all__ = ["STAGES", "UNREADABLE", "Pipeline", "StageResult", "failure_issue", "record_failure"]
@@ -91,6 +93,14 @@ _FAILURES: tuple[tuple[type[Exception], str, str, str], ...] = (
         "un fichier chiffré du rapport manque ou est abîmé : restaurez blobs/ depuis la sauvegarde",
     ),
     (
+        DetectionFailedError,
+        "pii_detection_failed",
+        "the personal-data detection failed on this report's text (a fault of the model or of a "
+        "recognizer; no text is logged): it stays unredacted and unrendered; report it, the next run retries",
+        "la détection des données personnelles a échoué sur ce rapport : il reste en attente ; "
+        "signalez-le, la prochaine exécution réessaie",
+    ),
+    (
         ValidationError,
         "content_invalid",
         "the stored report does not read as a report of this version",
@@ -134,9 +144,7 @@ class Pipeline:
                 self._fail(report_id, LedgerStep.REDACT, exc, result)
         if not readable:
             return result
-        # One pipe for the batch (the PII model is much faster so), of the reports that read.
-        redacted = self.redactor().redact_reports([report for _, report in readable])
-        for (report_id, _), outcome in zip(readable, redacted, strict=True):
+        for report_id, outcome in self._redacted(readable, result):
             self._advance(
                 report_id,
                 ReportState.REDACTED,
@@ -152,6 +160,31 @@ class Pipeline:
                 ],
             )
         return result
+
+    def _redacted(
+        self, readable: list[tuple[str, InterventionReport]], result: StageResult
+    ) -> list[tuple[str, RedactedReport]]:
+        """The batch redacted in one pipe (the PII model is much faster so); if the analysis
+        fails inside it, each report again on its own, so that only the one it fails on is
+        marked failed (``pii_detection_failed``) and the others go on."""
+        redactor = self.redactor()
+        try:
+            outcomes = redactor.redact_reports([content for _, content in readable])
+        except DetectionFailedError as exc:
+            if len(readable) == 1:
+                self._fail(readable[0][0], LedgerStep.REDACT, exc, result)
+                return []
+        else:
+            return list(zip([report_id for report_id, _ in readable], outcomes, strict=True))
+        done = []
+        for report_id, content in readable:
+            try:
+                [outcome] = redactor.redact_reports([content])
+            except DetectionFailedError as exc:
+                self._fail(report_id, LedgerStep.REDACT, exc, result)
+                continue
+            done.append((report_id, outcome))
+        return done
 
     def render(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from anonymization import PiiEngine, ReportRedactor, load_vocabulary
+from anonymization.recognizers import FrenchRecognizer, default_recognizers
 from reports.intake import Intake, Submission
 from reports.pdf import create_company_ca
 from reports.samples import generate_samples
@@ -143,3 +144,47 @@ def test_a_capture_whose_raw_bytes_cannot_be_read_fails_validation_alone(
     assert sorted(outcome["done"]) == sorted(received[1:])
     assert [i["code"] for i in store.get(broken).issues] == ["blob_unreadable"]
     assert _ledger_failures(store, broken) == [("validate", "blob_unreadable")]
+
+
+class _BrokenPlugin(FrenchRecognizer):
+    """A third-party recognizer that breaks its contract ("never raise") on one kind of text."""
+
+    name = "broken_plugin"
+    entity_types = ("PERSON",)
+
+    def find(self, text: str, doc: object = None) -> list:  # type: ignore[type-arg]
+        if "chaufferie n°7" in text:
+            raise IndexError(f"plugin bug near {text[:20]!r}")  # quotes the text, as bugs do
+        return []
+
+
+def test_a_redaction_that_fails_inside_the_analysis_fails_that_report_only(
+    store: ReportStore, intake: Intake, samples: list, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_company_ca(tmp_path / "seal", "Thermi'Clim Services")
+    engine = PiiEngine(
+        load_vocabulary(TemplateCatalog.load()), recognizers=[*default_recognizers(), _BrokenPlugin()]
+    )
+    pipeline = Pipeline(
+        store,
+        intake.catalog,
+        tmp_path / "seal",
+        redactor_factory=lambda: ReportRedactor(engine, style="placeholder"),
+    )
+    payloads = [json.loads(json.dumps(s.payload)) for s in samples]
+    payloads[1]["observations"] = "Accès par la chaufferie n°7, Mme Garnier présente."
+    ids = [intake.ingest(Submission(json.dumps(p).encode(), "json")).report.id for p in payloads]
+    broken, fine = ids[1], [ids[0], *ids[2:]]
+
+    counts = pipeline.run_pending(batch_size=10)
+
+    assert (counts["redact"], counts["redact failed"], counts["archive"]) == (3, 1, 3)
+    assert all(store.get(i).state == ReportState.ARCHIVED for i in fine)
+    summary = store.get(broken)
+    assert summary.state == ReportState.VALIDATED
+    assert [i["code"] for i in summary.issues] == ["pii_detection_failed"]
+    assert _ledger_failures(store, broken) == [("redact", "pii_detection_failed")]
+    recorded = json.dumps(
+        [summary.issues, [decode_entry(e.entry) for e in store.ledger.entries_for_report(broken)]]
+    )
+    assert "Garnier" not in recorded and "chaufferie" not in recorded and "Garnier" not in caplog.text
