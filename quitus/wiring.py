@@ -66,7 +66,7 @@ class App:
         """The policy set in force (built-in library, then the company's own files)."""
         directories = [BUILTIN_DIR] if self.settings.builtin_policies else []
         directories.append(self.settings.resolved_policy_dir)
-        return load_policies(directories, known_kinds={t.key for t in self.catalog})
+        return load_policies(directories, known_kinds=self.catalog.kinds)
 
     def company(self) -> CompanyStore:
         """The company's identity (``quitus company``, the admin page), changes named by this actor."""

@@ -33,7 +33,7 @@ def validate(
         else:
             if not directory.is_dir():
                 fail(f"{plain(directory)} is not a folder")
-            policies = load_policies([directory], known_kinds={t.key for t in app_.catalog})
+            policies = load_policies([directory], known_kinds=app_.catalog.kinds)
     except PolicyFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]✗[/] {plain(problem)}", soft_wrap=True, markup=True, highlight=False)
@@ -98,7 +98,7 @@ def diff(
     try:
         current = {p.policy.id: p for p in app_.policies()}
         proposed = {
-            p.policy.id: p for p in load_policies([directory], known_kinds={t.key for t in app_.catalog})
+            p.policy.id: p for p in load_policies([directory], known_kinds=app_.catalog.kinds)
         }
     finally:
         app_.close()

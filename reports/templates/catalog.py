@@ -267,6 +267,11 @@ def _line(problem: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def _kind_of(template_id: str) -> tuple[str, str]:
+    category, _, intervention_type = template_id.partition(".")
+    return category, intervention_type
+
+
 @dataclass(frozen=True)
 class BrokenTemplate:
     """A template file that could not be loaded; the catalog lists it and goes on with the others."""
@@ -371,6 +376,16 @@ class TemplateCatalog:
     def broken(self) -> list[BrokenTemplate]:
         """The template files that could not be loaded, by id."""
         return sorted(self._current()[2].values(), key=lambda b: b.template_id)
+
+    @property
+    def kinds(self) -> set[tuple[str, str]]:
+        """Every (equipment category, intervention type) with a template file, broken ones included.
+
+        What retention policies are checked against: a broken template file must not make
+        the policies that cover its reports fail to load (the nightly job would stop).
+        """
+        _, by_key, broken = self._current()
+        return set(by_key) | {_kind_of(template_id) for template_id in broken}
 
     def by_id(self, template_id: str) -> Template:
         by_id, _, broken = self._current()
