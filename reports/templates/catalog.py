@@ -1,9 +1,12 @@
 """Intervention templates (*paramétrage*): what each kind of intervention must record.
 
 A template is one YAML file per equipment category × intervention type. It lists the
-checklist items, the measurements (unit and allowed range), the dropdowns and the
-required photos. Built-in templates live in ``reports/templates/builtin/``; a company
-adds or overrides its own in ``$QUITUS_HOME/templates/`` (same id: the local file wins).
+checklist items, the measurements (unit, usual range, thresholds with consequences), the
+dropdowns and the required photos. Built-in templates live in ``reports/templates/builtin/``;
+a company adds or overrides its own in ``$QUITUS_HOME/templates/`` (same id: the local file
+wins). :func:`load_template` reports every problem of a file in one pass;
+:class:`TemplateCatalog` lists broken files beside the good templates and reloads when a
+file changes.
 """
 
 from __future__ import annotations
