@@ -162,7 +162,7 @@ class PiiEngine:
         entities = propagate_names(text, entities, spans, self.vocabulary)
         entities = complete_names(text, settle_overlaps(text, entities))
         entities = merge_addresses(text, settle_overlaps(text, entities))
-        return merge_addresses(text, settle_overlaps(text, extend_addresses(text, entities)))
+        return merge_addresses(text, settle_overlaps(text, extend_addresses(text, entities, self.vocabulary)))
 
 
 class _ArtifactsWithNer(NlpArtifacts):

@@ -78,11 +78,13 @@ def _merge_same_type(entities: Sequence[Entity]) -> list[Entity]:
 
 _NAME_WORD: Final = r"(?:[A-ZÀ-Ý][\w'’-]*|[dl][’'][A-ZÀ-Ý][\w'’-]*)"
 _COMPLEMENT: Final = (
-    r"(?:b[aâ]t(?:iment)?\.?|esc(?:alier)?\.?|entr[ée]e|porte|appartement|appart\.?|app?t\.?|logement|lot|bo[iî]te)"
+    r"(?:b[aâ]t(?:iment)?\.?|bt\.?|esc(?:alier)?\.?|entr[ée]e|porte|appartement|appart\.?|app?t\.?|logement|lot"
+    r"|bo[iî]te)"
     r"\s*(?:n[°o]\s*)?(?:[A-Za-z]\d{0,4}|\d{1,4}[A-Za-z]?)(?![\w’'])"
-    r"|\d{1,2}\s?(?:e|è|ème|eme|er|ère|ere|ᵉ|ᵉʳ)\s+[ée]tage"
+    r"|\d{1,2}\s?(?:e|è|ème|eme|er|ère|ere|ᵉ|ᵉʳ)(?:\s+[ée]tage)?(?![\w’'])"
+    r"|(?:etg|[ée]tage)\.?\s*\d{1,2}(?![\w’'])"
     r"|(?:rez-de-chauss[ée]e|rdc|sous-sol|dernier\s+[ée]tage)"
-    r"|(?:r[ée]sidence|r[ée]s\.|lieu-dit|lieudit|lieu\s+dit|hameau|lotissement|domaine|villa|immeuble|cit[ée])"
+    r"|(?:r[ée]sidence|r[ée]s\b\.?|lieu-dit|lieudit|lieu\s+dit|hameau|lotissement|domaine|villa|immeuble|cit[ée])"
     rf"\s+{_NAME_WORD}(?:\s+(?:(?:du|de|des|la|le|les|aux?|en|sur|sous)\s+)*{_NAME_WORD}){{0,4}}"
 )
 _COMPLEMENT_AFTER: Final = re.compile(rf"\s*[,;/-]?\s*(?i:(?:{_COMPLEMENT}))")
@@ -92,9 +94,38 @@ _LOWER_CITY_AFTER: Final = re.compile(
     r"(?:-[\w'’]+)*(?![\w'’-])"
 )
 """``12 rue des lilas 35000 rennes``: after a street, a postcode and a lower-case city."""
+_CITY_CLAUSE_AFTER: Final = re.compile(
+    r",\s*(?P<city>(?:(?:st|ste|saint|sainte)[ -])?[^\W\d_][\w'’]+(?:-[\w'’]+)*"
+    r"(?:\s(?:sur|sous|en|les|lès|le|la)\s[^\W\d_][\w'’-]+)?)"
+    r"(?=\s*(?:[.;\n]|,|\s-\s|$))",
+    re.IGNORECASE,
+)
+"""``…, dijon.`` / ``…, PORTE 31, DIJON``: a city closing the clause after an address's comma."""
 
 
-def extend_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:
+def _city_after(text: str, position: int, vocabulary: TechnicalVocabulary | None) -> re.Match[str] | None:
+    """A city closing the clause after an address (not a word of the note: ``…, chaudière en panne.``)."""
+    from anonymization.recognizers.places import is_place_word  # noqa: PLC0415 -- places imports people
+
+    match = _CITY_CLAUSE_AFTER.match(text, position)
+    if match is None:
+        return None
+    city = [w.text for w in words(text, match.start("city"), match.end("city"))]
+    named = [
+        w
+        for w in city
+        if fold(w) not in {"st", "ste", "saint", "sainte", "sur", "sous", "en", "les", "lès", "le", "la"}
+    ]
+    if not named or not all(
+        is_place_word(w) and (vocabulary is None or not vocabulary.is_technical_word(w)) for w in named
+    ):
+        return None
+    return match
+
+
+def extend_addresses(
+    text: str, entities: Sequence[Entity], vocabulary: TechnicalVocabulary | None = None
+) -> list[Entity]:
     """Each address grown over the complements written around it.
 
     ``Bât A, 7ème étage, 40 quai de Siam`` and ``18 route du Rhin, bât. D, appartement 92``:
@@ -110,7 +141,11 @@ def extend_addresses(text: str, entities: Sequence[Entity]) -> list[Entity]:
             continue
         start, end = entity.start, entity.end
         for _ in range(6):
-            grown = _COMPLEMENT_AFTER.match(text, end) or _LOWER_CITY_AFTER.match(text, end)
+            grown = (
+                _COMPLEMENT_AFTER.match(text, end)
+                or _LOWER_CITY_AFTER.match(text, end)
+                or _city_after(text, end, vocabulary)
+            )
             if grown is None or any(o.start < grown.end() and end < o.end for o in others):
                 break
             end = grown.end()

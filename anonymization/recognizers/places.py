@@ -9,7 +9,7 @@ from anonymization.entities import Entity
 from anonymization.recognizers.base import FrenchRecognizer
 from anonymization.text import NAME_PARTICLES, Word, fold, is_capitalized, tokenize, words
 
-__all__ = ["STREET_TYPES", "AddressRecognizer"]
+__all__ = ["STREET_TYPES", "AddressRecognizer", "is_place_word"]
 
 STREET_TYPES: Final = frozenset(
     {
@@ -18,7 +18,7 @@ STREET_TYPES: Final = frozenset(
         "rond-point", "faubourg", "fg", "hameau", "lotissement", "lot", "residence", "res", "cite",
         "promenade", "esplanade", "montee", "cote", "traverse", "parvis", "villa", "ruelle", "mail", "clos",
         "domaine", "lieu-dit", "lieudit", "zac", "za", "zi", "parc", "cour", "carrefour", "chaussee",
-        "venelle", "levee", "hlm",
+        "venelle", "levee", "hlm", "r",
     }
 )  # fmt: skip
 """Street types (folded), abbreviations included."""
@@ -82,8 +82,8 @@ class AddressRecognizer(FrenchRecognizer):
         start = tokens[index].start
         window_start = max(0, start - 16)
         number = _NUMBER_BEFORE.search(text, window_start, start)
-        if number is None and fold(tokens[index].text) in _ALSO_COMMON_WORDS and tokens[index].text.isupper():
-            return None  # "PAR MAIL JEAN@…": shouted, without a number, the ordinary word
+        if not _can_open_a_street(text, tokens[index], number is not None):
+            return None
         score = 0.8 if number is not None else 0.5
         if number is not None:
             start = number.start()
@@ -109,6 +109,8 @@ class AddressRecognizer(FrenchRecognizer):
                 or (word.text.isdigit() and len(word.text) <= 4)
             ):
                 end = word.end
+            elif fold(word.text).rstrip(".") in _COMPLEMENT_HEADS:
+                break  # "12 rue des lilas bt c": the complement is grown onto the address later
             elif number is not None and lower_words < 3 and _lower_street_word(word.text):
                 end = word.end  # "12 rue des lilas": typed in lower case, the number says it is a street
                 lower_words += 1
@@ -162,11 +164,39 @@ _CITY_AFTER_STREET: Final = re.compile(
 _ABBREVIATIONS: Final = frozenset(
     {"av", "bd", "bld", "ch", "imp", "pl", "rte", "sq", "fg", "lot", "res", "bat"}
 )
+_COMPLEMENT_HEADS: Final = frozenset(
+    {"bat", "bt", "batiment", "esc", "escalier", "etg", "etage", "appt", "apt", "app", "appart",
+     "appartement", "porte", "res", "residence", "cite", "rdc", "entree", "logement"}
+)  # fmt: skip
+"""Words that open an address complement (building, staircase, floor, flat…), not a street name."""
+_WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]+(?![\w])")
+_NEEDS_NUMBER: Final = frozenset({"r"})
+"""Street types too short to stand without a street number before them."""
 _ALSO_COMMON_WORDS: Final = frozenset(
     {"mail", "cours", "place", "passage", "parc", "domaine", "cour", "voie"}
 )
 """Street types that are also ordinary words of a note: in capitals without a number, the word."""
 _CIVILITIES: Final = frozenset({"M", "Mme", "Mlle", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})
+
+
+def _can_open_a_street(text: str, token: Word, numbered: bool) -> bool:
+    """Whether a street type opens a street here (``numbered``: a street number comes before it)."""
+    folded = fold(token.text)
+    if folded in _NEEDS_NUMBER and (not numbered or _WORD_AFTER.match(text, token.end) is None):
+        return False  # "la r 12", "3 R EHBH08E6V": a letter, unless "5 r des lilas"
+    # "PAR MAIL JEAN@…": shouted, without a number, the ordinary word
+    return numbered or folded not in _ALSO_COMMON_WORDS or not token.text.isupper()
+
+
+def is_place_word(word: str) -> bool:
+    """A word that may name a street or a city: capitalized, all capitals, or a lower-case non-note word."""
+    from anonymization.names import STOP_WORDS  # noqa: PLC0415 -- names imports spaCy's word list lazily
+    from anonymization.recognizers.people import NOT_NAMES  # noqa: PLC0415 -- people imports this module's peers
+
+    folded = fold(word)
+    if folded in STOP_WORDS or folded in NOT_NAMES or folded in _UNIT_LIKE:
+        return False
+    return is_capitalized(word) or (word.isupper() and len(word) >= 2) or _lower_street_word(word)
 
 
 def _lower_street_word(word: str) -> bool:

@@ -135,3 +135,54 @@ def test_an_iban_with_a_mistyped_key_keeps_its_layout(pii_engine: PiiEngine, tex
 def test_a_card_word_a_little_further_back(pii_engine: PiiEngine) -> None:
     text = "Carte bancaire refusée 3 fois de suite (4012 3456 7890 1234), elle paiera par virement."
     assert found(pii_engine, text, "CREDIT_CARD") == ["4012 3456 7890 1234"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # complements typed short: "etg 4", "7eme", "bt C", "res <name>", lower case throughout
+        (
+            "rdv au 14 rue des tanneurs bt c 7eme 21000 dijon demain",
+            "14 rue des tanneurs bt c 7eme 21000 dijon",
+        ),
+        ("ADR: 40 RUE DES TANNEURS, ETG 4 - CHAUDIERE OK", "40 RUE DES TANNEURS, ETG 4"),
+        (
+            "visite au 8 allee des cormiers, res les glycines, bat 2 pr la vmc",
+            "8 allee des cormiers, res les glycines, bat 2",
+        ),
+        # "r" for rue, only with a number before it
+        (
+            "client au 5 r des tanneurs - cite des fleurs - 3e etage 21000 dijon",
+            "5 r des tanneurs - cite des fleurs - 3e etage 21000 dijon",
+        ),
+        # the city after a comma, in any case, even after the complements
+        ("au 14 rue des tanneurs, dijon. chaudiere ok", "14 rue des tanneurs, dijon"),
+        (
+            "AU 14 RUE DES TANNEURS, 3E ETAGE, PORTE 31, DIJON",
+            "14 RUE DES TANNEURS, 3E ETAGE, PORTE 31, DIJON",
+        ),
+        ("au 14 rue des tanneurs, st apollinaire\nvmc hs", "14 rue des tanneurs, st apollinaire"),
+    ],
+)
+def test_addresses_typed_on_a_phone(pii_engine: PiiEngine, text: str, address: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remplacer la r 12 du tableau",  # "r" without a number before it is no street
+        "pose au 2e, pas de souci",  # a floor alone locates nobody
+    ],
+)
+def test_short_forms_alone_are_not_addresses(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == []
+
+
+def test_a_word_after_the_street_comma_that_is_no_city_stays(pii_engine: PiiEngine) -> None:
+    text = "au 14 rue des tanneurs, chaudiere en panne."
+    assert found(pii_engine, text, "ADDRESS") == ["14 rue des tanneurs"]
+
+
+def test_a_model_with_a_lone_r_is_no_street(pii_engine: PiiEngine) -> None:
+    assert found(pii_engine, "PAC Daikin Altherma 3 R EHBH08E6V posée.", "ADDRESS") == []
