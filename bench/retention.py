@@ -67,10 +67,14 @@ from storage.database import Database
 from storage.keys import create_key_files, load_key_material, read_key_file
 from storage.keystore import DataKeyStore, KeyRecord
 from storage.ledger.checkpoint import load_signer
+from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 from storage.ledger.verify import verify_ledger
 from storage.models import ReportRecord
+from storage.report_facts import FACTS_DETAIL, facts_digest
 from storage.report_store import ReportStore, new_report_id
+from storage.subject_index import SUBJECTS_DETAIL, subjects_digest
 
 AT = dt.date(2026, 1, 1)
 FILL_CHUNK = 10_000
@@ -99,8 +103,11 @@ POLICIES = PolicySet(
 # -- the archive ---------------------------------------------------------------------------
 
 
-def report_row(n: int) -> dict[str, object]:
-    """Every tenth report is due at ``AT`` (intervention 2012-2018); the others date from 2023-2025."""
+def report_row(n: int, filled_at: dt.datetime) -> dict[str, object]:
+    """Every tenth report is due at ``AT`` (intervention 2012-2018); the others date from 2023-2025.
+
+    Archived at ``filled_at``: the time of the ``archive`` entry the fill writes for it (the
+    disposal gate compares the two; the policies count from the intervention date)."""
     start, spread = (dt.date(2012, 1, 1), 2_500) if n % 10 == 0 else (dt.date(2023, 1, 1), 900)
     day = start + dt.timedelta(days=n * 7 % spread)
     noon, archived = dt.datetime.combine(day, dt.time(12), dt.UTC), n % 7 != 0
@@ -110,10 +117,29 @@ def report_row(n: int) -> dict[str, object]:
         "template_id": TEMPLATES[n % len(TEMPLATES)],
         "client_kind": "professionnel" if n % 4 == 0 else "particulier",
         "intervention_date": day,
-        "archived_at": noon + dt.timedelta(days=30) if archived else None,
+        "archived_at": filled_at if archived else None,
         "created_at": noon + dt.timedelta(days=1),
-        "updated_at": noon + dt.timedelta(days=30 if archived else 1),
+        "updated_at": filled_at if archived else noon + dt.timedelta(days=1),
     }
+
+
+def ledger_events(row: dict[str, object]) -> list[LedgerEvent]:
+    """The entries the disposal gate checks a report's row against: its ``capture`` (the
+    retention facts' and the empty subject index's digests) and, archived, its ``archive``."""
+    report = str(row["id"])
+    facts = facts_digest(
+        template_id=str(row["template_id"]),
+        client_kind=str(row["client_kind"]),
+        intervention_date=row["intervention_date"],  # type: ignore[arg-type]
+        outcome=None,
+        tags=[],
+        site_country="FR",
+    )
+    details = {FACTS_DETAIL: facts, SUBJECTS_DETAIL: subjects_digest([])}
+    events = [LedgerEvent(LedgerStep.CAPTURE, "bench", "captured", report_id=report, details=details)]
+    if row["archived_at"] is not None:
+        events.append(LedgerEvent(LedgerStep.ARCHIVE, "bench", "archived", report_id=report))
+    return events
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, object]]) -> None:
@@ -154,8 +180,11 @@ def fill(store: ReportStore, size: int) -> None:
     wrapped, kek_id, now = bytes(60), store.keys.kek_id, dt.datetime.now(dt.UTC)
     for start in range(0, size, FILL_CHUNK):
         numbers = range(start, min(start + FILL_CHUNK, size))
+        rows = [report_row(n, now) for n in numbers]
         with engines[0].begin() as connection:
-            bulk_insert(connection, ReportRecord.__table__, [report_row(n) for n in numbers])
+            bulk_insert(connection, ReportRecord.__table__, rows)
+        with store.database.session() as session:
+            store.ledger.append(session, [e for row in rows for e in ledger_events(row)], now=now)
         keys = [
             {"report_id": report_id(n), "wrapped_key": wrapped, "kek_id": kek_id, "created_at": now}
             for n in numbers
