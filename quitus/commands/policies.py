@@ -97,9 +97,7 @@ def diff(
     app_ = open_app(settings_or_fail())
     try:
         current = {p.policy.id: p for p in app_.policies()}
-        proposed = {
-            p.policy.id: p for p in load_policies([directory], known_kinds=app_.catalog.kinds)
-        }
+        proposed = {p.policy.id: p for p in load_policies([directory], known_kinds=app_.catalog.kinds)}
     finally:
         app_.close()
     changes = 0
