@@ -35,6 +35,13 @@ CODE_PATTERN = r"^[A-Za-z0-9_.:@/+=-]{1,64}$"
 """What the ledger accepts as a code (reasons, references): letters, digits and ``._:@/+=-``."""
 
 ReportIdPath = Annotated[str, Path(pattern=REPORT_ID_PATTERN, description="Report id (RI-…).")]
+ReportReferencePath = Annotated[
+    str,
+    Path(
+        pattern=r"^RI-(?:[0-9A-HJKMNP-TV-Z]{26}|[0-9]{4}-[0-9]{6,8})$",
+        description="Report id (RI-…) or number (RI-2026-000123).",
+    ),
+]
 HoldIdPath = Annotated[str, Path(pattern=r"^hold-[0-9a-f]{12}$", description="Legal hold id (hold-…).")]
 PolicyIdPath = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$", description="Policy id, e.g. fr.preuve-contractuelle.")

@@ -2,7 +2,8 @@
 
 ``mount_web(api)`` adds them to the FastAPI application: the pages' router, the
 ``/static`` files (CSS and the small scripts), the installable app's service worker,
-manifest and offline shell (:mod:`quitus.web.offline`) and the handlers that send a visitor
+manifest and offline shell (:mod:`quitus.web.offline`), the administrator's company page
+(:mod:`quitus.web.company_page`) and the handlers that send a visitor
 without a session to ``/connexion`` and show a polite 403 page for a wrong role.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from quitus.web.company_page import router as company_router
 from quitus.web.offline import router as offline_router
 from quitus.web.pages import (
     CsrfRefusedError,
@@ -30,6 +32,7 @@ def mount_web(api: FastAPI) -> None:
     """Serve the web pages and their static files from ``api``."""
     api.include_router(router)
     api.include_router(offline_router)
+    api.include_router(company_router)
     api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api.add_exception_handler(SignInRequiredError, sign_in_required_page)
     api.add_exception_handler(WrongRoleError, wrong_role_page)

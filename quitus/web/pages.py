@@ -237,7 +237,8 @@ def capture_form(request: Request, template_id: str, context: Context, principal
         "formulaire.html",
         {
             "template": template,
-            "company_name": context.app.settings.company_name,
+            # The configured identity, shown read-only: the server sets it in the report anyway.
+            "company_name": context.app.company().current().name,
             "checklist_labels": CHECKLIST_LABELS,
             "channel_labels": CHANNEL_LABELS,
             "part_units": ("u", "m", "m2", "kg", "g", "L", "h"),
@@ -397,7 +398,9 @@ def portal(request: Request, token: str, context: Context) -> HTMLResponse:
         "portail.html",
         {
             "title": "Votre rapport d'intervention",
-            "company_name": context.settings.company_name,
+            "company": context.app.company().current(),
+            "company_name": context.app.company().current().name,
+            "report_number": context.app.store.get(summary.report_id).shown_number,
             "intervention_date": french_date(summary.intervention_date),
             "intervention_title": _template_title(context, summary.template_id),
             "ready": summary.pdf_ready,

@@ -69,6 +69,7 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "/technicien": frozenset({Role.TECHNICIAN}),
     "/conformite": frozenset({Role.COMPLIANCE}),
     "/audit": frozenset({Role.AUDITOR, Role.COMPLIANCE, Role.ADMIN}),
+    "/entreprise": frozenset({Role.ADMIN}),
 }
 
 STATE_LABELS: Mapping[str, tuple[str, str]] = {
@@ -108,6 +109,7 @@ _NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/technicien", "Technicien"),
     ("/conformite", "Conformité"),
     ("/audit", "Audit"),
+    ("/entreprise", "Entreprise"),
 )
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -28,7 +28,7 @@ from quitus.api.errors import (
     error_responses,
 )
 from quitus.api.ownership import reachable_report
-from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath
+from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath, ReportReferencePath
 from quitus.api.roles import allow
 from quitus.api.uploads import read_multipart_submission
 from reports.intake import SourceKind, Submission
@@ -72,6 +72,9 @@ class ReportOut(BaseModel):
     """A report's state and metadata: no personal data."""
 
     id: str
+    number: str | None
+    """The readable number (``RI-2026-000123``) once the report is accepted; ``GET
+    /reports/{number}`` finds it too."""
     submission_id: str | None
     state: str
     source: str
@@ -91,6 +94,7 @@ class ReportOut(BaseModel):
     def of(cls, summary: ReportSummary) -> ReportOut:
         return cls(
             id=summary.id,
+            number=summary.number,
             submission_id=summary.submission_id,
             state=summary.state.value,
             source=summary.source,
@@ -264,12 +268,14 @@ def list_reports(
 
 @router.get("/reports/{report_id}", name="report_status", responses=error_responses(REPORT_LOOKUP))
 def report_status(
-    report_id: ReportIdPath,
+    report_id: ReportReferencePath,
     principal: Annotated[Principal, Depends(allow("report_status"))],
     context: Context,
 ) -> ReportOut:
-    """A report's state and, when rejected, its validation errors (path, code, message)."""
-    return ReportOut.of(reachable_report(context.app.store, principal, "report_status", report_id))
+    """A report's state and, when rejected, its validation errors (path, code, message); by its
+    id or its number."""
+    store = context.app.store
+    return ReportOut.of(reachable_report(store, principal, "report_status", store.resolve(report_id)))
 
 
 @router.get(
