@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from storage.blobs import BlobStore, LocalBlobBackend
+from storage.database import Database
 from storage.errors import ReportNotFoundError
+from storage.keys import load_key_material, read_key_file
+from storage.keystore import DataKeyStore
+from storage.ledger.checkpoint import load_signer
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
+from storage.ledger.store import Ledger
 from storage.models import LedgerEntryRecord
 from storage.report_numbers import format_number, is_report_number
 from storage.report_store import ReportStore
@@ -105,3 +113,36 @@ def test_what_a_report_number_looks_like(value: str, expected: bool) -> None:
     assert is_report_number(value) is expected
     if expected:
         assert re.fullmatch(r"RI-\d{4}-\d+", value)
+
+
+def _accept_in_a_process(url: str, home: str, report_ids: list[str]) -> None:
+    """A process of its own (its own engine and connections) accepting ``report_ids``."""
+    root = Path(home)
+    database = Database(url)
+    keystore = DataKeyStore(f"sqlite:///{root / 'keys' / 'datakeys.db'}", load_key_material(root / "keys"))
+    ledger = Ledger(database, load_signer("quitus.test", read_key_file(root / "keys" / "ledger.key")))
+    store = ReportStore(database, keystore, BlobStore(LocalBlobBackend(root / "blobs")), ledger, actor="test")
+    try:
+        for report_id in report_ids:
+            store.transition(report_id, ReportState.VALIDATED)
+    finally:
+        keystore.dispose()
+        database.dispose()
+
+
+def test_acceptances_from_several_processes_number_one_to_n(store: ReportStore, tmp_path: Path) -> None:
+    captured = [_captured(store) for _ in range(24)]
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(
+            target=_accept_in_a_process, args=(store.database.url, str(tmp_path), captured[index::4])
+        )
+        for index in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=240)
+        assert worker.exitcode == 0
+    numbers = sorted(store.get(rid).number or "" for rid in captured)
+    assert numbers == [format_number(THIS_YEAR, n) for n in range(1, 25)]
