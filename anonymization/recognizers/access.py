@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Final
 
 from anonymization.entities import Entity
 from anonymization.recognizers.base import FrenchRecognizer
+from anonymization.text import typo_tolerant
 
 __all__ = ["AccessCodeRecognizer"]
 
@@ -33,6 +34,18 @@ class AccessCodeRecognizer(FrenchRecognizer):
         r"(?P<code>(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*@]|[.,]\d)",
         re.IGNORECASE,
     )
+    _DOOR_NOUNS: Final = (
+        rf"{typo_tolerant('digicode')}|digi|{typo_tolerant('portail')}|{typo_tolerant('alarme')}"
+        rf"|{typo_tolerant('interphone')}|bo[iî]te\s+[àa]\s+cl[ée]s?|{typo_tolerant('cadenas')}|code"
+    )
+    _NOUN_THEN_CODE: Final = re.compile(
+        rf"\b(?:{_DOOR_NOUNS})\s*[:=]?\s*"
+        r"(?P<code>(?=(?:[#*A-Za-z]*\d){4})(?=[\d#*]*[A-Za-z]?[\d#*]*[A-Za-z]?[\d#*]*(?![\w#*]))[\w#*]{4,10})"
+        r"(?![\w#*@]|[.,]\d)",
+        re.IGNORECASE,
+    )
+    """``portail 2070``, ``alarme *67*56``, ``boite a cle 8082#``, ``code 6286A``: the noun then a code of
+    four digits or more (error codes are a letter and one to three digits: ``code E5``, ``F28``)."""
     _SECRET: Final = re.compile(
         r"(?:mot\s+de\s+passe|mdp|cl[ée]|code)(?:\s+(?:du\s+|de\s+la\s+)?(?:wi-?fi|box))?"
         r"\s*(?::|=|est\s*:?)\s*(?P<code>[^\s,;]{4,40}?)(?=[\s,;]|[.](?:\s|$)|$)",
@@ -45,6 +58,10 @@ class AccessCodeRecognizer(FrenchRecognizer):
             Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.8)
             for match in self._CODE.finditer(text)
         ]
+        found.extend(
+            Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.7)
+            for match in self._NOUN_THEN_CODE.finditer(text)
+        )
         for match in self._SECRET.finditer(text):
             if self._SECRET_WORD.search(match.group(0), 0, match.start("code") - match.start()):
                 found.append(Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.75))

@@ -186,3 +186,27 @@ def test_a_word_after_the_street_comma_that_is_no_city_stays(pii_engine: PiiEngi
 
 def test_a_model_with_a_lone_r_is_no_street(pii_engine: PiiEngine) -> None:
     assert found(pii_engine, "PAC Daikin Altherma 3 R EHBH08E6V posée.", "ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # the door word then the code, without the word "code" between them
+        ("cles ds boite a cle 4417# derriere le pot", "4417#"),
+        ("PORTAIL 5093B / CHAUFFE-EAU OK", "5093B"),
+        ("alarme *41*90 a couper en arrivant", "*41*90"),
+        ("appeler avant, code 7021A puis interphone", "7021A"),
+        # the door word mistyped
+        ("esc. 2, portial 6612, puis 3e", "6612"),
+        ("alamre 3390 a desactiver", "3390"),
+    ],
+)
+def test_door_codes_without_their_usual_words(pii_engine: PiiEngine, text: str, code: str) -> None:
+    assert code in found(pii_engine, text, "ACCESS_CODE")
+
+
+@pytest.mark.parametrize(
+    "text", ["chaudiere en defaut, code E133 affiche", "code F28 apres purge", "alarme 3 sur la PAC"]
+)
+def test_error_codes_are_not_door_codes(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "ACCESS_CODE") == []
