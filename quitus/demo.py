@@ -477,7 +477,7 @@ def _export_sealed_pdfs(console: Console, app: App, output: Path) -> None:
             blob_id = app.store.latest_blob(report_id, kind)
             if blob_id is None:
                 continue
-            path = pdfs / f"{report_id}{suffix}.pdf"
+            path = pdfs / f"{app.store.get(report_id).shown_number}{suffix}.pdf"
             path.write_bytes(app.store.read_blob(report_id, blob_id))
             verdict = (
                 "[green]seal valid and trusted[/]"
