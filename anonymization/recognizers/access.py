@@ -58,9 +58,11 @@ class AccessCodeRecognizer(FrenchRecognizer):
             Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.8)
             for match in self._CODE.finditer(text)
         ]
+        seen = {(e.start, e.end) for e in found}
         found.extend(
             Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.7)
             for match in self._NOUN_THEN_CODE.finditer(text)
+            if (match.start("code"), match.end("code")) not in seen
         )
         for match in self._SECRET.finditer(text):
             if self._SECRET_WORD.search(match.group(0), 0, match.start("code") - match.start()):
