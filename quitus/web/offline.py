@@ -127,7 +127,7 @@ def icon_png(size: int) -> bytes:
 
 
 @router.get("/technicien/hors-ligne")
-def offline_shell(context: Context, _principal: Technician) -> JSONResponse:
+def offline_shell(context: Context, principal: Technician) -> JSONResponse:
     templates = list(context.app.catalog)
     urls = [
         "/technicien",
@@ -136,12 +136,15 @@ def offline_shell(context: Context, _principal: Technician) -> JSONResponse:
         "/manifest.webmanifest",
         *(ICON_URL.format(size=size) for size in ICON_SIZES),
     ]
-    return JSONResponse({"version": shell_version(context), "urls": urls}, headers=NO_STORE)
+    return JSONResponse({"version": shell_version(context, principal), "urls": urls}, headers=NO_STORE)
 
 
-def shell_version(context: ApiContext) -> str:
-    """Changes when a page of the shell would: a static file, a template, the company name."""
+def shell_version(context: ApiContext, principal: Principal) -> str:
+    """Changes when a page of the shell would: a static file, a template, the company name,
+    or the technician (a form shows who is signed in: another technician on the same
+    tablet gets the forms again, with their own identifier)."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(principal.handle.encode() + b"\0")
     for name in SHELL_STATIC_FILES:
         digest.update(name.encode() + b"\0" + (STATIC_DIR / name).read_bytes())
     for template in context.app.catalog:

@@ -32,6 +32,7 @@ class Installation:
     settings: Settings
     technician: str
     compliance: str
+    other_technician: str
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +44,13 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
         access = AccessStore(opened.store)
         access.add_user("tech-001", Role.TECHNICIAN, actor="test")
         access.add_user("dpo-001", Role.COMPLIANCE, actor="test")
+        access.add_user("tech-002", Role.TECHNICIAN, actor="test")
         technician = access.create_token("tech-001", actor="test")[1]
         compliance = access.create_token("dpo-001", actor="test")[1]
+        other = access.create_token("tech-002", actor="test")[1]
     finally:
         opened.close()
-    return Installation(settings, technician, compliance)
+    return Installation(settings, technician, compliance, other)
 
 
 @pytest.fixture
@@ -137,6 +140,10 @@ def test_the_offline_shell_lists_every_form_and_no_report_data(
     assert {"/technicien", "/static/quitus.css", "/static/capture.js", "/static/offline.js"} <= urls
     assert not [url for url in urls if url.startswith("/api/") or "/rapports/" in url]
     assert re.fullmatch(r"[0-9a-f]{16}", shell["version"])
+    # Another technician on the same tablet: the forms name them, so they are kept again.
+    client.cookies.clear()
+    sign_in(client, installation.other_technician)
+    assert client.get("/technicien/hors-ligne").json()["version"] != shell["version"]
 
 
 def test_the_session_probe_gives_the_csrf_token_or_says_the_session_is_over(
