@@ -145,19 +145,18 @@ class Intake:
         the report is ``captured`` without content.
         """
         submission, refused = self.with_files_inlined(submission)
-        payload, decode_issues = self._decode(submission)
+        # An outline (long strings left out): what decides here costs kilobytes, not twice the body.
+        payload, decode_issues = self._decode(submission, outline=True)
         readable = not decode_issues and not refused and _is_report(payload)
         submission_id = _submission_id(payload)
-        if readable:
-            payload = None  # the intake flow reads it again: not held while the raw bytes are stored
+        payload = None  # read in full to reject it below, or by the intake flow
         receipt = self.store.receive(submission.raw, source=submission.source, submission_id=submission_id)
         summary = self.store.get(receipt.report_id)
         if receipt.kind == ReceiptKind.DUPLICATE or not _capture_interrupted(summary):
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
         if readable and receipt.conflicting_report_id is None:
             return CaptureOutcome(summary, receipt.kind, [])
-        if payload is None:  # a conflict: read again to reject it
-            payload, decode_issues = self._decode(submission)
+        payload, decode_issues = self._decode(submission)  # in full, to reject it
         try:
             return self._read_and_store(submission, payload, decode_issues, receipt, refused)
         except InvalidTransitionError:
@@ -221,15 +220,20 @@ class Intake:
         )
         return CaptureOutcome(summary, receipt.kind, problems)
 
-    def _decode(self, submission: Submission) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
+    def _decode(
+        self, submission: Submission, *, outline: bool = False
+    ) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
         """The payload and the issues that refuse it (payload ``None``: unreadable), its
-        ``company`` set by the server when a company is configured."""
-        payload, problems = self._decode_raw(submission)
+        ``company`` set by the server when a company is configured. ``outline``: long strings
+        left out (:func:`~reports.capture.json_decode.load_json_object`)."""
+        payload, problems = self._decode_raw(submission, outline=outline)
         if payload is not None and self.company is not None:
             payload = with_company(payload, self.company())
         return payload, problems
 
-    def _decode_raw(self, submission: Submission) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
+    def _decode_raw(
+        self, submission: Submission, *, outline: bool = False
+    ) -> tuple[dict[str, Any] | None, list[ReportIssue]]:
         if submission.source == "pdf_form":
             try:
                 reading = self._read_form(submission.raw)
@@ -240,7 +244,7 @@ class Intake:
                 for name in reading.unknown_fields
             ]
             return reading.report, unknown
-        payload, problem = load_json_object(submission.raw, self.limits)
+        payload, problem = load_json_object(submission.raw, self.limits, outline=outline)
         return payload, [problem] if problem is not None else []
 
     def _read_form(self, raw: bytes) -> FormReading:

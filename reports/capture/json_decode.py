@@ -13,6 +13,7 @@ report and its subject index.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import re
@@ -50,19 +51,23 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return duplicated
 
 
-def load_json_object(raw: bytes, limits: CaptureLimits) -> tuple[dict[str, Any] | None, ReportIssue | None]:
+def load_json_object(
+    raw: bytes, limits: CaptureLimits, *, outline: bool = False
+) -> tuple[dict[str, Any] | None, ReportIssue | None]:
     """The JSON object in ``raw``, or ``None`` and the issue that refuses it.
 
     Codes: ``not_utf8``, ``json_too_complex``, ``json_too_deep``, ``invalid_json``,
     ``duplicate_key``, ``not_an_object``. No message quotes a submitted value.
+
+    ``outline``: every string longer than :data:`OUTLINE_STRING_BYTES` (an inline photo) is
+    read as ``""`` and the text is checked as UTF-8 piece by piece, so a 60 MB submission
+    costs kilobytes, not twice its size: its structure, keys and short values are those of
+    the full reading, which alone checks the long strings' escapes (the API's receive
+    path, :meth:`reports.intake.Intake.receive`; the intake flow reads it in full).
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, issue("", "not_utf8", offset=exc.start)
-    over_budget = _over_budget(raw, limits)
-    if over_budget is not None:
-        return None, over_budget
+    text, problem = _text_within_budget(raw, limits, outline=outline)
+    if text is None:
+        return None, problem
     try:
         payload = json.loads(text, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
@@ -75,6 +80,49 @@ def load_json_object(raw: bytes, limits: CaptureLimits) -> tuple[dict[str, Any] 
     if not isinstance(payload, dict):
         return None, issue("", "not_an_object")
     return payload, None
+
+
+def _text_within_budget(
+    raw: bytes, limits: CaptureLimits, *, outline: bool
+) -> tuple[str | None, ReportIssue | None]:
+    """The text to parse (an outline's, long strings left out), or the issue that refuses it."""
+    if outline:
+        problem = _utf8_problem(raw)
+        if problem is not None:
+            return None, problem
+        text = ""
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return None, issue("", "not_utf8", offset=exc.start)
+    over_budget = _over_budget(raw, limits)
+    if over_budget is not None:
+        return None, over_budget
+    return (_LONG_STRING.sub(b'""', raw).decode("utf-8-sig") if outline else text), None
+
+
+OUTLINE_STRING_BYTES = 4096
+"""Strings longer than this (JSON text, quotes included) are left out of an outline."""
+_LONG_STRING = re.compile(rb'"(?=[^"\\]{%d})[^"\\]*(?:\\.[^"\\]*)*"' % OUTLINE_STRING_BYTES)
+_UTF8_PIECE = 1 << 20
+
+
+def _utf8_problem(raw: bytes) -> ReportIssue | None:
+    """``not_utf8`` (with the offset) unless ``raw`` is UTF-8, checked a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    for start in range(0, len(raw), _UTF8_PIECE):
+        pending = len(decoder.getstate()[0])  # the bytes of a character cut by the previous piece
+        try:
+            decoder.decode(view[start : start + _UTF8_PIECE])
+        except UnicodeDecodeError as exc:
+            return issue("", "not_utf8", offset=start - pending + exc.start)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return issue("", "not_utf8", offset=len(raw) - len(exc.object) + exc.start)
+    return None
 
 
 def _over_budget(raw: bytes, limits: CaptureLimits) -> ReportIssue | None:
