@@ -41,7 +41,8 @@ COMMON_WORDS: Final = frozenset(
         "semaine", "mois", "annee", "jour", "heure", "minute", "rien", "tout", "tous", "bien", "mal",
         "bon", "bonne", "bonjour", "cordialement", "urgent", "note", "info", "ok", "oui", "non", "pas",
         "plus", "moins", "tres", "trop", "peu", "ici", "la", "le", "les", "un", "une", "des", "du", "de",
-        "angle",
+        "angle", "mercredi", "jeudi", "vendredi", "janvier", "fevrier", "mai", "aout", "septembre",
+        "octobre", "novembre", "decembre",
     }
 )  # fmt: skip
 """Folded first names that are also ordinary French (or note) words: never a first name on their own."""

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Final
 from anonymization.entities import Entity
 from anonymization.names import COMMON_WORDS, STOP_WORDS, is_first_name
 from anonymization.recognizers.base import FrenchRecognizer
-from anonymization.text import NAME_PARTICLES, Word, fold, is_name_like, tokenize, words
+from anonymization.text import NAME_PARTICLES, Word, fold, is_name_like, tokenize, typo_tolerant, words
 
 __all__ = [
     "CIVILITIES",
@@ -344,6 +344,26 @@ _LOWER_CASE_CUES: Final = frozenset(
     {"chez", "famille", "voisin", "voisine", "locataire", "proprietaire", "gardien", "gardienne", "nom"}
 )
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")
+_LABEL_CUE: Final = re.compile(
+    r"(?:^|[\s>*/.-])(?:cli|clt|"
+    + "|".join(
+        typo_tolerant(word)
+        for word in (
+            "client",
+            "cliente",
+            "interv",
+            "intervention",
+            "voisin",
+            "voisine",
+            "gardien",
+            "gardienne",
+        )
+    )
+    + r"|locataire|proprietaire|occupant|occupante|chez|cheez|rdv\s+(?:a\s+)?\d{1,2}(?:[:h]\d{2}|h))"
+    r"(?:\s+(?:du|de la|chez))?\s*[:/-]?\s*$"
+)
+"""Words that head a note's line with the person it is about, in any case: ``cli:``, ``interv``,
+``du voisin``, ``rdv 14h30``; slips of the thumb included (``viosin``)."""
 
 
 def _any_case_name_word(token: Word) -> bool:
@@ -406,6 +426,18 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                 found.append(Entity(token.start, tokens[end - 1].end, "PERSON", 0.6))
                 index = end
                 continue
+            if (  # "cli: belkacem", "INTERV HOURIA LE…", "rdv 14h30 sylla": a note header names its client
+                _any_case_name_word(token)
+                and not (
+                    token.text[:1].isupper() and not token.text.isupper()
+                )  # capitalized: the other rules
+                and _LABEL_CUE.search(fold(text[max(0, token.start - 30) : token.start]))
+            ):
+                end = self._name_run(text, tokens, index, need_first_name=False)
+                if end is not None:
+                    found.append(Entity(token.start, tokens[end - 1].end, "PERSON", 0.6))
+                    index = end
+                    continue
             if _any_case_name_word(token) and is_first_name(token.text):
                 end = self._name_run(text, tokens, index, need_first_name=True)
                 cue = _CUES.search(fold(text[max(0, token.start - 40) : token.start]))

@@ -210,3 +210,31 @@ def test_door_codes_without_their_usual_words(pii_engine: PiiEngine, text: str, 
 )
 def test_error_codes_are_not_door_codes(pii_engine: PiiEngine, text: str) -> None:
     assert found(pii_engine, text, "ACCESS_CODE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the person the note is about, after the header words of a note typed on a phone
+        ("cli: kerbrat\nsur 4 rue des tanneurs", "kerbrat"),
+        ("CLI: KERBRAT ODILE - ADRESSE 4 RUE DES TANNEURS", "KERBRAT ODILE"),
+        ("interv guivarch le 03/04/25 pour vmc", "guivarch"),
+        ("INTERV GUIVARCH LE 03/04/25", "GUIVARCH"),
+        ("rdv 14h30 guivarch - 4 rue des tanneurs", "guivarch"),
+        ("cles laissees au viosin kerbrat", "kerbrat"),
+    ],
+)
+def test_names_after_the_header_words_of_a_note(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert name in found(pii_engine, text, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text", ["cli: absent, repasser jeudi", "interv chaudiere ok le 03/04/25", "rdv 14h30 pour entretien"]
+)
+def test_header_words_before_ordinary_words_name_nobody(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "PERSON") == []
+
+
+@pytest.mark.parametrize("day", ["lundi", "mercredi", "jeudi", "vendredi", "septembre"])
+def test_a_day_or_month_after_a_name_is_not_part_of_it(pii_engine: PiiEngine, day: str) -> None:
+    assert found(pii_engine, f"interv cliente kerbrat le {day} matin", "PERSON") == ["kerbrat"]
