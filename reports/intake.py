@@ -149,14 +149,14 @@ class Intake:
         payload, decode_issues = self._decode(submission, outline=True)
         readable = not decode_issues and not refused and _is_report(payload)
         submission_id = _submission_id(payload)
-        payload = None  # read in full to reject it below, or by the intake flow
         receipt = self.store.receive(submission.raw, source=submission.source, submission_id=submission_id)
         summary = self.store.get(receipt.report_id)
         if receipt.kind == ReceiptKind.DUPLICATE or not _capture_interrupted(summary):
             return CaptureOutcome(summary, receipt.kind, [ReportIssue.from_dict(i) for i in summary.issues])
         if readable and receipt.conflicting_report_id is None:
             return CaptureOutcome(summary, receipt.kind, [])
-        payload, decode_issues = self._decode(submission)  # in full, to reject it
+        if not readable:  # read in full, to name what refuses it (a conflict needs only the outline)
+            payload, decode_issues = self._decode(submission)
         try:
             return self._read_and_store(submission, payload, decode_issues, receipt, refused)
         except InvalidTransitionError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 import json
 import struct
@@ -204,6 +205,8 @@ def report_with_photo(photo: bytes, template_payload: dict[str, Any] | None = No
 
     payload = template_payload or sample_reports(1)[0].payload
     payload = json.loads(json.dumps(payload))
+    if template_payload is None:  # each hostile file is its own submission, never a conflict of another
+        payload["submission_id"] = "photo-" + hashlib.sha256(photo).hexdigest()[:16]
     payload["photos"][0]["image"] = {"content_base64": base64.b64encode(photo).decode("ascii")}
     return json.dumps(payload).encode()
 
@@ -293,6 +296,7 @@ def large_report(size: int) -> bytes:
     from tests.api_client import sample_reports
 
     payload = json.loads(json.dumps(sample_reports(1)[0].payload))
+    payload["submission_id"] = f"large-{size}"
     base = len(json.dumps(payload).encode())
     filler = base64.b64encode(b"\xff\xd8\xff" + bytes((size - base) * 3 // 4 - 64)).decode("ascii")
     payload["photos"][0]["image"] = {"content_base64": filler}
