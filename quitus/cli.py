@@ -39,7 +39,6 @@ app = typer.Typer(
     name="quitus",
     help="GDPR-aware workflow engine for field-service intervention reports.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -231,7 +230,7 @@ def schema(
 
 
 def main() -> None:
-    """Entry point: turns quitus errors into one clear line and exit code 2."""
+    """Entry point: turns quitus errors into one clear line and their exit code (quitus.exit_codes)."""
     from quitus.errors_boundary import run_with_error_boundary  # noqa: PLC0415
 
     run_with_error_boundary(app)

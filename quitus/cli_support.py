@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from quitus.exit_codes import ExitCode
 from quitus.settings import Settings, SettingsError, check_actor, load_settings
 
 __all__ = ["act_as", "console", "err_console", "fail", "plain", "report_json_schema", "settings_or_fail"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+_UNBOUNDED_WIDTH = 1_000_000
+"""The width of a console whose stream is not a terminal (a pipe, a file): scripts get whole
+lines, never a table cut to 80 columns with ``…``."""
+
+
+def _console(*, stderr: bool) -> Console:
+    """A console as wide as the terminal, or unbounded when its stream is not a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else _UNBOUNDED_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 _operator: str | None = None
 """The handle given by ``quitus --as`` (None: ``QUITUS_ACTOR``, else the OS user)."""
@@ -27,13 +41,13 @@ def plain(value: object) -> str:
     return escape(str(value))
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print ``message`` as an error and exit with ``code``.
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
+    """Print ``message`` as an error and exit with ``code`` (see :class:`ExitCode`).
 
     ``message`` is console markup: pass user values through :func:`plain`.
     """
     err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    raise typer.Exit(code)
+    raise typer.Exit(int(code))
 
 
 def act_as(handle: str | None) -> None:

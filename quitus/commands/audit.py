@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 __all__ = ["audit_app", "proof_app"]
 
@@ -63,7 +64,7 @@ def verify(
     if result.first_bad_entry is not None:
         err_console.print(f"first bad entry: {result.first_bad_entry}")
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
     console.print(
         "[green]ledger verified[/]: intact, every checkpoint signed and consistent; report states, "
         "blobs, users, tokens, portal links, legal holds, review queue and events agree with it"
@@ -111,10 +112,13 @@ def checkpoint(
         for problem in result.problems:
             if problem != result.unsigned_tail:
                 err_console.print(f"[red]TAMPERED:[/] {plain(problem)}", soft_wrap=True)
-        fail("no checkpoint signed: the ledger does not verify (see `quitus audit verify`)", code=1)
+        fail(
+            "no checkpoint signed: the ledger does not verify (see `quitus audit verify`)",
+            code=ExitCode.REJECTED,
+        )
     sys.stdout.write(note)  # verbatim: a wrapped line would no longer verify
     if refused is not None:
-        fail(f"the checkpoint is signed but NOT cosigned: {plain(refused)}", code=1)
+        fail(f"the checkpoint is signed but NOT cosigned: {plain(refused)}", code=ExitCode.REJECTED)
 
 
 @audit_app.command("consistency")
@@ -151,7 +155,7 @@ def consistency(
     try:
         proof = build_consistency_proof(app.ledger, note, vkey)
     except RollbackError as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
     if output is None:
@@ -171,7 +175,7 @@ def consistency(
         fail(
             f"this ledger does not begin with the {proof.old.size} entries the kept checkpoint signed: "
             "it was rewritten",
-            code=1,
+            code=ExitCode.REJECTED,
         )
 
 
@@ -199,7 +203,7 @@ def check_consistency(
         err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]consistency proof does NOT verify[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
     console.print("[green]consistency proof verified[/]")
 
 
@@ -262,10 +266,11 @@ def export(
     except RestrictedAccessError as exc:
         fail(
             f"{plain(report_id)} is {exc.restriction}: its sealed PDF needs --justify CODE, which is "
-            "recorded (or export the proof without it: --no-documents)"
+            "recorded (or export the proof without it: --no-documents)",
+            code=ExitCode.REFUSED,
         )
     except ReportNotFoundError as exc:
-        fail(str(exc))
+        fail(str(exc), code=ExitCode.NOT_FOUND)
     finally:
         app.close()
     temporary = output.with_name(output.name + ".part")
@@ -322,15 +327,15 @@ def verify_bundle_command(
             "to compare, never to trust.",
             soft_wrap=True,
         )
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     try:
         if bundle.stat().st_size > MAX_BUNDLE_BYTES:
             limit = MAX_BUNDLE_BYTES // 2**20
-            fail(f"{plain(bundle)} is larger than {limit} MiB: not a proof bundle", code=1)
+            fail(f"{plain(bundle)} is larger than {limit} MiB: not a proof bundle", code=ExitCode.REJECTED)
         data = bundle.read_bytes()
     except OSError as exc:
         err_console.print(f"[red]error:[/] cannot read {plain(bundle)}: {exc.strerror}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.USAGE) from None
     result = verify_bundle(data, key=key, fingerprint=fingerprint, witness_keys=witness_keys or ())
     if result.report_id is not None:
         console.print(
@@ -343,7 +348,7 @@ def verify_bundle_command(
         err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]bundle does NOT verify[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
     console.print("[green]bundle verified[/]")
 
 

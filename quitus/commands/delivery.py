@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,7 +104,7 @@ def deliver(
         err_console.print(
             "see docs/delivery.md for the codes; once the cause is fixed: `quitus deliver --retry-failed`"
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
 
 
 def reschedule(

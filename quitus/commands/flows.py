@@ -15,6 +15,7 @@ import typer
 
 from quitus.cli_support import console, err_console, fail, settings_or_fail
 from quitus.commands.deploy import deploy
+from quitus.exit_codes import ExitCode
 
 __all__ = ["deploy", "run_flow"]
 
@@ -54,4 +55,4 @@ def run_flow(
             soft_wrap=True,
         )
     if counts.get("tampered") or counts.get("witness_failed"):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)

@@ -20,6 +20,7 @@ import typer
 from rich.markup import escape
 
 from quitus.cli_support import console, err_console, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from quitus.wiring import App
@@ -88,7 +89,7 @@ def ingest_command(
     if output_format == "text":
         summary = f"{accepted} accepted, {rejected} rejected"
         console.print(summary + (f", {unreadable} unreadable" if unreadable else ""))
-    raise typer.Exit(1 if rejected or unreadable else 0)
+    raise typer.Exit(ExitCode.REJECTED if rejected or unreadable else ExitCode.OK)
 
 
 def _ingest_guarded(app: App, item: InputFile) -> CaptureOutcome | str:

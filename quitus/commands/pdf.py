@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 __all__ = ["export_pdf", "process", "verify_pdf"]
 
@@ -35,7 +36,7 @@ def process(
             + ", ".join(f"{k.split()[0]} {v}" for k, v in failed.items())
             + " (see `quitus reports show ID`; fix the cause and run `quitus process` again)"
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
 
 
 def export_pdf(
@@ -85,7 +86,8 @@ def export_pdf(
     except RestrictedAccessError as exc:
         fail(
             f"{plain(report_id)} is {plain(exc.restriction)}: "
-            "reading it needs --justify CODE, which is recorded"
+            "reading it needs --justify CODE, which is recorded",
+            code=ExitCode.REFUSED,
         )
     except DocumentUnavailableError as exc:
         fail(str(exc))
@@ -130,5 +132,5 @@ def verify_pdf(
         err_console.print(f"  [red]✗[/] {plain(problem)}", soft_wrap=True)
     if not result.ok:
         err_console.print("[red]NOT valid[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
     console.print("[green]valid and trusted[/]")

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from quitus.cli_support import fail, plain
+from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from anonymization.engine import PiiEngine
@@ -85,7 +86,7 @@ def detect(
     finally:
         if stream is not sys.stdin:
             stream.close()
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(ExitCode.REJECTED if failed else ExitCode.OK)
 
 
 @app.command("redact")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from quitus.cli_support import console, fail, plain, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 __all__ = ["app"]
 
@@ -37,7 +38,7 @@ def validate(
     except PolicyFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]✗[/] {plain(problem)}", soft_wrap=True, markup=True, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.REJECTED) from None
     finally:
         app_.close()
     console.print(f"[green]{len(policies)} policies valid[/] (set version {policies.version})")
@@ -79,7 +80,10 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuv
         app_.close()
     loaded = policies.get(policy_id)
     if loaded is None:
-        fail(f"no policy '{plain(policy_id)}'; known: {plain(', '.join(p.policy.id for p in policies))}")
+        fail(
+            f"no policy '{plain(policy_id)}'; known: {plain(', '.join(p.policy.id for p in policies))}",
+            code=ExitCode.NOT_FOUND,
+        )
     console.print(f"[bold]{plain(loaded.ref)}[/] — {plain(loaded.path)}")
     console.print(loaded.text, markup=False, highlight=False)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from quitus.cli_support import console, fail, plain, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from reports.templates import TemplateCatalog
@@ -99,7 +100,8 @@ def show_report(
     except RestrictedAccessError as exc:
         fail(
             f"{plain(report_id)} is {plain(exc.restriction)}: "
-            "reading it needs --justify CODE, which is recorded"
+            "reading it needs --justify CODE, which is recorded",
+            code=ExitCode.REFUSED,
         )
     except DocumentUnavailableError:
         content = None
@@ -197,7 +199,7 @@ def shred_report(
     finally:
         app_.close()
     if outcome.refused:
-        fail(f"not shredded: {plain(outcome.refused[0].message)}", code=1)
+        fail(f"not shredded: {plain(outcome.refused[0].message)}", code=ExitCode.REFUSED)
     console.print(
         f"report {report_id}: "
         + ("data key destroyed, files deleted" if outcome.deleted else "already erased")

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from quitus.wiring import App
@@ -112,7 +113,7 @@ def run(
             err_console.print(f"[red]TAMPERING FOUND:[/] {escape(message)}", soft_wrap=True)
         if len(summary.tampered) > 20:
             err_console.print(f"[red]TAMPERING FOUND:[/] … and {len(summary.tampered) - 20} more report(s)")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.REJECTED)
 
 
 def _warn_not_issued(failed: dict[str, str]) -> None:
@@ -234,16 +235,16 @@ def certificate(
         documents = disposition_documents(app.store, report_id, sealer=app.certificate_sealer())
         app.ledger.checkpoint()
     except ReportNotFoundError:
-        fail(f"no report {escape(report_id)}; `quitus reports list` shows the ids", code=1)
+        fail(f"no report {escape(report_id)}; `quitus reports list` shows the ids", code=ExitCode.NOT_FOUND)
     except CertificateError as exc:
-        fail(escape(str(exc)), code=1)
+        fail(escape(str(exc)), code=ExitCode.REJECTED)
     finally:
         app.close()
     if not documents:
         fail(
             f"{escape(report_id)} was disposed of before certificates of disposition existed: its ledger "
             "entry is its certificate (`quitus proof export`)",
-            code=1,
+            code=ExitCode.REJECTED,
         )
     name = "disposition.json" if as_json else "certificat-disposition.pdf"
     data = documents[name]
@@ -280,7 +281,7 @@ def record_event(
         )
         app.ledger.checkpoint()
     except EventError as exc:
-        fail(f"not recorded: {exc}", code=1)
+        fail(f"not recorded: {exc}", code=ExitCode.REJECTED)
     finally:
         app.close()
     if written.outcome == EventOutcome.ALREADY_RECORDED:
@@ -435,7 +436,7 @@ def place(
             )
         app.ledger.checkpoint()
     except HoldError as exc:
-        fail(escape(f"hold not placed: {exc}"), code=1)
+        fail(escape(f"hold not placed: {exc}"), code=ExitCode.REJECTED)
     finally:
         app.close()
     console.print(f"placed {hold.id}: {escape(hold.describe())} (reason kept encrypted)")
@@ -452,7 +453,7 @@ def release(hold_id: Annotated[str, typer.Argument(help="Hold id (hold-…).")])
         hold = HoldService(app.store).release(hold_id)
         app.ledger.checkpoint()
     except HoldError as exc:
-        fail(escape(str(exc)), code=1)
+        fail(escape(str(exc)), code=ExitCode.REJECTED)
     finally:
         app.close()
     console.print(f"released {hold.id}")
@@ -512,7 +513,7 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
         ).approve(report_id)
         app.ledger.checkpoint()
     except ReviewError as exc:
-        fail(f"not disposed: {exc}", code=1)
+        fail(f"not disposed: {exc}", code=ExitCode.REJECTED)
     finally:
         app.close()
     issued = outcome.certified is not None and report_id in outcome.certified.issued
@@ -541,7 +542,7 @@ def review_extend(
         )
         app.ledger.checkpoint()
     except ReviewError as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
     console.print(f"{report_id}: kept until {until.date()}")
@@ -562,7 +563,7 @@ def review_relabel(
         ReviewQueue(app.store, app.policies(), clock=app.clock()).relabel(report_id, policy, reason=reason)
         app.ledger.checkpoint()
     except ReviewError as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
     console.print(f"{report_id}: now governed by {policy}")

@@ -87,7 +87,7 @@ def test_ingest_from_stdin_as_jsonl(home: Path) -> None:
 
 def test_reports_show_unknown_id(home: Path) -> None:
     result = quitus(home, "reports", "show", "RI-NOPE")
-    assert result.returncode == 2 and "no report RI-NOPE" in result.stderr
+    assert result.returncode == 3 and "no report RI-NOPE" in result.stderr
 
 
 def test_forms_blank_writes_a_pdf_and_refuses_an_unknown_template(home: Path, tmp_path: Path) -> None:

@@ -92,4 +92,4 @@ def test_reports_are_listed_and_found_by_their_number(home: Path, tmp_path: Path
     by_id = run_quitus(home, "reports", "show", results[0]["report_id"])
     assert f"RI-{YEAR}-000001" in by_id.stdout
     missing = run_quitus(home, "reports", "show", f"RI-{YEAR}-000009")
-    assert missing.returncode == 2 and f"no report RI-{YEAR}-000009" in missing.stderr
+    assert missing.returncode == 3 and f"no report RI-{YEAR}-000009" in missing.stderr

@@ -93,7 +93,7 @@ def test_a_restricted_reports_pdf_needs_justify_and_the_read_is_recorded(
     home, ids, fingerprint = sealed
     bundle = tmp_path / "restricted.zip"
     refused = quitus(home, "proof", "export", ids[1], "-o", str(bundle))
-    assert refused.returncode == 2
+    assert refused.returncode == 4
     assert "needs --justify CODE" in refused.stderr and "--no-documents" in refused.stderr
     assert not bundle.exists()
 
