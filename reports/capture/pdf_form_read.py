@@ -113,6 +113,9 @@ def read_form_isolated(
     The process that calls it never parses the PDF: a form that takes its reader past
     ``form_worker_memory_bytes`` or ``form_worker_seconds`` is ``pdf_too_complex``.
     """
+    # Bounded inflation (chunks, a cap per stream and in all): safe here, and a form it refuses
+    # never costs a child process holding a second copy of it.
+    check_inflated_size(data, limits)
     try:
         return run_isolated(
             read_form_reading,
