@@ -344,26 +344,32 @@ _LOWER_CASE_CUES: Final = frozenset(
     {"chez", "famille", "voisin", "voisine", "locataire", "proprietaire", "gardien", "gardienne", "nom"}
 )
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")
-_LABEL_CUE: Final = re.compile(
-    r"(?:^|[\s>*/.-])(?:cli|clt|"
-    + "|".join(
-        typo_tolerant(word)
-        for word in (
-            "client",
-            "cliente",
-            "interv",
-            "intervention",
-            "voisin",
-            "voisine",
-            "gardien",
-            "gardienne",
-        )
-    )
-    + r"|locataire|proprietaire|occupant|occupante|chez|cheez|rdv\s+(?:a\s+)?\d{1,2}(?:[:h]\d{2}|h))"
-    r"(?:\s+(?:du|de la|chez))?\s*[:/-]?\s*$"
+_SHORT_LABEL_CUE: Final = re.compile(
+    rf"(?:^|[\s>*/.-])(?:cli|clt|{typo_tolerant('interv')}|rdv\s+(?:a\s+)?\d{{1,2}}(?:[:h]\d{{2}}|h))\s*[:/-]?\s*$"
 )
-"""Words that head a note's line with the person it is about, in any case: ``cli:``, ``interv``,
-``du voisin``, ``rdv 14h30``; slips of the thumb included (``viosin``)."""
+"""Abbreviations that head a note's line with the person it is about: ``cli:``, ``interv``, ``rdv 14h30``."""
+_WORD_LABEL_CUE: Final = re.compile(
+    r"(?:^|[\s>*/.-])(?:(?P<subject>"
+    + "|".join(typo_tolerant(word) for word in ("client", "cliente", "intervention"))
+    + r")|"
+    + "|".join(typo_tolerant(word) for word in ("voisin", "voisine", "gardien", "gardienne"))
+    + r"|locataire|proprietaire|occupant|occupante|chez|cheez)"
+    r"(?:\s+(?:du|de la|chez))?(?P<separator>\s*[:/-])?\s*$"
+)
+"""Full words that head a line (``client : …``, ``du viosin …``). After ``client`` or
+``intervention`` a lower-case word is a name only with a separator: in a sentence a verb
+follows them (``le client signale``)."""
+
+
+def _after_a_label(text: str, token: Word) -> bool:
+    """Whether ``token`` follows a note's header words (``cli: belkacem``, ``INTERV HOURIA``)."""
+    before = fold(text[max(0, token.start - 30) : token.start])
+    if _SHORT_LABEL_CUE.search(before):
+        return True
+    match = _WORD_LABEL_CUE.search(before)
+    if match is None:
+        return False
+    return match.group("subject") is None or token.text.isupper() or match.group("separator") is not None
 
 
 def _any_case_name_word(token: Word) -> bool:
@@ -431,7 +437,7 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                 and not (
                     token.text[:1].isupper() and not token.text.isupper()
                 )  # capitalized: the other rules
-                and _LABEL_CUE.search(fold(text[max(0, token.start - 30) : token.start]))
+                and _after_a_label(text, token)
             ):
                 end = self._name_run(text, tokens, index, need_first_name=False)
                 if end is not None:

@@ -237,4 +237,12 @@ def test_header_words_before_ordinary_words_name_nobody(pii_engine: PiiEngine, t
 
 @pytest.mark.parametrize("day", ["lundi", "mercredi", "jeudi", "vendredi", "septembre"])
 def test_a_day_or_month_after_a_name_is_not_part_of_it(pii_engine: PiiEngine, day: str) -> None:
-    assert found(pii_engine, f"interv cliente kerbrat le {day} matin", "PERSON") == ["kerbrat"]
+    assert found(pii_engine, f"interv kerbrat le {day} matin", "PERSON") == ["kerbrat"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Le client signale un bruit.", "Intervention réalisée ce matin.", "La cliente souhaite un devis."],
+)
+def test_a_verb_after_client_or_intervention_is_no_name(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "PERSON") == []
