@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,7 +13,21 @@ from rich.markup import escape
 from quitus.exit_codes import ExitCode
 from quitus.settings import Settings, SettingsError, check_actor, load_settings
 
-__all__ = ["act_as", "console", "err_console", "fail", "plain", "report_json_schema", "settings_or_fail"]
+__all__ = [
+    "JsonOption",
+    "act_as",
+    "console",
+    "err_console",
+    "fail",
+    "plain",
+    "report_json_schema",
+    "settings_or_fail",
+]
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON for programs (its schema: docs/cli-json.md).")
+]
+"""``--json`` on a command that lists or reports: its output is a model of quitus.cli_json."""
 
 _UNBOUNDED_WIDTH = 1_000_000
 """The width of a console whose stream is not a terminal (a pipe, a file): scripts get whole

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, plain, settings_or_fail
+from quitus.cli_support import JsonOption, console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
 
 __all__ = ["app"]
@@ -45,7 +45,7 @@ def validate(
 
 
 @app.command("list")
-def list_policies() -> None:
+def list_policies(as_json: JsonOption = False) -> None:
     """The policies in force: id@version, scope, trigger, duration, action."""
     from rich.table import Table  # noqa: PLC0415
 
@@ -56,6 +56,27 @@ def list_policies() -> None:
         policies = app_.policies()
     finally:
         app_.close()
+    if as_json:
+        from quitus.cli_json import PolicyEntry, PolicyList, emit  # noqa: PLC0415
+
+        emit(
+            PolicyList(
+                set_version=policies.version,
+                policies=[
+                    PolicyEntry(
+                        ref=loaded.ref,
+                        id=loaded.policy.id,
+                        version=loaded.version,
+                        duration=loaded.policy.duration,
+                        action=loaded.policy.action,
+                        trigger=loaded.policy.trigger.describe(),
+                        scope={k: list(v) for k, v in loaded.policy.scope.model_dump().items() if v},
+                    )
+                    for loaded in policies
+                ],
+            )
+        )
+        return
     table = Table()
     table.add_column("policy", no_wrap=True)
     for column in ("keep", "then", "from", "scope"):

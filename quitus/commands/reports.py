@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from quitus.cli_support import console, fail, plain, settings_or_fail
+from quitus.cli_support import JsonOption, console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from reports.templates import TemplateCatalog
+    from storage.models import SubmissionRecord
+    from storage.report_store import ReportSummary
 
 __all__ = ["app"]
 
@@ -25,6 +27,7 @@ def list_reports(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Reports, oldest first, with their number and state. Shows no personal data."""
     from rich.table import Table  # noqa: PLC0415
@@ -44,6 +47,30 @@ def list_reports(
         counts = app_.store.count_by_state()
     finally:
         app_.close()
+    if as_json:
+        from quitus.cli_json import ReportList, ReportRow, emit  # noqa: PLC0415
+
+        emit(
+            ReportList(
+                reports=[
+                    ReportRow(
+                        number=r.number,
+                        id=r.id,
+                        state=r.state.value,
+                        template=r.template_id,
+                        intervention_date=r.intervention_date,
+                        outcome=r.outcome,
+                        issues=len(r.issues),
+                        updated_at=r.updated_at,
+                    )
+                    for r in reports
+                ],
+                counts={s.value: n for s, n in sorted(counts.items())},
+                limit=limit,
+                offset=offset,
+            )
+        )
+        return
     table = Table()
     table.add_column("number", no_wrap=True)
     table.add_column("report", no_wrap=True)
@@ -77,6 +104,7 @@ def show_report(
             help="Reason code to read a restricted report (recorded), e.g. litigation, subject_access."
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """A report's state, issues and history; its content only with --reveal."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -107,6 +135,9 @@ def show_report(
         content = None
     finally:
         app_.close()
+    if as_json:
+        _emit_detail(report, submissions, content)
+        return
     console.print(f"[bold]{report.shown_number}[/bold]  {report.state.value}  revision {report.revision}")
     for label, value in (
         ("number", report.number),
@@ -132,13 +163,49 @@ def show_report(
     console.print("submissions")
     for sub in submissions:
         console.print(f"  {sub.received_at:%Y-%m-%d %H:%M:%S}  {sub.source:<9} {sub.outcome}")
+    _print_content(report, content, reveal=reveal, catalog=app_.catalog)
+
+
+def _print_content(
+    report: ReportSummary, content: bytes | None, *, reveal: bool, catalog: TemplateCatalog
+) -> None:
+    """What ``--reveal`` shows: the content and its readings, or why there is none."""
     if content is not None:
         console.print_json(json.dumps(json.loads(content), ensure_ascii=False))
-        _print_readings(content, app_.catalog)
+        _print_readings(content, catalog)
     elif reveal and report.state.value == "erased":
         console.print("erased: the data key was destroyed, nothing can be revealed")
     elif reveal:
         console.print("no parsed content (the submission could not be read)")
+
+
+def _emit_detail(report: ReportSummary, submissions: list[SubmissionRecord], content: bytes | None) -> None:
+    """``reports show --json``."""
+    from quitus.cli_json import IssueEntry, ReportDetail, SubmissionEntry, emit  # noqa: PLC0415
+
+    emit(
+        ReportDetail(
+            number=report.number,
+            id=report.id,
+            state=report.state.value,
+            revision=report.revision,
+            submission_id=report.submission_id,
+            source=report.source,
+            template=report.template_id,
+            intervention_date=report.intervention_date,
+            outcome=report.outcome,
+            client_kind=report.client_kind,
+            restriction=report.restriction_reason,
+            created_at=report.created_at,
+            updated_at=report.updated_at,
+            issues=[IssueEntry(path=i["path"], code=i["code"], message=i["message"]) for i in report.issues],
+            submissions=[
+                SubmissionEntry(received_at=s.received_at, source=s.source, outcome=s.outcome)
+                for s in submissions
+            ],
+            content=json.loads(content) if content is not None else None,
+        )
+    )
 
 
 def _print_readings(content: bytes, catalog: TemplateCatalog) -> None:

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.cli_support import JsonOption, console, err_console, fail, settings_or_fail
 from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from quitus.wiring import App
     from retention.certificates import DisposedItem
+    from retention.executor import RunSummary
+    from retention.planner import PlannedDisposition
     from storage.blind_index import SubjectKind
     from storage.subject_index import ReindexOutcome
 
@@ -40,7 +42,11 @@ def _open() -> App:
 
 
 @retention_app.command("plan")
-def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to print.")] = 50) -> None:
+def plan(
+    at: AtOption = None,
+    limit: Annotated[int, typer.Option(help="Rows to print.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
     """List what is due at a date, with action, policy and due date. Writes nothing.
 
     A plan at a future date is a simulation: only `retention run`, today, carries anything out.
@@ -53,6 +59,7 @@ def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to p
     app = _open()
     day = at.date() if at else app.clock().today()
     counts: Counter[str] = Counter()
+    shown_items: list[PlannedDisposition] = []
     try:
         holds = HoldService(app.store).active()
         for shown, item in enumerate(plan_dispositions(app.store, app.policies(), holds, day)):
@@ -63,13 +70,42 @@ def plan(at: AtOption = None, limit: Annotated[int, typer.Option(help="Rows to p
             )
             counts[status.split()[0]] += 1
             if shown < limit:
-                console.print(
-                    f"{item.report_id}  {status:<16} {item.policy_ref:<36} due {item.due}", soft_wrap=True
-                )
+                shown_items.append(item)
+                if not as_json:
+                    console.print(
+                        f"{item.report_id}  {status:<16} {item.policy_ref:<36} due {item.due}", soft_wrap=True
+                    )
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import PlanEntry, RetentionPlan, emit  # noqa: PLC0415
+
+        emit(
+            RetentionPlan(
+                at=day,
+                items=[
+                    PlanEntry(
+                        report_id=item.report_id,
+                        status=_plan_status(item),
+                        action=item.action,
+                        policy_ref=item.policy_ref,
+                        due=item.due,
+                        held_by=list(item.held_by),
+                    )
+                    for item in shown_items
+                ],
+                counts=dict(sorted(counts.items())),
+            )
+        )
+        return
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due"
     console.print(f"plan at {day}: {summary} (dry run: nothing was changed)")
+
+
+def _plan_status(item: PlannedDisposition) -> Literal["due", "held", "awaiting_review"]:
+    if item.held_by:
+        return "held"
+    return "awaiting_review" if item.awaiting_review else "due"
 
 
 @retention_app.command("run")
@@ -78,6 +114,7 @@ def run(
         str | None,
         typer.Option("--at", hidden=True, help="Refused: a run carries out what is due today."),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Carry out what is due today: anonymize, delete (crypto-shred) or queue for review.
 
@@ -101,6 +138,9 @@ def run(
         app.ledger.checkpoint()
     finally:
         app.close()
+    if as_json:
+        _emit_run(summary, clock.today())
+        raise typer.Exit(ExitCode.REJECTED if summary.tampered else ExitCode.OK)
     for (action, policy), count in sorted(summary.done.items()):
         console.print(f"  {action:<10} {count:>6}  {policy}")
     console.print(
@@ -114,6 +154,26 @@ def run(
         if len(summary.tampered) > 20:
             err_console.print(f"[red]TAMPERING FOUND:[/] … and {len(summary.tampered) - 20} more report(s)")
         raise typer.Exit(ExitCode.REJECTED)
+
+
+def _emit_run(summary: RunSummary, day: dt.date) -> None:
+    from quitus.cli_json import DoneEntry, RetentionRun, emit  # noqa: PLC0415
+
+    emit(
+        RetentionRun(
+            day=day,
+            done=[
+                DoneEntry(action=action, policy_ref=policy, count=count)
+                for (action, policy), count in sorted(summary.done.items())
+            ],
+            total=summary.total,
+            held=summary.held,
+            awaiting_review=summary.awaiting_review,
+            certificates_issued=summary.certificates_issued,
+            certificates_failed=dict(summary.certificates_failed),
+            tampered=dict(summary.tampered),
+        )
+    )
 
 
 def _warn_not_issued(failed: dict[str, str]) -> None:
@@ -460,7 +520,10 @@ def release(hold_id: Annotated[str, typer.Argument(help="Hold id (hold-…).")])
 
 
 @holds_app.command("list")
-def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False) -> None:
+def list_holds(
+    all_: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Legal holds in force (or all of them), with their reasons."""
     from retention.holds import HoldService  # noqa: PLC0415
 
@@ -469,6 +532,26 @@ def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include release
         holds = HoldService(app.store).list(include_released=all_)
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import HoldEntry, HoldList, emit  # noqa: PLC0415
+
+        emit(
+            HoldList(
+                holds=[
+                    HoldEntry(
+                        id=hold.id,
+                        active=hold.released_at is None,
+                        scope=hold.describe(),
+                        placed_by=hold.placed_by,
+                        placed_at=hold.placed_at,
+                        released_at=hold.released_at,
+                        reason=hold.reason,
+                    )
+                    for hold in holds
+                ]
+            )
+        )
+        return
     for hold in holds:
         state = f"released {hold.released_at:%Y-%m-%d}" if hold.released_at else "active"
         console.print(
@@ -483,7 +566,7 @@ def list_holds(all_: Annotated[bool, typer.Option("--all", help="Include release
 
 
 @review_app.command("list")
-def review_list() -> None:
+def review_list(as_json: JsonOption = False) -> None:
     """Reports waiting for a disposition decision."""
     from retention.review import ReviewQueue  # noqa: PLC0415
 
@@ -492,6 +575,15 @@ def review_list() -> None:
         items = ReviewQueue(app.store, app.policies()).pending()
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import ReviewEntry, ReviewList, emit  # noqa: PLC0415
+
+        emit(
+            ReviewList(
+                items=[ReviewEntry(report_id=i.report_id, due=i.due, policy_ref=i.policy_ref) for i in items]
+            )
+        )
+        return
     for item in items:
         console.print(f"{item.report_id}  due {item.due}  {item.policy_ref}")
     console.print(f"{len(items)} waiting for review")
