@@ -52,6 +52,7 @@ from retention.statistics import DEFAULT_K, StatisticalDraft, draft_record, writ
 from storage.certificate_store import CertificateStore, NewCertificate
 from storage.erasure import ErasureTransaction, ShredRequest, shred_reports
 from storage.errors import KeyDestroyedError
+from storage.ledger.errors import RollbackError
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore
@@ -128,6 +129,10 @@ class DisposalGate:
                 self.store.get(report_id)  # an unknown id is an error, not "already erased"
         decisions = effective_decisions(self.store, self.policies, facts, HoldService(self.store).active())
         tampered = decision_tampering(self.store, [f.report_id for f in facts])
+        try:
+            self.store.ledger.check_not_rolled_back()
+        except RollbackError as exc:  # entries removed from its end: nothing it records can be believed
+            tampered = {f.report_id: [str(exc)] for f in facts}
         today = self.today()
         allowed, refused = [], []
         for effective in decisions:

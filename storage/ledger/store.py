@@ -294,6 +294,19 @@ class Ledger:
             return mac_verifies(self.mac_key, entry.encode("utf-8"), mac)
         return seq < signed_size
 
+    def check_not_rolled_back(self) -> None:
+        """Raise :class:`RollbackError` when the ledger is smaller than, or differs from, the
+        last checkpoint remembered in ``checkpoints.log`` (outside the database): entries
+        deleted from its end (triggers dropped) would otherwise undo a hold or a date."""
+        if self.anchors is None:
+            return
+        with self.anchors.locked() as log:
+            last = log.last()
+        if last is None:
+            return
+        with self.database.session() as session:
+            self._check_not_rolled_back(session, self._size(session), last)
+
     def signed_size(self, session: Session) -> int:
         """The largest ledger size a checkpoint in the database, signed by this key, covers."""
         return self._last_signed_size(session, self._size(session), None)
