@@ -19,6 +19,7 @@ import pytest
 import typer
 
 from quitus.errors_boundary import run_with_error_boundary
+from quitus.exit_codes import ExitCode
 from tests import hostile_inputs as hostile
 from tests.api_client import sample_reports
 from tests.cli_runner import run_quitus
@@ -96,7 +97,7 @@ def test_the_boundary_says_what_is_kept_after_an_internal_error(
     with pytest.raises(SystemExit) as exited:
         run_with_error_boundary(app)
     err = capsys.readouterr().err
-    assert exited.value.code == 3
+    assert exited.value.code == ExitCode.INTERNAL
     assert "nothing was half-written" not in err
     assert "what earlier steps stored is kept" in err
     assert "Lefèvre" not in err
