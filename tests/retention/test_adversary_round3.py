@@ -142,8 +142,7 @@ def _truncate_ledger(home: Path, new_size: int) -> None:
 
 
 def _state(home: Path, report: str) -> str:
-    first = quitus(home, "reports", "show", report).stdout.split("\n")[0]
-    return first
+    return quitus(home, "reports", "show", report).stdout.split("\n")[0]
 
 
 # --- breaks: a truncated ledger tail undoes a hold, an event, an extension -----------------
@@ -269,7 +268,9 @@ def test_an_edited_intervention_date_is_refused_as_tampering(tmp_path: Path) -> 
     assert "erased" not in _state(home, ids[0])
 
 
-def test_simulated_today_and_at_are_refused_in_a_real_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_simulated_today_and_at_are_refused_in_a_real_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Refused correctly: no flag or variable moves a real home's retention date."""
     home, ids = _home(tmp_path, SHORT_DELETE, ["2025-06-01"])
     assert quitus(home, "retention", "run", "--at", "2030-01-01").returncode == 2
@@ -282,7 +283,9 @@ def test_simulated_today_and_at_are_refused_in_a_real_home(tmp_path: Path, monke
 def test_shred_and_subject_erase_of_a_held_report_are_refused(tmp_path: Path) -> None:
     """Refused correctly: an erasure request on a held report restricts, never destroys."""
     home, ids = _home(tmp_path, SHORT_DELETE, ["2025-06-01"])
-    assert quitus(home, "holds", "place", "--reason", "Litige", "--email", "client0@exemple.fr").returncode == 0
+    assert (
+        quitus(home, "holds", "place", "--reason", "Litige", "--email", "client0@exemple.fr").returncode == 0
+    )
     assert quitus(home, "reports", "shred", ids[0], "--reason", "subject_request").returncode == 1
     quitus(home, "subject", "erase", "--email", "client0@exemple.fr")
     assert "erased" not in _state(home, ids[0])
