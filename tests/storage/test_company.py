@@ -111,7 +111,9 @@ def test_the_identity_is_kept_and_each_change_is_a_ledger_event(company: Company
         entries = [
             decode_entry(e)
             for e in session.scalars(
-                select(LedgerEntryRecord.entry).where(LedgerEntryRecord.step == LedgerStep.COMPANY_SET)
+                select(LedgerEntryRecord.entry)
+                .where(LedgerEntryRecord.step == LedgerStep.COMPANY_SET)
+                .order_by(LedgerEntryRecord.seq)
             )
         ]
     assert [e["details"]["revision"] for e in entries] == [1, 2, 3]

@@ -7,6 +7,8 @@ procedure of docs/operations.md followed step by step.
 
 from __future__ import annotations
 
+import re
+
 import base64
 import json
 import secrets
@@ -57,7 +59,8 @@ def _keys(home: Path) -> Path:
 def _report_ids(home: Path) -> list[str]:
     listed = run_quitus(home, "reports", "list")
     assert listed.returncode == 0, listed.stderr
-    return [word for word in listed.stdout.split() if word.startswith("RI-")]
+    # Internal ids only (a line also shows the readable number, RI-2026-…).
+    return [word for word in listed.stdout.split() if re.fullmatch(r"RI-[0-9A-Z]{26}", word)]
 
 
 def _snapshot(home: Path) -> dict[str, bytes]:
