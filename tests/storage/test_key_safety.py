@@ -7,10 +7,9 @@ procedure of docs/operations.md followed step by step.
 
 from __future__ import annotations
 
-import re
-
 import base64
 import json
+import re
 import secrets
 import shutil
 import stat
