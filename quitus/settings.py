@@ -15,6 +15,8 @@
                                fallback only while a home has no identity, docs/company.md)
 ``QUITUS_TSA_URL``             RFC 3161 timestamp authority: seals become PAdES B-T instead of B-B
 ``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
+``QUITUS_INTAKE_PROCESSES``    processes rendering and sealing an intake batch in parallel
+                               (default: the CPU count; 1 = in the flow's own process)
 ``QUITUS_SMTP_HOST`` …         e-mail delivery of the sealed PDF (see docs/delivery.md); unset = off
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
@@ -117,6 +119,9 @@ class Settings(BaseModel):
     identity (:mod:`storage.company`, ``quitus company set``) is what every document names."""
     tsa_url: str | None = Field(default=None, pattern=r"^https?://")
     intake_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    intake_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    """``QUITUS_INTAKE_PROCESSES``: how many processes render and seal an intake batch (1: the
+    flow's own process, no pool); see docs/operations.md, 'Sizing'."""
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_use_tls: bool = False
