@@ -17,6 +17,8 @@
 ``QUITUS_INTAKE_INTERVAL_MINUTES`` how often ``quitus serve`` runs the intake flow (default 5)
 ``QUITUS_INTAKE_PROCESSES``    processes rendering and sealing an intake batch in parallel
                                (default: the CPU count; 1 = in the flow's own process)
+``QUITUS_LOG_FORMAT``          ``text`` (default) or ``json``: one JSON object per log line (time,
+                               level, logger, message, request and run ids; docs/operations.md)
 ``QUITUS_SMTP_HOST`` …         e-mail delivery of the sealed PDF (see docs/delivery.md); unset = off
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
@@ -51,6 +53,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -122,6 +125,8 @@ class Settings(BaseModel):
     intake_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     """``QUITUS_INTAKE_PROCESSES``: how many processes render and seal an intake batch (1: the
     flow's own process, no pool); see docs/operations.md, 'Sizing'."""
+    log_format: Literal["text", "json"] = "text"
+    """``QUITUS_LOG_FORMAT``: how the logs on stderr are written (:mod:`quitus.logging_setup`)."""
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
     smtp_use_tls: bool = False
