@@ -23,7 +23,13 @@ from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore, ReportSummary
 
-__all__ = ["CORRECTS_OTHERS_REPORTS", "capture_store", "captured_by", "reachable_report"]
+__all__ = [
+    "CORRECTS_OTHERS_REPORTS",
+    "capture_store",
+    "captured_by",
+    "reachable_report",
+    "reports_captured_by",
+]
 
 CORRECTS_OTHERS_REPORTS: frozenset[Role] = frozenset()
 """Roles whose submissions through the API may correct a report another user sent first."""
@@ -42,6 +48,21 @@ def captured_by(store: ReportStore, report_id: str) -> set[str]:
         if entry.get("step") == LedgerStep.RECEIVE:
             actors.add(str(entry.get("actor")))
     return actors
+
+
+def reports_captured_by(store: ReportStore, handle: str) -> list[str]:
+    """The ids of the reports ``handle`` submitted (a revision of), oldest first.
+
+    Read from the ledger's ``receive`` entries, like :func:`captured_by`: the list a
+    technician's *Mes rapports* page shows is the set :func:`reachable_report` admits.
+    """
+    found: dict[str, None] = {}
+    for stored in store.ledger.entries_with_step(LedgerStep.RECEIVE):
+        entry = decode_entry(stored.entry)
+        report_id = entry.get("report")
+        if entry.get("actor") == handle and isinstance(report_id, str):
+            found.setdefault(report_id)
+    return list(found)
 
 
 def reachable_report(

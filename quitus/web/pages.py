@@ -28,7 +28,7 @@ from quitus.api.auth import (
     set_session_cookie,
 )
 from quitus.api.context import ApiContext, context_of
-from quitus.api.ownership import reachable_report
+from quitus.api.ownership import reachable_report, reports_captured_by
 from quitus.api.params import REPORT_ID_PATTERN
 from quitus.api.portal import PORTAL_PDF, PortalUnavailableError, portal_summary
 from quitus.api.roles import ENDPOINT_ROLES
@@ -61,6 +61,7 @@ PLAN_ROWS_SHOWN = 200
 REPORT_ID = re.compile(REPORT_ID_PATTERN)
 REDACTED_PDF_URL = "/api/v1/reports/{report_id}/pdf/redacted"
 """The sealed PDF a technician may download (the anonymized variant: see quitus.api.roles)."""
+FULL_PDF_URL = "/api/v1/reports/{report_id}/pdf/full"
 CLEAR_SITE_DATA = '"cache", "storage"'
 """Sent with the sign-out: the browser drops the site's caches, IndexedDB and service worker."""
 FINAL_STATES = frozenset({"archived", "rejected", "erased"})
@@ -270,6 +271,43 @@ def report_status(request: Request, report_id: str, context: Context, principal:
         context=context,
         principal=principal,
     )
+
+
+@router.get("/technicien/rapports")
+def my_reports(request: Request, context: Context, principal: Technician) -> HTMLResponse:
+    """*Mes rapports*: the reports the technician sent, newest first, with the copy they may read."""
+    store = context.app.store
+    ids = reports_captured_by(store, principal.handle)
+    reports = sorted(store.list_reports(ids=ids, limit=max(len(ids), 1)), key=lambda r: r.id, reverse=True)
+    return render(
+        request,
+        "mes_rapports.html",
+        {
+            "rows": [
+                {
+                    "report": report,
+                    "title": _template_title(context, report.template_id),
+                    "date": french_date(report.intervention_date),
+                    "pdf": _readable_copy(principal, report),
+                }
+                for report in reports
+            ]
+        },
+        context=context,
+        principal=principal,
+    )
+
+
+def _readable_copy(principal: Principal, report: ReportSummary) -> tuple[str, str] | None:
+    """The sealed PDF ``principal``'s role may download (``quitus.api.roles``), once archived:
+    its URL and what it is."""
+    if report.state.value != "archived":
+        return None
+    if principal.role in ENDPOINT_ROLES["report_pdf_full"]:
+        return FULL_PDF_URL.format(report_id=report.id), "complet"
+    if principal.role in ENDPOINT_ROLES["report_pdf_redacted"]:
+        return REDACTED_PDF_URL.format(report_id=report.id), "anonymisé"
+    return None
 
 
 # -- compliance ----------------------------------------------------------------------------
