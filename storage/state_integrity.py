@@ -34,6 +34,11 @@ erased reports          a ``shred``/``dispose`` entry makes a tombstone: no
                         :data:`ARCHIVED_AT_TOLERANCE`; empty without one
 ``restricted_at``,      the latest ``restrict`` entry and its reason; empty without one
 ``restriction_reason``
+``number``              the number the ``validate`` entry that accepted the report recorded
+                        (detail ``number``, :mod:`storage.report_numbers`); empty for a
+                        report no ``validate`` entry accepted. Numbers given by migration
+                        0013 to reports accepted before numbers existed are in no entry:
+                        they are not checked
 ======================  ====================================================================
 
 Entries are found by what they say — every entry's hashed text is decoded — not by the
@@ -79,6 +84,7 @@ from storage.ledger.events import decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
 from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord, SubjectIndexRecord
 from storage.report_facts import FACTS_DETAIL, facts_digest
+from storage.report_numbers import NUMBER_DETAIL
 from storage.report_store import ReportStore
 from storage.retention_integrity import RETENTION_ROW_STEPS, check_retention_state, retention_problems_of
 from storage.states import ReportState
@@ -275,6 +281,10 @@ class _Report:
     """(seq, digest) of the retention facts the latest ``capture`` recorded."""
     subjects: tuple[int, LedgerStep, str] | None = None
     """(seq, step, digest) of the subject index rows the latest ``capture`` or re-index recorded."""
+    accepted_seq: int | None = None
+    """The ``validate`` entry that accepted the report (outcome ``validated``)."""
+    number: tuple[int, str] | None = None
+    """(seq, number) of the number that entry recorded (none before numbers existed)."""
 
 
 def _entries(database: Database) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -323,6 +333,27 @@ def _read_report_entry(
     outcome = str(entry.get("outcome"))
     if outcome in _UNCHANGED:
         return None  # a step that failed changed nothing but the report's issues
+    _read_recorded(derived, seq, step, entry, details)
+    states = _STATE_AFTER.get(step)
+    if states is None or derived.erased_seq is not None:
+        return None  # an erased report stays erased, whatever follows
+    state = states.get(outcome)
+    if state is None:
+        return f"ledger entry {seq} ({step}) has outcome {outcome!r}, which says no state"
+    derived.state, derived.state_entry = state, (seq, step.value, outcome)
+    if state == ReportState.ERASED:
+        # A tombstone's blobs are not checked (its files are deleted, its key destroyed): most
+        # reports end erased, and what is not kept costs no memory.
+        derived.erased_seq, derived.produced, derived.content_candidates = seq, {}, ()
+    return None
+
+
+def _read_recorded(
+    derived: _Report, seq: int, step: LedgerStep, entry: Mapping[str, Any], details: Mapping[str, Any]
+) -> None:
+    """What an entry that changed something records of the row: content, facts, index, clock,
+    restriction, number."""
+    artifacts = entry.get("artifacts") or {}
     if step == LedgerStep.CAPTURE:
         derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
         digest = details.get(FACTS_DETAIL)
@@ -340,18 +371,11 @@ def _read_report_entry(
     elif step == LedgerStep.RESTRICT:
         reason = details.get("reason")
         derived.restrict = (seq, reason if isinstance(reason, str) else None)
-    states = _STATE_AFTER.get(step)
-    if states is None or derived.erased_seq is not None:
-        return None  # an erased report stays erased, whatever follows
-    state = states.get(outcome)
-    if state is None:
-        return f"ledger entry {seq} ({step}) has outcome {outcome!r}, which says no state"
-    derived.state, derived.state_entry = state, (seq, step.value, outcome)
-    if state == ReportState.ERASED:
-        # A tombstone's blobs are not checked (its files are deleted, its key destroyed): most
-        # reports end erased, and what is not kept costs no memory.
-        derived.erased_seq, derived.produced, derived.content_candidates = seq, {}, ()
-    return None
+    elif step == LedgerStep.VALIDATE and entry.get("outcome") == "validated":
+        derived.accepted_seq = derived.accepted_seq or seq
+        number = details.get(NUMBER_DETAIL)
+        if isinstance(number, str) and derived.number is None:  # given once, never again
+            derived.number = (seq, number)
 
 
 # -- reports, their blobs and keys ------------------------------------------------------------
@@ -365,6 +389,7 @@ class _Row:
     archived_at: object
     restricted_at: object
     restriction_reason: str | None
+    number: str | None
     template_id: str | None
     client_kind: str | None
     intervention_date: object
@@ -389,6 +414,7 @@ def _report_rows(database: Database, ids: list[str] | None = None) -> Iterator[l
             type_coerce(ReportRecord.archived_at, String),
             type_coerce(ReportRecord.restricted_at, String),
             ReportRecord.restriction_reason,
+            ReportRecord.number,
             ReportRecord.template_id,
             ReportRecord.client_kind,
             type_coerce(ReportRecord.intervention_date, String),
@@ -486,8 +512,25 @@ def _check_report(row: _Row, derived: _Report, blobs: list[_Blob]) -> list[str]:
         problems += _check_blob_rows(derived, blobs)
     problems += _check_archived_at(row, derived)
     problems += _check_restriction(row, derived)
+    problems += _check_number(row, derived)
     problems += _check_facts(row, derived)
     return problems
+
+
+def _check_number(row: _Row, derived: _Report) -> list[str]:
+    """The number people read and search by is the one the accepting ``validate`` entry signed."""
+    if derived.number is not None:
+        seq, recorded = derived.number
+        if row.number != recorded:
+            stored = "empty" if row.number is None else row.number
+            return [
+                f"its number is {stored} in reports, but ledger entry {seq} (validate) gave it {recorded} "
+                "(edited: the report would be found, printed and certified under another number)"
+            ]
+        return []
+    if derived.accepted_seq is None and row.number is not None:
+        return [f"its number is {row.number} in reports, but no validate entry accepted it (edited)"]
+    return []  # accepted before numbers existed: migration 0013 numbered it, no entry says how
 
 
 def _check_facts(row: _Row, derived: _Report) -> list[str]:

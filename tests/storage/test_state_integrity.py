@@ -67,6 +67,8 @@ class Life:
     restricted: str
     seq: dict[tuple[str, str], int]
     """(report or object id, step) → the sequence number of its latest entry of that step."""
+    validated_seq: dict[str, int]
+    """Report id → the ``validate`` entry that accepted it (and recorded its number)."""
     admin: str
     disabled_user: str
     auditor: str
@@ -188,6 +190,11 @@ def life(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         erased=erased,
         restricted=restricted,
         seq=_latest_seqs(store),
+        validated_seq={
+            e["report"]: e["seq"]
+            for e in reversed(list(_entries(store)))
+            if e["step"] == "validate" and e["outcome"] == "validated"
+        },
         admin=admin,
         disabled_user=disabled_user,
         auditor=auditor,
@@ -395,6 +402,31 @@ STATE_EDITS: list[Any] = [
         ),
         lambda life: (life.restricted, "restrict", entry(life.seq[(life.restricted, "restrict")])),
         id="restriction-lifted",
+    ),
+    pytest.param(
+        lambda life: edited(life.store, "reports", {"id": life.archived}, number="RI-2026-999999"),
+        lambda life: (
+            life.archived,
+            "RI-2026-999999",
+            life.store.get(life.archived).number,
+            entry(life.validated_seq[life.archived]),
+        ),
+        id="number-changed",
+    ),
+    pytest.param(
+        lambda life: edited(life.store, "reports", {"id": life.erased}, number="RI-2026-999998"),
+        lambda life: (life.erased, "RI-2026-999998", entry(life.validated_seq[life.erased])),
+        id="erased-report-renumbered",
+    ),
+    pytest.param(
+        lambda life: edited(life.store, "reports", {"id": life.other_archived}, number=None),
+        lambda life: (life.other_archived, "number is empty", entry(life.validated_seq[life.other_archived])),
+        id="number-removed",
+    ),
+    pytest.param(
+        lambda life: edited(life.store, "reports", {"id": life.rejected}, number="RI-2026-999997"),
+        lambda life: (life.rejected, "RI-2026-999997", "no validate entry accepted it"),
+        id="rejected-report-numbered",
     ),
 ]
 
