@@ -242,6 +242,8 @@ class TechnicalGuard:
                 # "DEVIS. IBAN FR76…": a marker's reference that starts before a checksum-typed value
                 # ran over it; it introduces that value only when it starts where the value does.
                 and not (s.kind == "marker" and entity.type in CHECKSUM_TYPES and s.start < entity.start)
+                # "IBAN prélèvement contrat : FR76 …": a reference never has an IBAN's country and length.
+                and not (s.kind == "marker" and entity.type == "IBAN_CODE")
             ]
             if (
                 entity.type in NAME_TYPES

@@ -93,13 +93,27 @@ class SirenSiretRecognizer(FrenchRecognizer):
 
 
 class IbanRecognizer(FrenchRecognizer):
-    """IBAN of any country, grouped by four or not, checked with mod 97 and the country's length."""
+    """IBAN of any country in any writing, checked with mod 97 and the country's length.
+
+    The characters may be grouped by four or not, in upper or lower case, with spaces
+    (one or several), hyphens, dots or slashes between groups, the check digits apart
+    from the country code (``FR 76 3000…``) and the number split across a line break.
+    A mistyped IBAN (key or length off) is still reported after ``IBAN``/``RIB``, or in
+    the IBAN's own layout.
+    """
 
     name: ClassVar[str] = "IbanRecognizer"
     entity_types: ClassVar[tuple[str, ...]] = ("IBAN_CODE",)
 
-    _START: Final = re.compile(r"(?<![^\W_])([A-Za-z]{2})(\d{2})")
-    _CONTEXT: Final = re.compile(r"(iban|rib|bic|virement|compte)\W*(?:\w+\W*)?$")
+    _START: Final = re.compile(r"(?<![^\W_])([A-Za-z]{2})([ .\u00a0-]?)(\d{2})")
+    _GAP: Final = re.compile(r"[ \t\u00a0\u202f\u2009./-]{1,3}(?:\r?\n[ \t]*)?|\r?\n[ \t]*")
+    """What may sit between two groups: a few separators, or a line break."""
+    _GROUP: Final = re.compile(r"[0-9A-Za-z]+")
+    _CONTEXT: Final = re.compile(
+        r"(?:\b(?:iban|rib)\b[^.\n]{0,50}|(?:bic|virement|compte|prelevement)\W*(?:\w+\W*){0,2})$"
+    )
+    _SLACK: Final = 3
+    """How many characters a mistyped IBAN may have too few or too many, after a context word."""
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found: list[Entity] = []
@@ -108,51 +122,73 @@ class IbanRecognizer(FrenchRecognizer):
             match = self._START.search(text, position)
             if match is None:
                 return found
-            position = match.end()
+            position = match.start() + 1
             expected = IBAN_LENGTHS.get(match.group(1).upper())
             if expected is None:
                 continue
-            end = self._walk(text, match.start(), expected)
-            if end is None:
-                continue
-            compact = re.sub(r"[^0-9A-Za-z]", "", text[match.start() : end])
+            context = preceded_by(text, match.start(), self._CONTEXT, 60)
+            entity = self._candidate(text, match, expected, context)
+            if entity is not None:
+                found.append(entity)
+                position = entity.end
+
+    def _candidate(self, text: str, match: re.Match[str], expected: int, context: bool) -> Entity | None:
+        upper = match.group(1).isupper()
+        if match.group(2) and not (upper or context):
+            return None  # "de 12 …": a spaced country code needs capitals or an IBAN word
+        groups = self._groups(text, match.end(), upper, expected + self._SLACK - 4)
+        ends = [match.end(), *(end for _, end in groups)]
+        lengths = [len(re.sub(r"[^0-9A-Za-z]", "", text[match.start() : end])) for end in ends]
+        if lengths[-1] - 4 < 8 or sum(c.isdigit() for c in text[match.end() : ends[-1]]) < 0.6 * (
+            lengths[-1] - 4
+        ):
+            return None  # words after a country code and two digits, not an account number
+        exact = [end for end, length in zip(ends, lengths, strict=True) if length == expected]
+        if exact:  # a group after the IBAN may not belong to it: the exact length decides where it ends
+            compact = re.sub(r"[^0-9A-Za-z]", "", text[match.start() : exact[0]])
             if iban_is_valid(compact):
-                found.append(Entity(match.start(), end, "IBAN_CODE", 0.95))
-                position = end
-            elif preceded_by(text, match.start(), self._CONTEXT, 40) or self._iban_layout(
-                text[match.start() : end]
-            ):
-                found.append(Entity(match.start(), end, "IBAN_CODE", 0.5))
-                position = end
+                return Entity(match.start(), exact[0], "IBAN_CODE", 0.95)
+            mistyped = context or self._iban_layout(text[match.start() : exact[0]])
+            return Entity(match.start(), exact[0], "IBAN_CODE", 0.5) if mistyped else None
+        if context and abs(lengths[-1] - expected) <= self._SLACK:
+            return Entity(match.start(), ends[-1], "IBAN_CODE", 0.5)  # a character dropped or doubled
+        return None
+
+    def _groups(self, text: str, start: int, upper: bool, limit: int) -> list[tuple[int, int]]:
+        """The groups of characters after the check digits, up to ``limit`` characters in all."""
+        groups: list[tuple[int, int]] = []
+        index, count = start, 0
+        glued = self._GROUP.match(text, index)
+        if glued:
+            groups.append(glued.span())
+            count += len(glued.group())
+            index = glued.end()
+        while count < limit:
+            gap = self._GAP.match(text, index)
+            if gap is None:
+                break
+            group = self._GROUP.match(text, gap.end())
+            if group is None or not self._account_group(group.group(), upper, not groups):
+                break
+            groups.append(group.span())
+            count += len(group.group())
+            index = group.end()
+        return groups
+
+    @staticmethod
+    def _account_group(group: str, upper: bool, first: bool) -> bool:
+        """A group of an account number: digits in it, or first, a bank's letters (``NWBK``) in its case."""
+        if any(c.isdigit() for c in group):
+            return len(group) <= 7 or sum(c.isdigit() for c in group) >= len(group) - 2
+        return first and len(group) <= 4 and (group.isupper() if upper else group.islower())
 
     @staticmethod
     def _iban_layout(candidate: str) -> bool:
         """Grouped by four from the country code, or a French one glued: an IBAN with a mistyped key."""
-        groups = candidate.split(" ")
+        groups = re.split(r"\s+", candidate)
         if len(groups) >= 5 and all(len(g) == 4 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 4:
             return True
         return len(groups) == 1 and candidate[:2].upper() == "FR" and candidate[2:].isdigit()
-
-    @staticmethod
-    def _walk(text: str, start: int, length: int) -> int | None:
-        """The end of ``length`` alphanumerics from ``start``, allowing one separator between them."""
-        count, index = 0, start
-        while index < len(text) and count < length:
-            char = text[index]
-            if char.isascii() and char.isalnum():
-                count += 1
-                index += 1
-            elif (
-                char in " \u00a0\u202f-" and count > 0 and index + 1 < len(text) and text[index + 1].isalnum()
-            ):
-                index += 1
-            else:
-                break
-        if count != length:
-            return None
-        if index < len(text) and text[index].isascii() and text[index].isalnum():
-            return None  # glued to more characters: not this IBAN
-        return index
 
 
 def _card_network_accepts(digits: str) -> bool:

@@ -1,0 +1,59 @@
+"""Personal values in the many ways people write them, on sentences written for these tests.
+
+None of these sentences comes from ``bench/pii_corpora``: each states one writing of a
+value (an IBAN split across a line break, a phone with slashes…) on text of our own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymization.engine import PiiEngine
+
+
+def found(engine: PiiEngine, text: str, entity_type: str) -> list[str]:
+    return [text[e.start : e.end] for e in engine.detect(text) if e.type == entity_type]
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("IBAN FR 76 3000 6000 0112 3456 7890 189 merci", "FR 76 3000 6000 0112 3456 7890 189"),
+        ("IBAN FR76 3000 6000 0112\n3456 7890 189 pour le prélèvement", "FR76 3000 6000 0112\n3456 7890 189"),
+        ("RIB : FR76  3000  6000  0112  3456  7890  189", "FR76  3000  6000  0112  3456  7890  189"),
+        ("iban fr76.3000.6000.0112.3456.7890.189", "fr76.3000.6000.0112.3456.7890.189"),
+        ("IBAN\nFR76 3000 6000 0112 3456 7890 189", "FR76 3000 6000 0112 3456 7890 189"),
+        ("IBAN GB29 NWBK 6016 1331 9268 19 merci", "GB29 NWBK 6016 1331 9268 19"),
+        ("iban fr76 3000 6000 0112 3456 7890 189 le client paie", "fr76 3000 6000 0112 3456 7890 189"),
+        # mistyped: a digit missing, a digit too many — still the account after "iban"
+        ("iban FR76 3000 6000 0112 3456 7890 18 (manque un chiffre)", "FR76 3000 6000 0112 3456 7890 18"),
+        ("IBAN FR76 3000 6000 0112 3456 7890 1899 faux", "FR76 3000 6000 0112 3456 7890 1899"),
+    ],
+)
+def test_an_iban_in_any_writing(pii_engine: PiiEngine, text: str, iban: str) -> None:
+    assert found(pii_engine, text, "IBAN_CODE") == [iban]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chaudière de 12 ans, compte 3 ans", "le compte de 12 ans pour 3000 euros", "série DE12345678 modèle"],
+)
+def test_a_country_code_and_digits_are_not_an_iban(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "IBAN_CODE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        (
+            "IBAN mandat contrat : FR76 1111 2222 3333 4444 5555 666 titulaire",
+            "FR76 1111 2222 3333 4444 5555 666",
+        ),
+        (
+            "iban noté pour le trop perçu : FR12 1234 5000 0112 9876 5K04 321 M. Vigne",
+            "FR12 1234 5000 0112 9876 5K04 321",
+        ),
+    ],
+)
+def test_a_mistyped_iban_after_iban_words(pii_engine: PiiEngine, text: str, iban: str) -> None:
+    assert found(pii_engine, text, "IBAN_CODE") == [iban]
