@@ -1,7 +1,8 @@
 """The FastAPI application: API under ``/api/v1``, OpenAPI at ``/docs``, web pages at ``/``.
 
 ``create_app`` assembles it: the request guard (size limit, security headers, access
-log, last-resort 500 — :mod:`quitus.api.hardening`), the checkpoint that signs what a
+log, last-resort 500 — :mod:`quitus.api.hardening`) inside the request id
+(:mod:`quitus.api.request_ids`), the checkpoint that signs what a
 request recorded (:mod:`quitus.api.checkpoints`), the error handlers
 (:mod:`quitus.api.errors`), and one router per area (:mod:`quitus.api.routes`), each
 endpoint admitting the roles :mod:`quitus.api.roles` gives it.
@@ -21,6 +22,7 @@ from quitus.api.errors import install_error_handlers
 from quitus.api.hardening import RequestGuard
 from quitus.api.head import HeadAsGet
 from quitus.api.openapi import install_openapi
+from quitus.api.request_ids import RequestIds
 from quitus.api.routes import ROUTERS
 from quitus.settings import Settings
 from storage.access_store import AccessStore
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.add_middleware(SignRecordedEvents)  # inside the guard: its 500 covers a failure to sign
     api.add_middleware(HeadAsGet, routes=api_routes)
     api.add_middleware(RequestGuard, max_body_bytes=settings.max_request_bytes)
+    api.add_middleware(RequestIds)  # outermost: the access log and a 500's log carry the request's id
     install_error_handlers(api)
     for router in ROUTERS:
         api.include_router(router)  # each router carries its /api/v1 prefix: the access log shows it
