@@ -243,7 +243,7 @@ class Intake:
                 issue(name if looks_like_form_field(name) else "", "form_field_unknown", field=_shown(name))
                 for name in reading.unknown_fields
             ]
-            return reading.report, unknown
+            return reading.with_copy_id(self.store.keys.index_key), unknown
         payload, problem = load_json_object(submission.raw, self.limits, outline=outline)
         return payload, [problem] if problem is not None else []
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -91,9 +92,23 @@ class FormReading:
     unknown_fields: tuple[str, ...] = field(default=())
     """Names of filled fields that quitus forms do not have (their values are left out)."""
 
+    form_id: str | None = None
+    """The blank form's id when the copy's ``submission_id`` field was left empty: the copy's
+    submission id is then :meth:`with_copy_id`'s, derived by the caller that holds the key."""
 
-def read_form(data: bytes) -> dict[str, Any]:
+    def with_copy_id(self, copy_key: bytes) -> dict[str, Any]:
+        """:attr:`report` with the submission id of this filled copy when it typed none
+        (:func:`copy_submission_id`); as it is otherwise."""
+        if self.form_id is None or "submission_id" in self.report:
+            return self.report
+        return {**self.report, "submission_id": copy_submission_id(self.form_id, self.report, copy_key)}
+
+
+def read_form(data: bytes, *, copy_key: bytes | None = None) -> dict[str, Any]:
     """The filled form ``data`` as an ``InterventionReport``-shaped dict (this process, default limits).
+
+    ``copy_key``: the installation's index key, to give a copy whose ``submission_id`` was
+    left empty its own (:func:`copy_submission_id`); without it that field stays absent.
 
     Empty fields are left out. French dates (JJ/MM/AAAA, JJ/MM/AAAA HH:MM, Europe/Paris)
     become ISO 8601 and decimal commas become points; a value that cannot be converted
@@ -102,7 +117,8 @@ def read_form(data: bytes) -> dict[str, Any]:
     ``not_a_form``, ``form_version_unsupported``, or a budget code (``pdf_too_complex``,
     ``pdf_too_many_pages``, ``pdf_too_many_attachments``, ``pdf_attachment_too_large``).
     """
-    return read_form_reading(data).report
+    reading = read_form_reading(data)
+    return reading.report if copy_key is None else reading.with_copy_id(copy_key)
 
 
 def read_form_isolated(
@@ -187,21 +203,29 @@ def read_form_reading(
     for who, box in info.signature_boxes.items():
         if strokes.get(who):
             report.setdefault(who, {})["image"] = _inline(_rasterize(strokes[who], box))
-    if "submission_id" not in report and info.form_id:
-        report["submission_id"] = copy_submission_id(info.form_id, report)
-    return FormReading(report, tuple(unknown))
+    # The copy's own id is derived by the caller (the key never enters this, maybe isolated, process).
+    form_id = info.form_id if "submission_id" not in report and info.form_id else None
+    return FormReading(report, tuple(unknown), form_id)
 
 
-def copy_submission_id(form_id: str, report: Mapping[str, Any]) -> str:
+_COPY_DOMAIN = b"quitus/form-copy/v1|"
+"""Separates these digests from the other HMACs under the index key (fingerprints, blind index)."""
+
+
+def copy_submission_id(form_id: str, report: Mapping[str, Any], copy_key: bytes) -> str:
     """The submission id of one filled copy of the blank form ``form_id``: ``<form id>.<digest>``.
 
     The digest covers everything the copy holds (fields, photos, signatures), so two copies
     filled differently are two reports, and the same copy sent twice (or saved again
-    unchanged) is the same submission. It is 80 bits of SHA-256 over the whole content,
-    photos included: it identifies a copy, it does not reveal what the copy says.
+    unchanged) is the same submission: a re-ingest is idempotent. It is 80 bits of
+    HMAC-SHA256 under ``copy_key`` (the installation's index key, :mod:`storage.keys`): the
+    submission id is stored in clear, and an unkeyed digest of a copy with few fields would
+    let anyone holding the database confirm a guess of what it says (a client's name);
+    keyed, it reveals nothing without the key.
     """
     canonical = json.dumps(report, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return f"{form_id}.{hashlib.sha256(canonical.encode()).hexdigest()[:20]}"
+    digest = hmac.new(copy_key, _COPY_DOMAIN + f"{form_id}|{canonical}".encode(), hashlib.sha256)
+    return f"{form_id}.{digest.hexdigest()[:20]}"
 
 
 def _check_pages(reader: PdfReader, limits: CaptureLimits) -> None:
