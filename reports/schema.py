@@ -64,6 +64,9 @@ ChecklistStatus = Literal["fait", "non_fait", "non_applicable", "anomalie"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
+ReportNumber = Annotated[str, StringConstraints(pattern=r"^RI-\d{4}-\d{6,8}$")]
+"""A readable report number, spelt as ``storage.report_numbers.NUMBER_PATTERN`` says (without its
+group names, which JSON Schema does not read): an identifier, not personal data."""
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
 
 
@@ -274,6 +277,11 @@ class InterventionReport(_Model):
     request: ClientRequest
     equipment: Equipment
     intervention_type: Slug = Field(description="Template intervention type, e.g. 'entretien_annuel'.")
+    continues: ReportNumber | None = Field(
+        default=None,
+        description="The number of the unfinished report this one continues (a planned follow-up "
+        "visit), e.g. 'RI-2026-000123'; the PDF says 'suite de l'intervention RI-2026-000123'.",
+    )
     technician: Technician
     arrival: dt.datetime = Field(description="Arrival on site (Europe/Paris when no offset is given).")
     departure: dt.datetime = Field(description="Departure from site.")

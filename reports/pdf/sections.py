@@ -96,6 +96,8 @@ def _title(report: InterventionReport, template: Template, *, redacted: bool) ->
             "subtitle",
         ),
     ]
+    if report.continues:
+        flowables.append(paragraph(f"Suite de l'intervention {report.continues}", "subtitle"))
     if template.references:
         flowables.append(paragraph("Références : " + " ; ".join(template.references), "small"))
     if redacted:
