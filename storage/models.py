@@ -28,6 +28,8 @@ __all__ = [
     "BlobRecord",
     "CompanyIdentityRecord",
     "DispositionCertificateRecord",
+    "EventCursorRecord",
+    "JobRunRecord",
     "LedgerCheckpointRecord",
     "LedgerEntryRecord",
     "LedgerHeadRecord",
@@ -354,3 +356,33 @@ class CompanyIdentityRecord(Base):
     logo_media_type: Mapped[str | None] = mapped_column(String(16))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobRunRecord(Base):
+    """When a job (a flow: intake, retention…) last started, succeeded and failed (:mod:`storage.job_runs`).
+
+    One row per job, written by every process that runs it, so ``/metrics`` and ``quitus
+    status`` see the last success whichever machine ran it. Counts and an error class only."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_succeeded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(160))
+    """The class of the exception the last failed run raised (``module.Class``), never its message."""
+    last_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    """What the last successful run returned: counts per stage or action."""
+    overdue_reported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the job was last reported overdue (a Prefect event), so the alert is not repeated each run."""
+
+
+class EventCursorRecord(Base):
+    """How far in the ledger the Prefect events were emitted (:mod:`workflows.events`): one row, id 1."""
+
+    __tablename__ = "event_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    emitted_to: Mapped[int] = mapped_column(BigInteger)
+    """The ledger size up to which events were emitted (entries ``seq < emitted_to``)."""
