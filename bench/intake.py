@@ -35,12 +35,16 @@ import argparse
 import json
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)  # run as a script, bench/retention.py would shadow the ``retention`` package
 
 OVERHEAD_TARGET = 0.15
 """The flow may cost at most this much more than its stages called directly."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ __all__ = [
     "ledger_signer",
     "ledger_verifier_key",
     "open_app",
+    "open_worker_pipeline",
     "witness_endpoint",
 ]
 
@@ -90,6 +92,8 @@ class App:
             tsa_url=self.settings.tsa_url,
             redactor_factory=redactor,
             logo_reader=LogoStore(self.settings.company_dir).get,
+            processes=self.settings.intake_processes,
+            worker_opener=functools.partial(open_worker_pipeline, self.settings),
         )
 
     def subject_redactor(self) -> ReportRedactor:
@@ -268,6 +272,14 @@ def open_app(settings: Settings) -> App:
     company = company_store(settings, store)
     intake = Intake(store, catalog, photo_limits=limits, company=lambda: report_company(company.current()))
     return App(settings, database, keystore, ledger, store, catalog, intake)
+
+
+def open_worker_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline a worker process of the intake's stage pool renders and seals with
+    (:mod:`workflows.parallel`): the installation opened again in that process."""
+    pipeline = open_app(settings).pipeline()
+    pipeline.processes, pipeline.worker_opener = 1, None
+    return pipeline
 
 
 def witness_endpoint(settings: Settings) -> WitnessEndpoint | None:

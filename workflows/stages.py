@@ -6,6 +6,10 @@ encrypted outputs and records them in the ledger. A report in another state is s
 (the stage already ran: idempotent); a report whose stage fails for a reason that
 retrying will not cure is marked with the reason (ledger and issues) and does not stop
 the batch. Prefect tasks (``workflows.flows``) are thin wrappers around these methods.
+
+Render and seal work report by report; with ``processes`` above 1 that work is spread
+over worker processes (:mod:`workflows.parallel`), and this process records each outcome
+as it arrives. Redaction stays here: the PII model sees the whole batch in one pipe.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from storage.errors import (
 from storage.ledger.steps import LedgerStep
 from storage.report_store import BlobToStore, ReportStore
 from storage.states import ReportState
+from workflows.parallel import Documents, Failed, Outcome, StagePool, Work
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -60,6 +65,9 @@ _SEALED: dict[BlobKind, BlobKind] = {
     BlobKind.PDF_DRAFT_REDACTED: BlobKind.PDF_REDACTED,
 }
 """Each rendered draft → the sealed PDF made of it."""
+
+_WORK_STEPS: dict[str, LedgerStep] = {"render_one": LedgerStep.RENDER, "seal_one": LedgerStep.SEAL}
+"""The ledger step a report's failed work is recorded under."""
 
 UNREADABLE: tuple[type[Exception], ...] = (StorageError, ReportsError, ValidationError)
 """What a stage catches for one report (it is marked failed, the batch goes on): its data
@@ -129,6 +137,13 @@ class Pipeline:
     """Builds the PII redactor on first use (it loads the spaCy model)."""
     logo_reader: Callable[[str], bytes] | None = None
     """The company logo of a SHA-256 (``storage.company_logo.LogoStore.get``), for the PDF header."""
+    processes: int = 1
+    """How many processes render and seal (``QUITUS_INTAKE_PROCESSES``); 1: this one, no pool."""
+    worker_opener: Callable[[], Pipeline] | None = None
+    """Builds this pipeline again in a worker process (a module-level callable and picklable
+    arguments: ``quitus.wiring.open_worker_pipeline``); needed when ``processes`` > 1."""
+    workers: StagePool = field(default_factory=StagePool, repr=False)
+    """The worker processes, started on first use and shared by this pipeline's copies."""
     _redactor: ReportRedactor | None = None
     _seal: SealIdentity | None = None
 
@@ -144,6 +159,8 @@ class Pipeline:
                 self._fail(report_id, LedgerStep.REDACT, exc, result)
         if not readable:
             return result
+        if len(readable) > 1:  # workers open the installation while the batch is redacted here
+            self.workers.start(self)
         for report_id, outcome in self._redacted(readable, result):
             self._advance(
                 report_id,
@@ -188,11 +205,10 @@ class Pipeline:
 
     def render(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
-        for report_id in self._in_state(report_ids, ReportState.REDACTED, result):
-            try:
-                full, redacted = self._render_both(report_id)
-            except UNREADABLE as exc:
-                self._fail(report_id, LedgerStep.RENDER, exc, result)
+        ready = self._in_state(report_ids, ReportState.REDACTED, result)
+        for report_id, outcome in self.workers.outcomes(self, "render_one", ready):
+            if isinstance(outcome, Failed):
+                self._failed(report_id, LedgerStep.RENDER, outcome, result)
                 continue
             self._advance(
                 report_id,
@@ -200,24 +216,16 @@ class Pipeline:
                 ReportState.REDACTED,
                 LedgerStep.RENDER,
                 result,
-                [
-                    BlobToStore(BlobKind.PDF_DRAFT_FULL, full, "application/pdf"),
-                    BlobToStore(BlobKind.PDF_DRAFT_REDACTED, redacted, "application/pdf"),
-                ],
+                [BlobToStore(kind, data, "application/pdf") for kind, data in outcome.items()],
             )
         return result
 
     def seal(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
-        for report_id in self._in_state(report_ids, ReportState.RENDERED, result):
-            try:
-                identity = self.seal_identity()
-                sealed = {
-                    kind: seal_pdf(self._blob(report_id, draft), identity, tsa_url=self.tsa_url)
-                    for draft, kind in _SEALED.items()
-                }
-            except UNREADABLE as exc:
-                self._fail(report_id, LedgerStep.SEAL, exc, result)
+        ready = self._in_state(report_ids, ReportState.RENDERED, result)
+        for report_id, outcome in self.workers.outcomes(self, "seal_one", ready):
+            if isinstance(outcome, Failed):
+                self._failed(report_id, LedgerStep.SEAL, outcome, result)
                 continue
             # The sealed documents' own hashes go in the ledger: a proof bundle's PDF can be
             # matched to this step with sha256sum alone.
@@ -226,11 +234,41 @@ class Pipeline:
                 ReportState.SIGNED,
                 expected=ReportState.RENDERED,
                 step=LedgerStep.SEAL,
-                blobs=[BlobToStore(kind, data, "application/pdf") for kind, data in sealed.items()],
-                details={f"{kind}_sha256": hashlib.sha256(data).hexdigest() for kind, data in sealed.items()},
+                blobs=[BlobToStore(kind, data, "application/pdf") for kind, data in outcome.items()],
+                details={
+                    f"{kind}_sha256": hashlib.sha256(data).hexdigest() for kind, data in outcome.items()
+                },
             )
             result.done.append(report_id)
         return result
+
+    # -- one report's work (here or in a worker process: it reads, it never writes) ----------
+
+    def render_one(self, report_id: str) -> Documents:
+        """The report's two drafts: everything, and its redacted version."""
+        full, redacted = self._render_both(report_id)
+        return {BlobKind.PDF_DRAFT_FULL: full, BlobKind.PDF_DRAFT_REDACTED: redacted}
+
+    def seal_one(self, report_id: str) -> Documents:
+        """The report's two drafts, sealed."""
+        identity = self.seal_identity()
+        return {
+            kind: seal_pdf(self._blob(report_id, draft), identity, tsa_url=self.tsa_url)
+            for draft, kind in _SEALED.items()
+        }
+
+    def run_one(self, work: Work, report_id: str) -> Outcome:
+        """``work`` on one report: its documents, or the issue of a failure that marks it
+        (its data cannot be read or used, :data:`UNREADABLE`)."""
+        try:
+            documents: Documents = getattr(self, work)(report_id)
+        except UNREADABLE as exc:
+            return Failed(failure_issue(_WORK_STEPS[work], exc))
+        return documents
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started (they stop at exit anyway)."""
+        self.workers.close()
 
     def archive(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
@@ -347,6 +385,10 @@ class Pipeline:
 
     def _fail(self, report_id: str, stage: LedgerStep, exc: Exception, result: StageResult) -> None:
         record_failure(self.store, report_id, stage, exc, result)
+
+    def _failed(self, report_id: str, stage: LedgerStep, failed: Failed, result: StageResult) -> None:
+        self.store.record_failure(report_id, stage, failed.issue)
+        result.failed[report_id] = failed.issue["code"]
 
 
 def failure_issue(stage: LedgerStep, exc: Exception) -> dict[str, str]:

@@ -1,0 +1,276 @@
+"""The CPU-bound stages (render, seal) spread over worker processes, one report at a time.
+
+A :class:`StagePool` belongs to a :class:`~workflows.stages.Pipeline` and is shared by
+its copies. With ``processes == 1`` there is no pool: the stage's work runs in the
+calling process, as it always did. With more, the pool starts that many processes from
+multiprocessing's *forkserver* (a clean, single-threaded server: safe beside Prefect's
+and the API's threads) and each builds the installation once — database, keys, blob
+store, templates, fonts and the seal identity — with the pipeline's ``worker_opener``.
+
+What crosses the pipes:
+
+* to a worker, a **report id** and the name of the work (``render_one``, ``seal_one``):
+  the worker reads and decrypts the report itself;
+* back, the PDFs **encrypted** (AES-256-GCM) under a key made for this pool, which only
+  this process and its workers hold in memory, bound to the report, the work and the
+  document kind; or, for a report the work cannot read, the failure's issue (a code and
+  what to do, never data: :func:`workflows.stages.failure_issue`).
+
+Workers only read. The calling process records every outcome (blobs, state, ledger) in
+the database, one report at a time as results arrive, so a run killed at any moment
+leaves each report in a state it was in before or after a whole step: the stages stay
+idempotent and nothing is lost. A worker exits within a second when the process that
+started it is gone (killed: nothing else would tell it), and a pool one of whose workers
+died is dropped (:class:`BrokenProcessPool` goes up; the task's retry starts a new one).
+
+No spaCy model is loaded in a worker: redaction stays in the calling process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import resource
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from storage.blob_kinds import BlobKind
+
+if TYPE_CHECKING:
+    from workflows.stages import Pipeline
+
+__all__ = ["Documents", "Failed", "Outcome", "StagePool", "Work", "WorkerFacts"]
+
+Work = Literal["render_one", "seal_one"]
+"""A :class:`~workflows.stages.Pipeline` method that takes one report id and returns its
+documents (kind → PDF bytes); :meth:`~workflows.stages.Pipeline.run_one` runs it."""
+
+Documents = dict[BlobKind, bytes]
+"""What one report's work gives: kind → PDF bytes."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A report the work could not read or use: the issue that marks it (a code, no data)."""
+
+    issue: dict[str, str]
+    """:func:`workflows.stages.failure_issue`'s code and messages."""
+
+
+Outcome = Documents | Failed
+"""What one report's work gave: its documents, or why not."""
+
+_PRELOAD = ["workflows.parallel", "workflows.stages"]
+"""Imported once by the forkserver, so that a worker starts in milliseconds (reportlab,
+pyHanko, SQLAlchemy) instead of importing them again."""
+_WATCH_SECONDS = 0.5
+"""How often a worker checks that the process that started it is still there."""
+
+
+@dataclass(frozen=True)
+class WorkerFacts:
+    """What a worker process says about itself (the bench prints it)."""
+
+    pid: int
+    peak_rss_mib: float
+    """Its peak resident memory so far."""
+    spacy_models: int
+    """spaCy pipelines loaded in it (0: redaction is not done there)."""
+
+
+class StagePool:
+    """Worker processes for the per-report work of a stage, started on first use."""
+
+    def __init__(self) -> None:
+        self._executor: ProcessPoolExecutor | None = None
+        self._size = 0
+        self._key = b""
+        self._lock = threading.Lock()
+
+    def outcomes(
+        self, pipeline: Pipeline, work: Work, report_ids: Sequence[str]
+    ) -> Iterator[tuple[str, Outcome]]:
+        """Each report's outcome, in the order of ``report_ids``, as soon as it is known.
+
+        In the calling process when ``pipeline.processes`` is 1; else in the pool (the next
+        reports are worked on while the caller records this one).
+        """
+        if pipeline.processes <= 1 or (len(report_ids) <= 1 and self._executor is None):
+            for report_id in report_ids:
+                yield report_id, pipeline.run_one(work, report_id)
+            return
+        executor = self._started(pipeline)
+        cipher = AESGCM(self._key)
+        try:
+            sealed = executor.map(_work_in_worker, [work] * len(report_ids), report_ids)
+            for report_id, (kind, value) in zip(report_ids, sealed, strict=True):
+                yield report_id, _opened(cipher, work, report_id, kind, value)
+        except BrokenProcessPool:
+            self.close()  # a worker died (killed, out of memory): the next call starts a new pool
+            raise
+
+    def start(self, pipeline: Pipeline, *, wait: bool = False) -> list[WorkerFacts]:
+        """Start the workers now (they build the installation while the caller goes on);
+        with ``wait``, until each is ready, and what each says about itself."""
+        if pipeline.processes <= 1:
+            return []
+        executor = self._started(pipeline)
+        # One call per worker, each holding its worker a moment: every process is started
+        # and initialized (the pool starts a process per call that finds none idle).
+        futures = [executor.submit(_facts, 0.2) for _ in range(self._size)]
+        if not wait:
+            return []
+        return sorted({facts.pid: facts for facts in (f.result() for f in futures)}.values(), key=_pid)
+
+    def facts(self) -> list[WorkerFacts]:
+        """What each running worker says about itself: its peak memory, its spaCy models."""
+        executor = self._executor
+        if executor is None:
+            return []
+        futures = [executor.submit(_facts, 0.3) for _ in range(self._size)]
+        told = {facts.pid: facts for facts in (f.result() for f in futures)}
+        # A worker that took none of the calls (the others were quicker) is read from /proc.
+        return [told.get(pid) or _facts_of(pid) for pid in self.worker_pids()]
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes running now."""
+        executor = self._executor
+        processes: Mapping[int, Any] = (getattr(executor, "_processes", None) or {}) if executor else {}
+        return sorted(processes)
+
+    def close(self) -> None:
+        """Stop the workers (waits for the ones at work)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _started(self, pipeline: Pipeline) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is not None and self._size == pipeline.processes:
+                return self._executor
+            if pipeline.worker_opener is None:
+                raise RuntimeError(
+                    f"the pipeline is set to {pipeline.processes} processes but has no worker_opener "
+                    "to build itself again in a worker: set QUITUS_INTAKE_PROCESSES=1, or give one"
+                )
+            old, self._executor = self._executor, None
+            if old is not None:
+                old.shutdown(wait=True)
+            self._key = AESGCM.generate_key(bit_length=256)
+            self._size = pipeline.processes
+            self._executor = ProcessPoolExecutor(
+                max_workers=self._size,
+                mp_context=_forkserver(),
+                initializer=_initialize_worker,
+                initargs=(pipeline.worker_opener, self._key, os.getpid()),
+            )
+            return self._executor
+
+
+# -- in a worker process -----------------------------------------------------------------------
+
+_pipeline: Pipeline | None = None
+_cipher: AESGCM | None = None
+
+
+def _initialize_worker(opener: Callable[[], Pipeline], key: bytes, owner: int) -> None:
+    global _pipeline, _cipher  # one pipeline per worker process
+    threading.Thread(target=_exit_with, args=(owner, os.getppid()), daemon=True, name="owner").start()
+    pipeline = opener()
+    pipeline.processes = 1  # a worker never starts workers of its own
+    pipeline.seal_identity()
+    _pipeline, _cipher = pipeline, AESGCM(key)
+
+
+def _exit_with(owner: int, parent: int) -> None:
+    """End this worker when the process that started it is gone (a SIGKILL tells no one)."""
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        if os.getppid() != parent or not _alive(owner):
+            os._exit(0)
+
+
+def _work_in_worker(work: Work, report_id: str) -> tuple[str, Any]:
+    assert _pipeline is not None, "the worker was not initialized"
+    assert _cipher is not None, "the worker was not initialized"
+    outcome = _pipeline.run_one(work, report_id)
+    if isinstance(outcome, Failed):  # a code and what to do, no data: it crosses as it is
+        return "issue", outcome.issue
+    sealed = {}
+    for kind, data in outcome.items():
+        nonce = secrets.token_bytes(12)
+        sealed[str(kind)] = nonce + _cipher.encrypt(nonce, data, _bound(work, report_id, str(kind)))
+    return "documents", sealed
+
+
+def _facts(hold: float) -> WorkerFacts:
+    time.sleep(hold)
+    return _facts_of(os.getpid())
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _opened(cipher: AESGCM, work: Work, report_id: str, kind: str, value: Any) -> Outcome:
+    if kind == "issue":
+        return Failed(dict(value))
+    return {
+        BlobKind(name): cipher.decrypt(blob[:12], blob[12:], _bound(work, report_id, name))
+        for name, blob in value.items()
+    }
+
+
+def _bound(work: str, report_id: str, kind: str) -> bytes:
+    return f"quitus-stage-pool|{work}|{report_id}|{kind}".encode()
+
+
+def _forkserver() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    with contextlib.suppress(ValueError):
+        context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _facts_of(pid: int) -> WorkerFacts:
+    peak = float("nan")
+    with contextlib.suppress(OSError):
+        for line in open(f"/proc/{pid}/status", encoding="ascii"):  # noqa: PTH123, SIM115
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    if pid == os.getpid() and peak != peak:  # noqa: PLR0124 - NaN: no /proc
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return WorkerFacts(pid=pid, peak_rss_mib=peak, spacy_models=spacy_models() if pid == os.getpid() else -1)
+
+
+def spacy_models() -> int:
+    """spaCy pipelines alive in this process (none when spaCy was never imported)."""
+    if "spacy" not in sys.modules:
+        return 0
+    language = sys.modules["spacy"].language.Language
+    return sum(1 for item in gc.get_objects() if isinstance(item, language))
+
+
+def _pid(facts: WorkerFacts) -> int:
+    return facts.pid
