@@ -55,7 +55,7 @@ _REFRIGERANT: Final = re.compile(r"(?<![\w-])R-?\d{2,4}[A-Za-z]{0,2}(?![\w-])")
 _CODE: Final = re.compile(
     r"(?<![\w])(?=[\w./-]*\d)(?=[\w./-]*[^\W\d_])[^\W_][\w./-]*[^\W_]|(?<![\w])[A-Z]\d(?![\w])"
 )
-_NUMBER: Final = r"(?<![\w.,])\d+(?:[.,]\d+)?(?:\s?(?:-|à)\s?\d+(?:[.,]\d+)?)?"
+_NUMBER: Final = r"(?<![\w.,])\d{1,7}(?:[.,]\d+)?(?:\s?(?:-|à)\s?\d+(?:[.,]\d+)?)?"
 _NUMBER_SIGN: Final = re.compile(
     r"(?:n\s?[°º]|no\.|num[ée]ro)\s*:?\s*(?P<ref>(?=[\w./-]*\d)[\w][\w./-]*[\w])(?![\w])", re.IGNORECASE
 )
@@ -92,7 +92,8 @@ class TechnicalGuard:
     def _measurement(self) -> re.Pattern[str]:
         units = sorted(self.vocabulary.units, key=len, reverse=True)
         alternatives = "|".join(re.escape(u) for u in units if u)
-        return re.compile(rf"{_NUMBER}\s?(?:{alternatives})(?![^\W_])")
+        # Never across a line break ("0612345678⏎A repasser"), never a number of 8 digits or more.
+        return re.compile(rf"{_NUMBER}[ \t\u00a0\u202f]?(?:{alternatives})(?![^\W_])")
 
     @cached_property
     def _marker(self) -> re.Pattern[str]:

@@ -24,7 +24,14 @@ _SEP: Final = r"[ .\u00a0\u202f\u2009-]"
 
 
 class PhoneRecognizer(FrenchRecognizer):
-    """French phone numbers in national and international forms."""
+    """French phone numbers in national and international forms, and foreign ones after ``+``.
+
+    Besides the usual groupings (``06 12 34 56 78``, dots, hyphens, ``+33 (0)6…``), the ten
+    digits may be grouped any way people group them (``06 123 456 78``, ``0644 718 255``),
+    with slashes or several spaces, or read in pairs separated by commas; after a phone word
+    the leading zero may be missing (``tel 6 12 34 56 78``). A foreign number written with
+    its ``+`` country code is one when ``phonenumbers`` says so.
+    """
 
     name: ClassVar[str] = "FrPhoneRecognizer"
     entity_types: ClassVar[tuple[str, ...]] = ("PHONE_NUMBER",)
@@ -36,9 +43,13 @@ class PhoneRecognizer(FrenchRecognizer):
         rf"|(?:\+|00){_SEP}?(?:262|269|508|590|594|596|681|687|689){_SEP}?\d{{3}}(?:{_SEP}?\d{{2}}){{3}}"
         r")(?![\w/]|[.,-]?\d)"
     )
+    _LOOSE: Final = re.compile(
+        r"(?<![\w+/.,-])(?P<prefix>\(\+\d{2,3}\)\s?|\+\s?\d{1,3}[ .\u00a0-]?(?:\(0\)[ .\u00a0-]?)?)?"
+        r"(?P<body>\d{1,4}(?:(?:[ .\u00a0\u202f\u2009/-]{1,3}|,\s?)\d{1,4}){0,6})(?![\w/]|[.,-]?\d)"
+    )
     _CONTEXT: Final = re.compile(
-        r"(tel|telephone|portable|mobile|fixe|joindre|joignable|appel\w*|rappel\w*|contact\w*|numero|n ?°|"
-        r"sms|fax|whatsapp|au)\W*$"
+        r"(tel|telephone|portable|port|mobile|fixe|joindre|joignable|appel\w*|rappel\w*|contact\w*|"
+        r"numero|num|n ?°|sms|fax|whatsapp|au|gsm|cell|le)\W*$"
     )
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
@@ -53,7 +64,40 @@ class PhoneRecognizer(FrenchRecognizer):
             if preceded_by(text, match.start(), self._CONTEXT, 24):
                 score = min(1.0, score + 0.2)
             found.append(Entity(match.start(), match.end(), "PHONE_NUMBER", score))
+        taken = [(e.start, e.end) for e in found]
+        for match in self._LOOSE.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            score = self._loose_score(text, match)
+            if score:
+                found.append(Entity(match.start(), match.end(), "PHONE_NUMBER", score))
         return found
+
+    def _loose_score(self, text: str, match: re.Match[str]) -> float:
+        """The score of a number grouped the unusual way, or 0 when it is not a phone."""
+        body, prefix = match.group("body"), match.group("prefix") or ""
+        groups = re.split(r"\D+", body)
+        digits = "".join(groups)
+        context = preceded_by(text, match.start(), self._CONTEXT, 24)
+        if "," in body and not (len(groups) == 5 and all(len(g) == 2 for g in groups)):
+            return 0.0  # "05, 09, 70, 71, 21" is a number read in pairs; other lists are lists
+        if prefix:
+            country = re.sub(r"\D", "", prefix.replace("(0)", ""))
+            try:
+                number = phonenumbers.parse(f"+{country}{digits}", None)
+            except phonenumbers.NumberParseException:
+                return 0.0
+            return 0.8 if phonenumbers.is_valid_number(number) else 0.0
+        if len(digits) == 10 and digits[0] == "0" and digits[1] != "0" and len(groups) >= 2:
+            try:
+                valid = phonenumbers.is_valid_number(phonenumbers.parse(digits, "FR"))
+            except phonenumbers.NumberParseException:
+                valid = False
+            if valid:
+                return 0.8 if context else 0.55
+        if len(digits) == 9 and digits[0] != "0" and context and [len(g) for g in groups] == [1, 2, 2, 2, 2]:
+            return 0.6  # "tel 6 12 34 56 78": the leading zero dropped
+        return 0.0
 
 
 class EmailRecognizer(FrenchRecognizer):

@@ -57,3 +57,38 @@ def test_a_country_code_and_digits_are_not_an_iban(pii_engine: PiiEngine, text: 
 )
 def test_a_mistyped_iban_after_iban_words(pii_engine: PiiEngine, text: str, iban: str) -> None:
     assert found(pii_engine, text, "IBAN_CODE") == [iban]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("tel 06/12/34/56/78 le soir", "06/12/34/56/78"),
+        ("tel 06  12  34  56  78", "06  12  34  56  78"),
+        ("joindre au 06 123 456 78", "06 123 456 78"),
+        ("portable 061 234 5678 merci", "061 234 5678"),
+        ("tel : 07 42 018 933 apres 18h", "07 42 018 933"),
+        ("rappeler le 0644 718 255", "0644 718 255"),
+        ("le numero 05, 09, 70, 71, 21 de la gardienne", "05, 09, 70, 71, 21"),
+        ("tel 6 12 34 56 78", "6 12 34 56 78"),
+        ("tel (+33) 6 12 34 56 78", "(+33) 6 12 34 56 78"),
+        ("sa fille en Italie +39 333 123 4567", "+39 333 123 4567"),
+        ("belle-soeur +32 471 12 34 56", "+32 471 12 34 56"),
+        # a number followed on the next line by a word that is also a unit (A, V, W)
+        ("FILS 0151349432\nA REPASSER", "0151349432"),
+    ],
+)
+def test_a_phone_in_any_writing(pii_engine: PiiEngine, text: str, phone: str) -> None:
+    assert found(pii_engine, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "S/N 0612 345 678 relevé sur la plaque",
+        "le 06/12/2024 à 14h",
+        "pression 1 234 567 Pa",
+        "commande 06 123 456 78 livrée",
+    ],
+)
+def test_numbers_that_are_not_phones(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "PHONE_NUMBER") == []
