@@ -26,10 +26,10 @@ def main() -> None:
     args = parser.parse_args()
     sets = split.held_out()
     if args.command == "stats":
-        print(f"{'corpus':<12} {'notes':>6} " + " ".join(f"{label[:6]:>6}" for label in LABELS))
+        print(f"{'corpus':<18} {'notes':>6} " + " ".join(f"{label[:6]:>6}" for label in LABELS))
         for corpus, notes in sets.items():
             counts = Counter(span["label"] for note in notes for span in note["spans"])
-            print(f"{corpus:<12} {len(notes):>6} " + " ".join(f"{counts[label]:>6}" for label in LABELS))
+            print(f"{corpus:<18} {len(notes):>6} " + " ".join(f"{counts[label]:>6}" for label in LABELS))
         return
     args.outdir.mkdir(parents=True, exist_ok=True)
     if args.with_tuning:

@@ -762,7 +762,7 @@ def _call_log(b: NoteBuilder, d: _Draw) -> None:
         if rng.random() < 0.35:
             b.text(rng.choice(("Envoyer le devis à ", "Confirmation par mail : ", "Mail : ")))
             b.span("EMAIL", d.email(caller)).text(". ")
-        _extra(b, d, rng.choice((0, 0, 1)), caller)
+        _extra(b, d, rng.choice((0, 0, 1, 1, 2)), caller)
         b.text("\n")
     b.text(rng.choice(("À planifier.", "Transmis au planning.", "Voir avec le chef d'équipe.", "")))
 
@@ -840,7 +840,7 @@ def _quote(b: NoteBuilder, d: _Draw) -> None:
     if rng.random() < 0.4:
         b.text(rng.choice(("Note tech : ", "Obs. : "))).span("KEEP", d.equipment()).text(" n° série ")
         b.span("KEEP", d.serial()).text(", défaut ").span("KEEP", d.error()).text("\n")
-    _extra(b, d, rng.choice((0, 1, 1)), client)
+    _extra(b, d, rng.choice((0, 1, 1, 2)), client)
 
 
 def _handover(b: NoteBuilder, d: _Draw) -> None:
@@ -945,7 +945,7 @@ def _franglais(b: NoteBuilder, d: _Draw) -> None:
         if rng.random() < 0.5:
             wife = d.relative(client)
             b.text("Sa épouse ").span("PERSON", wife.name(rng, "first")).text(" sera présent. ")
-    _extra(b, d, rng.choice((0, 1, 1)), client, english=True)
+    _extra(b, d, rng.choice((1, 1, 2)), client, english=True)
 
 
 def _csv_field(value: str) -> str:
@@ -1069,7 +1069,7 @@ def _dispute(b: NoteBuilder, d: _Draw) -> None:
         b.text("Le voisin se gare sur la servitude (véhicule ").span("PLATE", plate).text(
             "), photo jointe.\n"
         )
-    _extra(b, d, rng.choice((0, 1)), client)
+    _extra(b, d, rng.choice((1, 1, 2)), client)
     b.text(rng.choice(("Prochaine étape : ", "Relance : ", "À faire : ")))
     b.text(rng.choice(("courrier AR au voisin.", "attendre le rapport d'expertise.", "rappeler la cliente.",
                        "transmettre au service juridique.")))  # fmt: skip

@@ -7,10 +7,12 @@ streets…): from then on they no longer measured text the detector had never be
 on. They are declared tuning corpora: their notes, and what the detector misses on them,
 may be read freely.
 
-**Held out: the fresh corpora** (``gen_fresh``, ``handwritten_fresh``), written afterwards
-by another engineer who did not read ``anonymization/``: a generator and hand-written notes
-in the same :class:`~bench.pii_corpora._note.Note` format. Nobody working on the detector opens their
-files or prints their notes or missed values; the evaluation prints aggregate figures
+**Held out: the fresh corpora** (``gen_fresh``, ``handwritten_fresh``, ``gen_fresh2``,
+``handwritten_fresh2``), written afterwards by other engineers who did not read
+``anonymization/`` (the second pair also without reading the first): generators and
+hand-written notes in the same :class:`~bench.pii_corpora._note.Note` format. Nobody
+working on the detector opens their files or prints their notes or missed values; the
+evaluation prints aggregate figures
 per category and corpus only, and is run on them once per round of detector work, at the
 end — a figure looked at while tuning stops measuring generalization.
 """
@@ -19,7 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.pii_corpora import gen_formal, gen_fresh, gen_mixed, gen_sms, handwritten, handwritten_fresh
+from bench.pii_corpora import (
+    gen_formal,
+    gen_fresh,
+    gen_fresh2,
+    gen_mixed,
+    gen_sms,
+    handwritten,
+    handwritten_fresh,
+    handwritten_fresh2,
+)
 from bench.pii_corpora._note import Note
 
 __all__ = [
@@ -49,7 +60,9 @@ TUNING_SEEDS: dict[str, range] = {
     gen_mixed.CORPUS: range(1000, 1005),
 }
 """The seeds the bench uses by default for each tuning generator (any seed is tuning)."""
-HELD_OUT_CORPORA: frozenset[str] = frozenset({gen_fresh.CORPUS, handwritten_fresh.CORPUS})
+HELD_OUT_CORPORA: frozenset[str] = frozenset(
+    {gen_fresh.CORPUS, handwritten_fresh.CORPUS, gen_fresh2.CORPUS, handwritten_fresh2.CORPUS}
+)
 """The fresh corpora (see :func:`held_out`): their files are not read by detector engineers."""
 
 
@@ -80,12 +93,15 @@ def tuning_sets(
 def held_out(n: int = NOTES_PER_SEED) -> dict[str, list[Note]]:
     """The evaluation sets, by corpus: never to be read while tuning a detector.
 
-    ``gen_fresh``: ``n`` notes for each of its evaluation seeds (``gen_fresh.SEEDS``);
-    ``handwritten_fresh``: every note.
+    ``gen_fresh`` and ``gen_fresh2``: ``n`` notes for each of their evaluation seeds
+    (``gen_fresh.SEEDS``, ``gen_fresh2.SEEDS``); ``handwritten_fresh`` and
+    ``handwritten_fresh2``: every note.
     """
     sets = {
         gen_fresh.CORPUS: [note for seed in gen_fresh.SEEDS for note in gen_fresh.generate(n, seed)],
         handwritten_fresh.CORPUS: handwritten_fresh.load(),
+        gen_fresh2.CORPUS: [note for seed in gen_fresh2.SEEDS for note in gen_fresh2.generate(n, seed)],
+        handwritten_fresh2.CORPUS: handwritten_fresh2.load(),
     }
     if any(is_tuning(note) for notes in sets.values() for note in notes):
         raise ValueError("a held-out corpus is named like a tuning corpus")
