@@ -29,7 +29,7 @@ from fastapi import HTTPException
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from quitus.api.errors import error_body, internal_error_response
+from quitus.api.errors import PROBLEM_JSON, error_body, internal_error_response
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -94,7 +94,7 @@ def _too_large_detail(limit: int) -> dict[str, str]:
 
 def _too_large_body(limit: int) -> dict[str, object]:
     detail = _too_large_detail(limit)
-    return error_body(detail["code"], detail["message"], hint=detail["hint"])
+    return error_body(413, detail["code"], detail["message"], hint=detail["hint"])
 
 
 class RequestGuard:
@@ -150,7 +150,7 @@ class RequestGuard:
         except Exception as exc:  # the last line of defence: a safe body, a log without the message
             if response_status:
                 raise  # the answer is under way: nothing better can be sent
-            response = internal_error_response(scope.get("method", ""), scope.get("route"), exc)
+            response = internal_error_response(scope.get("method", ""), scope, exc)
             await response(scope, receive, guarded_send)
         finally:
             if access_logger.isEnabledFor(logging.INFO):
@@ -198,7 +198,7 @@ async def _send_json(send: Send, status_code: int, body: dict[str, object]) -> N
             "type": "http.response.start",
             "status": status_code,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
             ],
         }

@@ -7,7 +7,8 @@ enforces, so that a generated client (or Swagger's *Authorize*) knows what it ne
   ``sessionCookie`` (the web pages' ``quitus_session``) schemes, either of which admits a
   caller, on every operation :data:`quitus.api.roles.ENDPOINT_ROLES` names, with the roles
   it admits in its description; ``security: []`` on :data:`~quitus.api.roles.PUBLIC_ENDPOINTS`;
-* **errors** — :class:`quitus.api.errors.ErrorBody` for every error status, FastAPI's
+* **errors** — :class:`quitus.api.errors.ErrorBody` (RFC 9457 problem details, as
+  ``application/problem+json``) for every error status, FastAPI's
   ``HTTPValidationError`` (which quitus never sends) replaced; the statuses every
   operation of its kind may answer (``401``/``403``/``429`` from authentication, ``413``
   from the request guard for a body, ``422`` for parameters, ``500``) beside those each
@@ -29,7 +30,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from quitus.api.auth import SESSION_COOKIE
-from quitus.api.errors import ErrorBody
+from quitus.api.errors import PROBLEM_JSON, ErrorBody
 from quitus.api.head import head_answers
 from quitus.api.roles import ENDPOINT_ROLES, PUBLIC_ENDPOINTS
 from reports.schema import InterventionReport
@@ -130,7 +131,7 @@ def _complete_operation(method: str, operation: dict[str, Any], *, validated: bo
     _declare(responses, 500, "internal_error")
     for status, response in responses.items():
         if int(status) >= 400:
-            response["content"] = {"application/json": {"schema": dict(_ERROR_REF)}}
+            response["content"] = {PROBLEM_JSON: {"schema": dict(_ERROR_REF)}}
     operation["responses"] = dict(sorted(responses.items()))
 
 

@@ -66,7 +66,8 @@ def _operation(spec: dict[str, Any], name: str, method: str = "get") -> dict[str
 def _error_validator(spec: dict[str, Any], operation: dict[str, Any], status: int) -> jsonschema.Validator:
     declared = operation["responses"].get(str(status))
     assert declared is not None, f"{operation['operationId']}: status {status} is not declared"
-    schema = declared["content"]["application/json"]["schema"]
+    assert set(declared["content"]) == {"application/problem+json"}, operation["operationId"]
+    schema = declared["content"]["application/problem+json"]["schema"]
     resolvable = {**schema, "components": spec["components"]}
     return jsonschema.Draft202012Validator(resolvable)
 
@@ -74,7 +75,8 @@ def _error_validator(spec: dict[str, Any], operation: dict[str, Any], status: in
 def _assert_declared_error(spec: dict[str, Any], name: str, method: str, response: Any) -> None:
     operation = _operation(spec, name, method)
     _error_validator(spec, operation, response.status_code).validate(response.json())
-    code = response.json()["error"]["code"]
+    assert response.headers["content-type"] == "application/problem+json"
+    code = response.json()["code"]
     description = operation["responses"][str(response.status_code)]["description"]
     assert f"`{code}`" in description, (name, response.status_code, code, description)
 

@@ -69,12 +69,14 @@
       413: "Envoi trop volumineux : réduisez le nombre ou la taille des photos.",
       422: "Certaines valeurs sont refusées.",
     }[status] || "Erreur du serveur (" + status + "). Réessayez dans un instant.";
-    // The API answers {"error": {"code", "message", "where", "hint", "problems": [...]}}.
+    // The API answers RFC 9457 problem details (application/problem+json): "code", "detail",
+    // "where", "hint", "problems": [...]; the former {"error": {...}} object is read if alone.
     const details = [];
-    const error = data && data.error;
-    if (error && typeof error === "object") {
-      const problems = Array.isArray(error.problems) ? error.problems : [];
-      if (!problems.length && error.message) details.push((error.where ? error.where + " : " : "") + error.message);
+    const problem = data && typeof data.code === "string" ? data : data && data.error;
+    if (problem && typeof problem === "object") {
+      const message = typeof problem.detail === "string" ? problem.detail : problem.message;
+      const problems = Array.isArray(problem.problems) ? problem.problems : [];
+      if (!problems.length && message) details.push((problem.where ? problem.where + " : " : "") + message);
       for (const item of problems) {
         const where = item.where || item.path || "";
         details.push((where ? where + " : " : "") + (item.message_fr || item.message || item.code || ""));

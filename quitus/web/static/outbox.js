@@ -107,8 +107,9 @@
   }
 
   function isCsrfRefusal(data) {
-    const error = data && (data.error || data.detail);
-    return Boolean(error && error.code === "csrf_refused");
+    // Problem details carry "code"; the former body had it in "error".
+    const code = data && (data.code || (data.error && data.error.code) || (data.detail && data.detail.code));
+    return code === "csrf_refused";
   }
 
   async function backToEditing(record, message) {
