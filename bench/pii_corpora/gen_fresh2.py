@@ -862,7 +862,10 @@ def _handover(b: NoteBuilder, d: _Draw) -> None:
         b.text(". ")
     if rng.random() < 0.65:
         helper = d.relative(client) if rng.random() < 0.5 else d.person()
-        role = rng.choice(("le fils", "la fille", "la voisine", "le gardien", "la tante", "le beau-frère"))
+        if helper.female:
+            role = rng.choice(("la fille", "la voisine", "la gardienne", "la tante", "la belle-sœur"))
+        else:
+            role = rng.choice(("le fils", "le voisin", "le gardien", "l'oncle", "le beau-frère"))
         b.text(f"C'est {role}, ").span(
             "PERSON", helper.name(rng, rng.choice(("first", "first", "full", "lower")))
         )
@@ -890,10 +893,11 @@ def _handover(b: NoteBuilder, d: _Draw) -> None:
         )
     if rng.random() < 0.35:
         plate = d.plate()
-        b.text(rng.choice(("Sa voiture (", "Ne pas bloquer la voiture ", "Le 4x4 garé devant, ")))
-        b.span("PLATE", plate).text(
-            rng.choice((") bloque l'accès.", " du voisin.", ", c'est le sien.")) + " "
-        )
+        before, after = rng.choice(
+            (("Sa voiture (", ") bloque l'accès."), ("Ne pas bloquer la voiture ", " du voisin."),
+             ("Le 4x4 garé devant, ", ", c'est le sien."))
+        )  # fmt: skip
+        b.text(before).span("PLATE", plate).text(after + " ")
     _extra(b, d, rng.choice((0, 1, 1, 2)), client)
     b.text(rng.choice(("Merci !", "Bon courage.", "Bisous à l'équipe", "++", "")))
 
