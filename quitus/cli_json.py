@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "JSON_OUTPUTS",
+    "BrokenTemplate",
+    "BundleVerification",
+    "DeliveryRun",
+    "FlowRun",
+    "FollowupEntry",
+    "FollowupList",
     "HoldEntry",
     "HoldList",
     "IssueEntry",
+    "LedgerVerification",
+    "PolicyDetail",
     "PolicyEntry",
+    "PolicyExplanation",
     "PolicyList",
+    "PolicyValidation",
     "ReportDetail",
     "ReportList",
     "ReportRow",
@@ -28,6 +38,11 @@ __all__ = [
     "RetentionRun",
     "ReviewEntry",
     "ReviewList",
+    "SubjectRequestEntry",
+    "SubjectRequestList",
+    "TemplateDetail",
+    "TemplateList",
+    "TemplateRow",
     "emit",
     "json_schema_text",
 ]
@@ -182,6 +197,162 @@ class ReviewList(_Output):
     items: list[ReviewEntry]
 
 
+class FlowRun(_Output):
+    """``quitus run intake|retention --json`` (exit 1 when tampering was found or the witness failed)."""
+
+    schema_version: Literal[1] = 1
+    flow: Literal["intake", "retention"]
+    counts: dict[str, int] = Field(
+        description="What the run did: reports through each stage and failed at it (intake: redact, "
+        "render, seal, archive, …_failed), dispositions, held, tampered, witness_failed (retention)."
+    )
+
+
+class PolicyExplanation(_Output):
+    """``quitus policies explain --json``: the effective decision, as the API's ``/retention`` gives it."""
+
+    schema_version: Literal[1] = 1
+    report_id: str
+    erased: bool = Field(description="True: the report is erased, no retention rule applies any more.")
+    template: str | None = Field(description="equipment.intervention the policies looked at.")
+    client_kind: str | None
+    intervention_date: dt.date | None
+    policies: list[str] = Field(description="Every policy that applies (id@version).")
+    winner: str | None = Field(description="The policy whose action applies.")
+    action: str | None
+    due: dt.date | None = Field(description="Nothing is disposed before; none: its trigger has not happened.")
+    restricted_from: dt.date | None = Field(description="End of the active base (access restricted after).")
+    obligation_until: dt.date | None
+    held_by: list[str] = Field(description="Legal holds in force on it: never disposed while held.")
+    reasons: list[str]
+
+
+class PolicyValidation(_Output):
+    """``quitus policies validate --json`` (exit 1 when a file has a problem)."""
+
+    schema_version: Literal[1] = 1
+    valid: bool
+    policies: int | None = Field(description="How many policies, when valid.")
+    set_version: str | None = Field(description="The set's version, when valid.")
+    problems: list[str] = Field(description="Each problem with its file and line.")
+
+
+class PolicyDetail(_Output):
+    """``quitus policies show --json``."""
+
+    schema_version: Literal[1] = 1
+    ref: str
+    path: str
+    text: str = Field(description="The policy file as in force.")
+
+
+class TemplateRow(_Output):
+    id: str
+    title: str
+    checklist: int
+    measurements: int
+    thresholds: int
+    dropdowns: int
+    photos: dict[str, int] = Field(description="Photo kind → how many are required.")
+
+
+class BrokenTemplate(_Output):
+    template_id: str
+    path: str
+    problems: list[str]
+
+
+class TemplateList(_Output):
+    """``quitus templates list --json`` (exit 1 when a template file is broken)."""
+
+    schema_version: Literal[1] = 1
+    templates: list[TemplateRow]
+    broken: list[BrokenTemplate] = Field(description="Files not used until fixed, and why.")
+
+
+class TemplateDetail(_Output):
+    """``quitus templates show --json``."""
+
+    schema_version: Literal[1] = 1
+    template: dict[str, Any] = Field(
+        description="The template as loaded: id, title, checklist, measurements (unit, min, max, "
+        "thresholds), selections, photos — the fields of a template file (docs/templates.md)."
+    )
+
+
+class LedgerVerification(_Output):
+    """``quitus audit verify --json`` (exit 1 on tampering or an unsigned tail)."""
+
+    schema_version: Literal[1] = 1
+    ok: bool
+    entries: int
+    checkpoints: int = Field(description="Signed checkpoints checked.")
+    remembered: int = Field(description="Checkpoints remembered outside the database.")
+    blobs_checked: int
+    problems: list[str] = Field(description="Each a failure: altered, removed, forged, or not signed yet.")
+    unsigned_tail: str | None = Field(description="The problem that is only an unsigned tail, if any.")
+    first_bad_entry: int | None
+    warnings: list[str]
+    witnesses: int = Field(description="How many --witness-key were checked.")
+
+
+class BundleVerification(_Output):
+    """``quitus proof verify --json`` (exit 1 when the bundle does not verify)."""
+
+    schema_version: Literal[1] = 1
+    ok: bool
+    report_id: str | None
+    entries: int = Field(description="Ledger entries proven.")
+    tree_size: int | None
+    checked: list[str]
+    problems: list[str]
+
+
+class SubjectRequestEntry(_Output):
+    seq: int = Field(description="The ledger entry's sequence number.")
+    received_at: dt.datetime
+    request_id: str
+    kind: str = Field(description="access or erasure.")
+    found: int = Field(description="How many reports were found.")
+    terms: list[str] = Field(description="Looked up by: email, phone, name (never the value).")
+    reports: list[str]
+    actor: str
+
+
+class SubjectRequestList(_Output):
+    """``quitus subject requests --json``: the register of requests (no names)."""
+
+    schema_version: Literal[1] = 1
+    requests: list[SubjectRequestEntry]
+
+
+class DeliveryRun(_Output):
+    """``quitus deliver --json`` (exit 1 when a delivery failed for good). Report ids and codes only."""
+
+    schema_version: Literal[1] = 1
+    requeued: list[str] = Field(description="Failed deliveries made due again (--retry-failed).")
+    sent: list[str]
+    retrying: dict[str, str] = Field(description="Report id → error code; tried again after the backoff.")
+    failed: dict[str, str] = Field(description="Report id → error code (docs/delivery.md).")
+    skipped: dict[str, str] = Field(description="Report id → why nothing is sent (no_email).")
+    followups: list[str] = Field(description="Follow-up requests opened by this run.")
+
+
+class FollowupEntry(_Output):
+    report_id: str
+    intervention_date: dt.date | None
+    preferred_date: dt.date | None
+    requested_at: dt.datetime
+    status: Literal["open", "scheduled", "closed"]
+
+
+class FollowupList(_Output):
+    """``quitus reports reschedule --json``: follow-up visits asked for. No personal data."""
+
+    schema_version: Literal[1] = 1
+    followups: list[FollowupEntry]
+
+
 JSON_OUTPUTS: dict[str, type[_Output]] = {
     "reports list": ReportList,
     "reports show": ReportDetail,
@@ -190,6 +361,17 @@ JSON_OUTPUTS: dict[str, type[_Output]] = {
     "retention run": RetentionRun,
     "holds list": HoldList,
     "review list": ReviewList,
+    "run": FlowRun,
+    "policies explain": PolicyExplanation,
+    "policies validate": PolicyValidation,
+    "policies show": PolicyDetail,
+    "templates list": TemplateList,
+    "templates show": TemplateDetail,
+    "audit verify": LedgerVerification,
+    "proof verify": BundleVerification,
+    "subject requests": SubjectRequestList,
+    "deliver": DeliveryRun,
+    "reports reschedule": FollowupList,
 }
 """Command → the model of what it prints with ``--json``."""
 

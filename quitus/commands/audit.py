@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
+from quitus.cli_support import JsonOption, console, err_console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
 
 __all__ = ["audit_app", "proof_app"]
@@ -30,6 +30,7 @@ def verify(
             "cosignature (repeat for several witnesses).",
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Recompute the ledger's tree, check every signed checkpoint and every blob, and compare
     every table that decides or locates (report states, blob pointers, users, tokens, portal
@@ -51,6 +52,26 @@ def verify(
             result.problems.extend(witness_problems(app.ledger, witness_keys))
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import LedgerVerification, emit  # noqa: PLC0415
+
+        emit(
+            LedgerVerification(
+                ok=result.ok,
+                entries=result.entries,
+                checkpoints=result.checkpoints,
+                remembered=result.remembered,
+                blobs_checked=result.blobs_checked,
+                problems=list(result.problems),
+                unsigned_tail=result.unsigned_tail,
+                first_bad_entry=result.first_bad_entry,
+                warnings=list(result.warnings),
+                witnesses=len(witness_keys or ()),
+            )
+        )
+        if not result.ok:
+            raise typer.Exit(ExitCode.REJECTED)
+        return
     console.print(
         f"{result.entries} entries, {result.checkpoints} signed checkpoints "
         f"({result.remembered} remembered outside the database), "
@@ -313,6 +334,7 @@ def verify_bundle_command(
             "cosignature (repeat for several witnesses).",
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a proof bundle offline (no database needed) against the pinned ledger key.
     Exit 1 when it does not verify, 2 when no key is pinned."""
@@ -337,6 +359,22 @@ def verify_bundle_command(
         err_console.print(f"[red]error:[/] cannot read {plain(bundle)}: {exc.strerror}")
         raise typer.Exit(ExitCode.USAGE) from None
     result = verify_bundle(data, key=key, fingerprint=fingerprint, witness_keys=witness_keys or ())
+    if as_json:
+        from quitus.cli_json import BundleVerification, emit  # noqa: PLC0415
+
+        emit(
+            BundleVerification(
+                ok=result.ok,
+                report_id=result.report_id,
+                entries=result.entries,
+                tree_size=result.tree_size,
+                checked=list(result.checked),
+                problems=list(result.problems),
+            )
+        )
+        if not result.ok:
+            raise typer.Exit(ExitCode.REJECTED)
+        return
     if result.report_id is not None:
         console.print(
             f"report {result.report_id}, {result.entries} entries proven, tree of {result.tree_size} entries",

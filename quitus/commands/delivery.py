@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
+from quitus.cli_support import JsonOption, console, err_console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def deliver(
             "--retry-failed", help="First make failed deliveries due again (once the cause is fixed)."
         ),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """E-mail each archived report's sealed PDF to its client, once; open follow-up requests."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -72,8 +73,8 @@ def deliver(
     try:
         deliveries = DeliveryStore(app.store)
         now = dt.datetime.now(dt.UTC)
-        if retry_failed:
-            requeued = deliveries.requeue_failed(now=now)
+        requeued = deliveries.requeue_failed(now=now) if retry_failed else []
+        if retry_failed and not as_json:
             console.print(f"re-queued {len(requeued)} failed deliveries")
         ids = deliveries.due_report_ids(
             limit=limit, now=now, archived_since=now - dt.timedelta(days=age) if age else None
@@ -91,6 +92,22 @@ def deliver(
         fail(f"{plain(exc)}. Nothing more was sent; run `quitus deliver` again once fixed.")
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import DeliveryRun, emit  # noqa: PLC0415
+
+        emit(
+            DeliveryRun(
+                requeued=list(requeued),
+                sent=list(result.sent),
+                retrying=dict(result.retrying),
+                failed=dict(result.failed),
+                skipped=dict(result.skipped),
+                followups=list(result.followups),
+            )
+        )
+        if result.failed:
+            raise typer.Exit(ExitCode.REJECTED)
+        return
     counts = result.counts()
     console.print(
         f"delivered: sent {counts['sent']}, retrying {counts['retrying']}, failed {counts['failed']}, "
@@ -109,6 +126,7 @@ def deliver(
 
 def reschedule(
     status: Annotated[str, typer.Option(help="open, scheduled, closed or all.")] = "open",
+    as_json: JsonOption = False,
 ) -> None:
     """Follow-up visits asked for by unfinished interventions: report, dates, age. No personal data."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -118,6 +136,9 @@ def reschedule(
         fail(f"unknown status '{plain(status)}'; one of: {', '.join(_STATUSES)}, all")
     app = open_app(settings_or_fail())
     try:
+        if as_json:
+            _emit_followups(app.store, status=None if status == "all" else FollowupStatus(status))
+            return
         print_followups(
             app.store,
             status=None if status == "all" else FollowupStatus(status),
@@ -147,6 +168,26 @@ def followup_status(
         app.close()
     console.print(
         f"{report_id}: follow-up {status}" if changed else f"{report_id}: follow-up already {status}"
+    )
+
+
+def _emit_followups(store: ReportStore, *, status: FollowupStatus | None) -> None:
+    from quitus.cli_json import FollowupEntry, FollowupList, emit  # noqa: PLC0415
+    from storage.delivery_store import DeliveryStore  # noqa: PLC0415
+
+    emit(
+        FollowupList(
+            followups=[
+                FollowupEntry(
+                    report_id=row.report_id,
+                    intervention_date=row.intervention_date,
+                    preferred_date=row.preferred_date,
+                    requested_at=row.requested_at,
+                    status=row.status.value,
+                )
+                for row in DeliveryStore(store).followups(status)
+            ]
+        )
     )
 
 

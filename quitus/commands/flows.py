@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from quitus.cli_support import console, err_console, fail, settings_or_fail
+from quitus.cli_support import JsonOption, console, err_console, fail, settings_or_fail
 from quitus.commands.deploy import deploy
 from quitus.exit_codes import ExitCode
 
@@ -26,6 +26,7 @@ def run_flow(
     at: Annotated[
         str | None, typer.Option("--at", hidden=True, help="Refused: retention runs at today's date.")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the intake flow (captured → archived) or the retention flow (what is due today) in Prefect."""
     if at is not None:
@@ -38,9 +39,17 @@ def run_flow(
     configure_flows(settings_or_fail())
     from workflows.flows import intake_flow, retention_flow  # noqa: PLC0415 - Prefect after its settings
 
-    with console.status(f"running the {name} flow (Prefect, embedded)…"):
+    if as_json:  # no spinner: stdout is the JSON document alone
         counts = intake_flow(batch_size=batch_size) if name == "intake" else retention_flow()
-    console.print(f"{name} flow: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do"))
+        from quitus.cli_json import FlowRun, emit  # noqa: PLC0415
+
+        emit(FlowRun(flow=name, counts=counts))
+    else:
+        with console.status(f"running the {name} flow (Prefect, embedded)…"):
+            counts = intake_flow(batch_size=batch_size) if name == "intake" else retention_flow()
+        console.print(
+            f"{name} flow: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing to do")
+        )
     if counts.get("tampered"):
         err_console.print(
             f"[red]TAMPERING FOUND:[/] {counts['tampered']} report(s) due today were not disposed of: what "

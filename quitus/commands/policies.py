@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quitus.cli_support import JsonOption, console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from retention.explain import RetentionExplanation
 
 __all__ = ["app"]
 
@@ -21,6 +24,7 @@ def validate(
     directory: Annotated[
         Path | None, typer.Argument(help="A folder of policy files (default: those in force).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check policy files strictly; every problem is printed with file and line. Exit 1 if any."""
     from policies.errors import PolicyFileError  # noqa: PLC0415
@@ -36,12 +40,26 @@ def validate(
                 fail(f"{plain(directory)} is not a folder")
             policies = load_policies([directory], known_kinds=app_.catalog.kinds)
     except PolicyFileError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]✗[/] {plain(problem)}", soft_wrap=True, markup=True, highlight=False)
+        if as_json:
+            _emit_validation(problems=[str(p) for p in exc.problems])
+        else:
+            for problem in exc.problems:
+                console.print(f"[red]✗[/] {plain(problem)}", soft_wrap=True, markup=True, highlight=False)
         raise typer.Exit(ExitCode.REJECTED) from None
     finally:
         app_.close()
+    if as_json:
+        _emit_validation(problems=[], count=len(policies), set_version=policies.version)
+        return
     console.print(f"[green]{len(policies)} policies valid[/] (set version {policies.version})")
+
+
+def _emit_validation(
+    *, problems: list[str], count: int | None = None, set_version: str | None = None
+) -> None:
+    from quitus.cli_json import PolicyValidation, emit  # noqa: PLC0415
+
+    emit(PolicyValidation(valid=not problems, policies=count, set_version=set_version, problems=problems))
 
 
 @app.command("list")
@@ -90,7 +108,10 @@ def list_policies(as_json: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuve-contractuelle")]) -> None:
+def show(
+    policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuve-contractuelle")],
+    as_json: JsonOption = False,
+) -> None:
     """A policy's file as in force, with its version and path."""
     from quitus.wiring import open_app  # noqa: PLC0415
 
@@ -105,6 +126,11 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. fr.preuv
             f"no policy '{plain(policy_id)}'; known: {plain(', '.join(p.policy.id for p in policies))}",
             code=ExitCode.NOT_FOUND,
         )
+    if as_json:
+        from quitus.cli_json import PolicyDetail, emit  # noqa: PLC0415
+
+        emit(PolicyDetail(ref=loaded.ref, path=str(loaded.path), text=loaded.text))
+        return
     console.print(f"[bold]{plain(loaded.ref)}[/] — {plain(loaded.path)}")
     console.print(loaded.text, markup=False, highlight=False)
 
@@ -145,7 +171,9 @@ def diff(
 
 
 @app.command("explain")
-def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")]) -> None:
+def explain(
+    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")], as_json: JsonOption = False
+) -> None:
     """Which policies apply to a report, which one wins and why, and when it is due."""
     from quitus.wiring import open_app  # noqa: PLC0415
     from retention.explain import explain_retention  # noqa: PLC0415
@@ -155,6 +183,9 @@ def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")
         explanation = explain_retention(app_.store, app_.policies(), report_id)
     finally:
         app_.close()
+    if as_json:
+        _emit_explanation(report_id, explanation)
+        return
     if explanation is None:
         console.print(f"{plain(report_id)} is erased: no retention rule applies any more")
         return
@@ -174,3 +205,47 @@ def explain(report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")
         console.print(f"  • active base until {decision.restricted_from}; intermediate archiving after")
     if held:
         console.print(f"  • [red]under legal hold {plain(', '.join(held))}[/]: never disposed while held")
+
+
+def _emit_explanation(report_id: str, explanation: RetentionExplanation | None) -> None:
+    from quitus.cli_json import PolicyExplanation, emit  # noqa: PLC0415
+
+    if explanation is None:
+        emit(
+            PolicyExplanation(
+                report_id=report_id,
+                erased=True,
+                template=None,
+                client_kind=None,
+                intervention_date=None,
+                policies=[],
+                winner=None,
+                action=None,
+                due=None,
+                restricted_from=None,
+                obligation_until=None,
+                held_by=[],
+                reasons=[],
+            )
+        )
+        return
+    facts, decision = explanation.facts, explanation.decision
+    emit(
+        PolicyExplanation(
+            report_id=report_id,
+            erased=False,
+            template=f"{facts.equipment_category}.{facts.intervention_type}"
+            if facts.equipment_category
+            else None,
+            client_kind=facts.client_kind,
+            intervention_date=facts.intervention_date,
+            policies=list(decision.policy_refs),
+            winner=decision.policy_ref,
+            action=decision.action,
+            due=decision.due,
+            restricted_from=decision.restricted_from,
+            obligation_until=decision.obligation_until,
+            held_by=list(explanation.held_by),
+            reasons=list(decision.reasons),
+        )
+    )

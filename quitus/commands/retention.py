@@ -356,8 +356,12 @@ def record_event(
 @subject_app.command("requests")
 def subject_requests(
     output_format: Annotated[
-        Literal["text", "json"], typer.Option("--format", help="text for people, json for programs.")
+        Literal["text", "json"],
+        typer.Option(
+            "--format", help="text for people; json: the older list of `as_dict` rows (prefer --json)."
+        ),
     ] = "text",
+    as_json: JsonOption = False,
 ) -> None:
     """The register of requests: every access or erasure request, found or not (no names)."""
     from retention.subjects import subject_requests as registered  # noqa: PLC0415
@@ -367,6 +371,27 @@ def subject_requests(
         register = registered(app.store)
     finally:
         app.close()
+    if as_json:
+        from quitus.cli_json import SubjectRequestEntry, SubjectRequestList, emit  # noqa: PLC0415
+
+        emit(
+            SubjectRequestList(
+                requests=[
+                    SubjectRequestEntry(
+                        seq=r.seq,
+                        received_at=r.received_at,
+                        request_id=r.request_id,
+                        kind=r.kind,
+                        found=r.found,
+                        terms=list(r.term_kinds),
+                        reports=list(r.report_ids),
+                        actor=r.actor,
+                    )
+                    for r in register
+                ]
+            )
+        )
+        return
     if output_format == "json":
         typer.echo(json.dumps([r.as_dict() for r in register], indent=2))
         return

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, plain, settings_or_fail
+from quitus.cli_support import JsonOption, console, plain, settings_or_fail
 
 __all__ = ["app"]
 
@@ -14,7 +14,7 @@ app = typer.Typer(help="Intervention templates (checklists, measurements, photos
 
 
 @app.command("list")
-def list_templates() -> None:
+def list_templates(as_json: JsonOption = False) -> None:
     """Every template: built-in ones and those in $QUITUS_HOME/templates; broken files and why.
 
     Exits with code 1 when a template file is broken (the others are listed and in use).
@@ -24,6 +24,34 @@ def list_templates() -> None:
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
     catalog = TemplateCatalog.load(settings_or_fail().template_dir)
+    if as_json:
+        from quitus.cli_json import BrokenTemplate, TemplateList, TemplateRow, emit  # noqa: PLC0415
+
+        emit(
+            TemplateList(
+                templates=[
+                    TemplateRow(
+                        id=t.id,
+                        title=t.title,
+                        checklist=len(t.checklist),
+                        measurements=len(t.measurements),
+                        thresholds=sum(len(m.thresholds) for m in t.measurements),
+                        dropdowns=len(t.selections),
+                        photos={p.kind: p.min_count for p in t.photos},
+                    )
+                    for t in catalog
+                ],
+                broken=[
+                    BrokenTemplate(
+                        template_id=b.template_id, path=str(b.path), problems=[str(x) for x in b.problems]
+                    )
+                    for b in catalog.broken
+                ],
+            )
+        )
+        if catalog.broken:
+            raise typer.Exit(1)
+        return
     table = Table()
     for column in ("id", "title", "checklist", "measurements", "thresholds", "dropdowns", "photos"):
         table.add_column(column)
@@ -55,11 +83,17 @@ def list_templates() -> None:
 @app.command("show")
 def show_template(
     template_id: Annotated[str, typer.Argument(help="Template id, e.g. chaudiere_gaz.entretien_annuel")],
+    as_json: JsonOption = False,
 ) -> None:
     """A template's checklist, measurements (unit, usual range, thresholds) and dropdowns."""
     from reports.templates import TemplateCatalog  # noqa: PLC0415
 
     t = TemplateCatalog.load(settings_or_fail().template_dir).by_id(template_id)
+    if as_json:
+        from quitus.cli_json import TemplateDetail, emit  # noqa: PLC0415
+
+        emit(TemplateDetail(template=t.model_dump(mode="json")))
+        return
     # Every string below comes from a template file: printed as written, never read as markup
     # (a unit in brackets, ``[ppm]``, would otherwise vanish).
     console.print(f"[bold]{plain(t.title)}[/bold] ({plain(t.id)})")

@@ -4,15 +4,20 @@ quitus/cli_json.py declares, and docs/cli-json.md shows that model's schema."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 from quitus.cli_json import JSON_OUTPUTS, json_schema_text
+from quitus.exit_codes import ExitCode
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
-from tests.cli_runner import run_quitus
+from tests.cli_runner import free_port, run_quitus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,3 +88,143 @@ def test_every_json_output_is_tested_and_documented() -> None:
         assert f"## `quitus {command} --json`" in doc
         assert json_schema_text(command) in doc, f"docs/cli-json.md: the schema of {command} is outdated"
         assert f'"{command}"' in tested
+
+
+def test_policies_validate_show_explain(installation: tuple[Path, list[str]], tmp_path: Path) -> None:
+    home, ids = installation
+    valid = _json(home, "policies validate")
+    assert valid.valid and valid.policies and valid.problems == []  # type: ignore[attr-defined]
+    broken = tmp_path / "policies"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("id: x\nduration: forever\n", encoding="utf-8")
+    refused = run_quitus(home, "policies", "validate", str(broken), "--json")
+    assert refused.returncode == 1
+    report = JSON_OUTPUTS["policies validate"].model_validate_json(refused.stdout)
+    assert not report.valid and report.problems and "bad.yaml" in report.problems[0]  # type: ignore[attr-defined]
+    ref = _json(home, "policies list").policies[0]  # type: ignore[attr-defined]
+    shown = _json(home, "policies show", ref.id)
+    assert shown.ref == ref.ref and f"id: {ref.id}" in shown.text  # type: ignore[attr-defined]
+    explained = _json(home, "policies explain", ids[0])
+    assert explained.report_id == ids[0] and not explained.erased  # type: ignore[attr-defined]
+    assert explained.winner in explained.policies and explained.due  # type: ignore[attr-defined]
+    assert explained.held_by and explained.reasons  # type: ignore[attr-defined]  # ids[0] is held
+    missing = run_quitus(home, "policies", "explain", "RI-20990101-deadbeef", "--json")
+    assert missing.returncode == ExitCode.NOT_FOUND and missing.stdout == ""
+
+
+def test_templates_list_and_show(installation: tuple[Path, list[str]]) -> None:
+    home, _ids = installation
+    listed = _json(home, "templates list")
+    assert listed.templates and listed.broken == []  # type: ignore[attr-defined]
+    first = listed.templates[0]  # type: ignore[attr-defined]
+    shown = _json(home, "templates show", first.id)
+    assert shown.template["id"] == first.id  # type: ignore[attr-defined]
+    assert len(shown.template["checklist"]) == first.checklist  # type: ignore[attr-defined]
+    (home / "templates").mkdir(exist_ok=True)
+    (home / "templates" / "x.yaml").write_text("id: broken.one\n", encoding="utf-8")
+    try:
+        result = run_quitus(home, "templates", "list", "--json")
+        assert result.returncode == 1
+        broken = JSON_OUTPUTS["templates list"].model_validate_json(result.stdout)
+        assert broken.broken and broken.broken[0].problems  # type: ignore[attr-defined]
+    finally:
+        (home / "templates" / "x.yaml").unlink()
+
+
+def _quitus_env(home: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUITUS_HOME": str(home), "NO_COLOR": "1", **extra}
+    for name in list(env):
+        if name.startswith("PREFECT_") or name == "QUITUS_DATABASE_URL":
+            env.pop(name)
+    return subprocess.run(
+        [sys.executable, "-m", "quitus", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+class _Accepting:
+    def __init__(self) -> None:
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 2.0.0 accepted"
+
+
+@pytest.mark.slow
+def test_run_deliver_reschedule_verify_proof_requests(tmp_path: Path) -> None:
+    """A day's flow through the JSON of every command a script reads: intake, delivery with a
+    real SMTP server, follow-ups, the ledger's verification, a proof bundle, the register."""
+    from aiosmtpd.controller import Controller
+
+    home = tmp_path / "home"
+    assert run_quitus(home, "init").returncode == 0
+    samples = generate_samples(
+        TemplateCatalog.load(), 4, seed=33, invalid_share=0, unfinished_share=0.5, photo_size=(96, 72)
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number, sample in enumerate(samples):
+        (inbox / f"{number}.json").write_text(
+            json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8"
+        )
+    assert run_quitus(home, "ingest", str(inbox)).returncode == 0
+
+    ran = run_quitus(home, "run", "intake", "--json")
+    assert ran.returncode == 0, ran.stderr
+    intake = JSON_OUTPUTS["run"].model_validate(json.loads(ran.stdout))
+    assert intake.flow == "intake" and intake.counts["archive"] == 4  # type: ignore[attr-defined]
+
+    handler = _Accepting()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp = {
+            "QUITUS_SMTP_HOST": "127.0.0.1",
+            "QUITUS_SMTP_PORT": str(port),
+            "QUITUS_SMTP_STARTTLS": "false",
+        }
+        smtp["QUITUS_SMTP_SENDER"] = "rapports@example.fr"
+        sent = _quitus_env(home, "deliver", "--json", **smtp)
+    finally:
+        controller.stop()
+    assert sent.returncode == 0, sent.stderr
+    delivery = JSON_OUTPUTS["deliver"].model_validate_json(sent.stdout)
+    assert len(delivery.sent) + len(delivery.skipped) == 4 and delivery.failed == {}  # type: ignore[attr-defined]
+    assert len(handler.recipients) == len(delivery.sent)  # type: ignore[attr-defined]
+    assert "@" not in sent.stdout  # report ids and codes, never an address
+
+    followups = _json(home, "reports reschedule", "--status", "all")
+    assert sorted(f.report_id for f in followups.followups) == sorted(delivery.followups)  # type: ignore[attr-defined]
+    assert delivery.followups and all(f.status == "open" for f in followups.followups)  # type: ignore[attr-defined]
+
+    verified = _json(home, "audit verify")
+    assert verified.ok and verified.entries > 0 and verified.problems == []  # type: ignore[attr-defined]
+
+    report_id = json.loads(run_quitus(home, "reports", "list", "--json").stdout)["reports"][0]["id"]
+    bundle = tmp_path / "proof.zip"
+    assert run_quitus(home, "proof", "export", report_id, "-o", str(bundle)).returncode == 0
+    fingerprint = run_quitus(home, "audit", "key").stdout.rsplit(" ", 1)[1].strip()
+    proof = _json(home, "proof verify", str(bundle), "--fingerprint", fingerprint)
+    assert proof.ok and proof.report_id == report_id and proof.entries > 0  # type: ignore[attr-defined]
+    forged = run_quitus(home, "proof", "verify", str(bundle), "--fingerprint", "00" * 32, "--json")
+    assert forged.returncode == ExitCode.REJECTED
+    refused = JSON_OUTPUTS["proof verify"].model_validate_json(forged.stdout)
+    assert not refused.ok and refused.problems  # type: ignore[attr-defined]
+
+    email = samples[0].payload["client"]["email"]
+    asked = run_quitus(home, "subject", "export", "--email", email, "-o", str(tmp_path / "s.zip"))
+    assert asked.returncode == 0, asked.stderr
+    register = _json(home, "subject requests")
+    assert [r.kind for r in register.requests] == ["access"]  # type: ignore[attr-defined]
+    assert register.requests[0].terms == ["email"] and register.requests[0].found >= 1  # type: ignore[attr-defined]
+    text = run_quitus(home, "subject", "requests", "--json").stdout
+    assert email not in text
+
+    retention = _json(home, "run", "retention")
+    assert retention.flow == "retention" and retention.counts["tampered"] == 0  # type: ignore[attr-defined]
