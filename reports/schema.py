@@ -262,8 +262,18 @@ class Outcome(_Model):
         return self
 
 
+def _company_filled_by_the_server(schema: dict[str, Any]) -> None:
+    """The published schema is the submission format: ``company`` is not the client's to send
+    (:mod:`reports.company` sets it before the report is read), so it is not required there;
+    ``readOnly`` says that a value sent is replaced. A report as stored always has it."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "company"]
+    schema["properties"]["company"]["readOnly"] = True
+
+
 class InterventionReport(_Model):
     """A technician's intervention report (*rapport d'intervention*), as submitted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_company_filled_by_the_server)
 
     schema_version: Literal[1] = 1
     submission_id: SubmissionId = Field(
