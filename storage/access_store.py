@@ -58,6 +58,8 @@ class Role(StrEnum):
     COMPLIANCE = "compliance"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    PLANNER = "planner"
+    """The back office that plans follow-up visits (``/planning``, ``/api/v1/visits``)."""
 
 
 class AccessError(StorageError):

@@ -35,3 +35,6 @@ class BlobKind(StrEnum):
     """The sealed PDF with personal data (the one delivered to the client)."""
     PDF_REDACTED = "pdf_redacted"
     """The sealed PDF without personal data."""
+    VISIT_PLAN = "visit_plan"
+    """A follow-up visit's plan (client, site, what is carried over), kept under the data key of the
+    unfinished report it continues: erasing that report erases the plan (:mod:`storage.visits`)."""

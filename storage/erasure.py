@@ -8,6 +8,9 @@ deleted and the journal removed. Run again after a crash, it finishes the job: a
 already erased is skipped ("already deleted" is success), and every call first replays
 the journals that dead or failed calls left behind (:func:`finish_interrupted_deletions`),
 deleting the files of those of their reports that the database says are erased.
+
+What else an erased report leaves goes in the same transaction: its blind-index entries and
+its planned follow-up visits (:mod:`storage.visits`, whose plans its key encrypted).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord, SubjectIndexRecord, utcnow
 from storage.report_store import ReportStore
 from storage.states import ReportState
+from storage.visits import delete_visits_of
 
 __all__ = ["ErasureTransaction", "ShredRequest", "finish_interrupted_deletions", "shred_reports"]
 
@@ -78,6 +82,8 @@ def shred_reports(
             if erased:
                 indexed = is_one_of(SubjectIndexRecord.report_id, erased, store.database.dialect)
                 session.execute(delete(SubjectIndexRecord).where(indexed))
+                # Their planned visits' plans were under these keys: the rows go with them.
+                delete_visits_of(session, erased, store.database.dialect)
                 events = [
                     _certificate(store, request, destroyed=request.report_id in destroyed_now)
                     for request in first_requests.values()

@@ -36,7 +36,7 @@ bundles; client-portal links.
 
 Authenticate with `Authorization: Bearer qt_…` (`quitus tokens create HANDLE`; the
 `bearerToken` scheme), or the web pages' session cookie (`sessionCookie`). Each endpoint
-admits some roles (technician, compliance, auditor, admin), named in its description.
+admits some roles (technician, compliance, auditor, admin, planner), named in its description.
 Every error is an `ErrorBody`, `{"error": {"code", "message", "where", "hint", "problems"}}`,
 and never quotes a submitted value; each operation lists its statuses and their codes.
 """

@@ -36,7 +36,7 @@ def _access() -> Iterator[tuple[AccessStore, str]]:
 @users_app.command("add")
 def add_user(
     handle: Annotated[str, typer.Argument(help="A staff identifier such as tech-042 (not a person's name).")],
-    role: Annotated[str, typer.Option(help="technician, compliance, auditor or admin.")],
+    role: Annotated[str, typer.Option(help="technician, compliance, auditor, admin or planner.")],
 ) -> None:
     """Add a user with a role."""
     from quitus.cli_support import fail  # noqa: PLC0415

@@ -55,6 +55,7 @@ ROLE_LABELS: Mapping[Role, str] = {
     Role.COMPLIANCE: "conformité",
     Role.AUDITOR: "auditeur",
     Role.ADMIN: "administrateur",
+    Role.PLANNER: "planification",
 }
 
 ROLE_HOME: Mapping[Role, str] = {
@@ -62,6 +63,7 @@ ROLE_HOME: Mapping[Role, str] = {
     Role.COMPLIANCE: "/conformite",
     Role.AUDITOR: "/audit",
     Role.ADMIN: "/audit",
+    Role.PLANNER: "/planning",
 }
 
 PAGE_ROLES: Mapping[str, frozenset[Role]] = {
@@ -70,6 +72,7 @@ PAGE_ROLES: Mapping[str, frozenset[Role]] = {
     "/conformite": frozenset({Role.COMPLIANCE}),
     "/audit": frozenset({Role.AUDITOR, Role.COMPLIANCE, Role.ADMIN}),
     "/entreprise": frozenset({Role.ADMIN}),
+    "/planning": frozenset({Role.PLANNER}),
 }
 
 STATE_LABELS: Mapping[str, tuple[str, str]] = {
@@ -110,6 +113,7 @@ _NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/conformite", "Conformité"),
     ("/audit", "Audit"),
     ("/entreprise", "Entreprise"),
+    ("/planning", "Planning"),
 )
 
 PARIS = ZoneInfo("Europe/Paris")

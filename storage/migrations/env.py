@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import storage.access_store
-import storage.delivery_store  # noqa: F401 - its tables are on the same metadata
+import storage.delivery_store
+import storage.visits  # noqa: F401 - their tables are on the same metadata
 from storage.models import Base
 
 connection = context.config.attributes["connection"]
