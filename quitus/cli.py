@@ -28,6 +28,7 @@ from quitus.commands import (
     reports,
     retention,
     serve,
+    status,
     templates,
     witness,
 )
@@ -96,6 +97,7 @@ app.command("ingest")(ingest.ingest_command)
 app.command("process")(pdf.process)
 app.command("run")(flows.run_flow)
 app.command("serve")(serve.serve)
+app.command("status")(status.status)
 app.command("deploy")(flows.deploy)
 app.command("verify-pdf")(pdf.verify_pdf)
 reports.app.command("pdf")(pdf.export_pdf)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from quitus.settings import Settings
@@ -13,10 +14,15 @@ def configure_flows(settings: Settings) -> None:
     """Call before importing Prefect: embedded settings, then the services factory.
 
     Flows record their job (``job:intake``) in the ledger, or the actor the settings name
-    (``QUITUS_ACTOR``, ``quitus --as``).
+    (``QUITUS_ACTOR``, ``quitus --as``). Their log lines go to stderr in ``QUITUS_LOG_FORMAT``
+    (warnings and errors, unless the process configured its logging before: ``quitus serve``
+    and a worker show INFO too) and, INFO and above, to the run's logs in Prefect.
     """
+    from quitus.logging_setup import configure_logging, logging_configured  # noqa: PLC0415
     from workflows.runtime import Services, configure, prefect_environment  # noqa: PLC0415
 
+    if not logging_configured():  # `quitus serve` and a worker log INFO; a one-shot command warnings
+        configure_logging(settings.log_format, level=logging.WARNING)
     prefect_environment(settings.home)
 
     def build() -> Services:

@@ -7,9 +7,12 @@ exposing them, so a worker on another machine needs only the package and its set
 from __future__ import annotations
 
 from quitus.flow_runtime import configure_flows
+from quitus.logging_setup import configure_logging
 from quitus.settings import load_settings
 
-configure_flows(load_settings())
+_settings = load_settings()
+configure_logging(_settings.log_format)  # a worker's flow run logs INFO on its stderr
+configure_flows(_settings)
 
 from workflows.flows import intake_flow, retention_flow, subject_erasure_flow  # noqa: E402
 

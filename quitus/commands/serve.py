@@ -11,19 +11,6 @@ from quitus.cli_support import console, fail, plain, settings_or_fail
 __all__ = ["serve"]
 
 
-def _log_api_to_stderr() -> None:
-    """The API's access log and its error ids (quitus.api.*) on stderr; they hold no personal data."""
-    import logging  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("quitus.api")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
 def serve(
     host: Annotated[
         str, typer.Option(help="Interface to listen on (a reverse proxy adds TLS).")
@@ -37,12 +24,14 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from quitus.api import create_app  # noqa: PLC0415
+    from quitus.logging_setup import configure_logging  # noqa: PLC0415
     from quitus.scheduler import JOBS, SchedulerLockedError, build_scheduler, single_instance  # noqa: PLC0415
     from quitus.wiring import open_app  # noqa: PLC0415
 
     settings = settings_or_fail()
     open_app(settings).close()  # fails early, with a clear message, on an uninitialized QUITUS_HOME
-    _log_api_to_stderr()
+    # The access log, error ids and the flows' lines on stderr (QUITUS_LOG_FORMAT); no personal data.
+    configure_logging(settings.log_format)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),

@@ -43,7 +43,7 @@ def base(
     )
 
 
-@runs_as_job("nightly")
+@runs_as_job("retention")
 def actors_seen_by_a_flow() -> tuple[str, str, str]:
     svc = services()
     return svc.store.actor, svc.intake.store.actor, svc.pipeline.store.actor
@@ -52,7 +52,7 @@ def actors_seen_by_a_flow() -> tuple[str, str, str]:
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_inside_a_flow_every_service_records_the_job(base: Services) -> None:
     configure(lambda: base)
-    assert actors_seen_by_a_flow() == ("job:nightly",) * 3
+    assert actors_seen_by_a_flow() == ("job:retention",) * 3
     assert services() is base and base.store.actor == "test"  # outside a flow: the process's actor
     assert services().intake.store is base.store  # the job's copies left the originals alone
 

@@ -1,5 +1,8 @@
 """When each job last ran (``job_runs``) and how far the Prefect events were emitted (``event_cursor``).
 
+The cursor starts at the ledger's current size: events are emitted for what is recorded
+after the upgrade (a new installation's ledger is empty: from its first entry).
+
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-04
@@ -30,6 +33,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("emitted_to", sa.BigInteger(), nullable=False),
     )
+    # Events are emitted for what is recorded from now on: an existing ledger's history is not replayed.
+    op.execute("INSERT INTO event_cursor (id, emitted_to) SELECT 1, size FROM ledger_head WHERE id = 1")
 
 
 def downgrade() -> None:
