@@ -74,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(api)
     for router in ROUTERS:
         api.include_router(router)  # each router carries its /api/v1 prefix: the access log shows it
+    from quitus.api.metrics import router as metrics_router  # noqa: PLC0415 - /metrics, for Prometheus
+
+    api.include_router(metrics_router)
     # The web pages (quitus.web) are included below: their router and their static files.
     from quitus.web import mount_web  # noqa: PLC0415 - web pages and /static (quitus/web)
 
