@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ __all__ = [
     "allocate_number",
     "format_number",
     "is_report_number",
+    "numbers_of",
     "report_id_for",
     "shown_number",
 ]
@@ -95,6 +97,24 @@ def report_id_for(session: Session, reference: str) -> str | None:
     if is_report_number(reference):
         return session.scalar(select(ReportRecord.id).where(ReportRecord.number == reference))
     return session.scalar(select(ReportRecord.id).where(ReportRecord.id == reference))
+
+
+_CHUNK: Final = 500
+
+
+def numbers_of(session: Session, report_ids: Iterable[str]) -> dict[str, str]:
+    """Report id → what a person reads for it (:func:`shown_number`), for many reports at once
+    (lists, registers, queues). An id of no report is shown as it is."""
+    ids = list(dict.fromkeys(report_ids))
+    shown = {report_id: report_id for report_id in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(ReportRecord.id, ReportRecord.number).where(
+            ReportRecord.id.in_(chunk), ReportRecord.number.is_not(None)
+        )
+        for report_id, number in session.execute(query):
+            shown[report_id] = number
+    return shown
 
 
 def shown_number(number: str | None, report_id: str) -> str:

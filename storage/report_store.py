@@ -59,7 +59,7 @@ from storage.models import (
 )
 from storage.notes import NoteStore
 from storage.report_facts import FACTS_DETAIL, facts_digest
-from storage.report_numbers import NUMBER_DETAIL, allocate_number, report_id_for
+from storage.report_numbers import NUMBER_DETAIL, allocate_number, numbers_of, report_id_for
 from storage.states import ReportState, can_transition
 from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
@@ -603,6 +603,12 @@ class ReportStore:
                 f"no report {reference}; `quitus reports list` shows the numbers and ids"
             )
         return report_id
+
+    def numbers(self, report_ids: Iterable[str]) -> dict[str, str]:
+        """Report id → what a person reads for it: its number, or its id while it has none
+        (:func:`storage.report_numbers.numbers_of`); erased reports keep their number."""
+        with self.database.session() as session:
+            return numbers_of(session, report_ids)
 
     def get(self, report_id: str) -> ReportSummary:
         with self.database.session() as session:

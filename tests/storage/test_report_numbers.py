@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from storage.blobs import BlobStore, LocalBlobBackend
 from storage.database import Database
+from storage.erasure import ShredRequest, shred_reports
 from storage.errors import ReportNotFoundError
 from storage.keys import load_key_material, read_key_file
 from storage.keystore import DataKeyStore
@@ -146,3 +147,19 @@ def test_acceptances_from_several_processes_number_one_to_n(store: ReportStore, 
         assert worker.exitcode == 0
     numbers = sorted(store.get(rid).number or "" for rid in captured)
     assert numbers == [format_number(THIS_YEAR, n) for n in range(1, 25)]
+
+
+def test_what_a_person_reads_for_many_reports_and_an_erased_report_keeps_its_number(
+    store: ReportStore,
+) -> None:
+    accepted, erased, pending = _accepted(store), _accepted(store), _captured(store)
+    numbers = {i: store.get(i).number for i in (accepted, erased)}
+    shred_reports(store, [ShredRequest(erased, reason="test")])
+    assert store.get(erased).state == ReportState.ERASED
+    assert store.numbers([accepted, erased, pending, "RI-UNKNOWN"]) == {
+        accepted: numbers[accepted],
+        erased: numbers[erased],  # a number is no personal data: the tombstone keeps it
+        pending: pending,  # not accepted: people read its id
+        "RI-UNKNOWN": "RI-UNKNOWN",
+    }
+    assert store.resolve(str(numbers[erased])) == erased
