@@ -112,8 +112,7 @@ def numbers_of(session: Session, report_ids: Iterable[str]) -> dict[str, str]:
         query = select(ReportRecord.id, ReportRecord.number).where(
             ReportRecord.id.in_(chunk), ReportRecord.number.is_not(None)
         )
-        for report_id, number in session.execute(query):
-            shown[report_id] = number
+        shown.update({report_id: str(number) for report_id, number in session.execute(query)})
     return shown
 
 
