@@ -16,6 +16,7 @@ from typing import Final
 from anonymization.entities import Entity
 from anonymization.guard import TechnicalSpan
 from anonymization.recognizers.people import CIVILITIES, name_end
+from anonymization.recognizers.places import SPOKEN_NUMBER
 from anonymization.text import Word, fold, is_name_like, tokenize, words
 from anonymization.vocabulary import TechnicalVocabulary
 
@@ -81,26 +82,37 @@ _COMPLEMENT: Final = (
     r"(?:b[aâ]t(?:iment)?\.?|bt\.?|esc(?:alier)?\.?|entr[ée]e|porte|appartement|appart\.?|app?t\.?|logement|lot"
     r"|bo[iî]te)"
     r"\s*(?:n[°o]\s*)?(?:[A-Za-z]\d{0,4}|\d{1,4}[A-Za-z]?)(?![\w’'])"
-    r"|\d{1,2}\s?(?:e|è|ème|eme|er|ère|ere|ᵉ|ᵉʳ)(?:\s+[ée]tage)?(?![\w’'])"
+    r"|(?:au\s+)?\d{1,2}\s?(?:e|è|ème|eme|er|ère|ere|ᵉ|ᵉʳ)(?:\s+[ée]tage)?(?![\w’'])"
+    r"|(?:premier|deuxi[èe]me|troisi[èe]me|quatri[èe]me|cinqui[èe]me|sixi[èe]me|dernier)\s+[ée]tage"
+    r"|bloc\s*[A-Za-z0-9](?![\w’'])"
     r"|(?:etg|[ée]tage)\.?\s*\d{1,2}(?![\w’'])"
     r"|(?:rez-de-chauss[ée]e|rdc|sous-sol|dernier\s+[ée]tage)"
-    r"|(?:r[ée]sidence|r[ée]s\b\.?|lieu-dit|lieudit|lieu\s+dit|hameau|lotissement|domaine|villa|immeuble|cit[ée])"
+    r"|(?:(?:l[ea]s?\s+)?(?:r[ée]sidence|r[ée]s\b\.?|lieu-dit|lieudit|lieu\s+dit|hameau|lotissement|domaine"
+    r"|villa|immeuble|cit[ée]|quartier))"
     rf"\s+{_NAME_WORD}(?:\s+(?:(?:du|de|des|la|le|les|aux?|en|sur|sous)\s+)*{_NAME_WORD}){{0,4}}"
 )
 _COMPLEMENT_AFTER: Final = re.compile(rf"\s*[,;/-]?\s*(?i:(?:{_COMPLEMENT}))")
 _COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w’'])(?i:(?:{_COMPLEMENT}))\s*[,;/-]?\s*$")
 _LOWER_CITY_AFTER: Final = re.compile(
-    r"\s*,?\s*(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+(?!(?:pour|et|le|la|les|demain|ce|ok)\b)[a-zà-ÿ][\w'’]+"
-    r"(?:-[\w'’]+)*(?![\w'’-])"
+    r"\s*,?\s*(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+(?!(?:pour|et|le|la|les|demain|ce|ok)\b)"
+    r"(?:(?:st|ste|saint|sainte)[ -])?[a-zà-ÿ][\w'’]+(?:-[\w'’]+)*"
+    r"(?:[ -](?:sur|sous|en|les|lès|le|la)[ -][a-zà-ÿ][\w'’]+)?(?![\w'’-])"
 )
 """``12 rue des lilas 35000 rennes``: after a street, a postcode and a lower-case city."""
 _CITY_CLAUSE_AFTER: Final = re.compile(
     r",\s*(?P<city>(?:(?:st|ste|saint|sainte)[ -])?[^\W\d_][\w'’]+(?:-[\w'’]+)*"
     r"(?:\s(?:sur|sous|en|les|lès|le|la)\s[^\W\d_][\w'’-]+)?)"
-    r"(?=\s*(?:[.;\n]|,|\s-\s|$))",
+    r"(?=\s*(?:[.;\n]|,|\s-\s|\s[/|]|$))",
     re.IGNORECASE,
 )
 """``…, dijon.`` / ``…, PORTE 31, DIJON``: a city closing the clause after an address's comma."""
+
+
+_SPOKEN_POSTCODE_CITY: Final = re.compile(
+    rf"\s*,?\s*(?i:(?:{SPOKEN_NUMBER})\s(?:mille|cents?)(?:(?:-|\s){SPOKEN_NUMBER})?)"
+    r"\s+(?:(?:[Ss]t|[Ss]te|[Ss]aint|[Ss]ainte)[ -])?[A-ZÀ-Ýa-zà-ÿ][\w'’]+(?:-[\w'’]+)*(?![\w'’-])"
+)
+"""``…, soixante-cinq mille Tarbes``: a postcode read out (thousands said) and its city, after a street."""
 
 
 def _city_after(text: str, position: int, vocabulary: TechnicalVocabulary | None) -> re.Match[str] | None:
@@ -144,6 +156,7 @@ def extend_addresses(
             grown = (
                 _COMPLEMENT_AFTER.match(text, end)
                 or _LOWER_CITY_AFTER.match(text, end)
+                or _SPOKEN_POSTCODE_CITY.match(text, end)
                 or _city_after(text, end, vocabulary)
             )
             if grown is None or any(o.start < grown.end() and end < o.end for o in others):

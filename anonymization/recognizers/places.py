@@ -40,6 +40,14 @@ _CONNECTORS: Final = NAME_PARTICLES | {
     "ste",
 }
 _NUMBER_BEFORE: Final = re.compile(r"(?<![\w,.])\d{1,4}(?:\s?(?:bis|ter|quater|[a-dA-D])\b)?\s?,?\s+$")
+_NUMBER_WORD: Final = (
+    r"(?:z[ée]ro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"|seize|vingts?|trente|quarante|cinquante|soixante|cents?|mille)"
+)
+SPOKEN_NUMBER: Final = rf"{_NUMBER_WORD}(?:(?:-|\s|\s?-?et-?\s?){_NUMBER_WORD}){{0,7}}"
+"""A number read out in words (``quatre-vingt-onze``, ``cent trente et un``, ``vingt mille deux cents``)."""
+_SPOKEN_NUMBER_BEFORE: Final = re.compile(rf"(?<![\w-])(?i:{SPOKEN_NUMBER})(?:\s(?:bis|ter))?\s?,?\s+$")
+"""``quarante-deux rue …``: a street number dictated in words."""
 _POSTCODE_CITY: Final = re.compile(r"(?<![\w,.-])(?:F-)?(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\w,.])")
 _CEDEX: Final = re.compile(r"\s+(?:cedex|CEDEX|Cedex)(?:\s+\d{1,2})?")
 _POSTCODE_CONTEXT: Final = re.compile(r"(code postal|cp)\W*$")
@@ -81,7 +89,9 @@ class AddressRecognizer(FrenchRecognizer):
     def _street(self, text: str, tokens: list[Word], index: int) -> Entity | None:
         start = tokens[index].start
         window_start = max(0, start - 16)
-        number = _NUMBER_BEFORE.search(text, window_start, start)
+        number = _NUMBER_BEFORE.search(text, window_start, start) or _SPOKEN_NUMBER_BEFORE.search(
+            text, max(0, start - 60), start
+        )
         if not _can_open_a_street(text, tokens[index], number is not None):
             return None
         score = 0.8 if number is not None else 0.5

@@ -138,7 +138,7 @@ def test_payment_card_recognizer(text: str, expected: str | None) -> None:
         ("le 12.03.2024", None),
         ("série 21184500100123456000612345N3", None),
         ("0612345678901 (13 chiffres)", None),
-        ("+1 212 555 0100", None),  # not French
+        ("+1 212 555 0100", "+1 212 555 0100"),  # foreign, written with its country code: still a phone
         ("version 06.12.34.56.78.90", None),
     ],
 )

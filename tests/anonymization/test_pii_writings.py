@@ -92,3 +92,43 @@ def test_a_phone_in_any_writing(pii_engine: PiiEngine, text: str, phone: str) ->
 )
 def test_numbers_that_are_not_phones(pii_engine: PiiEngine, text: str) -> None:
     assert found(pii_engine, text, "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("chez eux au 8 r des tilleuls, vannes / ballon ok", "8 r des tilleuls, vannes"),
+        ("adr 14 av jean moulin 93200 st denis - portail", "14 av jean moulin 93200 st denis"),
+        ("adresse 5 place du Marché, au 3ème, 56000 Vannes.", "5 place du Marché, au 3ème, 56000 Vannes"),
+        ("adresse 9 rue Nationale, bloc B, 59000 Lille.", "9 rue Nationale, bloc B, 59000 Lille"),
+        ("chez elle, 3 rue Haute, premier étage, Morlaix.", "3 rue Haute, premier étage, Morlaix"),
+        ("au quarante-deux rue Victor Hugo, Quimper.", "quarante-deux rue Victor Hugo, Quimper"),
+        (
+            "adresse cent douze bis avenue de Bretagne 35000 Rennes",
+            "cent douze bis avenue de Bretagne 35000 Rennes",
+        ),
+        (
+            "au dix-sept rue des Forges, vingt-neuf mille deux cents Brest, voilà",
+            "dix-sept rue des Forges, vingt-neuf mille deux cents Brest",
+        ),
+        (
+            "adresse 4 allée des Pins, soixante-quinze mille Paris.",
+            "4 allée des Pins, soixante-quinze mille Paris",
+        ),
+        ("c'est au quartier Saint-Roch, 34000 Montpellier.", "quartier Saint-Roch, 34000 Montpellier"),
+    ],
+)
+def test_an_address_in_any_writing(pii_engine: PiiEngine, text: str, address: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vanne trois voies remplacée, deux fois",
+        "il a fallu deux heures, mille mercis au client",
+        "ballon au 3ème, au fond du couloir",
+    ],
+)
+def test_numbers_in_words_are_not_addresses(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "ADDRESS") == []
