@@ -29,6 +29,7 @@ __all__ = [
     "CompanyIdentityRecord",
     "DispositionCertificateRecord",
     "EventCursorRecord",
+    "IdempotencyKeyRecord",
     "JobRunRecord",
     "LedgerCheckpointRecord",
     "LedgerEntryRecord",
@@ -327,6 +328,26 @@ class DispositionCertificateRecord(Base):
     """The sealed French PDF; ``NULL`` until it is issued (outside the disposal's transaction)."""
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class IdempotencyKeyRecord(Base):
+    """An unsafe API request sent with an ``Idempotency-Key``, and what it was answered
+    (:mod:`storage.idempotency_store`): keyed digests, a status and ids, never the request."""
+
+    __tablename__ = "idempotency_keys"
+
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """HMAC-SHA256 of the caller's handle and the key (a key is the caller's own)."""
+    operation: Mapped[str] = mapped_column(String(64))
+    """The endpoint's name (``place_hold``)."""
+    request_digest: Mapped[str] = mapped_column(String(64))
+    """HMAC-SHA256 of the operation, path and body: the same key with another request is refused."""
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    """The first answer's status; NULL while the first request is being answered."""
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the answer is rebuilt from: ids, codes and dates only."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ReportNumberCounterRecord(Base):
