@@ -51,7 +51,7 @@ class OperationsSnapshot:
     reports_by_state: Mapping[ReportState, int]
     """The backlog: how many reports are in each state (every state, 0 included)."""
     captures: int
-    """Submissions captured (accepted or rejected at capture)."""
+    """Submissions received and stored (each one: new, a correction, a conflict), valid or not."""
     rejections: Mapping[str, int]
     """Reports rejected, per step that rejected them (``capture``, ``validate``)."""
     stage_failures: Mapping[str, int]
@@ -79,7 +79,7 @@ def take_snapshot(
         taken_at=now,
         ledger_size=size,
         reports_by_state={state: by_state.get(state, 0) for state in ReportState},
-        captures=sum(n for (step, _), n in counts.items() if step == LedgerStep.CAPTURE),
+        captures=sum(n for (step, _), n in counts.items() if step == LedgerStep.RECEIVE),
         rejections=_per_step(counts, outcome="rejected", steps=(LedgerStep.CAPTURE, LedgerStep.VALIDATE)),
         stage_failures=_per_step(counts, outcome="failed"),
         deliveries={
@@ -140,7 +140,13 @@ def prometheus_text(snapshot: OperationsSnapshot) -> str:
         "Reports per state (the backlog of each stage).",
         [({"state": state.value}, n) for state, n in snapshot.reports_by_state.items()],
     )
-    _family(lines, "quitus_captures_total", "counter", "Submissions captured.", [({}, snapshot.captures)])
+    _family(
+        lines,
+        "quitus_captures_total",
+        "counter",
+        "Submissions received and stored, valid or not.",
+        [({}, snapshot.captures)],
+    )
     _family(
         lines,
         "quitus_rejections_total",
