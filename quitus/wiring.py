@@ -28,12 +28,12 @@ from storage.ledger.store import Ledger, origin_for
 from storage.ledger.witness_client import WitnessEndpoint
 from storage.report_store import ReportStore
 from storage.simulation import is_simulation_home
-from workflows.stages import Pipeline
 
 if TYPE_CHECKING:
     from anonymization import PiiEngine, ReportRedactor
     from reports.pdf.disposition import DispositionSealer
     from storage.subject_index import ReindexOutcome
+    from workflows.stages import Pipeline
 
 __all__ = [
     "COMPANY_CA_FILE",
@@ -76,6 +76,9 @@ class App:
 
     def pipeline(self) -> Pipeline:
         """The stages after validation; the PII model is loaded on first use."""
+        # Imported here: the stages pull in reportlab and pyHanko, which most commands never use.
+        from workflows.stages import Pipeline  # noqa: PLC0415
+
         index_key = self.store.keys.index_key
 
         def redactor() -> ReportRedactor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,12 +53,27 @@ def _postgres_database(postgres_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated once per test process, copied for each test.
+
+    Running every migration costs ~0.15 s; a copy of the migrated file costs a millisecond and
+    gives the same database (the copy is taken after the engine is disposed, so nothing is left
+    in a journal).
+    """
+    path = tmp_path_factory.mktemp("sqlite-template") / "quitus.db"
+    template = Database(f"sqlite:///{path}")
+    template.upgrade()
+    template.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database: SQLite in tmp_path, or the shared PostgreSQL one emptied."""
     if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), tmp_path / "quitus.db")
         db = Database(f"sqlite:///{tmp_path / 'quitus.db'}")
-        db.upgrade()
         yield db
         db.dispose()
         return
