@@ -121,3 +121,20 @@ def catalog() -> TemplateCatalog:
 @pytest.fixture
 def intake(store: ReportStore, catalog: TemplateCatalog) -> Intake:
     return Intake(store, catalog)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start with the long tests, so that the two xdist workers do not end on one of them.
+
+    Slow-marked tests first, then those of modules that run ``quitus`` as a real process (a
+    second or more each), then the rest; the order inside each group is kept. Every worker
+    collects the same items and sorts them the same way, as xdist requires.
+    """
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        module = getattr(item, "module", None)
+        return 1 if module is not None and hasattr(module, "run_quitus") else 2
+
+    items.sort(key=weight)
