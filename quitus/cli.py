@@ -30,6 +30,7 @@ from quitus.commands import (
     serve,
     status,
     templates,
+    visits,
     witness,
 )
 
@@ -93,6 +94,7 @@ app.add_typer(retention.review_app, name="review")
 app.add_typer(retention.subject_app, name="subject")
 app.add_typer(access.users_app, name="users")
 app.add_typer(access.tokens_app, name="tokens")
+app.add_typer(visits.app, name="visits")
 app.command("ingest")(ingest.ingest_command)
 app.command("process")(pdf.process)
 app.command("run")(flows.run_flow)

@@ -43,6 +43,9 @@ __all__ = [
     "TemplateDetail",
     "TemplateList",
     "TemplateRow",
+    "VisitChange",
+    "VisitEntry",
+    "VisitList",
     "emit",
     "json_schema_text",
 ]
@@ -353,6 +356,37 @@ class FollowupList(_Output):
     followups: list[FollowupEntry]
 
 
+class VisitEntry(_Output):
+    """A planned follow-up visit: ids, day, slot and technicians' identifiers only."""
+
+    id: str = Field(description="Visit id (PV-…).")
+    continues: str | None = Field(
+        description="Number of the unfinished report it continues (RI-2026-000123)."
+    )
+    continues_report_id: str
+    template: str
+    day: dt.date
+    slot: Literal["matin", "apres_midi", "journee"]
+    technicians: list[str]
+    status: Literal["planned", "done", "cancelled"]
+    continued_by_report_id: str | None = Field(description="The report that continued it, once accepted.")
+
+
+class VisitList(_Output):
+    """``quitus visits list --json``: the visits by day and slot. No personal data."""
+
+    schema_version: Literal[1] = 1
+    visits: list[VisitEntry]
+
+
+class VisitChange(_Output):
+    """``quitus visits plan|move|cancel --json``: the visit as it now is, and whether it changed."""
+
+    schema_version: Literal[1] = 1
+    visit: VisitEntry
+    changed: bool = Field(description="False when nothing changed (moved to where it was, cancelled again).")
+
+
 JSON_OUTPUTS: dict[str, type[_Output]] = {
     "reports list": ReportList,
     "reports show": ReportDetail,
@@ -372,6 +406,10 @@ JSON_OUTPUTS: dict[str, type[_Output]] = {
     "subject requests": SubjectRequestList,
     "deliver": DeliveryRun,
     "reports reschedule": FollowupList,
+    "visits list": VisitList,
+    "visits plan": VisitChange,
+    "visits move": VisitChange,
+    "visits cancel": VisitChange,
 }
 """Command → the model of what it prints with ``--json``."""
 

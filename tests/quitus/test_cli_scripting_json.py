@@ -228,3 +228,11 @@ def test_run_deliver_reschedule_verify_proof_requests(tmp_path: Path) -> None:
 
     retention = _json(home, "run", "retention")
     assert retention.flow == "retention" and retention.counts["tampered"] == 0  # type: ignore[attr-defined]
+
+
+def test_the_visits_commands_json_is_checked_by_their_own_tests() -> None:
+    """``"visits list"``, ``"visits plan"``, ``"visits move"`` and ``"visits cancel"`` need unfinished
+    reports: tests/quitus/test_cli_visits.py runs each and validates what it prints."""
+    theirs = (ROOT / "tests" / "quitus" / "test_cli_visits.py").read_text(encoding="utf-8")
+    for command in ("visits list", "visits plan", "visits move", "visits cancel"):
+        assert f'_json(home, "{command}"' in theirs, command
