@@ -4,8 +4,10 @@ One certificate per disposal, built by the disposal gate (:mod:`retention.gate`)
 the erasure's transaction and stored *in* it; its SHA-256 goes into the disposal's own
 ledger entry (``dispose`` or ``shred``, detail ``certificate_sha256``), so an edited
 certificate no longer matches a signed entry. It is canonical JSON (sorted keys, UTF-8,
-no spaces), format :data:`FORMAT`, and holds no personal data: ids, codes, dates, policy
-texts, ledger sequence numbers, the actors' user ids and the company's name.
+no spaces), format :data:`FORMAT`, and holds no personal data: ids, the report's number,
+codes, dates, policy texts, ledger sequence numbers, the actors' user ids and the company's
+name. A report number (``RI-2026-000123``) is a document's reference, not personal data: an
+erased report keeps it (its tombstone), and its certificate names it.
 
 Then, outside that transaction (sealing is slow), :func:`issue_certificates` — the one
 function every disposing path calls — turns each certificate still without one into a
@@ -117,6 +119,7 @@ def build_certificates(
     ``now`` is the time the disposal's ledger entry will carry (the gate gives the same to
     the erasure), so the certificate and the signed entry tell one instant."""
     ids = [e.report_id for e in allowed]
+    numbers = store.numbers(ids)
     certificates = CertificateStore(store)
     steps = certificates.entry_steps(ids)
     holds = _released_hold_entries(store, allowed)
@@ -131,6 +134,7 @@ def build_certificates(
         document: dict[str, Any] = {
             "format": FORMAT,
             "report_id": report_id,
+            "number": numbers.get(report_id),
             "action": action,
             "method": (
                 "crypto-shredding: the report's own data key (AES-256-GCM) destroyed, "
@@ -398,6 +402,7 @@ def _signed_digests(store: ReportStore, report_id: str) -> _Signed:
 
 REGISTER_COLUMNS = (
     "report_id",
+    "number",
     "disposed_at",
     "disposed_at_europe_paris",
     "action",
@@ -432,10 +437,13 @@ class DisposedItem:
     """``None`` for a disposal recorded before certificates existed."""
     pdf_issued: bool
     pdf_sha256: str | None
+    number: str | None = None
+    """The report's number (``RI-2026-000123``), kept after erasure; ``None`` if it had none."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "report_id": self.report_id,
+            "number": self.number,
             "disposed_at": self.disposed_at.strftime(_ENTRY_TIME),
             "disposed_at_europe_paris": self.disposed_at.astimezone(PARIS).isoformat(),
             "action": self.action,
@@ -478,10 +486,13 @@ def disposed_register(
         issued[(str(entry.get("report")), str(details.get("certificate_sha256")))] = str(
             details.get("certificate_pdf_sha256")
         )
-    return [_register_row(seq, entry, issued) for seq, entry in disposals]
+    numbers = store.numbers(str(e.get("report")) for _, e in disposals)
+    return [_register_row(seq, entry, issued, numbers) for seq, entry in disposals]
 
 
-def _register_row(seq: int, entry: Mapping[str, Any], issued: Mapping[tuple[str, str], str]) -> DisposedItem:
+def _register_row(
+    seq: int, entry: Mapping[str, Any], issued: Mapping[tuple[str, str], str], numbers: Mapping[str, str]
+) -> DisposedItem:
     details = entry.get("details") or {}
     report_id = str(entry.get("report"))
     step = entry.get("step")
@@ -500,4 +511,5 @@ def _register_row(seq: int, entry: Mapping[str, Any], issued: Mapping[tuple[str,
         certificate_sha256=digest,
         pdf_issued=pdf is not None,
         pdf_sha256=pdf,
+        number=numbers.get(report_id),
     )

@@ -103,10 +103,10 @@ _CHUNK: Final = 500
 
 
 def numbers_of(session: Session, report_ids: Iterable[str]) -> dict[str, str]:
-    """Report id → what a person reads for it (:func:`shown_number`), for many reports at once
-    (lists, registers, queues). An id of no report is shown as it is."""
+    """Report id → its number, for those of ``report_ids`` that have one (lists, registers,
+    queues: one query a chunk). What a person reads is ``shown_number(numbers.get(id), id)``."""
     ids = list(dict.fromkeys(report_ids))
-    shown = {report_id: report_id for report_id in ids}
+    shown: dict[str, str] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         query = select(ReportRecord.id, ReportRecord.number).where(

@@ -59,7 +59,7 @@ from storage.models import (
 )
 from storage.notes import NoteStore
 from storage.report_facts import FACTS_DETAIL, facts_digest
-from storage.report_numbers import NUMBER_DETAIL, allocate_number, numbers_of, report_id_for
+from storage.report_numbers import NUMBER_DETAIL, allocate_number, numbers_of, report_id_for, shown_number
 from storage.states import ReportState, can_transition
 from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
@@ -605,10 +605,16 @@ class ReportStore:
         return report_id
 
     def numbers(self, report_ids: Iterable[str]) -> dict[str, str]:
-        """Report id → what a person reads for it: its number, or its id while it has none
-        (:func:`storage.report_numbers.numbers_of`); erased reports keep their number."""
+        """Report id → its number, for those that have one (:func:`storage.report_numbers.numbers_of`);
+        erased reports keep theirs."""
         with self.database.session() as session:
             return numbers_of(session, report_ids)
+
+    def shown_numbers(self, report_ids: Iterable[str]) -> dict[str, str]:
+        """Report id → what a person reads for it: its number, or its id while it has none."""
+        ids = list(report_ids)
+        numbers = self.numbers(ids)
+        return {report_id: shown_number(numbers.get(report_id), report_id) for report_id in ids}
 
     def get(self, report_id: str) -> ReportSummary:
         with self.database.session() as session:

@@ -5,7 +5,9 @@
 *Certificat d'anonymisation* — with the JSON's SHA-256 printed and the JSON itself
 attached, byte for byte, as the embedded file ``disposition.json``. :class:`DispositionSealer`
 adds the company's PAdES seal, the one reports are sealed with (:func:`reports.pdf.seal_pdf`).
-The certificate holds no personal data, so neither does the PDF.
+The certificate holds no personal data, so neither does the PDF. The report is named by its
+number (``RI-2026-000123``, what people read and file by; an erased report keeps it), its
+internal id below it; a certificate made before numbers were recorded in it shows the id.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def render_disposition_certificate(certificate: Mapping[str, Any], document: byt
         rightMargin=_MARGIN,
         topMargin=_MARGIN,
         bottomMargin=SEAL_BOX[3] + 12,  # the seal's stamp goes below, on the last page
-        title=f"{title_of(certificate)} {certificate['report_id']}",
+        title=f"{title_of(certificate)} {certificate.get('number') or certificate['report_id']}",
         author=str(certificate.get("company") or "quitus"),
         creator="quitus",
         invariant=1,
@@ -110,8 +112,13 @@ def _rows(c: Mapping[str, Any]) -> list[tuple[str, str]]:
     policy = c.get("policy") or {}
     basis = policy.get("legal_basis") or {}
     when = c.get("disposed_at") or {}
-    rows = [
-        ("Rapport", str(c["report_id"])),
+    number = c.get("number")
+    rows = (
+        [("Rapport n°", str(number)), ("Identifiant interne", str(c["report_id"]))]
+        if number
+        else [("Rapport", str(c["report_id"]))]
+    )
+    rows += [
         ("Action effectuée", _action(c)),
         ("Finalité", _PURPOSES.get(str(c.get("purpose")), str(c.get("purpose")))),
         ("Motif (code)", str(c.get("reason"))),
