@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
 
+from asn1crypto import tsp, x509  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import AuthorityInformationAccess, ExtensionNotFound
@@ -33,7 +36,8 @@ from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError as PyHankoPdfError
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -169,7 +173,8 @@ class _SealSigner(signers.Signer):
     pyHanko's ``SimpleSigner`` parses its key again for every signature, and parsing
     checks an RSA key's primes: two thirds of the time of a seal. The size estimate
     pyHanko makes first (a dry run) gets zero bytes of the right length instead of a
-    second real signature.
+    second real signature. The signing-certificate-v2 attribute, the same for every
+    seal, is built once: asn1crypto takes longer to build it than the rest of a seal.
     """
 
     def __init__(self, seal: SealIdentity) -> None:
@@ -179,6 +184,13 @@ class _SealSigner(signers.Signer):
             cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
         )
         self._key = seal.private_key
+
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterator[CMSAttributeProvider]:
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if type(provider) is SigningCertificateV2Provider:
+                yield _BuiltSigningCertificate(provider.signing_cert)
+            else:
+                yield provider
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         key = self._key
@@ -192,6 +204,19 @@ class _SealSigner(signers.Signer):
         if isinstance(key, rsa.RSAPrivateKey):
             return key.sign(data, padding.PKCS1v15(), digest)
         return key.sign(data, ec.ECDSA(digest))
+
+
+class _BuiltSigningCertificate(SigningCertificateV2Provider):
+    """The signing-certificate-v2 attribute of a certificate, built once per process."""
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        # Parsed from its DER each time: asn1crypto then writes it out as it read it.
+        return tsp.SigningCertificateV2.load(_signing_certificate_v2(self.signing_cert.dump()))
+
+
+@lru_cache(maxsize=8)
+def _signing_certificate_v2(certificate_der: bytes) -> bytes:
+    return bytes(as_signing_certificate_v2(x509.Certificate.load(certificate_der)).dump())
 
 
 def _reserved_size(seal: SealIdentity) -> int:

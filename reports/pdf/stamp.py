@@ -76,6 +76,13 @@ def _draw_stamp(company_name: str, issuer_name: str, sealed_at: dt.datetime) -> 
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=8)
+def _stamp_reader(pdf: bytes) -> PdfFileReader:
+    """The stamp parsed once (a batch seals with one stamp a minute); each sealed document
+    imports its page from it. A reader only reads: sharing it between documents is safe."""
+    return PdfFileReader(io.BytesIO(pdf))
+
+
 class StampContent(PdfContent):
     """The first page of a PDF (given as bytes) as the appearance of a signature field."""
 
@@ -86,7 +93,6 @@ class StampContent(PdfContent):
         self.pdf = pdf
 
     def render(self) -> bytes:
-        reader = PdfFileReader(io.BytesIO(self.pdf))
-        xobject = self._ensure_writer.import_page_as_xobject(reader, page_ix=0)
+        xobject = self._ensure_writer.import_page_as_xobject(_stamp_reader(self.pdf), page_ix=0)
         self.resources.xobject["/QuitusStamp"] = xobject
         return b"/QuitusStamp Do"
