@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 from quitus.settings import Settings
@@ -16,7 +17,8 @@ def configure_flows(settings: Settings) -> None:
     Flows record their job (``job:intake``) in the ledger, or the actor the settings name
     (``QUITUS_ACTOR``, ``quitus --as``). Their log lines go to stderr in ``QUITUS_LOG_FORMAT``
     (warnings and errors, unless the process configured its logging before: ``quitus serve``
-    and a worker show INFO too) and, INFO and above, to the run's logs in Prefect.
+    and a worker show INFO too) and, INFO and above, to the run's logs in Prefect. In embedded
+    mode, :mod:`quitus.process_guard` stops Prefect's temporary server when this process dies.
     """
     from quitus.logging_setup import configure_logging, logging_configured  # noqa: PLC0415
     from workflows.runtime import Services, configure, prefect_environment  # noqa: PLC0415
@@ -24,6 +26,11 @@ def configure_flows(settings: Settings) -> None:
     if not logging_configured():  # `quitus serve` and a worker log INFO; a one-shot command warnings
         configure_logging(settings.log_format, level=logging.WARNING)
     prefect_environment(settings.home)
+    if "PREFECT_API_URL" not in os.environ:
+        # Embedded: Prefect will start a temporary server as our child; it must die with us.
+        from quitus.process_guard import start_process_guard  # noqa: PLC0415
+
+        start_process_guard()
 
     def build() -> Services:
         from quitus.wiring import open_app, witness_endpoint  # noqa: PLC0415
