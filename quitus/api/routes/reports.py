@@ -27,6 +27,7 @@ from quitus.api.errors import (
     ApiError,
     error_responses,
 )
+from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, begin, canonical, replayed
 from quitus.api.ownership import reachable_report
 from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath, ReportReferencePath
 from quitus.api.roles import allow
@@ -189,7 +190,8 @@ _CAPTURE_BODY: dict[str, Any] = {
                     "json_too_complex",
                     "capture_refused",
                 ),
-            }
+            },
+            IDEMPOTENCY_ERRORS,
         ),
     },
     openapi_extra={"requestBody": _CAPTURE_BODY},
@@ -199,11 +201,14 @@ async def capture_report(
     response: Response,
     principal: Annotated[Principal, Depends(allow("capture_report"))],
     context: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> CaptureReceipt:
     """Capture a report: JSON, multipart (a ``report`` part and its photos), or a filled PDF form.
 
     Only persists (encrypted) and queues the report for the intake flow. Idempotent on
-    ``submission_id``: a retry answers ``200`` with the same report id.
+    ``submission_id``: a retry answers ``200`` with the same report id. With an
+    ``Idempotency-Key``, the same request again is answered as the first time (``202`` or
+    ``200``, the report as it is now).
     """
     settings = context.settings
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -237,17 +242,45 @@ async def capture_report(
             where="body",
             hint="QUITUS_MAX_SUBMISSION_BYTES sets the limit",
         )
-    async with context.capture_slots:
-        outcome = await run_in_threadpool(context.intake_for(principal).receive, Submission(raw, source))
-    if outcome.receipt == ReceiptKind.DUPLICATE:
-        response.status_code = 200
-    report_id = outcome.report.id
+    store = context.app.store
+    once = await run_in_threadpool(
+        begin,
+        context,
+        principal,
+        "capture_report",
+        idempotency_key,
+        canonical(request.url.path, raw, media_type=source),
+    )
+    with once:
+        if once.replay is not None:
+            summary = await run_in_threadpool(store.get, once.replay.answer["report_id"])
+            return replayed(response, once.replay, _receipt(summary, once.replay.answer["receipt"]))
+        async with context.capture_slots:
+            outcome = await run_in_threadpool(context.intake_for(principal).receive, Submission(raw, source))
+        if outcome.receipt == ReceiptKind.DUPLICATE:
+            response.status_code = 200
+        report_id = outcome.report.id
+        receipt = CaptureReceipt(
+            report_id=report_id,
+            receipt=outcome.receipt.value,
+            state=outcome.report.state.value,
+            status_url=f"{API_V1}/reports/{report_id}",
+            issues=[IssueOut(**issue.as_dict()) for issue in outcome.issues],
+        )
+        await run_in_threadpool(
+            once.record, response.status_code or 202, {"report_id": report_id, "receipt": receipt.receipt}
+        )
+    return receipt
+
+
+def _receipt(summary: ReportSummary, receipt: str) -> CaptureReceipt:
+    """The receipt of a capture answered before, with the report's state and issues now."""
     return CaptureReceipt(
-        report_id=report_id,
-        receipt=outcome.receipt.value,
-        state=outcome.report.state.value,
-        status_url=f"{API_V1}/reports/{report_id}",
-        issues=[IssueOut(**issue.as_dict()) for issue in outcome.issues],
+        report_id=summary.id,
+        receipt=receipt,  # one of CaptureReceipt's, as it was recorded
+        state=summary.state.value,
+        status_url=f"{API_V1}/reports/{summary.id}",
+        issues=[IssueOut(**issue) for issue in summary.issues],
     )
 
 

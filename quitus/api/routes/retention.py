@@ -7,11 +7,12 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
+from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, Once, begin, canonical, replayed
 from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
@@ -180,7 +181,10 @@ class RelabelRequest(StrictBody):
 
 
 _REVIEW_ERRORS = error_responses(
-    REPORT_LOOKUP, INVALID_POLICIES, {409: ("review_refused", "hold_refused"), 422: ("retention_refused",)}
+    REPORT_LOOKUP,
+    INVALID_POLICIES,
+    {409: ("review_refused", "hold_refused"), 422: ("retention_refused",)},
+    IDEMPOTENCY_ERRORS,
 )
 
 
@@ -208,27 +212,42 @@ def list_holds(
             "model": HoldOut,
             "description": "The same hold was already in force (same caller, reason and scope): that hold.",
         },
-        **error_responses({409: ("hold_refused", "subject_index_outdated")}),
+        **error_responses({409: ("hold_refused", "subject_index_outdated")}, IDEMPOTENCY_ERRORS),
     },
 )
 def place_hold(
     body: HoldRequest,
     principal: Annotated[Principal, Depends(allow("place_hold"))],
     context: Context,
+    request: Request,
     response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> HoldOut:
     """Place a legal hold on reports, a person, or a query: nothing it covers is disposed.
 
     Idempotent: the same caller placing the same reason on the same scope as a hold in
     force (a retry whose answer was lost) gets that hold back with ``200``; nothing is
-    recorded again. Another reason, scope or caller is a new hold (``201``).
+    recorded again. Another reason, scope or caller is a new hold (``201``). With an
+    ``Idempotency-Key``, the same request again is answered as the first time.
     """
     service = HoldService(context.store_for(principal))
+    with begin(context, principal, "place_hold", idempotency_key, canonical(request.url.path, body)) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, HoldOut.of(_hold(service, once.replay.answer["hold_id"])))
+        status, hold = _place_hold(service, body, principal, context)
+        once.record(status, {"hold_id": hold.id})
+    response.status_code = status
+    return HoldOut.of(hold)
+
+
+def _place_hold(
+    service: HoldService, body: HoldRequest, principal: Principal, context: ApiContext
+) -> tuple[int, Hold]:
+    """The status and the hold: the same one in force (200), or a new one (201)."""
     kind, scope = _requested_scope(body, context)
     same = _same_hold_in_force(service, principal, body.reason, kind, scope)
     if same is not None:
-        response.status_code = 200
-        return HoldOut.of(same)
+        return 200, same
     if kind == HoldScope.SUBJECT:
         assert body.subject is not None
         hold = service.place_on_subject(
@@ -243,7 +262,15 @@ def place_hold(
             known_templates={t.id for t in context.app.catalog} if kind == HoldScope.QUERY else None,
         )
     context.app.ledger.checkpoint()
-    return HoldOut.of(hold)
+    return 201, hold
+
+
+def _hold(service: HoldService, hold_id: str) -> Hold:
+    """A hold by its id, released or not (holds are never deleted)."""
+    for hold in service.list(include_released=True):
+        if hold.id == hold_id:
+            return hold
+    raise ApiError(404, "not_found", f"no hold {hold_id}", where="path.hold_id")
 
 
 def _requested_scope(body: HoldRequest, context: ApiContext) -> tuple[HoldScope, dict[str, Any]]:
@@ -289,14 +316,28 @@ def _scope_key(kind: HoldScope, scope: dict[str, Any]) -> object:
 
 
 @router.post(
-    "/holds/{hold_id}/release", name="release_hold", responses=error_responses({409: ("hold_refused",)})
+    "/holds/{hold_id}/release",
+    name="release_hold",
+    responses=error_responses({409: ("hold_refused",)}, IDEMPOTENCY_ERRORS),
 )
 def release_hold(
-    hold_id: HoldIdPath, principal: Annotated[Principal, Depends(allow("release_hold"))], context: Context
+    hold_id: HoldIdPath,
+    principal: Annotated[Principal, Depends(allow("release_hold"))],
+    context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> HoldOut:
     """Release a hold; the normal retention rules apply again to what it covered."""
-    hold = HoldService(context.store_for(principal)).release(hold_id)
-    context.app.ledger.checkpoint()
+    service = HoldService(context.store_for(principal))
+    with begin(
+        context, principal, "release_hold", idempotency_key, canonical(request.url.path, None)
+    ) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, HoldOut.of(_hold(service, hold_id)))
+        hold = service.release(hold_id)
+        context.app.ledger.checkpoint()
+        once.record(200, {"hold_id": hold.id})
     return HoldOut.of(hold)
 
 
@@ -337,7 +378,7 @@ def retention_plan(
     status_code=201,
     responses={
         200: {"model": EventOut, "description": "This date was already recorded."},
-        **error_responses(REPORT_LOOKUP, INVALID_POLICIES, {422: ("retention_refused",)}),
+        **error_responses(REPORT_LOOKUP, INVALID_POLICIES, {422: ("retention_refused",)}, IDEMPOTENCY_ERRORS),
     },
 )
 def record_event(
@@ -345,7 +386,9 @@ def record_event(
     body: EventRequest,
     principal: Annotated[Principal, Depends(allow("record_retention_event"))],
     context: Context,
+    request: Request,
     response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> EventOut:
     """Record a dated event (retention periods triggered by it run from then).
 
@@ -353,25 +396,31 @@ def record_event(
     replaces); 200 when this date was already recorded; 422 ``retention_refused`` for a name
     no policy waits for, or a date before the intervention or after today.
     """
-    written = record_report_event(
-        context.store_for(principal),
-        context.app.policies(),
-        report_id,
-        body.name,
-        body.on,
-        clock=context.app.clock(),
-    )
-    if written.outcome == EventOutcome.ALREADY_RECORDED:
-        response.status_code = 200
-    else:
-        context.app.ledger.checkpoint()
-    return EventOut(
-        name=body.name,
-        on=body.on,
-        outcome=written.outcome,
-        replaces=written.replaces,
-        replaces_seq=written.replaces_seq,
-    )
+    path = request.url.path
+    with begin(context, principal, "record_retention_event", idempotency_key, canonical(path, body)) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, EventOut.model_validate(once.replay.answer))
+        written = record_report_event(
+            context.store_for(principal),
+            context.app.policies(),
+            report_id,
+            body.name,
+            body.on,
+            clock=context.app.clock(),
+        )
+        if written.outcome == EventOutcome.ALREADY_RECORDED:
+            response.status_code = 200
+        else:
+            context.app.ledger.checkpoint()
+        answer = EventOut(
+            name=body.name,
+            on=body.on,
+            outcome=written.outcome,
+            replaces=written.replaces,
+            replaces_seq=written.replaces_seq,
+        )
+        once.record(response.status_code or 201, answer.model_dump(mode="json"))
+    return answer
 
 
 @router.get("/review", name="review_queue", responses=error_responses(INVALID_POLICIES))
@@ -390,16 +439,21 @@ def approve_review(
     report_id: ReportIdPath,
     principal: Annotated[Principal, Depends(allow("approve_review"))],
     context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Decided:
     """Approve disposition: the report is erased now, with a certificate in the ledger."""
-    ReviewQueue(
-        context.store_for(principal),
-        context.app.policies(),
-        clock=context.app.clock(),
-        sealer=context.app.certificate_sealer(),
-    ).approve(report_id)
-    context.app.ledger.checkpoint()
-    return Decided(report_id=report_id, decision="approved")
+    with _decision(context, principal, "approve_review", idempotency_key, request, None) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, Decided.model_validate(once.replay.answer))
+        ReviewQueue(
+            context.store_for(principal),
+            context.app.policies(),
+            clock=context.app.clock(),
+            sealer=context.app.certificate_sealer(),
+        ).approve(report_id)
+        return _decided(context, once, report_id, "approved")
 
 
 @router.post("/review/{report_id}/extend", name="extend_review", responses=_REVIEW_ERRORS)
@@ -408,13 +462,18 @@ def extend_review(
     body: ExtendRequest,
     principal: Annotated[Principal, Depends(allow("extend_review"))],
     context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Decided:
     """Keep the report longer; it returns to the queue at the new date."""
-    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).extend(
-        report_id, body.until, reason=body.reason
-    )
-    context.app.ledger.checkpoint()
-    return Decided(report_id=report_id, decision="extended")
+    with _decision(context, principal, "extend_review", idempotency_key, request, body) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, Decided.model_validate(once.replay.answer))
+        ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).extend(
+            report_id, body.until, reason=body.reason
+        )
+        return _decided(context, once, report_id, "extended")
 
 
 @router.post("/review/{report_id}/relabel", name="relabel_review", responses=_REVIEW_ERRORS)
@@ -423,13 +482,36 @@ def relabel_review(
     body: RelabelRequest,
     principal: Annotated[Principal, Depends(allow("relabel_review"))],
     context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Decided:
     """Govern the report by another policy from now on."""
-    ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).relabel(
-        report_id, body.policy, reason=body.reason
-    )
+    with _decision(context, principal, "relabel_review", idempotency_key, request, body) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, Decided.model_validate(once.replay.answer))
+        ReviewQueue(context.store_for(principal), context.app.policies(), clock=context.app.clock()).relabel(
+            report_id, body.policy, reason=body.reason
+        )
+        return _decided(context, once, report_id, "relabelled")
+
+
+def _decision(
+    context: ApiContext,
+    principal: Principal,
+    operation: str,
+    key: str | None,
+    request: Request,
+    body: StrictBody | None,
+) -> Once:
+    return begin(context, principal, operation, key, canonical(request.url.path, body))
+
+
+def _decided(context: ApiContext, once: Once, report_id: str, decision: str) -> Decided:
     context.app.ledger.checkpoint()
-    return Decided(report_id=report_id, decision="relabelled")
+    answer = Decided(report_id=report_id, decision=decision)
+    once.record(200, answer.model_dump(mode="json"))
+    return answer
 
 
 class DisposedItemOut(BaseModel):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import INVALID_POLICIES, error_responses
+from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, begin, canonical, replayed
 from quitus.api.params import API_V1
 from quitus.api.roles import allow
 from quitus.api.routes.retention import SubjectTerms
@@ -82,31 +83,51 @@ def subject_export(
     )
 
 
-@router.post("/subjects/erase", name="subject_erase", responses=_SUBJECT_ERRORS)
+@router.post(
+    "/subjects/erase",
+    name="subject_erase",
+    responses=error_responses(INVALID_POLICIES, {409: ("subject_index_outdated",)}, IDEMPOTENCY_ERRORS),
+)
 def subject_erase(
-    body: ErasureRequest, principal: Annotated[Principal, Depends(allow("subject_erase"))], context: Context
+    body: ErasureRequest,
+    principal: Annotated[Principal, Depends(allow("subject_erase"))],
+    context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> ErasureOut:
-    """Erase a person's reports where allowed; where the law keeps them, restrict and say until when."""
-    store = context.store_for(principal)
-    request = register_request(store, "erasure", body.terms())
-    ids = list(request.report_ids)
-    outcomes = (
-        erase_subject(
-            store,
-            context.app.policies(),
-            ids,
-            clock=context.app.clock(),
-            sealer=context.app.certificate_sealer(),
+    """Erase a person's reports where allowed; where the law keeps them, restrict and say until when.
+
+    With an ``Idempotency-Key``, the same request again is answered as the first time (the
+    answer holds ids and explanations only) and is not registered again.
+    """
+    with begin(
+        context, principal, "subject_erase", idempotency_key, canonical(request.url.path, body)
+    ) as once:
+        if once.replay is not None:
+            return replayed(response, once.replay, ErasureOut.model_validate(once.replay.answer))
+        store = context.store_for(principal)
+        registered = register_request(store, "erasure", body.terms())
+        ids = list(registered.report_ids)
+        outcomes = (
+            erase_subject(
+                store,
+                context.app.policies(),
+                ids,
+                clock=context.app.clock(),
+                sealer=context.app.certificate_sealer(),
+            )
+            if ids
+            else []
         )
-        if ids
-        else []
-    )
-    context.app.ledger.checkpoint()
-    return ErasureOut(
-        request=request.id,
-        reports=len(ids),
-        outcomes=[
-            ErasureOutcomeOut(report_id=o.report_id, result=o.result, explanation=o.explanation)
-            for o in outcomes
-        ],
-    )
+        context.app.ledger.checkpoint()
+        answer = ErasureOut(
+            request=registered.id,
+            reports=len(ids),
+            outcomes=[
+                ErasureOutcomeOut(report_id=o.report_id, result=o.result, explanation=o.explanation)
+                for o in outcomes
+            ],
+        )
+        once.record(200, answer.model_dump(mode="json"))
+    return answer
