@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from storage.visits import VisitRow
 
 __all__ = [
     "JSON_OUTPUTS",
@@ -134,6 +137,7 @@ class PolicyList(_Output):
 
 class PlanEntry(_Output):
     report_id: str
+    number: str | None = Field(description="Its number (RI-2026-000123); none if it was never accepted.")
     status: Literal["due", "held", "awaiting_review"]
     action: str
     policy_ref: str
@@ -189,6 +193,7 @@ class HoldList(_Output):
 
 class ReviewEntry(_Output):
     report_id: str
+    number: str | None = Field(description="Its number (RI-2026-000123); none if it was never accepted.")
     due: dt.date
     policy_ref: str
 
@@ -370,6 +375,21 @@ class VisitEntry(_Output):
     technicians: list[str]
     status: Literal["planned", "done", "cancelled"]
     continued_by_report_id: str | None = Field(description="The report that continued it, once accepted.")
+
+    @classmethod
+    def of(cls, row: VisitRow) -> VisitEntry:
+        """A visit as ``--json`` and the API show it."""
+        return cls(
+            id=row.id,
+            continues=row.continues_number,
+            continues_report_id=row.continues_report_id,
+            template=row.template_id,
+            day=row.day,
+            slot=row.slot.value,
+            technicians=list(row.technicians),
+            status=row.status.value,
+            continued_by_report_id=row.continued_by_report_id,
+        )
 
 
 class VisitList(_Output):

@@ -54,6 +54,7 @@ from storage.report_store import ReportStore, ReportSummary
 from storage.retention_vocabulary import DisposalPurpose, DisposalRefusal
 from storage.states import ReportState
 from storage.subject_register import RegisteredRequest, registered_requests
+from storage.visits import VisitStore
 
 if TYPE_CHECKING:
     from anonymization import KeptFields, ReportRedactor
@@ -211,6 +212,7 @@ def export_subject(
     )
     decisions = _decisions(store, policies, report_ids)
     sent = _deliveries(store, report_ids)
+    visits = _planned_visits(store, report_ids)
     answer: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": utcnow().isoformat(),
@@ -243,6 +245,8 @@ def export_subject(
                             f"{report_id}/{image.blob_id}", store.read_blob(report_id, image.blob_id)
                         )
             entry |= _processing(decisions.get(report_id))
+            # The visits planned to continue it: when someone is to come (storage.visits).
+            entry["planned_visits"] = visits.get(report_id, [])
             answer["reports"].append(entry)
             store.ledger.record(
                 LedgerEvent(
@@ -256,6 +260,21 @@ def export_subject(
         archive.writestr("subject.json", json.dumps(answer, ensure_ascii=False, indent=2))
         archive.writestr("resume.html", summary_html(answer))
     return buffer.getvalue()
+
+
+def _planned_visits(store: ReportStore, report_ids: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+    """Each report's follow-up visits, every status: day, slot, status (no one else named)."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for visit in VisitStore(store).visits(status=None, report_ids=report_ids):
+        found.setdefault(visit.continues_report_id, []).append(
+            {
+                "visit": visit.id,
+                "day": visit.day.isoformat(),
+                "slot": visit.slot.value,
+                "status": visit.status.value,
+            }
+        )
+    return found
 
 
 def _roles(

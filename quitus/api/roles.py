@@ -14,6 +14,10 @@ The principles (docs/api.md explains each row):
   recorded in the ledger, with a justification code when the report is restricted.
 * **auditor** — checks handling without seeing personal data: the ledger, proof bundles,
   report states, policies, holds, the plan, the review queue, anonymized PDFs.
+* **planner** (the back office) — plans, moves and cancels the follow-up visits of
+  unfinished reports and reads their plans: the client, the site and what is carried over,
+  what planning needs, each read recorded in the ledger. No report content, no PDF.
+  A technician lists and reads the plans of the visits they are assigned.
 * **admin** — runs the service: report states (to spot stuck reports), templates,
   policies (list, validate), the ledger's health, withdrawing a portal link. No personal
   data and no disposition decision (separation of duties with compliance). Users and
@@ -27,9 +31,9 @@ from collections.abc import Callable, Mapping
 from quitus.api.auth import require
 from storage.access_store import Principal, Role
 
-__all__ = ["ENDPOINT_ROLES", "OWN_REPORTS_ONLY", "PUBLIC_ENDPOINTS", "allow"]
+__all__ = ["ASSIGNED_VISITS_ONLY", "ENDPOINT_ROLES", "OWN_REPORTS_ONLY", "PUBLIC_ENDPOINTS", "allow"]
 
-_T, _C, _A, _ADMIN = Role.TECHNICIAN, Role.COMPLIANCE, Role.AUDITOR, Role.ADMIN
+_T, _C, _A, _ADMIN, _P = Role.TECHNICIAN, Role.COMPLIANCE, Role.AUDITOR, Role.ADMIN, Role.PLANNER
 _EVERYONE = frozenset(Role)
 
 ENDPOINT_ROLES: Mapping[str, frozenset[Role]] = {
@@ -72,6 +76,12 @@ ENDPOINT_ROLES: Mapping[str, frozenset[Role]] = {
     # data subjects
     "subject_export": frozenset({_C}),
     "subject_erase": frozenset({_C}),
+    # planned follow-up visits (a technician: those they are assigned, see ASSIGNED_VISITS_ONLY)
+    "plan_visit": frozenset({_P}),
+    "list_visits": frozenset({_T, _P}),
+    "show_visit": frozenset({_T, _P}),
+    "move_visit": frozenset({_P}),
+    "cancel_visit": frozenset({_P}),
 }
 """Endpoint name → the roles it admits."""
 
@@ -87,6 +97,13 @@ OWN_REPORTS_ONLY: Mapping[str, frozenset[Role]] = {
     "create_portal_link": frozenset({_T}),
 }
 """Endpoints where these roles reach only the reports they captured (others answer 404)."""
+
+
+ASSIGNED_VISITS_ONLY: Mapping[str, frozenset[Role]] = {
+    "list_visits": frozenset({_T}),
+    "show_visit": frozenset({_T}),
+}
+"""Endpoints where these roles reach only the visits they are assigned (others answer 404)."""
 
 
 def allow(endpoint: str) -> Callable[..., Principal]:

@@ -21,11 +21,10 @@ from quitus.cli_support import JsonOption, console, fail, plain, settings_or_fai
 from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from quitus.cli_json import VisitEntry
     from storage.report_store import ReportStore
     from storage.visits import VisitRow
 
-__all__ = ["app", "visit_entry"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Plan the follow-up visits of unfinished interventions.", no_args_is_help=True)
 
@@ -89,9 +88,9 @@ def list_visits(
             status=None if status == "all" else VisitStatus(status),
         )
     if as_json:
-        from quitus.cli_json import VisitList, emit  # noqa: PLC0415
+        from quitus.cli_json import VisitEntry, VisitList, emit  # noqa: PLC0415
 
-        emit(VisitList(visits=[visit_entry(row) for row in rows]))
+        emit(VisitList(visits=[VisitEntry.of(row) for row in rows]))
         return
     table = Table()
     for column in ("visit", "day", "slot", "technicians", "continues", "template", "status"):
@@ -159,28 +158,11 @@ def cancel(
     )
 
 
-def visit_entry(row: VisitRow) -> VisitEntry:
-    """A visit as ``--json`` (and the API) show it."""
-    from quitus.cli_json import VisitEntry  # noqa: PLC0415
-
-    return VisitEntry(
-        id=row.id,
-        continues=row.continues_number,
-        continues_report_id=row.continues_report_id,
-        template=row.template_id,
-        day=row.day,
-        slot=row.slot.value,
-        technicians=list(row.technicians),
-        status=row.status.value,
-        continued_by_report_id=row.continued_by_report_id,
-    )
-
-
 def _print_change(row: VisitRow, *, changed: bool, as_json: bool, said: str) -> None:
     if as_json:
-        from quitus.cli_json import VisitChange, emit  # noqa: PLC0415
+        from quitus.cli_json import VisitChange, VisitEntry, emit  # noqa: PLC0415
 
-        emit(VisitChange(visit=visit_entry(row), changed=changed))
+        emit(VisitChange(visit=VisitEntry.of(row), changed=changed))
         return
     console.print(
         f"{said}: {row.day.isoformat()} {row.slot.value}, {', '.join(row.technicians)} — "

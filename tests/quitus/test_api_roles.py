@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import update
 
 from policies.loading import BUILTIN_DIR
-from quitus.api.roles import ENDPOINT_ROLES, OWN_REPORTS_ONLY, PUBLIC_ENDPOINTS
+from quitus.api.roles import ASSIGNED_VISITS_ONLY, ENDPOINT_ROLES, OWN_REPORTS_ONLY, PUBLIC_ENDPOINTS
 from storage.access_store import PortalLinkRecord, Role
 from tests.api_client import ApiHarness, open_harness, sample_reports
 
@@ -66,6 +66,7 @@ def make_world(harness: ApiHarness) -> dict[str, Any]:
         "policy_id": "fr.preuve-contractuelle",
         "template_id": next(iter(harness.context.app.catalog)).id,
         "link_id": link.token.partition(".")[0],
+        "visit_id": "PV-0000000000000000",
         "token": link.token,
         "bad": bad,
     }
@@ -111,6 +112,11 @@ def _requests(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "export_proof": {"params": {"document": "none"}},
         "subject_export": {"json": {"email": "personne.inconnue@exemple.fr"}},
         "subject_erase": {"json": {"email": "personne.inconnue@exemple.fr", "confirm": True}},
+        "plan_visit": {"json": {"report": world["report_id"], "day": "2030-01-07", "technicians": ["t-1"]}},
+        "list_visits": {},
+        "show_visit": {},
+        "move_visit": {"json": {"day": "2030-01-08"}},
+        "cancel_visit": {"json": {"reason": "client_request"}},
     }
 
 
@@ -262,4 +268,5 @@ def test_the_documented_matrix_is_the_enforced_one() -> None:
     public = {name for name, cells in rows if "public" in cells}
     assert public == set(PUBLIC_ENDPOINTS)
     assert {name for name, cells in rows if "✓ own" in cells} == set(OWN_REPORTS_ONLY)
+    assert {name for name, cells in rows if "✓ assigned" in cells} == set(ASSIGNED_VISITS_ONLY)
     assert {k: v for k, v in documented.items() if k not in public} == dict(ENDPOINT_ROLES)

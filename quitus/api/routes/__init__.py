@@ -18,6 +18,7 @@ from quitus.api.routes.retention import router as retention
 from quitus.api.routes.service import router as service
 from quitus.api.routes.subjects import router as subjects
 from quitus.api.routes.templates import router as templates
+from quitus.api.routes.visits import router as visits
 
 __all__ = ["API_V1", "ROUTERS"]
 
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     retention,
     audit,
     subjects,
+    visits,
 )
