@@ -630,8 +630,12 @@ class ReportStore:
         limit: int = 100,
         offset: int = 0,
         ids: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> list[ReportSummary]:
+        """Reports by id; ``after``: only those whose id sorts after it (a page's cursor)."""
         query = select(ReportRecord).order_by(ReportRecord.id)
+        if after is not None:
+            query = query.where(ReportRecord.id > after)
         if state is not None:
             query = query.where(ReportRecord.state == state)
         if ids is not None:
