@@ -35,7 +35,7 @@ from typing import Final, Literal
 
 from anonymization.entities import CHECKSUM_TYPES, Entity
 from anonymization.names import STOP_WORDS, is_first_name
-from anonymization.text import fold, is_capitalized, is_name_like, words
+from anonymization.text import Word, fold, is_capitalized, is_name_like, words
 from anonymization.vocabulary import TechnicalVocabulary
 
 __all__ = ["NAME_TYPES", "TechnicalGuard", "TechnicalSpan"]
@@ -159,20 +159,24 @@ class TechnicalGuard:
 
     @cached_property
     def _equipment(self) -> re.Pattern[str]:
-        nouns = sorted(self.vocabulary.equipment, key=len, reverse=True)
-        alternatives = "|".join(re.escape(n) for n in nouns if n)
+        # "poêle à granulés (Flambor Club)", "ASCENSEUR KONE …", "chaudiere" without its accent.
         return re.compile(
-            rf"(?<![\w])(?i:{alternatives})"
-            r"(?:\s+(?i:gaz|fioul|murale?|au sol|électrique|à condensation|air/eau|"
-            rf"extérieure?|intérieure?|réversible|thermodynamique))?\s+(?P<brand>[A-Z][\w'’-]+)"
+            rf"(?<![\w])(?i:{self._equipment_alternatives})(?![\w])"
+            r"(?:\s+(?i:gaz|fioul|murale?|au sol|[ée]lectrique|[àa] condensation|air/eau|[àa] granul[ée]s|"
+            r"[àa] bois|[àa] pellets|de relevage|ext[ée]rieure?|int[ée]rieure?|r[ée]versible"
+            r"|thermodynamique))?"
+            r"\s*[(:]?\s*(?P<brand>[A-Z][\w'’-]+)"
         )
 
     @cached_property
     def _equipment_nouns(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<![\w])(?:{self._equipment_alternatives})(?![\w])", re.IGNORECASE)
+
+    @cached_property
+    def _equipment_alternatives(self) -> str:
+        """The equipment nouns as one alternation, accents optional, a space or a hyphen alike."""
         nouns = sorted(self.vocabulary.equipment, key=len, reverse=True)
-        return re.compile(
-            rf"(?<![\w])(?:{'|'.join(re.escape(n) for n in nouns if n)})(?![\w])", re.IGNORECASE
-        )
+        return "|".join(_accent_free_pattern(n) for n in nouns if n)
 
     def _model_end(self, text: str, position: int) -> int:
         """Where the model name written after a brand ends (``position`` if none)."""
@@ -197,7 +201,7 @@ class TechnicalGuard:
                 and not value.isupper()
                 and fold(value) not in _NOT_BRANDS
                 and fold(value) not in STOP_WORDS
-                and not is_first_name(value)
+                and not (is_first_name(value) and _surname_follows(tokens, index, text))
             ):
                 end = token.end
                 continue
@@ -334,6 +338,32 @@ class TechnicalGuard:
         if run_start is not None and run_end is not None:
             runs.append(Entity(run_start, run_end, entity.type, entity.score * 0.9))
         return runs
+
+
+def _surname_follows(tokens: list[Word], index: int, text: str) -> bool:
+    """Whether a capitalized word follows ``tokens[index]`` on its line: ``Atlantic Julien Morel``."""
+    if index + 1 >= len(tokens):
+        return False
+    after = tokens[index + 1]
+    return is_name_like(after.text) and text[tokens[index].end : after.start] in {" ", "-"}
+
+
+_ACCENT_CLASSES: Final = {
+    "a": "[aàâä]", "e": "[eéèêë]", "i": "[iîï]", "o": "[oôö]", "u": "[uùûü]", "c": "[cç]",
+}  # fmt: skip
+
+
+def _accent_free_pattern(term: str) -> str:
+    """A regex matching ``term`` with or without its accents, a space or a hyphen between its words."""
+    parts = []
+    for char in fold(term):
+        if char in _ACCENT_CLASSES:
+            parts.append(_ACCENT_CLASSES[char])
+        elif char in " -":
+            parts.append("[ -]")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
 
 
 def _codeish(token: str) -> bool:

@@ -132,3 +132,32 @@ def test_an_address_in_any_writing(pii_engine: PiiEngine, text: str, address: st
 )
 def test_numbers_in_words_are_not_addresses(pii_engine: PiiEngine, text: str) -> None:
     assert found(pii_engine, text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("PB ASCENSEUR SCHINDLOR MAXIVIA : CODE E41", "SCHINDLOR MAXIVIA"),
+        ("Sur l'osmoseur (Aquaclair HX) code H.02 : cartouche changée", "Aquaclair HX"),
+        ("Le poêle à granulés Flambor Club Nova était en défaut", "Flambor Club Nova"),
+        ("chaudiere Thermia Duo en F28, relancée", "Thermia Duo"),
+        ("extracteur Ventor Silence posé dans la salle de bain", "Ventor Silence"),
+        ("interphone Parlexa Miro : combiné HS", "Parlexa Miro"),
+        ("motorisation portail Ouvra Slide 400 réglée", "Ouvra Slide 400"),
+    ],
+)
+def test_a_name_after_an_equipment_noun_is_equipment(pii_engine: PiiEngine, text: str, kept: str) -> None:
+    start = text.index(kept)
+    touched = [e for e in pii_engine.detect(text) if e.start < start + len(kept) and start < e.end]
+    assert touched == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("chaudière de Mme Perrot en panne", "Perrot"),
+        ("ballon chez M. Kerbrat, à changer", "Kerbrat"),
+    ],
+)
+def test_a_person_beside_equipment_is_still_a_person(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert found(pii_engine, text, "PERSON") == [name]
