@@ -116,9 +116,13 @@ class StagePool:
             sealed = executor.map(_work_in_worker, [work] * len(report_ids), report_ids)
             for report_id, (kind, value) in zip(report_ids, sealed, strict=True):
                 yield report_id, _opened(cipher, work, report_id, kind, value)
-        except BrokenProcessPool:
-            self.close()  # a worker died (killed, out of memory): the next call starts a new pool
-            raise
+        except BrokenProcessPool as exc:
+            self.close()  # the next call starts a new pool
+            raise BrokenProcessPool(
+                "a worker process of the intake's render and seal pool died (killed, out of memory, or "
+                "it could not open the installation: its traceback is in this process's output); "
+                "the task's retry starts new ones, and QUITUS_INTAKE_PROCESSES=1 does without them"
+            ) from exc
 
     def start(self, pipeline: Pipeline, *, wait: bool = False) -> list[WorkerFacts]:
         """Start the workers now (they build the installation while the caller goes on);
@@ -126,22 +130,27 @@ class StagePool:
         if pipeline.processes <= 1:
             return []
         executor = self._started(pipeline)
-        # One call per worker, each holding its worker a moment: every process is started
-        # and initialized (the pool starts a process per call that finds none idle).
-        futures = [executor.submit(_facts, 0.2) for _ in range(self._size)]
+        # One call per worker: the pool starts a process for each call that finds none idle.
+        futures = [executor.submit(_facts, 0.0) for _ in range(self._size)]
         if not wait:
             return []
-        return sorted({facts.pid: facts for facts in (f.result() for f in futures)}.values(), key=_pid)
+        for future in futures:
+            future.result()
+        return self.facts()
 
     def facts(self) -> list[WorkerFacts]:
-        """What each running worker says about itself: its peak memory, its spaCy models."""
+        """What each worker says about itself (its peak memory, its spaCy models), once each
+        is initialized."""
         executor = self._executor
         if executor is None:
             return []
-        futures = [executor.submit(_facts, 0.3) for _ in range(self._size)]
-        told = {facts.pid: facts for facts in (f.result() for f in futures)}
-        # A worker that took none of the calls (the others were quicker) is read from /proc.
-        return [told.get(pid) or _facts_of(pid) for pid in self.worker_pids()]
+        told: dict[int, WorkerFacts] = {}
+        deadline = time.monotonic() + 300
+        while len(told) < self._size and time.monotonic() < deadline:
+            # Each call holds its worker a moment, so the calls of a round go to different workers.
+            futures = [executor.submit(_facts, 0.5) for _ in range(self._size)]
+            told |= {facts.pid: facts for facts in (f.result() for f in futures)}
+        return sorted(told.values(), key=_pid)
 
     def worker_pids(self) -> list[int]:
         """The worker processes running now."""
