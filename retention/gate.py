@@ -58,6 +58,7 @@ from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore
 from storage.retention_vocabulary import DisposalPurpose, DisposalRefusal, ReviewStatus
 from storage.state_integrity import decision_tampering
+from storage.states import ReportState
 
 __all__ = ["DisposalGate", "DisposalOutcome", "Refusal"]
 
@@ -133,9 +134,14 @@ class DisposalGate:
             self.store.ledger.check_not_rolled_back()
         except RollbackError as exc:  # entries removed from its end: nothing it records can be believed
             tampered = {f.report_id: [str(exc)] for f in facts}
+        # A report erased since its facts were read (a concurrent run, an erasure request) no
+        # longer matches them: it is already erased, not tampered with.
+        erased_since = {r for r in tampered if self.store.get(r).state == ReportState.ERASED}
         today = self.today()
         allowed, refused = [], []
         for effective in decisions:
+            if effective.report_id in erased_since:
+                continue
             problems = tampered.get(effective.report_id)
             refusal = (
                 self._refusal(effective, purpose, today)
@@ -146,7 +152,7 @@ class DisposalGate:
                 allowed.append(effective)
             else:
                 refused.append(refusal)
-        return allowed, refused, [i for i in ids if i not in found]
+        return allowed, refused, [i for i in ids if i not in found or i in erased_since]
 
     def tampered(self, report_ids: Sequence[str]) -> list[Refusal]:
         """The refusals of the reports whose decision rests on rows that differ from the ledger

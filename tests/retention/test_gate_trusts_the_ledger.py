@@ -233,3 +233,28 @@ def test_refusals_name_no_personal_data(store: ReportStore, make_report: MakeRep
     outcome = _dispose(store, POLICIES, report, DisposalPurpose.RETENTION)
     text = json.dumps([r.message for r in outcome.refused])
     assert "jeanne" not in text.lower() and "roux" not in text.lower()
+
+
+def test_a_report_erased_by_a_concurrent_run_is_already_erased_not_tampered(
+    store: ReportStore, make_report: MakeReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two retention runs at once (a manual run while the nightly one works): the second read
+    the facts of a report the first then erased. That report is "already erased", never
+    "tampered" — a false TAMPERING FOUND would send the operator after an intruder."""
+    due = make_report(kind="professionnel", day=dt.date(2022, 6, 1))  # due 2024-06-01
+    import retention.gate as gate_module
+
+    real_check = gate_module.decision_tampering
+
+    def first_run_erases_in_between(report_store: ReportStore, ids: list[str]) -> dict[str, list[str]]:
+        monkeypatch.setattr(gate_module, "decision_tampering", real_check)
+        first = _dispose(store, POLICIES, due, DisposalPurpose.RETENTION)
+        assert first.disposed == [due]
+        return real_check(report_store, ids)
+
+    monkeypatch.setattr(gate_module, "decision_tampering", first_run_erases_in_between)
+    second = _dispose(store, POLICIES, due, DisposalPurpose.RETENTION)
+    assert second.refused == [], f"refused as {[r.rule for r in second.refused]}"
+    assert second.already_erased == [due]
+    assert second.disposed == []
+    assert store.get(due).state == ReportState.ERASED
