@@ -41,6 +41,7 @@ from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_
 from reports.schema import Attachment, Company, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
+from reports.visit_plan import record_continuation
 from storage.blind_index import SubjectKind, subject_digests
 from storage.blob_kinds import BlobKind
 from storage.blobs import new_blob_id
@@ -417,6 +418,9 @@ class Intake:
             expected=ReportState.CAPTURED,
             step=LedgerStep.VALIDATE,
         )
+        if not problems:
+            # The planned visit this report continues is done (a follow-up: reports.visit_plan).
+            record_continuation(self.store, report, report_id)
         return CaptureOutcome(summary, receipt, problems)
 
 

@@ -36,7 +36,7 @@ from storage.errors import ReportNotFoundError
 from storage.ledger.events import LedgerEvent
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
-from storage.visits import VisitError, VisitRow, VisitSlot, VisitStore
+from storage.visits import VisitError, VisitRow, VisitSlot, VisitStatus, VisitStore
 
 __all__ = [
     "CARRIED_OVER_STATUSES",
@@ -44,6 +44,7 @@ __all__ = [
     "form_prefill",
     "plan_followup",
     "read_visit_plan",
+    "record_continuation",
     "visit_plan_of",
 ]
 
@@ -172,6 +173,25 @@ def read_visit_plan(store: ReportStore, visit_id: str) -> VisitPlan:
         )
     )
     return plan
+
+
+def record_continuation(store: ReportStore, report: InterventionReport, report_id: str) -> str | None:
+    """Mark done the planned visit that the accepted ``report`` continues; its id, or None.
+
+    Called when the report is accepted (:meth:`reports.intake.Intake.validate`). A report
+    whose ``continues`` names no report, or one with no visit planned, changes nothing.
+    """
+    if report.continues is None:
+        return None
+    try:
+        continued = store.resolve(report.continues)
+    except ReportNotFoundError:
+        return None
+    visits = VisitStore(store)
+    for visit in visits.visits(status=VisitStatus.PLANNED, report_ids=[continued]):
+        if visits.mark_continued(visit.id, report_id):
+            return visit.id
+    return None
 
 
 def form_prefill(plan: VisitPlan) -> dict[str, str]:

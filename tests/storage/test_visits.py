@@ -189,3 +189,20 @@ def test_erasing_the_report_leaves_nothing_of_its_visit(store: ReportStore, unfi
         store.keystore.get(unfinished)
     # The ledger keeps its ids-only entries: the proofs still verify.
     assert [e["details"]["visit"] for e in _entries(store, LedgerStep.VISIT_PLAN)] == [visit.id]
+
+
+def test_the_report_that_continues_a_visit_marks_it_done_once_accepted(
+    store: ReportStore, intake: Intake, unfinished: str
+) -> None:
+    number = store.get(unfinished).number
+    visit = plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])
+    follow_up = _payload(unfinished=False, seed=7) | {"continues": number, "submission_id": "suite-1"}
+    continuing = _accepted(intake, follow_up)
+    done = VisitStore(store).get(visit.id)
+    assert done.status == VisitStatus.DONE and done.continued_by_report_id == continuing
+    (entry,) = _entries(store, LedgerStep.VISIT_CONTINUE)
+    assert entry["report"] == unfinished and entry["details"]["continued_by"] == continuing
+    # A report that continues an unknown number, or one already continued, changes nothing.
+    other = _payload(unfinished=False, seed=9) | {"continues": "RI-2099-000001", "submission_id": "suite-2"}
+    _accepted(intake, other)
+    assert len(_entries(store, LedgerStep.VISIT_CONTINUE)) == 1
