@@ -37,6 +37,7 @@ import secrets
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -113,7 +114,8 @@ class StagePool:
         executor = self._started(pipeline)
         cipher = AESGCM(self._key)
         try:
-            sealed = executor.map(_work_in_worker, [work] * len(report_ids), report_ids)
+            with _main_module_left_out():
+                sealed = executor.map(_work_in_worker, [work] * len(report_ids), report_ids)
             for report_id, (kind, value) in zip(report_ids, sealed, strict=True):
                 yield report_id, _opened(cipher, work, report_id, kind, value)
         except BrokenProcessPool as exc:
@@ -131,7 +133,8 @@ class StagePool:
             return []
         executor = self._started(pipeline)
         # One call per worker: the pool starts a process for each call that finds none idle.
-        futures = [executor.submit(_facts, 0.0) for _ in range(self._size)]
+        with _main_module_left_out():
+            futures = [executor.submit(_facts, 0.0) for _ in range(self._size)]
         if not wait:
             return []
         for future in futures:
@@ -243,6 +246,22 @@ def _opened(cipher: AESGCM, work: Work, report_id: str, kind: str, value: Any) -
 
 def _bound(work: str, report_id: str, kind: str) -> bytes:
     return f"quitus-stage-pool|{work}|{report_id}|{kind}".encode()
+
+
+@contextlib.contextmanager
+def _main_module_left_out() -> Iterator[None]:
+    """While worker processes are started: multiprocessing would have each import this
+    process's main module again (a script, ``prefect.engine``…), which workers never need —
+    their functions live here — and which may not even import there (a script that finds
+    its helpers beside it). Processes are started synchronously, in this thread, by the
+    pool's ``submit``."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _forkserver() -> Any:
