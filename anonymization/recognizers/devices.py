@@ -52,12 +52,15 @@ class ImeiRecognizer(FrenchRecognizer):
 
     _PATTERN: Final = re.compile(r"(?<![\w.,/-])\d(?:[ .-]?\d){13,15}(?![\w/]|[.,-]\d)")
     _CONTEXT: Final = re.compile(r"(imei|gsm|transmetteur|module (?:gsm|4g|3g)|carte sim)\b[^.\n]{0,30}$")
+    _DECIMAL_PAIR: Final = re.compile(r"-?\d{1,3}\.\d+ -?\d{1,3}\.\d+")
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = []
         for match in self._PATTERN.finditer(text):
             digits = re.sub(r"\D", "", match.group())
             context = preceded_by(text, match.start(), self._CONTEXT, 50)
+            if not context and self._DECIMAL_PAIR.fullmatch(match.group()):
+                continue  # "45.764043 4.835659": a latitude and a longitude, not an IMEI
             if len(digits) == 15 and luhn_is_valid(digits):
                 found.append(Entity(match.start(), match.end(), "IMEI", 0.95 if context else 0.6))
             elif context and len(digits) in (14, 15, 16):  # IMEI without its key, IMEISV

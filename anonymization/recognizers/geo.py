@@ -30,10 +30,15 @@ class GpsRecognizer(FrenchRecognizer):
     entity_types: ClassVar[tuple[str, ...]] = ("GPS_COORDINATES",)
 
     _DECIMAL: Final = re.compile(
-        r"(?<![\w.,-])(?P<lat>[-+]?\d{1,2}(?P<sep>[.,])(?P<latd>\d{1,8}))\s*°?\s*(?P<lh>[NS])?"
-        r"\s*(?:[,;/]|\s)\s*"
-        r"(?P<lon>[-+]?\d{1,3}(?P=sep)(?P<lond>\d{1,8}))\s*°?\s*(?P<oh>[EWO])?(?![\w]|[.,]\d)"
+        r"(?<![\w.,-])(?:(?P<lb>[NSns])\s?)?(?P<lat>[-+]?\d{1,2}(?P<sep>[.,])(?P<latd>\d{1,8}))\s*°?\s*"
+        r"(?P<lh>[NSns](?![a-z]))?\s*(?:[,;/]|\s)\s*(?:(?P<ob>[EWOewo])\s?)?"
+        r"(?P<lon>[-+]?\d{1,3}(?P=sep)(?P<lond>\d{1,8}))(?:\s*°)?(?:\s*(?P<oh>[EWOewo]))?(?![\w]|[.,]\d)"
     )
+    _DEGREES_MINUTES: Final = re.compile(
+        r"(?<![\w.,-])\d{1,2}\s\d{1,2}[.,]\d{1,4}\s?[NSns]\s*[,;/]?\s*\d{1,3}\s\d{1,2}[.,]\d{1,4}\s?[EWOewo]"
+        r"(?![\w])"
+    )
+    """``44 32.219N 3 18.761E``: degrees and decimal minutes, the degree sign left out."""
     _DMS: Final = re.compile(
         rf"(?<![\w])(?:{_HEMISPHERE}\s?{_DEGREE}|{_DEGREE}\s?{_HEMISPHERE})(?![a-z])"
         rf"\s*[,;/]?\s*(?:{_HEMISPHERE}\s?{_DEGREE}|{_DEGREE}\s?{_HEMISPHERE})(?![\w])"
@@ -48,9 +53,11 @@ class GpsRecognizer(FrenchRecognizer):
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = [Entity(m.start(), m.end(), "GPS_COORDINATES", 0.9) for m in self._DMS.finditer(text)]
-        found += [  # "lat 48.1234 long -4.5678": both numbers, their labels left as they are
-            Entity(m.start("first"), m.end("last"), "GPS_COORDINATES", 0.9)
-            for m in self._LABELLED.finditer(text)
+        found += [  # "lat 48.1234 long -4.5678": both numbers and the labels between them
+            Entity(m.start(), m.end("last"), "GPS_COORDINATES", 0.9) for m in self._LABELLED.finditer(text)
+        ]
+        found += [
+            Entity(m.start(), m.end(), "GPS_COORDINATES", 0.9) for m in self._DEGREES_MINUTES.finditer(text)
         ]
         for match in self._DECIMAL.finditer(text):
             lat = float(match.group("lat").replace(",", "."))
@@ -59,6 +66,11 @@ class GpsRecognizer(FrenchRecognizer):
                 continue
             context = preceded_by(text, match.start(), self._CONTEXT, 40)
             precise = min(len(match.group("latd")), len(match.group("lond"))) >= 4
-            if precise or context:
-                found.append(Entity(match.start(), match.end(), "GPS_COORDINATES", 0.9 if context else 0.7))
+            hemispheres = bool(match.group("lb") or match.group("lh")) and bool(
+                match.group("ob") or match.group("oh")
+            )
+            if precise or context or hemispheres:
+                # With a GPS word or hemisphere letters, above an IMEI's or a phone's score.
+                score = 0.97 if context or hemispheres else 0.7
+                found.append(Entity(match.start(), match.end(), "GPS_COORDINATES", score))
         return found

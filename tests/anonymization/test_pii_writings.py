@@ -161,3 +161,18 @@ def test_a_name_after_an_equipment_noun_is_equipment(pii_engine: PiiEngine, text
 )
 def test_a_person_beside_equipment_is_still_a_person(pii_engine: PiiEngine, text: str, name: str) -> None:
     assert found(pii_engine, text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "gps"),
+    [
+        ("pos n48.0712 e2.9431\nok", "n48.0712 e2.9431"),
+        ("GPS: N44.1366 E5.3817 / portail", "N44.1366 E5.3817"),
+        ("gps N 48.8566 E 2.3522 maison", "N 48.8566 E 2.3522"),
+        ("POS 44 32.219N 3 18.761E - chemin", "44 32.219N 3 18.761E"),
+        ("GPS: 45.764043 4.835659 (maison au fond)", "45.764043 4.835659"),
+        ("coordonnées : lat 46.1582 lon -1.1531, maison", "lat 46.1582 lon -1.1531"),
+    ],
+)
+def test_gps_in_any_writing(pii_engine: PiiEngine, text: str, gps: str) -> None:
+    assert found(pii_engine, text, "GPS_COORDINATES") == [gps]
