@@ -65,7 +65,14 @@ MAX_OFFSET = 2**31 - 1
 """The largest ``offset`` a list accepts: more than any installation holds, and what every
 SQL integer type stores."""
 OffsetQuery = Annotated[
-    int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip (paging), at most 2³¹ − 1.")
+    int,
+    Query(
+        ge=0,
+        le=MAX_OFFSET,
+        deprecated=True,
+        description="How many items to skip, at most 2³¹ − 1. Deprecated: follow `next_cursor` "
+        "(an offset skips or repeats items when others are added between two pages).",
+    ),
 ]
 
 

@@ -29,6 +29,14 @@ from quitus.api.errors import (
 )
 from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, begin, canonical, replayed
 from quitus.api.ownership import reachable_report
+from quitus.api.pagination import (
+    CURSOR_ERRORS,
+    CursorQuery,
+    LimitQuery,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from quitus.api.params import API_V1, JustificationQuery, OffsetQuery, ReportIdPath, ReportReferencePath
 from quitus.api.roles import allow
 from quitus.api.uploads import read_multipart_submission
@@ -115,6 +123,10 @@ class ReportList(BaseModel):
     reports: list[ReportOut]
     counts: dict[str, int]
     """Reports per state, over the whole installation."""
+    next_cursor: str | None = None
+    """The ``cursor`` of the next page; ``null`` on the last page."""
+    next: str | None = None
+    """The next page's address (also in the ``Link: rel="next"`` header); ``null`` on the last."""
 
 
 class ReportContent(BaseModel):
@@ -284,19 +296,41 @@ def _receipt(summary: ReportSummary, receipt: str) -> CaptureReceipt:
     )
 
 
-@router.get("/reports", name="list_reports")
+@router.get(
+    "/reports",
+    name="list_reports",
+    responses=error_responses(CURSOR_ERRORS, {422: ("cursor_with_offset",)}),
+)
 def list_reports(
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(allow("list_reports"))],
     context: Context,
     state: Annotated[ReportState | None, Query(description="Only reports in this state.")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
     offset: OffsetQuery = 0,
 ) -> ReportList:
-    """Reports by id (oldest first), with their state and issues. No personal data."""
+    """Reports by id (oldest first), with their state and issues, a page at a time. No personal data."""
+    if cursor is not None and offset:
+        raise ApiError(
+            422,
+            "cursor_with_offset",
+            "give a cursor or an offset, not both",
+            where="query.offset",
+            hint="follow next_cursor alone (offset is deprecated)",
+        )
+    after = str(decode_cursor("reports", cursor, (str,))[0]) if cursor is not None else None
     store = context.app.store
-    reports = store.list_reports(state=state, limit=limit, offset=offset)
+    reports = store.list_reports(state=state, limit=limit + 1, offset=offset, after=after)
+    next_cursor = encode_cursor("reports", [reports[limit - 1].id]) if len(reports) > limit else None
     counts = {s.value: n for s, n in sorted(store.count_by_state().items())}
-    return ReportList(reports=[ReportOut.of(r) for r in reports], counts=counts)
+    return ReportList(
+        reports=[ReportOut.of(r) for r in reports[:limit]],
+        counts=counts,
+        next_cursor=next_cursor,
+        next=next_link(request, response, next_cursor),
+    )
 
 
 @router.get("/reports/{report_id}", name="report_status", responses=error_responses(REPORT_LOOKUP))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, Once, begin, canonical, replayed
+from quitus.api.pagination import CURSOR_ERRORS, MAX_LIMIT, CursorQuery, LimitQuery, next_link, page_of
 from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
@@ -193,14 +194,29 @@ class Decided(BaseModel):
     decision: str
 
 
-@router.get("/holds", name="list_holds")
+@router.get("/holds", name="list_holds", responses=error_responses(CURSOR_ERRORS))
 def list_holds(
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(allow("list_holds"))],
     context: Context,
     include_released: bool = False,
+    limit: LimitQuery = MAX_LIMIT,
+    cursor: CursorQuery = None,
 ) -> list[HoldOut]:
-    """Legal holds in force (or all of them), with their reasons."""
-    return [HoldOut.of(h) for h in HoldService(context.app.store).list(include_released=include_released)]
+    """Legal holds in force (or all of them), with their reasons, oldest first, a page at a time
+    (the next page's address in the ``Link: rel="next"`` header)."""
+    holds = HoldService(context.app.store).list(include_released=include_released)
+    page = page_of(
+        "holds",
+        holds,
+        lambda h: [aware(h.placed_at).isoformat(), h.id],
+        cursor=cursor,
+        limit=limit,
+        shape=(str, str),
+    )
+    next_link(request, response, page.next_cursor)
+    return [HoldOut.of(h) for h in page.items]
 
 
 @router.post(
@@ -423,15 +439,27 @@ def record_event(
     return answer
 
 
-@router.get("/review", name="review_queue", responses=error_responses(INVALID_POLICIES))
+@router.get("/review", name="review_queue", responses=error_responses(INVALID_POLICIES, CURSOR_ERRORS))
 def review_queue(
-    principal: Annotated[Principal, Depends(allow("review_queue"))], context: Context
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(allow("review_queue"))],
+    context: Context,
+    limit: LimitQuery = MAX_LIMIT,
+    cursor: CursorQuery = None,
 ) -> list[ReviewItemOut]:
-    """Reports waiting for a disposition decision."""
-    return [
-        ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due)
-        for i in ReviewQueue(context.app.store, context.app.policies()).pending()
-    ]
+    """Reports waiting for a disposition decision, by due date, a page at a time (the next
+    page's address in the ``Link: rel="next"`` header)."""
+    page = page_of(
+        "review",
+        ReviewQueue(context.app.store, context.app.policies()).pending(),
+        lambda i: [i.due.isoformat(), i.report_id],
+        cursor=cursor,
+        limit=limit,
+        shape=(str, str),
+    )
+    next_link(request, response, page.next_cursor)
+    return [ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due) for i in page.items]
 
 
 @router.post("/review/{report_id}/approve", name="approve_review", responses=_REVIEW_ERRORS)
@@ -537,22 +565,32 @@ class DisposedItemOut(BaseModel):
 
 
 @router.get(
-    "/retention/disposed", name="disposed_register", responses=error_responses({422: ("invalid_period",)})
+    "/retention/disposed",
+    name="disposed_register",
+    responses=error_responses({422: ("invalid_period",)}, CURSOR_ERRORS),
 )
 def disposed(
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(allow("disposed_register"))],
     context: Context,
     since: Annotated[dt.date, Query(description="First day (UTC) of the register.")],
     until: Annotated[dt.date | None, Query(description="Last day (UTC), included; default: today.")] = None,
+    limit: LimitQuery = MAX_LIMIT,
+    cursor: CursorQuery = None,
 ) -> list[DisposedItemOut]:
-    """The register of disposed items, read from the ledger's dispose, shred and certify entries."""
+    """The register of disposed items, read from the ledger's dispose, shred and certify entries,
+    in ledger order, a page at a time (the next page's address in the ``Link: rel="next"`` header)."""
     try:
         rows = disposed_register(context.app.store, since=since, until=until)
     except CertificateError as exc:
         raise ApiError(
             422, "invalid_period", str(exc), where="query.until", hint="give an until on or after since"
         ) from exc
-    return [DisposedItemOut(**row.as_dict()) for row in rows]
+    items = [DisposedItemOut(**row.as_dict()) for row in rows]
+    page = page_of("disposed", items, lambda i: [i.ledger_seq], cursor=cursor, limit=limit, shape=(int,))
+    next_link(request, response, page.next_cursor)
+    return page.items
 
 
 @router.get(
