@@ -8,6 +8,7 @@ from policies.decision import ReportFacts
 from policies.loading import PolicySet
 from retention.effective import EffectiveDecision, effective_decision
 from storage.report_store import ReportStore
+from storage.state_integrity import decision_tampering
 
 __all__ = ["RetentionExplanation", "explain_retention"]
 
@@ -22,6 +23,10 @@ class RetentionExplanation:
     """Which policies apply, which one wins and why, the due date — with holds and review
     decisions applied: the same decision the plan and the disposal gate use."""
 
+    tampered: tuple[str, ...] = ()
+    """What the decision rests on and differs from the ledger: the disposal gate refuses the
+    report as ``tampered`` whatever the decision says (``quitus audit verify`` names the rows)."""
+
     @property
     def held_by(self) -> tuple[str, ...]:
         """Legal holds covering the report: it is never disposed while one is active."""
@@ -34,4 +39,7 @@ def explain_retention(store: ReportStore, policies: PolicySet, report_id: str) -
     Raises :class:`~storage.errors.ReportNotFoundError` for an unknown id.
     """
     effective = effective_decision(store, policies, report_id)
-    return None if effective is None else RetentionExplanation(effective.facts, effective)
+    if effective is None:
+        return None
+    problems = decision_tampering(store, [report_id]).get(report_id, [])
+    return RetentionExplanation(effective.facts, effective, tuple(problems))

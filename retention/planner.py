@@ -8,6 +8,7 @@ carrying anything out is the disposal gate's job, at the real current date
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from retention.facts import BATCH_SIZE, iter_report_facts
 from retention.holds import ActiveHolds
 from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore
+from storage.state_integrity import decision_tampering
 
 __all__ = ["PlannedDisposition", "plan_dispositions"]
 
@@ -39,10 +41,14 @@ class PlannedDisposition:
     """Legal holds covering it: a held report is listed but never disposed."""
     awaiting_review: bool = False
     """Already in the review queue, waiting for a compliance officer."""
+    tampered: tuple[str, ...] = ()
+    """What its decision rests on differs from the ledger (the disposal gate will refuse it as
+    ``tampered``; ``quitus audit verify`` names the rows): the plan says so instead of showing it
+    as due."""
 
     @property
     def executable(self) -> bool:
-        return not self.held_by and not self.awaiting_review
+        return not self.held_by and not self.awaiting_review and not self.tampered
 
     @classmethod
     def of(cls, effective: EffectiveDecision) -> PlannedDisposition:
@@ -61,9 +67,19 @@ class PlannedDisposition:
 
 
 def plan_dispositions(
-    store: ReportStore, policies: PolicySet, holds: ActiveHolds, at: dt.date, *, batch_size: int = BATCH_SIZE
+    store: ReportStore,
+    policies: PolicySet,
+    holds: ActiveHolds,
+    at: dt.date,
+    *,
+    batch_size: int = BATCH_SIZE,
+    check_tampering: bool = True,
 ) -> Iterator[PlannedDisposition]:
-    """Every report due at ``at`` (held ones included, marked), in id order, batch by batch."""
+    """Every report due at ``at`` (held ones included, marked), in id order, batch by batch.
+
+    ``check_tampering``: mark the reports whose rows differ from the ledger (what a person reads
+    in a plan). The retention run turns it off: its disposal gate checks them again anyway.
+    """
     reviews_store = RetentionStore(store)
     for batch in iter_report_facts(store.database, batch_size=batch_size):
         reviews = reviews_store.reviews_between(batch[0].report_id, batch[-1].report_id)
@@ -73,8 +89,11 @@ def plan_dispositions(
             if effective.is_due(at):
                 due.append((facts, effective))
         held = holds.held([f for f, _ in due]) if due else {}
+        tampered = decision_tampering(store, [f.report_id for f, _ in due]) if due and check_tampering else {}
         for facts, effective in due:
             planned = PlannedDisposition.of(effective)
             if facts.report_id in held:
-                planned = PlannedDisposition(**{**planned.__dict__, "held_by": tuple(held[facts.report_id])})
+                planned = dataclasses.replace(planned, held_by=tuple(held[facts.report_id]))
+            if facts.report_id in tampered:
+                planned = dataclasses.replace(planned, tampered=tuple(tampered[facts.report_id]))
             yield planned

@@ -258,3 +258,23 @@ def test_a_report_erased_by_a_concurrent_run_is_already_erased_not_tampered(
     assert second.already_erased == [due]
     assert second.disposed == []
     assert store.get(due).state == ReportState.ERASED
+
+
+def test_the_plan_and_explain_say_a_tampered_report_will_be_refused(
+    store: ReportStore, make_report: MakeReport
+) -> None:
+    """The plan and `policies explain` decide on the same rows as the gate: an edited report is
+    shown as tampered (not executable), never as simply due."""
+    from retention.explain import explain_retention
+    from retention.planner import plan_dispositions
+
+    honest = make_report(kind="professionnel", day=dt.date(2022, 6, 1))  # due 2024-06-01
+    edited, what = _older_intervention(store, make_report)
+    plan = {p.report_id: p for p in plan_dispositions(store, POLICIES, HoldService(store).active(), TODAY)}
+    assert plan[honest].executable and plan[honest].tampered == ()
+    assert not plan[edited].executable
+    assert any(what in problem for problem in plan[edited].tampered)
+    explanation = explain_retention(store, POLICIES, edited)
+    assert explanation is not None and any(what in problem for problem in explanation.tampered)
+    untouched = explain_retention(store, POLICIES, honest)
+    assert untouched is not None and untouched.tampered == ()
