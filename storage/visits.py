@@ -47,6 +47,7 @@ from storage.states import ReportState
 __all__ = [
     "VISIT_ID_PATTERN",
     "PlannedVisitRecord",
+    "UnplannedFollowup",
     "VisitError",
     "VisitNotFoundError",
     "VisitRow",
@@ -143,6 +144,19 @@ class VisitRow:
         )
 
 
+@dataclass(frozen=True)
+class UnplannedFollowup:
+    """An unfinished report waiting for its visit to be planned (no personal data)."""
+
+    report_id: str
+    number: str | None
+    template_id: str | None
+    intervention_date: dt.date | None
+
+
+_NOT_ACCEPTED = frozenset({ReportState.CAPTURED, ReportState.REJECTED, ReportState.ERASED})
+
+
 class VisitStore:
     """The ``planned_visits`` table over a :class:`ReportStore`'s database, keys, blobs and ledger."""
 
@@ -174,7 +188,7 @@ class VisitStore:
                 raise ReportNotFoundError(
                     f"no report {continues_report_id}; `quitus reports list` shows them"
                 )
-            if report.state in (ReportState.ERASED, ReportState.REJECTED, ReportState.CAPTURED):
+            if report.state in _NOT_ACCEPTED:
                 raise VisitError(
                     f"report {_shown(report)} is {report.state}: a visit continues an accepted report"
                 )
@@ -336,6 +350,27 @@ class VisitStore:
         if technician is not None:
             rows = [row for row in rows if technician in row.technicians]
         return rows
+
+    def unplanned_followups(self, *, limit: int = 200) -> list[UnplannedFollowup]:
+        """Accepted, unfinished reports with no visit planned or done yet, oldest first."""
+        accepted = [s.value for s in ReportState if s not in _NOT_ACCEPTED]
+        visited = select(PlannedVisitRecord.continues_report_id).where(
+            PlannedVisitRecord.status.in_([VisitStatus.PLANNED.value, VisitStatus.DONE.value])
+        )
+        query = (
+            select(
+                ReportRecord.id, ReportRecord.number, ReportRecord.template_id, ReportRecord.intervention_date
+            )
+            .where(
+                ReportRecord.outcome == "unfinished",
+                ReportRecord.state.in_(accepted),
+                ReportRecord.id.not_in(visited),
+            )
+            .order_by(ReportRecord.id)
+            .limit(limit)
+        )
+        with self.store.database.session() as session:
+            return [UnplannedFollowup(*row) for row in session.execute(query)]
 
     def read_plan(self, visit_id: str) -> bytes:
         """The decrypted plan (JSON). The caller records the read (it names who reads)."""

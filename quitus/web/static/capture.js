@@ -22,6 +22,7 @@
   const draftStatus = document.getElementById("draft-status");
   const templateId = form.dataset.templateId;
   const handle = document.getElementById("technician-id").value;
+  const visitId = form.dataset.visit || ""; // a planned visit's form keeps drafts of its own
   let draft = newDraft();
   let restoring = false;
   let saveTimer = null;
@@ -174,7 +175,7 @@
   // -- the draft on the tablet -----------------------------------------------------------
 
   function newDraft() {
-    return { submissionId: "web-" + randomHex(16), templateId: templateId, handle: handle, status: "editing" };
+    return { submissionId: "web-" + randomHex(16), templateId: templateId, handle: handle, visit: visitId, status: "editing" };
   }
 
   function scheduleSave() {
@@ -288,9 +289,9 @@
       if (wanted) {
         const candidate = await QuitusDrafts.get(wanted[1]);
         if (candidate && candidate.status === "editing" && candidate.templateId === templateId &&
-            candidate.handle === handle) saved = candidate;
+            candidate.handle === handle && (candidate.visit || "") === visitId) saved = candidate;
       }
-      if (!saved) saved = await QuitusDrafts.editing(templateId, handle);
+      if (!saved) saved = await QuitusDrafts.editing(templateId, handle, visitId);
     } catch (error) {
       sayDraft("bad", "Cette tablette ne garde pas les brouillons (stockage désactivé) : envoyez le rapport " +
         "avant de fermer la page.");

@@ -79,10 +79,12 @@
       .sort((a, b) => String(a.queuedAt).localeCompare(String(b.queuedAt)));
   }
 
-  /* The draft being typed for this template by this technician (the latest one). */
-  async function editing(templateId, handle) {
+  /* The draft being typed for this template by this technician (the latest one), for this
+   * planned visit ("" or undefined: a report that continues none). */
+  async function editing(templateId, handle, visit) {
     const mine = (await all()).filter(
-      (r) => r.status === "editing" && r.templateId === templateId && r.handle === handle
+      (r) => r.status === "editing" && r.templateId === templateId && r.handle === handle &&
+        (r.visit || "") === (visit || "")
     );
     mine.sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)));
     return mine[0] || null;
