@@ -29,9 +29,9 @@ class AccessCodeRecognizer(FrenchRecognizer):
     _CODE: Final = re.compile(
         r"(?:\b(?:digicode|digi-code|digi)\b|\binterphone\s+code|"
         rf"\bcode\s+(?:d[’']\s*|de\s+l[’']\s*|du\s+|de\s+la\s+|des\s+)?(?:{_ACCESS_NOUNS})\b|"
-        rf"\b(?:{_ACCESS_NOUNS})\b[^\d.\n;]{{0,30}}?\bcode\b)"
+        rf"\b(?:{_ACCESS_NOUNS})\b[^\d.\n;]{{0,30}}?\b(?:code|tap(?:er|ez|e)|compos(?:er|ez|e)|saisir|faire)\b)"
         r"[^\d.\n;@]{0,30}?(?:[:=(]|\best\b|n°)?\s*"
-        r"(?P<code>(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*@]|[.,]\d)",
+        r"(?P<code>\d(?:-\d){3,7}|(?=[\w#*]*\d)[\w#*]{3,12})(?![\w#*@]|[.,]\d)",
         re.IGNORECASE,
     )
     _DOOR_NOUNS: Final = (
@@ -53,10 +53,15 @@ class AccessCodeRecognizer(FrenchRecognizer):
     )
     _SECRET_WORD: Final = re.compile(r"mot\s+de\s+passe|mdp|wi-?fi|box", re.IGNORECASE)
 
+    _TAIL: Final = re.compile(r"\s?(?:[A-D]|di[èe]se|[ée]toile|#|\*)(?![\w#*])")
+    """What is typed after the digits: ``5068 A``, ``4204 dièse``."""
+    _TIME: Final = re.compile(r"\d{1,2}h\d{0,2}", re.IGNORECASE)
+
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = [
             Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.8)
             for match in self._CODE.finditer(text)
+            if not self._TIME.fullmatch(match.group("code"))
         ]
         seen = {(e.start, e.end) for e in found}
         found.extend(
@@ -64,7 +69,26 @@ class AccessCodeRecognizer(FrenchRecognizer):
             for match in self._NOUN_THEN_CODE.finditer(text)
             if (match.start("code"), match.end("code")) not in seen
         )
+        found = [self._with_tail(text, entity) for entity in found]
         for match in self._SECRET.finditer(text):
             if self._SECRET_WORD.search(match.group(0), 0, match.start("code") - match.start()):
                 found.append(Entity(match.start("code"), match.end("code"), "ACCESS_CODE", 0.75))
-        return found
+        return found + self._repeated(text, found)
+
+    def _with_tail(self, text: str, entity: Entity) -> Entity:
+        tail = self._TAIL.match(text, entity.end)
+        if tail is None or not text[entity.start : entity.end].isdigit():
+            return entity
+        return Entity(entity.start, tail.end(), entity.type, entity.score)
+
+    @staticmethod
+    def _repeated(text: str, found: list[Entity]) -> list[Entity]:
+        """``Digicode 5805, je répète, 5805``: a code said twice is a code both times."""
+        taken = {(e.start, e.end) for e in found}
+        extra = []
+        for value in {text[e.start : e.end] for e in found if e.end - e.start >= 4}:
+            for match in re.finditer(rf"(?<![\w#*]){re.escape(value)}(?![\w#*])", text):
+                if (match.start(), match.end()) not in taken:
+                    extra.append(Entity(match.start(), match.end(), "ACCESS_CODE", 0.7))
+                    taken.add((match.start(), match.end()))
+        return extra

@@ -123,7 +123,7 @@ def test_the_model_shape_does_not_hide_a_person(pii_engine: PiiEngine, text: str
             "jean point dupont arobase orange point fr",
         ),
         ("voiture garee devant: ab123cd", "FR_LICENSE_PLATE", "ab123cd"),
-        ("position gps lat 48.1234 long -4.5678", "GPS_COORDINATES", "48.1234 long -4.5678"),
+        ("position gps lat 48.1234 long -4.5678", "GPS_COORDINATES", "lat 48.1234 long -4.5678"),
     ],
 )
 def test_text_typed_on_a_phone(pii_engine: PiiEngine, text: str, entity_type: str, value: str) -> None:

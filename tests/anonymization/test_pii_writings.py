@@ -176,3 +176,26 @@ def test_a_person_beside_equipment_is_still_a_person(pii_engine: PiiEngine, text
 )
 def test_gps_in_any_writing(pii_engine: PiiEngine, text: str, gps: str) -> None:
     assert found(pii_engine, text, "GPS_COORDINATES") == [gps]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Alarme : taper 4417 en entrant.", ["4417"]),
+        ("Digicode 7302 B, je répète, 7302 B. Ballon ok.", ["7302 B", "7302 B"]),
+        ("boîte à clés, le code est 5127 dièse. RAS", ["5127 dièse"]),
+        ("cadenas sur le portail, code 2-7-1-8. voir gardien", ["2-7-1-8"]),
+        ("le code de la porte c'est 6650 A. Entretien fait.", ["6650 A"]),
+        ("Digicode 3391, je répète, 3391.", ["3391", "3391"]),
+    ],
+)
+def test_an_access_code_in_any_writing(pii_engine: PiiEngine, text: str, codes: list[str]) -> None:
+    assert found(pii_engine, text, "ACCESS_CODE") == codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Alarme : taper sur le bouton reset", "code erreur E5 puis F28", "digicode HS, porte ouverte A 14h"],
+)
+def test_words_near_a_door_are_not_codes(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "ACCESS_CODE") == []
