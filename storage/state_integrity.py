@@ -247,6 +247,7 @@ def decision_tampering(store: ReportStore, report_ids: Sequence[str]) -> dict[st
             ):
                 found.append(f"state {row.state}, but the ledger holds no capture entry of it")
             found += _check_facts(row, report)
+            found += _check_received(row, report)
             found += _check_archived_at(row, report)
             found += _check_subjects(report, subjects[row.id])
     for report_id, found in retention_problems_of(database, ids, retention).items():
@@ -284,6 +285,8 @@ class _Report:
     accepted_seq: int | None = None
     """The ``validate`` entry that accepted the report (outcome ``validated``)."""
     number: tuple[int, str] | None = None
+    received: tuple[int, str] | None = None
+    """(seq, time) of its first ``receive`` or ``capture``: when ``created_at`` was set."""
     """(seq, number) of the number that entry recorded (none before numbers existed)."""
 
 
@@ -330,6 +333,8 @@ def _read_report_entry(
     artifacts = entry.get("artifacts") or {}
     for blob_id in artifacts:
         derived.produced.setdefault(blob_id, (seq, step))
+    if derived.received is None and step in (LedgerStep.RECEIVE, LedgerStep.CAPTURE):
+        derived.received = (seq, str(entry.get("time")))
     outcome = str(entry.get("outcome"))
     if outcome in _UNCHANGED:
         return None  # a step that failed changed nothing but the report's issues
@@ -396,6 +401,7 @@ class _Row:
     outcome: str | None
     tags: object
     site_country: str | None
+    created_at: object
 
 
 @dataclass(frozen=True)
@@ -421,6 +427,7 @@ def _report_rows(database: Database, ids: list[str] | None = None) -> Iterator[l
             ReportRecord.outcome,
             type_coerce(ReportRecord.tags, String),
             ReportRecord.site_country,
+            type_coerce(ReportRecord.created_at, String),
         )
         .order_by(ReportRecord.id)
         .execution_options(yield_per=_CHUNK)
@@ -514,6 +521,7 @@ def _check_report(row: _Row, derived: _Report, blobs: list[_Blob]) -> list[str]:
     problems += _check_restriction(row, derived)
     problems += _check_number(row, derived)
     problems += _check_facts(row, derived)
+    problems += _check_received(row, derived)
     return problems
 
 
@@ -531,6 +539,25 @@ def _check_number(row: _Row, derived: _Report) -> list[str]:
     if derived.accepted_seq is None and row.number is not None:
         return [f"its number is {row.number} in reports, but no validate entry accepted it (edited)"]
     return []  # accepted before numbers existed: migration 0013 numbered it, no entry says how
+
+
+def _check_received(row: _Row, derived: _Report) -> list[str]:
+    """``created_at`` starts the retention clock of a report without an intervention date (a
+    submission that could not be read): it must be the time its first entry recorded."""
+    if row.intervention_date is not None or derived.received is None:
+        return []  # with an intervention date, policies and holds never read it
+    seq, time = derived.received
+    stored, recorded = _as_utc(row.created_at), _as_utc(time)
+    if (
+        stored is None
+        or recorded is None
+        or not (recorded - ARCHIVED_AT_TOLERANCE <= stored <= recorded + dt.timedelta(minutes=1))
+    ):
+        return [
+            f"created_at is not the time of ledger entry {seq}, which received it: the retention clock "
+            "of a report without an intervention date was moved"
+        ]
+    return []
 
 
 def _check_facts(row: _Row, derived: _Report) -> list[str]:

@@ -278,3 +278,28 @@ def test_the_plan_and_explain_say_a_tampered_report_will_be_refused(
     assert explanation is not None and any(what in problem for problem in explanation.tampered)
     untouched = explain_retention(store, POLICIES, honest)
     assert untouched is not None and untouched.tampered == ()
+
+
+def test_a_moved_received_date_of_an_undated_report_is_refused_as_tampering(store: ReportStore) -> None:
+    """A submission that could not be read has no intervention date: its retention clock is
+    ``created_at``. Moved back with the database alone, it would make the report due years
+    early — the gate refuses it, and `audit verify`'s row checks name it."""
+    from storage.state_integrity import check_stored_state
+
+    policies = PolicySet([loaded("rejets", "P1Y", "delete")])
+    receipt = store.receive(b"{not json", source="json", submission_id=None)
+    store.save_capture(receipt.report_id, content=None, issues=[{"code": "invalid_json", "message": "x"}])
+    assert store.get(receipt.report_id).state == ReportState.REJECTED
+    _edit(store, receipt.report_id, created_at=dt.datetime(2015, 1, 1, 12, tzinfo=dt.UTC))
+    outcome = _dispose(store, policies, receipt.report_id, DisposalPurpose.RETENTION)
+    _assert_refused_as_tampered(outcome, store, receipt.report_id, "created_at")
+    problems = [p for p in check_stored_state(store) if "created_at" in str(p)]
+    assert problems, "audit verify did not name the moved created_at"
+
+
+def test_an_untouched_undated_report_follows_its_received_date(store: ReportStore) -> None:
+    policies = PolicySet([loaded("rejets", "P1Y", "delete")])
+    receipt = store.receive(b"{not json", source="json", submission_id=None)
+    store.save_capture(receipt.report_id, content=None, issues=[{"code": "invalid_json", "message": "x"}])
+    outcome = _dispose(store, policies, receipt.report_id, DisposalPurpose.RETENTION)
+    assert outcome.refused and outcome.refused[0].rule != DisposalRefusal.TAMPERED  # received today: not due
