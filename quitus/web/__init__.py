@@ -11,8 +11,8 @@ page for a wrong role.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
+from quitus.web.assets import HashedStaticFiles
 from quitus.web.company_page import router as company_router
 from quitus.web.offline import router as offline_router
 from quitus.web.pages import (
@@ -36,7 +36,7 @@ def mount_web(api: FastAPI) -> None:
     api.include_router(offline_router)
     api.include_router(company_router)
     api.include_router(visits_router)
-    api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api.mount("/static", HashedStaticFiles(directory=STATIC_DIR), name="static")
     api.add_exception_handler(SignInRequiredError, sign_in_required_page)
     api.add_exception_handler(WrongRoleError, wrong_role_page)
     api.add_exception_handler(CsrfRefusedError, csrf_refused_page)

@@ -6,8 +6,9 @@
 * ``/manifest.webmanifest`` and its icons (PNG drawn with Pillow when first asked for):
   the browser offers to install quitus as an app that opens on ``/technicien``;
 * ``/technicien/hors-ligne`` — the *app shell*: the URLs the service worker keeps in
-  Cache Storage (the template chooser, one form per template, the CSS and scripts) and a
-  version that changes when any of them does. Never an API answer, never a status page:
+  Cache Storage (the template chooser, one form per template, the CSS and scripts under
+  the content-hashed names the pages load, :func:`quitus.web.rendering.static_url`) and
+  a version that changes when any of them does. Never an API answer, never a status page:
   nothing a technician typed is in Cache Storage (drafts live in IndexedDB, see
   ``static/drafts.js``);
 * ``/technicien/session`` — whether the session still holds and the CSRF token that goes
@@ -29,7 +30,7 @@ from quitus import __version__
 from quitus.api.auth import csrf_token_for, session_token
 from quitus.api.context import ApiContext, context_of
 from quitus.web.pages import Technician, page_user
-from quitus.web.rendering import PAGE_ROLES, STATIC_DIR
+from quitus.web.rendering import PAGE_ROLES, STATIC_DIR, static_url
 from storage.access_store import Principal
 
 __all__ = ["ICON_SIZES", "SHELL_STATIC_FILES", "router"]
@@ -132,7 +133,8 @@ def offline_shell(context: Context, principal: Technician) -> JSONResponse:
     urls = [
         "/technicien",
         *(f"/technicien/formulaire/{template.id}" for template in templates),
-        *(f"/static/{name}" for name in SHELL_STATIC_FILES),
+        *(static_url(name) for name in SHELL_STATIC_FILES),  # the names the pages load
+        "/static/quitus.css",  # the service worker's own offline page uses the plain name
         "/manifest.webmanifest",
         *(ICON_URL.format(size=size) for size in ICON_SIZES),
     ]

@@ -9,8 +9,10 @@ server's own scripts and styles (no inline script, nothing from the internet), a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +35,9 @@ __all__ = [
     "ROLE_LABELS",
     "STATE_LABELS",
     "STATIC_DIR",
+    "hashed_static_name",
     "render",
+    "static_url",
 ]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -138,9 +142,35 @@ def paris_time(moment: dt.datetime, layout: str = "%d/%m/%Y %H:%M") -> str:
     return aware.astimezone(PARIS).strftime(layout)
 
 
+def static_url(name: str) -> str:
+    """The address of static file ``name`` under its content-hashed name:
+    ``static_url("quitus.css")`` → ``/static/quitus.3f9a0c1d2e4b.css``.
+
+    Every page refers to its CSS and scripts through it (``{{ static_url('api.js') }}``), so
+    that the browser keeps them for a year without asking (:mod:`quitus.web.assets` serves
+    them ``immutable``) and an upgrade, which changes their content, changes their names.
+    """
+    return f"/static/{hashed_static_name(name)}"
+
+
+def hashed_static_name(name: str) -> str:
+    """``quitus.css`` → ``quitus.3f9a0c1d2e4b.css``: the first 12 hex digits of its SHA-256."""
+    path = STATIC_DIR / name
+    stat = path.stat()  # a missing file is a developer's error: the page would not work
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}.{_content_digest(name, stat.st_mtime_ns, stat.st_size)}{dot}{extension}"
+
+
+@lru_cache(maxsize=64)
+def _content_digest(name: str, mtime_ns: int, size: int) -> str:
+    """Cached per version of the file (its modification time and size)."""
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
 templates.env.filters.update(duree=french_duration, heure_paris=paris_time)
 templates.env.globals.update(
+    static_url=static_url,
     STATE_LABELS=STATE_LABELS,
     ACTION_LABELS=ACTION_LABELS,
     ROLE_LABELS=ROLE_LABELS,

@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
+from quitus.web.rendering import static_url
 from tests.cli_runner import serving_quitus
 from tests.integration.test_browser import (
     CHROMIUM,
@@ -366,7 +367,7 @@ def test_a_report_typed_offline_survives_a_reload_and_leaves_once_when_the_netwo
 
     # Privacy: the service worker's cache holds pages and scripts only; nothing typed, no token.
     kept = _cache_storage(page)
-    assert f"/technicien/formulaire/{FORM}" in kept and "/static/capture.js" in kept
+    assert f"/technicien/formulaire/{FORM}" in kept and static_url("capture.js") in kept
     assert not [path for path in kept if path.startswith("/api/") or "/rapports/" in path], sorted(kept)
     for path, text in kept.items():
         assert CLIENT_NAME not in text and "12 rue des Caves" not in text, path

@@ -2,8 +2,8 @@
  * a network.
  *
  * It keeps the *app shell* in Cache Storage: the URLs /technicien/hors-ligne lists (the
- * template chooser, one capture form per template, the CSS and scripts, the manifest and
- * icons). Those pages are fetched from the network first and the copy kept is refreshed
+ * template chooser, one capture form per template, the CSS and scripts under their
+ * content-hashed names, the manifest and icons). Those pages are fetched from the network first and the copy kept is refreshed
  * at each visit; without a network, the kept copy is served. A kept page has its CSRF
  * token taken out (outbox.js asks /technicien/session for the current one).
  *
@@ -81,6 +81,11 @@ async function refreshShell(always) {
   for (const path of shell.urls) {
     const page = await fetch(path, { credentials: "same-origin", cache: "no-store" });
     if (keepable(page)) await cache.put(path, await sanitized(page));
+  }
+  // A script or style of an earlier version (another content-hashed name) is not loaded any more.
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/static/") && !shell.urls.includes(path)) await cache.delete(request);
   }
   await cache.put(VERSION_KEY, new Response(shell.version));
   return shell.version;
