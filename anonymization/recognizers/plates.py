@@ -37,30 +37,40 @@ class LicensePlateRecognizer(FrenchRecognizer):
         r"(immat\w*|plaque\w*|vehicule\w*|veh|voiture\w*|camion\w*|fourgon\w*|utilitaire\w*|gare\w*|"
         r"stationne\w*|auto|moto|vl|vu|4x4|parking|garage)\W"
     )
+    _CONTEXT_AFTER: Final = re.compile(
+        r"\s*,?\s*(?:gar[ée]e?s?|stationn[ée]e?s?|immatricul\w*)\b", re.IGNORECASE
+    )
+    """``… dw 086 sl garée devant le portail``: the vehicle word after the plate."""
     _UNITS: Final = frozenset({"A", "V", "W", "KW", "KVA", "VA", "MA", "HZ", "HP", "BP", "PA", "KPA"})
 
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = []
         for match in self._SIV.finditer(text):
-            context = preceded_by(text, match.start(), self._CONTEXT, 60)
+            context = self._context(text, match)
             if match.group(2) == "" and not context:
                 continue  # AB123CD glued: as likely a model code as a plate
             found.append(Entity(match.start(), match.end(), "FR_LICENSE_PLATE", 0.85 if context else 0.7))
         for match in self._ANY_LETTERS.finditer(text):
             if self._SIV.fullmatch(match.group()) and match.group().isupper():
                 continue  # already found above
-            context = preceded_by(text, match.start(), self._CONTEXT, 60)
-            dashed = match.group(2) == "-" and match.group().isupper()
+            context = self._context(text, match)
+            dashed = match.group(2) == "-"  # "kd-832-bi": the SIV's dashes, typed in lower case
             lower = match.group().islower() and not match.group(2)  # "ab123cd": no model code looks so
             if context or dashed or lower:  # letters the SIV never issues, or lower case: still a plate
                 found.append(Entity(match.start(), match.end(), "FR_LICENSE_PLATE", 0.75 if context else 0.6))
         for match in self._FNI.finditer(text):
             letters = match.group(2)
-            context = preceded_by(text, match.start(), self._CONTEXT, 60)
+            context = self._context(text, match)
             if (len(letters) < 2 or letters in self._UNITS) and not context:
                 continue
             found.append(Entity(match.start(), match.end(), "FR_LICENSE_PLATE", 0.8 if context else 0.55))
         for match in self._FNI_ANY_CASE.finditer(text):
-            if not match.group().isupper() and preceded_by(text, match.start(), self._CONTEXT, 60):
+            if not match.group().isupper() and self._context(text, match):
                 found.append(Entity(match.start(), match.end(), "FR_LICENSE_PLATE", 0.7))
         return found
+
+    def _context(self, text: str, match: re.Match[str]) -> bool:
+        """A vehicle word before the plate, or right after it."""
+        return preceded_by(text, match.start(), self._CONTEXT, 60) or bool(
+            self._CONTEXT_AFTER.match(text, match.end())
+        )

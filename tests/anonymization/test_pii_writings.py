@@ -199,3 +199,16 @@ def test_an_access_code_in_any_writing(pii_engine: PiiEngine, text: str, codes: 
 )
 def test_words_near_a_door_are_not_codes(pii_engine: PiiEngine, text: str) -> None:
     assert found(pii_engine, text, "ACCESS_CODE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "plate"),
+    [
+        ("clio du voisin mendes kd-731-bh devant chez lui", "kd-731-bh"),
+        ("POLO DU VOISIN RK125GV GAREE DEVANT LE PORTAIL", "RK125GV"),
+        ("la 308 du fils dw 086 sl garee dans l'allee", "dw 086 sl"),
+        ("golf du gendre 2194 etb 29 stationnee devant", "2194 etb 29"),
+    ],
+)
+def test_a_plate_with_a_vehicle_word_after_it(pii_engine: PiiEngine, text: str, plate: str) -> None:
+    assert found(pii_engine, text, "FR_LICENSE_PLATE") == [plate]
