@@ -4,8 +4,11 @@ Measured in one run, on the same generated reports, each variant in a fresh
 ``QUITUS_HOME`` holding the same captured reports (``quitus ingest`` done beforehand,
 not timed here):
 
-* **flow**: ``workflows.flows.intake_flow`` as ``quitus run intake`` runs it (Prefect's
-  ephemeral server, batches of ``--batch-size``), until nothing is left to do;
+* **flow, one process**: ``workflows.flows.intake_flow`` as ``quitus run intake`` runs it
+  with ``QUITUS_INTAKE_PROCESSES=1`` (Prefect's ephemeral server, batches of
+  ``--batch-size``), until nothing is left to do;
+* **flow, all cores**: the same with ``--processes`` (default: the CPU count) worker
+  processes rendering and sealing (:mod:`workflows.parallel`); their CPU time counts;
 * **(a) direct**: the same stages called without Prefect, batch by batch
   (``Intake.validate``, then ``Pipeline.redact / render / seal / archive``) and the same
   final ledger checkpoint;
@@ -16,17 +19,25 @@ not timed here):
   end, not one per flow run.
 
 One-time costs are excluded from the per-report figures and printed apart: Prefect's
-ephemeral server start-up (with the first, empty, flow run) and the spaCy model load
-(with the PII engine built on it; every variant gets its engine built before timing).
+ephemeral server start-up (with the first, empty, flow run), the spaCy model load
+(with the PII engine built on it; every variant gets its engine built before timing)
+and the start of the worker processes (each opens the installation once).
 The orchestration overhead is the flow's time spent outside those stage calls (Prefect's
 engine and API calls, the batch claims, the summary artifact), timed inside the flow run
 itself, as a share of (a). Timing it there, rather than subtracting two runs a minute
 apart, keeps it clear of the machine's changing load (it is shared: wall times drift by
 ±20 % from one minute to the next); the difference of the two runs is printed as well.
-Wall-clock time decides, as users feel it; CPU time (this process plus Prefect's server
-process) is shown beside it.
+Wall-clock time decides, as users feel it; CPU time (this process, Prefect's server
+process and the worker processes) is shown beside it, per archived report.
 
-    .venv/bin/python bench/intake.py [--reports 200] [--naive-reports 20] [--seed 7]
+``--distributed`` measures scale-out instead: a real Prefect server (``prefect server
+start`` on loopback), ``quitus deploy``, the same captured reports in two PostgreSQL
+databases, and 1 then 2 ``prefect worker`` processes (``QUITUS_INTAKE_PROCESSES=1``
+each) taking the intake runs, which claim disjoint batches (:mod:`storage.claims`).
+
+    .venv/bin/python bench/intake.py [--reports 200] [--naive-reports 20] [--seed 7] [--processes N]
+    .venv/bin/python bench/intake.py --distributed [--reports 200] [--batch-size 25]
+        [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/quitus_bench_intake]
 """
 
 from __future__ import annotations
@@ -43,6 +54,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _distributed import run_distributed  # beside this file: before bench/ leaves sys.path
+from _support import require_scratch_url
+
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # run as a script, bench/retention.py would shadow the ``retention`` package
 
@@ -50,6 +64,16 @@ OVERHEAD_TARGET = 0.15
 """The flow may cost at most this much more than its stages called directly."""
 NAIVE_TARGET = 5.0
 """The flow must be at least this many times faster than the naive design."""
+ALL_CORES_TARGET = 1.7
+"""On a 2-core machine, the all-cores flow must do at least this many times the one-process flow."""
+EFFICIENCY_TARGET = 0.85
+"""Speed-up over the one-process flow, per process: at least this."""
+CPU_BEFORE_MS = 146.0
+"""CPU per archived report before issue 16 (``--reports 200``, one process)."""
+CPU_TARGET_MS = CPU_BEFORE_MS * 0.75
+"""At least 25 % below it."""
+DISTRIBUTED_TARGET = 1.6
+"""Two Prefect workers must do at least this many times what one does."""
 
 
 def main() -> None:
@@ -60,17 +84,36 @@ def main() -> None:
     parser.add_argument(
         "--naive-reports", type=int, default=20, help="of which the naive design processes the first N"
     )
-    parser.add_argument("--batch-size", type=int, default=200, help="intake flow batch (quitus run intake)")
+    parser.add_argument(
+        "--batch-size", type=int, help="intake flow batch (default 200; --distributed: 25, several runs)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="sample generator seed")
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="the all-cores flow's processes"
+    )
+    parser.add_argument("--distributed", action="store_true", help="1 vs 2 Prefect workers instead")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/quitus_bench_intake",
+        help="--distributed: a scratch database (dropped; 'bench' in its name); a second one beside it",
+    )
     args = parser.parse_args()
     if not 0 < args.naive_reports <= args.reports:
         parser.error("--naive-reports must be between 1 and --reports")
+    if args.processes < 2:
+        parser.error("--processes must be at least 2 (the one-process flow is measured beside it)")
 
     with tempfile.TemporaryDirectory(prefix="quitus-bench-intake-") as folder:
-        run(Path(folder), args.reports, args.naive_reports, args.batch_size, args.seed)
+        if args.distributed:
+            require_scratch_url(parser, args.postgres_url)
+            batch_size = args.batch_size or 25
+            run_distributed(Path(folder), args.reports, batch_size, args.seed, args.postgres_url)
+        else:
+            batch_size = args.batch_size or 200
+            run(Path(folder), args.reports, args.naive_reports, batch_size, args.seed, args.processes)
 
 
-def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int) -> None:
+def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, processes: int) -> None:
     # Embedded Prefect in a scratch home, set before Prefect is first imported.
     for name in [n for n in os.environ if n.startswith("PREFECT_")]:
         del os.environ[name]
@@ -81,63 +124,98 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int) ->
 
     from reports.samples import generate_samples  # noqa: PLC0415
     from reports.templates import TemplateCatalog  # noqa: PLC0415
+    from workflows.parallel import spacy_models  # noqa: PLC0415
 
     catalog = TemplateCatalog.load()
     samples = generate_samples(catalog, count, seed=seed)
     payloads = [json.dumps(s.payload, ensure_ascii=False).encode() for s in samples]
     valid = sum(s.expected == "valid" for s in samples)
     print(f"{count} generated reports ({valid} valid, {count - valid} with a defect), seed {seed}")
-    print(f"  one process; Prefect's ephemeral server in its own; {os.cpu_count()} CPUs (shared: noisy)")
+    print(
+        f"  {os.cpu_count()} CPUs (shared: noisy); Prefect's ephemeral server in its own process; "
+        f"the all-cores flow renders and seals in {processes} worker processes"
+    )
 
-    homes = {name: Home.create(root / name) for name in ("direct", "flow", "naive")}
+    homes = {
+        "direct": Home.create(root / "direct", processes=1),
+        "flow": Home.create(root / "flow", processes=1),
+        "cores": Home.create(root / "cores", processes=processes),
+        "naive": Home.create(root / "naive", processes=1),
+    }
     with Clock() as capture_clock:
         for payload in payloads:
             homes["direct"].capture(payload)
     for payload in payloads:
         homes["flow"].capture(payload)
+        homes["cores"].capture(payload)
     for payload in payloads[:naive_count]:
         homes["naive"].capture(payload)
 
     startup = StartUp.measure(homes["direct"])
-    # (a) runs in two halves, before and after the flow, so that a change in the machine's
-    # load (it is shared) weighs on both alike; the flow runs as ``quitus run intake`` does.
+    # (a) runs in two halves, before and after the flows, so that a change in the machine's
+    # load (it is shared) weighs on both alike; the flows run as ``quitus run intake`` does.
     direct = homes["direct"].pipeline()
     with Clock() as direct_clock:
         homes["direct"].run_direct(direct, (count + 1) // 2, batch_size)
     in_stages = homes["flow"].prepare_flow(homes["flow"].pipeline())
     with Clock(server=startup.server_pid) as flow_clock:
         flow_runs = homes["flow"].run_flow(batch_size)
+    cores_pipeline = homes["cores"].pipeline()
+    started = time.perf_counter()
+    cores_pipeline.workers.start(cores_pipeline, wait=True)
+    workers_start = time.perf_counter() - started
+    homes["cores"].prepare_flow(cores_pipeline)
+    with Clock(server=startup.server_pid, workers=cores_pipeline.workers.worker_pids) as cores_clock:
+        cores_runs = homes["cores"].run_flow(batch_size)
     with direct_clock:
         homes["direct"].run_direct(direct, count, batch_size)
     naive_flow = homes["naive"].prepare_naive(homes["naive"].pipeline(_per_text_engine()))
     with Clock(server=startup.server_pid) as naive_clock:
         naive_runs = homes["naive"].run_naive(naive_flow)
+    workers = cores_pipeline.workers.facts()
+    cores_pipeline.close()
 
     outcome = {name: home.final_states() for name, home in homes.items()}
-    if outcome["flow"] != outcome["direct"]:
-        raise SystemExit(f"the flow and the direct stages disagree: {outcome['flow']} vs {outcome['direct']}")
+    for name in ("flow", "cores"):
+        if outcome[name] != outcome["direct"]:
+            raise SystemExit(
+                f"the {name} flow and the direct stages disagree: {outcome[name]} vs {outcome['direct']}"
+            )
     first = homes["direct"].final_states(homes["naive"].submission_ids())
     if outcome["naive"] != first:
         raise SystemExit(f"the naive design disagrees on its reports: {outcome['naive']} vs {first}")
+    archived = outcome["flow"].get("archived", 0) or 1
 
     print("\nOne-time costs (not in the figures below)")
     row("spaCy model load + PII engine", f"{startup.model_load:6.2f} s")
     row("Prefect ephemeral server start", f"{startup.server_start:6.2f} s  (with a first, empty flow run)")
     row("an empty flow run afterwards", f"{1000 * startup.empty_flow:6.0f} ms")
+    row(
+        f"{processes} worker processes start",
+        f"{workers_start:6.2f} s  (forkserver; each opens the installation, fonts, seal once)",
+    )
     row("capture before the flow (ingest)", f"{count / capture_clock.wall:6.1f} reports/s  (not timed below)")
 
     states = ", ".join(f"{n} {s}" for s, n in sorted(outcome["flow"].items()))
     print(f"\nThe same {count} captured reports, captured → final state ({states})")
     row(
-        "intake flow (embedded Prefect)",
+        "intake flow, one process",
         f"{count / flow_clock.wall:6.1f} reports/s  {1000 * flow_clock.wall / count:6.1f} ms/report  "
-        f"({flow_runs} flow run(s); CPU {1000 * flow_clock.cpu / count:.1f} ms/report, "
-        f"of which Prefect server {1000 * flow_clock.server_cpu / count:.1f})",
+        f"({flow_runs} flow run(s); CPU {1000 * flow_clock.cpu / archived:.1f} ms/archived report, "
+        f"of which Prefect server {1000 * flow_clock.server_cpu / archived:.1f})",
+    )
+    row(
+        f"intake flow, {processes} processes",
+        f"{count / cores_clock.wall:6.1f} reports/s  {1000 * cores_clock.wall / count:6.1f} ms/report  "
+        f"({cores_runs} flow run(s); CPU {1000 * cores_clock.cpu / archived:.1f} ms/archived report, "
+        f"of which workers {1000 * cores_clock.worker_cpu / archived:.1f}, "
+        f"Prefect server {1000 * cores_clock.server_cpu / archived:.1f})",
     )
     row(
         "(a) stages called directly",
         f"{count / direct_clock.wall:6.1f} reports/s  {1000 * direct_clock.wall / count:6.1f} ms/report  "
-        f"(two halves, before and after the flow; CPU {1000 * direct_clock.cpu / count:.1f} ms/report)",
+        f"(one process, two halves around the flows; CPU {1000 * direct_clock.cpu / archived:.1f} "
+        "ms/archived report)",
     )
     naive_per_report = naive_clock.wall / naive_count
     row(
@@ -146,12 +224,38 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int) ->
         f"(first {naive_count} reports, {naive_runs} flow runs; CPU "
         f"{1000 * naive_clock.cpu / naive_count:.1f} ms/report, extrapolated to {count})",
     )
+    print("\nTargets")
+    speed_up = flow_clock.wall / cores_clock.wall
+    row(
+        "all cores vs one process",
+        f"{speed_up:6.2f}×   target ≥ {ALL_CORES_TARGET}× on 2 cores: {verdict(speed_up >= ALL_CORES_TARGET)}"
+        f"  ({processes} processes)",
+    )
+    efficiency = speed_up / min(processes, os.cpu_count() or processes)
+    row(
+        "parallel efficiency",
+        f"{efficiency:6.1%}   target ≥ {EFFICIENCY_TARGET:.0%}: {verdict(efficiency >= EFFICIENCY_TARGET)}"
+        "  (speed-up per core used)",
+    )
+    ratio = naive_per_report / (cores_clock.wall / count)
+    row(
+        "all cores vs (b) naive",
+        f"{ratio:6.1f}×   target ≥ {NAIVE_TARGET:.0f}×: {verdict(ratio >= NAIVE_TARGET)}"
+        f"  (one process: {naive_per_report / (flow_clock.wall / count):.1f}×)",
+    )
+    cpu_ms = 1000 * cores_clock.cpu / archived
+    row(
+        "CPU per archived report",
+        f"{cpu_ms:6.1f} ms target ≤ {CPU_TARGET_MS:.1f} ({CPU_BEFORE_MS:.0f} − 25 %): "
+        f"{verdict(cpu_ms <= CPU_TARGET_MS)}  (all cores, workers and Prefect server included; "
+        f"one process: {1000 * flow_clock.cpu / archived:.1f} ms)",
+    )
     orchestration = flow_clock.wall - in_stages.wall
     overhead = orchestration / direct_clock.wall
     row(
         "orchestration overhead vs (a)",
         f"{overhead:6.1%}   target ≤ {OVERHEAD_TARGET:.0%}: {verdict(overhead <= OVERHEAD_TARGET)}  "
-        f"({orchestration:.1f} s of the flow outside the stages; CPU "
+        f"(one-process flow: {orchestration:.1f} s outside the stages; CPU "
         f"{(flow_clock.cpu - in_stages.cpu) / direct_clock.cpu:.1%})",
     )
     apart = flow_clock.wall / direct_clock.wall - 1
@@ -160,22 +264,23 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int) ->
         f"{apart:+6.1%}   (CPU {flow_clock.cpu / direct_clock.cpu - 1:+.1%}; wall time here moves with "
         "the machine's load)",
     )
-    ratio = naive_per_report / (flow_clock.wall / count)
-    row(
-        "speed-up vs (b)",
-        f"{ratio:6.1f}×   target ≥ {NAIVE_TARGET:.0f}×: {verdict(ratio >= NAIVE_TARGET)}"
-        f"  (CPU: {(naive_clock.cpu / naive_count) / (flow_clock.cpu / count):.1f}×)",
-    )
     row(
         "  (b)'s extra time per report",
         f"{1000 * (naive_per_report - flow_clock.wall / count):6.0f} ms  (a flow run, 5 task runs, the "
         "PII model per text; compare an empty flow run above)",
     )
+    print("\nMemory")
     row(
-        "peak RSS",
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:6.0f} MiB this process (model, "
-        f"three stores); Prefect server {startup.server_peak_mib():.0f} MiB",
+        "peak RSS, this process",
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:6.0f} MiB  (spaCy models: "
+        f"{spacy_models()}; four homes opened)",
     )
+    row("peak RSS, Prefect server", f"{startup.server_peak_mib():6.0f} MiB")
+    for number, facts in enumerate(workers, 1):
+        row(
+            f"peak RSS, worker {number}",
+            f"{facts.peak_rss_mib:6.0f} MiB  (spaCy models: {facts.spacy_models}; pid {facts.pid})",
+        )
     for home in homes.values():
         home.close()
 
@@ -200,11 +305,11 @@ class Home:
     """Reports the direct variant has validated so far."""
 
     @classmethod
-    def create(cls, home: Path) -> Home:
+    def create(cls, home: Path, *, processes: int) -> Home:
         from quitus.settings import Settings  # noqa: PLC0415
         from quitus.wiring import initialize, open_app  # noqa: PLC0415
 
-        settings = Settings(home=home, company_name="Thermi'Clim Services")
+        settings = Settings(home=home, company_name="Thermi'Clim Services", intake_processes=processes)
         initialize(settings)
         return cls(open_app(settings))
 
@@ -442,22 +547,27 @@ def _process_cpu(pid: int | None) -> float:
 
 
 class Clock:
-    """Adds up wall time and CPU time (this process, plus the Prefect server if given)."""
+    """Adds up wall time and CPU time: this process, plus the Prefect server and the worker
+    processes if given (their CPU read from /proc)."""
 
-    def __init__(self, *, server: int | None = None) -> None:
-        self.wall = self.cpu = self.server_cpu = 0.0
+    def __init__(self, *, server: int | None = None, workers: Callable[[], list[int]] | None = None) -> None:
+        self.wall = self.cpu = self.server_cpu = self.worker_cpu = 0.0
         self._server = server
+        self._workers = workers or list
 
     def __enter__(self) -> Clock:
-        self._marks = (time.perf_counter(), time.process_time(), _process_cpu(self._server))
+        workers = {pid: _process_cpu(pid) for pid in self._workers()}
+        self._marks = (time.perf_counter(), time.process_time(), _process_cpu(self._server), workers)
         return self
 
     def __exit__(self, *_: object) -> None:
-        wall, cpu, server = self._marks
+        wall, cpu, server, workers = self._marks
         self.wall += time.perf_counter() - wall
         spent_on_server = _process_cpu(self._server) - server
+        spent_in_workers = sum(_process_cpu(pid) - workers.get(pid, 0.0) for pid in self._workers())
         self.server_cpu += spent_on_server
-        self.cpu += time.process_time() - cpu + spent_on_server
+        self.worker_cpu += spent_in_workers
+        self.cpu += time.process_time() - cpu + spent_on_server + spent_in_workers
 
 
 if __name__ == "__main__":
