@@ -220,16 +220,19 @@ def demo(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file ('-': standard output).")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of a report submission (personal fields carry x-personal-data)."""
     from quitus.cli_support import report_json_schema  # noqa: PLC0415
+    from quitus.export_files import is_stdio, write_or_fail  # noqa: PLC0415
 
     text = report_json_schema()
-    if output is None:
+    if output is None or is_stdio(output):
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_or_fail(output, text.encode("utf-8"))
         console.print(f"wrote {plain(output)}")
 
 

@@ -36,6 +36,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from quitus.demo_mailbox import DemoMailbox
+from quitus.export_files import write_export
 from quitus.settings import Settings
 from quitus.wiring import COMPANY_CA_FILE, App, initialize, ledger_verifier_key, open_app
 from reports.capture.pdf_form import blank_form
@@ -478,7 +479,7 @@ def _export_sealed_pdfs(console: Console, app: App, output: Path) -> None:
             if blob_id is None:
                 continue
             path = pdfs / f"{app.store.get(report_id).shown_number}{suffix}.pdf"
-            path.write_bytes(app.store.read_blob(report_id, blob_id))
+            write_export(path, app.store.read_blob(report_id, blob_id))
             verdict = (
                 "[green]seal valid and trusted[/]"
                 if verify_sealed_pdf(path.read_bytes(), trust).ok
@@ -578,7 +579,7 @@ def _show_proofs(console: Console, app: App, output: Path, report_ids: list[str]
             restricted = exc.restriction
             exported = _export_proof(app, report_id, vkey, justification="audit")
         path = proofs / f"{report_id}.zip"
-        path.write_bytes(exported.data)
+        write_export(path, exported.data)
         checked = verify_bundle(path.read_bytes(), fingerprint=fingerprint)
         verdict = "[green]verifies offline[/]" if checked.ok else f"[red]FAILS[/] {checked.problems}"
         steps = " → ".join(

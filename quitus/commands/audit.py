@@ -10,6 +10,7 @@ import typer
 
 from quitus.cli_support import JsonOption, console, err_console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
+from quitus.export_files import is_stdio, read_or_fail, write_export, write_or_fail
 
 __all__ = ["audit_app", "proof_app"]
 
@@ -179,10 +180,10 @@ def consistency(
         fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
-    if output is None:
+    if output is None or is_stdio(output):
         sys.stdout.write(proof.to_json())
     elif output.suffix == ".json":
-        output.write_text(proof.to_json(), encoding="utf-8")
+        write_or_fail(output, proof.to_json().encode("utf-8"))
         console.print(f"wrote {plain(output)}: from {proof.old.size} to {proof.new.size} entries")
     else:
         _write_consistency_folder(output, consistency_folder(proof, vkey))
@@ -229,10 +230,12 @@ def check_consistency(
 
 
 def _read_text(path: Path) -> str:
+    """A text file, or standard input for ``-``."""
+    data = read_or_fail(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {plain(path)}: {plain(getattr(exc, 'strerror', None) or exc)}")
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read {plain(path)}: not UTF-8 text ({plain(exc.reason)})")
 
 
 @audit_app.command("key")
@@ -250,7 +253,9 @@ def key() -> None:
 @proof_app.command("export")
 def export(
     report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the zip ('-': standard output).")
+    ],
     documents: Annotated[
         bool, typer.Option(help="Include the sealed PDF (personal data: a recorded read).")
     ] = True,
@@ -294,22 +299,21 @@ def export(
         fail(str(exc), code=ExitCode.NOT_FOUND)
     finally:
         app.close()
-    temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(exported.data)
-    temporary.replace(output)
+    to_stdout = write_or_fail(output, exported.data)
+    out = err_console if to_stdout else console  # stdout is the zip alone
     carried = ", ".join(exported.documents) or "no document"
     holds = f"; legal holds {', '.join(exported.holds)}" if exported.holds else ""
     size = len(exported.data) // 1024 + 1
-    console.print(f"wrote {plain(output)} ({size} KiB; {carried}{holds})", soft_wrap=True)
+    out.print(f"wrote {plain(output)} ({size} KiB; {carried}{holds})", soft_wrap=True)
     if exported.note and documents:
-        console.print(f"[yellow]note:[/] {plain(exported.note)}", soft_wrap=True)
+        out.print(f"[yellow]note:[/] {plain(exported.note)}", soft_wrap=True)
     if exported.witness_problem is not None:
         err_console.print(
             f"[red]WITNESS FAILED:[/] the bundle's checkpoint is signed by the ledger but NOT cosigned: "
             f"{plain(exported.witness_problem)}",
             soft_wrap=True,
         )
-    console.print(
+    out.print(
         f"check it with `quitus proof verify {plain(output)} --fingerprint {key_fingerprint(vkey)}`, "
         "or `bash verify.sh FINGERPRINT` in the unzipped folder (VERIFY.md)",
         soft_wrap=True,
@@ -318,7 +322,9 @@ def export(
 
 @proof_app.command("verify")
 def verify_bundle_command(
-    bundle: Annotated[Path, typer.Argument(help="A bundle exported by `quitus proof export`.")],
+    bundle: Annotated[
+        Path, typer.Argument(help="A bundle exported by `quitus proof export` ('-': standard input).")
+    ],
     key: Annotated[
         str | None, typer.Option(help="The company's published ledger key (ledger.vkey's text).")
     ] = None,
@@ -350,14 +356,10 @@ def verify_bundle_command(
             soft_wrap=True,
         )
         raise typer.Exit(ExitCode.USAGE)
-    try:
-        if bundle.stat().st_size > MAX_BUNDLE_BYTES:
-            limit = MAX_BUNDLE_BYTES // 2**20
-            fail(f"{plain(bundle)} is larger than {limit} MiB: not a proof bundle", code=ExitCode.REJECTED)
-        data = bundle.read_bytes()
-    except OSError as exc:
-        err_console.print(f"[red]error:[/] cannot read {plain(bundle)}: {exc.strerror}")
-        raise typer.Exit(ExitCode.USAGE) from None
+    data = read_or_fail(bundle, limit=MAX_BUNDLE_BYTES)
+    if len(data) > MAX_BUNDLE_BYTES:
+        limit = MAX_BUNDLE_BYTES // 2**20
+        fail(f"{plain(bundle)} is larger than {limit} MiB: not a proof bundle", code=ExitCode.REJECTED)
     result = verify_bundle(data, key=key, fingerprint=fingerprint, witness_keys=witness_keys or ())
     if as_json:
         from quitus.cli_json import BundleVerification, emit  # noqa: PLC0415
@@ -396,7 +398,7 @@ def _write_consistency_folder(directory: Path, files: dict[str, bytes]) -> None:
         if any(directory.iterdir()):
             fail(f"{plain(directory)} is not empty: give a new folder (or a name ending in .json)")
         for name, data in files.items():
-            (directory / name).write_bytes(data)
-        (directory / "verify-consistency.sh").chmod(0o755)
+            write_export(directory / name, data)
+        (directory / "verify-consistency.sh").chmod(0o700)
     except OSError as exc:
         fail(f"cannot write {plain(directory)}: {plain(exc.strerror or exc)}")

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from quitus.cli_support import console, plain, settings_or_fail
+from quitus.cli_support import console, err_console, plain, settings_or_fail
+from quitus.export_files import write_or_fail
 
 __all__ = ["app"]
 
@@ -17,7 +18,9 @@ app = typer.Typer(help="Fillable PDF forms for technicians.", no_args_is_help=Tr
 @app.command("blank")
 def blank(
     template_id: Annotated[str, typer.Argument(help="Template id (see `quitus templates list`).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the PDF ('-': standard output).")
+    ],
     company: Annotated[str | None, typer.Option(help="Company name printed on the form.")] = None,
 ) -> None:
     """Write a blank fillable form; the technician fills it, `quitus ingest` reads it back.
@@ -30,10 +33,8 @@ def blank(
 
     template = TemplateCatalog.load(settings_or_fail().template_dir).by_id(template_id)
     data = blank_form(template, company_name=company)
-    temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(output)
-    console.print(
+    to_stdout = write_or_fail(output, data)
+    (err_console if to_stdout else console).print(
         f"wrote {plain(output)} ({len(data) // 1024} KiB) for {plain(template.title)}; "
         "fill it as often as needed: each filled copy is its own report"
     )

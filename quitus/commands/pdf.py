@@ -10,6 +10,7 @@ import typer
 
 from quitus.cli_support import console, err_console, fail, plain, settings_or_fail
 from quitus.exit_codes import ExitCode
+from quitus.export_files import read_or_fail, write_or_fail
 
 __all__ = ["export_pdf", "process", "verify_pdf"]
 
@@ -41,7 +42,9 @@ def process(
 
 def export_pdf(
     report_id: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the PDF ('-': standard output).")
+    ],
     redacted: Annotated[
         bool, typer.Option("--redacted", help="The anonymized variant, without personal data.")
     ] = False,
@@ -93,16 +96,15 @@ def export_pdf(
         fail(str(exc))
     finally:
         app.close()
-    temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(output)
-    console.print(
-        f"wrote {output} ({len(data) // 1024 + 1} KiB, sealed); check it with `quitus verify-pdf {output}`"
+    to_stdout = write_or_fail(output, data)
+    (err_console if to_stdout else console).print(
+        f"wrote {plain(output)} ({len(data) // 1024 + 1} KiB, sealed); "
+        f"check it with `quitus verify-pdf {plain(output)}`"
     )
 
 
 def verify_pdf(
-    pdf: Annotated[Path, typer.Argument(help="A sealed report PDF.")],
+    pdf: Annotated[Path, typer.Argument(help="A sealed report PDF ('-': standard input).")],
     ca: Annotated[
         Path | None, typer.Option(help="The company CA certificate (default: $QUITUS_HOME/company-ca.pem).")
     ] = None,
@@ -113,8 +115,8 @@ def verify_pdf(
 
     settings = settings_or_fail()
     ca_path = ca or settings.home / COMPANY_CA_FILE
+    data = read_or_fail(pdf)
     try:
-        data = pdf.read_bytes()
         roots = [ca_path.read_bytes()]
     except OSError as exc:
         fail(f"cannot read {plain(exc.filename)}: {plain(exc.strerror)}")

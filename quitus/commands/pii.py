@@ -6,7 +6,8 @@ and writes one line per input line, in order: ``{"id": str, "entities": [{"type"
 A line that cannot be read gives ``{"id": <id or null>, "line": n, "error": "..."}``
 instead, and the other lines are still processed; the exit code is then 1.
 
-``quitus pii redact`` reads text on stdin and prints it with typed placeholders.
+``quitus pii redact [FILE]`` reads text from a file, or stdin (``-``, the default), and prints it
+with typed placeholders.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def detect(
 
 @app.command("redact")
 def redact(
+    source: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for stdin (the default).")] = "-",
     vocabulary: VocabularyOption = None,
     mask: Annotated[
         list[str] | None,
@@ -100,10 +102,15 @@ def redact(
         ),
     ] = None,
 ) -> None:
-    """Read text on stdin, print it with <PERSONNE_1>, <TÉLÉPHONE_1>… in place of personal data."""
+    """Read text (a file, or stdin), print it with <PERSONNE_1>, <TÉLÉPHONE_1>… in place of personal data."""
     from anonymization.redaction import ReportRedactor  # noqa: PLC0415
 
-    text = sys.stdin.read(MAX_TEXT_CHARS + 1)
+    stream = _open(source)
+    try:
+        text = stream.read(MAX_TEXT_CHARS + 1)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
     if len(text) > MAX_TEXT_CHARS:
         fail(f"the text is longer than {MAX_TEXT_CHARS} characters; split it")
     try:

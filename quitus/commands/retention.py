@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from quitus.cli_support import JsonOption, console, err_console, fail, settings_or_fail
 from quitus.exit_codes import ExitCode
+from quitus.export_files import is_stdio, write_or_fail
 
 if TYPE_CHECKING:
     from quitus.wiring import App
@@ -255,25 +256,11 @@ def _register_table(rows: list[DisposedItem]) -> str:
 
 
 def _write_text(text: str, output: str | None) -> None:
-    if output is None or output == "-":
+    if output is None or is_stdio(output):
         typer.echo(text, nl=False)
         return
-    _write_bytes(text.encode("utf-8"), output)
+    write_or_fail(output, text.encode("utf-8"))
     console.print(f"written to {escape(output)}")
-
-
-def _write_bytes(data: bytes, output: str) -> None:
-    path = Path(output)
-    temporary = path.with_name(path.name + ".part")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
-    except OSError as exc:
-        fail(
-            escape(
-                f"cannot write {output}: {exc.strerror}; give a writable path, or -o - for standard output"
-            )
-        )
 
 
 @retention_app.command("certificate")
@@ -309,10 +296,8 @@ def certificate(
     name = "disposition.json" if as_json else "certificat-disposition.pdf"
     data = documents[name]
     target = output or (f"{report_id}-disposition.json" if as_json else f"{report_id}-certificat.pdf")
-    if target == "-":
-        typer.echo(data.decode("utf-8") if as_json else data, nl=False)
+    if write_or_fail(target, data):
         return
-    _write_bytes(data, target)
     console.print(f"{report_id}: {name} → {escape(target)} (sha256 {hashlib.sha256(data).hexdigest()})")
 
 
@@ -688,7 +673,9 @@ def review_relabel(
 
 @subject_app.command("export")
 def subject_export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the zip ('-': standard output).")
+    ],
     email: Annotated[str | None, typer.Option()] = None,
     phone: Annotated[str | None, typer.Option()] = None,
     name: Annotated[str | None, typer.Option()] = None,
@@ -708,10 +695,10 @@ def subject_export(
         app.ledger.checkpoint()
     finally:
         app.close()
-    temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(output)
-    console.print(f"{request.id}: {len(request.report_ids)} report(s) → {output}")
+    to_stdout = write_or_fail(output, data)
+    (err_console if to_stdout else console).print(
+        f"{request.id}: {len(request.report_ids)} report(s) → {escape(str(output))}"
+    )
 
 
 @subject_app.command("erase")
