@@ -74,9 +74,17 @@ class SirenSiretRecognizer(FrenchRecognizer):
         r"(siret|siren|rcs(?: [a-z' -]+)?(?: [ab])?|immatricul\w*|n ?° ?tva|tva intra\w*)\W*$"
     )
 
+    _AGENCY: Final = re.compile(
+        r"\b(?:syndic|agence|regie|cabinet|gestionnaire|gestion locative|administrateur de biens|immobilier"
+        r"|immobiliere|bailleur social|office public|notaire|etude)\b[^.\n;]{0,80}$"
+    )
+    """A SIRET written for a property agency, a syndic or a notary: a business acting as one, not a person."""
+
     def find(self, text: str, doc: Any = None) -> list[Entity]:
         found = []
         for match in _DIGIT_CHAIN.finditer(text):
+            if preceded_by(text, match.start(), self._AGENCY, 100):
+                continue
             groups = _groups(match.group())
             compact = "".join(groups)
             context = preceded_by(text, match.start(), self._CONTEXT, 40)

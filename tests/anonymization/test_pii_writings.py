@@ -212,3 +212,19 @@ def test_words_near_a_door_are_not_codes(pii_engine: PiiEngine, text: str) -> No
 )
 def test_a_plate_with_a_vehicle_word_after_it(pii_engine: PiiEngine, text: str, plate: str) -> None:
     assert found(pii_engine, text, "FR_LICENSE_PLATE") == [plate]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Syndic : Cabinet Horizon Gestion, SIRET 732 829 320 00074, gestionnaire Mme Perrot.",
+        "agence immobilière du Port (siret 73282932000074) prévenue",
+    ],
+)
+def test_the_siret_of_an_agency_or_syndic_is_business_data(pii_engine: PiiEngine, text: str) -> None:
+    assert found(pii_engine, text, "FR_SIRET") == []
+
+
+def test_the_siret_of_a_client_is_still_redacted(pii_engine: PiiEngine) -> None:
+    text = "Facturation : Société Perrot, 3 rue Haute, 56000 Vannes. SIRET 732 829 320 00074."
+    assert found(pii_engine, text, "FR_SIRET") == ["732 829 320 00074"]
