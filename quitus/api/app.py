@@ -37,8 +37,10 @@ bundles; client-portal links.
 Authenticate with `Authorization: Bearer qt_…` (`quitus tokens create HANDLE`; the
 `bearerToken` scheme), or the web pages' session cookie (`sessionCookie`). Each endpoint
 admits some roles (technician, compliance, auditor, admin, planner), named in its description.
-Every error is an `ErrorBody`, `{"error": {"code", "message", "where", "hint", "problems"}}`,
-and never quotes a submitted value; each operation lists its statuses and their codes.
+Every error is an `ErrorBody`: RFC 9457 problem details (`application/problem+json`:
+`type`, `title`, `status`, `detail`, `instance`) with a stable `code`, `where`, `hint` and
+`problems`; it never quotes a submitted value; each operation lists its statuses and codes.
+Unsafe requests take an `Idempotency-Key`; lists are paged by `limit` and `cursor`.
 """
 
 
