@@ -7,6 +7,10 @@
                                never inside, the data: a data backup must not hold its keys)
 ``QUITUS_KEYSTORE_URL``        database of the wrapped data keys; default SQLite in the key folder
 ``QUITUS_KEK``                 key-encryption key in base64, instead of ``$QUITUS_KEY_DIR/kek.key``
+                               (a secret: or ``QUITUS_KEK_FILE``, a file holding it)
+``QUITUS_SECRETS_DIR``         a folder of files, one per setting, named as the variable
+                               (``QUITUS_SMTP_PASSWORD``, any case): each holds its value; a
+                               variable set in the environment wins over its file
 ``QUITUS_ACTOR``               who the audit ledger names for this process's actions, e.g.
                                ``dpo-01`` or ``worker@host`` (default: the OS user, ``os:<login>``;
                                a flow names its job, ``job:intake``); ``quitus --as`` wins
@@ -20,6 +24,7 @@
 ``QUITUS_LOG_FORMAT``          ``text`` (default) or ``json``: one JSON object per log line (time,
                                level, logger, message, request and run ids; docs/operations.md)
 ``QUITUS_SMTP_HOST`` …         e-mail delivery of the sealed PDF (see docs/delivery.md); unset = off
+                               (``QUITUS_SMTP_PASSWORD`` a secret: or ``QUITUS_SMTP_PASSWORD_FILE``)
 ``QUITUS_POLICY_DIR``          the company's retention policies; default ``$QUITUS_HOME/policies``
 ``QUITUS_BUILTIN_POLICIES``    ``true`` (default) to apply the built-in French library as well
 ``QUITUS_PHOTO_MAX_BYTES``     largest accepted photo file (default 15 MB)
@@ -42,6 +47,9 @@
 ``QUITUS_SIMULATED_TODAY``     the date retention sees, YYYY-MM-DD — only in a simulation home
                                (``quitus init --simulation``); refused in any other
 =============================  ==============================================================
+
+Secrets (:data:`SECRET_SETTINGS`) are :class:`pydantic.SecretStr`: never printed, masked in a
+``repr``; their value is read with ``get_secret_value()`` where it is used, nowhere else.
 """
 
 from __future__ import annotations
@@ -55,11 +63,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "ACTOR_PATTERN",
     "RESERVED_ACTOR_PREFIXES",
+    "SECRET_SETTINGS",
     "Settings",
     "SettingsError",
     "check_actor",
@@ -113,7 +130,9 @@ class Settings(BaseModel):
     database_url: str | None = None
     key_dir: Path | None = None
     keystore_url: str | None = None
-    kek: str | None = Field(default=None, repr=False)
+    kek: SecretStr | None = None
+    """``QUITUS_KEK`` (or ``QUITUS_KEK_FILE``): the key-encryption key in base64, instead of the
+    key folder's ``kek.key``."""
     actor: str = Field(default_factory=os_actor)
     """Who the ledger names for this process's actions: ``QUITUS_ACTOR`` or ``quitus --as``, else
     the OS user (see :attr:`names_actor`)."""
@@ -132,7 +151,7 @@ class Settings(BaseModel):
     smtp_use_tls: bool = False
     smtp_starttls: bool = True
     smtp_username: str | None = None
-    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_password: SecretStr | None = None
     smtp_sender: str | None = None
     smtp_timeout: float = Field(default=30, gt=0, le=600)
     smtp_ca_file: Path | None = None
@@ -195,6 +214,11 @@ class Settings(BaseModel):
         return self
 
     @property
+    def kek_override(self) -> str | None:
+        """The key-encryption key given by ``QUITUS_KEK``/``QUITUS_KEK_FILE`` (None: the key folder's)."""
+        return None if self.kek is None else self.kek.get_secret_value()
+
+    @property
     def names_actor(self) -> bool:
         """Whether the actor was named (``QUITUS_ACTOR``, ``quitus --as``) rather than the OS user.
 
@@ -239,13 +263,28 @@ class Settings(BaseModel):
         return self.home / "templates"
 
 
-NOT_SETTINGS = frozenset({"debug", "test_postgres_url", "screenshots"})
-"""``QUITUS_*`` variables read elsewhere (tracebacks, the test suite), not settings."""
+SECRET_SETTINGS = frozenset({"kek", "smtp_password"})
+"""Settings that are secrets: ``SecretStr``, and also readable from ``QUITUS_<NAME>_FILE``."""
+
+NOT_SETTINGS = frozenset({"debug", "screenshots", "secrets_dir"})
+"""``QUITUS_*`` variables that are not settings and are accepted: ``QUITUS_DEBUG`` (tracebacks,
+read by the CLI's error boundary), ``QUITUS_SCREENSHOTS`` (the browser tests),
+``QUITUS_SECRETS_DIR`` (where settings are read from). Besides these, any ``QUITUS_TEST_*``
+variable belongs to the test suite (:data:`TEST_PREFIX`)."""
+
+TEST_PREFIX = "test_"
+"""``QUITUS_TEST_*`` (``QUITUS_TEST_POSTGRES_URL``…): the test suite's, never a setting."""
+
+_PREFIX = "QUITUS_"
+_FILE_SUFFIX = "_file"
+MAX_SECRET_FILE_BYTES = 64 * 1024
+"""A setting's file is a value, not a document: larger is refused."""
 
 
 def _unknown(name: str, known: set[str]) -> str:
     """A variable no setting reads, with the setting it was probably meant to be."""
-    guess = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    candidates = known | {f"{secret}{_FILE_SUFFIX}" for secret in SECRET_SETTINGS} | NOT_SETTINGS
+    guess = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.75)
     hint = f" (did you mean QUITUS_{guess[0].upper()}?)" if guess else ""
     return (
         f"QUITUS_{name.upper()}: no such setting{hint}; unset it, or see docs/configuration.md "
@@ -253,25 +292,80 @@ def _unknown(name: str, known: set[str]) -> str:
     )
 
 
+def _read_value_file(path: Path, variable: str) -> str:
+    """A setting's value from a file (a secret manager's mount): its text, without the final newline."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SettingsError(f"{variable}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise SettingsError(f"{variable}: {path} is larger than {MAX_SECRET_FILE_BYTES} bytes: not a setting")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{variable}: {path} is not UTF-8 text") from None
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _from_secrets_dir(folder: str, known: set[str]) -> dict[str, str]:
+    """``QUITUS_SECRETS_DIR``: one file per setting, named as its variable (any case).
+
+    Other files (a shared ``/run/secrets`` holds other programs' too) are left alone unless
+    they start with ``QUITUS_``: such a file that names no setting is an error, as a variable is.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise SettingsError(f"QUITUS_SECRETS_DIR: {folder} is not a folder")
+    values: dict[str, str] = {}
+    unknown: list[str] = []
+    for path in sorted(root.iterdir()):
+        if not path.name.upper().startswith(_PREFIX) or not path.is_file():
+            continue  # not ours (Kubernetes' ..data links and hidden files included)
+        name = path.name[len(_PREFIX) :].lower()
+        if name not in known:
+            unknown.append(name)
+            continue
+        values[name] = _read_value_file(path, f"QUITUS_SECRETS_DIR/{path.name}")
+    if unknown:
+        raise SettingsError(
+            "; ".join(f"file in QUITUS_SECRETS_DIR: {_unknown(name, known)}" for name in unknown)
+        )
+    return values
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ``QUITUS_*`` variables; a bad value names the variable."""
+    """Settings from ``QUITUS_*`` variables, ``QUITUS_<SECRET>_FILE`` files and the
+    ``QUITUS_SECRETS_DIR`` folder (in that order of precedence); a bad value names its source."""
     env = os.environ if environ is None else environ
-    prefix = "QUITUS_"
     values = {
-        name.removeprefix(prefix).lower(): value
+        name.removeprefix(_PREFIX).lower(): value
         for name, value in env.items()
-        if name.startswith(prefix) and value != ""
+        if name.startswith(_PREFIX) and value != ""
     }
     known = set(Settings.model_fields)
-    unknown = sorted(k for k in values if k not in known and k not in NOT_SETTINGS)
+    files = {
+        name.removesuffix(_FILE_SUFFIX): values.pop(name)
+        for name in list(values)
+        if name.endswith(_FILE_SUFFIX) and name.removesuffix(_FILE_SUFFIX) in SECRET_SETTINGS
+    }
+    unknown = sorted(
+        k for k in values if k not in known and k not in NOT_SETTINGS and not k.startswith(TEST_PREFIX)
+    )
     if unknown:
         raise SettingsError("; ".join(_unknown(name, known) for name in unknown))
-    values = {k: v for k, v in values.items() if k in known}
+    for name, path in files.items():
+        variable = f"{_PREFIX}{name.upper()}"
+        if name in values:
+            raise SettingsError(f"{variable} and {variable}_FILE are both set: keep one")
+        values[name] = _read_value_file(Path(path), f"{variable}_FILE")
+    from_folder = _from_secrets_dir(values["secrets_dir"], known) if "secrets_dir" in values else {}
+    values = {**from_folder, **{k: v for k, v in values.items() if k in known}}
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            f"{_PREFIX}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg'].removeprefix('Value error, ')}"
             if e["loc"]
             else str(e["msg"]).removeprefix("Value error, ")  # a rule across settings names them
             for e in exc.errors(include_input=False)

@@ -202,7 +202,10 @@ def initialize(settings: Settings) -> list[Path]:
     database = Database(settings.resolved_database_url)
     try:
         refuse_new_keys_for_data(
-            settings.resolved_key_dir, settings.resolved_keystore_url, database, kek_override=settings.kek
+            settings.resolved_key_dir,
+            settings.resolved_keystore_url,
+            database,
+            kek_override=settings.kek_override,
         )
     finally:
         database.dispose()
@@ -224,7 +227,7 @@ def initialize(settings: Settings) -> list[Path]:
     if not public_ca.exists():
         public_ca.write_bytes((settings.seal_dir / "ca.pem").read_bytes())
         created.append(public_ca)
-    keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek)
+    keys = load_key_material(settings.resolved_key_dir, kek_override=settings.kek_override)
     keystore = DataKeyStore(settings.resolved_keystore_url, keys)
     database = Database(settings.resolved_database_url)
     try:
@@ -249,7 +252,10 @@ def open_app(settings: Settings) -> App:
     database = Database(settings.resolved_database_url)
     try:
         _keys, keystore = open_keys(
-            settings.resolved_key_dir, settings.resolved_keystore_url, database, kek_override=settings.kek
+            settings.resolved_key_dir,
+            settings.resolved_keystore_url,
+            database,
+            kek_override=settings.kek_override,
         )
     except BaseException:
         database.dispose()

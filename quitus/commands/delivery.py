@@ -225,10 +225,12 @@ def print_followups(
 
 def smtp_settings_of(settings: Settings) -> tuple[SmtpSettings, RetryPolicy, int]:
     """SMTP settings, retry policy and age limit (days) from the ``QUITUS_SMTP_*`` settings."""
+    from pydantic import SecretStr  # noqa: PLC0415
+
     from workflows.delivery import RetryPolicy, SmtpSettings, SmtpSetupError  # noqa: PLC0415
 
     values: dict[str, Any] = {
-        name.removeprefix("smtp_"): value
+        name.removeprefix("smtp_"): value.get_secret_value() if isinstance(value, SecretStr) else value
         for name, value in settings.model_dump().items()
         if name.startswith("smtp_") and value is not None
     }

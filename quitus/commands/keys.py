@@ -37,7 +37,7 @@ def rotate() -> None:
     from storage.key_rotation import rotate_kek  # noqa: PLC0415
 
     settings = settings_or_fail()
-    if settings.kek:
+    if settings.kek is not None:
         fail(
             "QUITUS_KEK is set: rotate the key in your secret manager, then run `quitus keys rotate` "
             "without QUITUS_KEK, with the old key in the key folder"
