@@ -410,7 +410,8 @@ class Home:
     def submission_report_ids(self) -> list[str]:
         from storage.states import ReportState  # noqa: PLC0415
 
-        return self.app.store.ids_in_state(ReportState.CAPTURED, limit=1_000_000)
+        ids: list[str] = self.app.store.ids_in_state(ReportState.CAPTURED, limit=1_000_000)
+        return ids
 
     def submission_ids(self) -> list[str]:
         return [r.submission_id for r in self.app.store.list_reports(limit=1_000_000)]
