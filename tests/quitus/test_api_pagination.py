@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -114,12 +115,35 @@ def test_holds_are_read_page_by_page_through_the_link_header(harness: ApiHarness
 
 def test_the_contract_declares_cursor_and_limit_and_deprecates_offset(harness: ApiHarness) -> None:
     spec = harness.client.get("/openapi.json").json()
-    for path in ("/api/v1/reports", "/api/v1/holds", "/api/v1/review", "/api/v1/retention/disposed"):
+    for path in (
+        "/api/v1/reports",
+        "/api/v1/holds",
+        "/api/v1/review",
+        "/api/v1/retention/disposed",
+        "/api/v1/retention/plan",
+    ):
         parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
         assert {"cursor", "limit"} <= set(parameters), path
-        assert parameters["limit"]["schema"]["maximum"] == MAX_LIMIT
+        assert parameters["limit"]["schema"]["maximum"] == (5000 if path.endswith("/plan") else MAX_LIMIT)
         assert "`invalid_cursor`" in spec["paths"][path]["get"]["responses"]["422"]["description"]
     reports = {p["name"]: p for p in spec["paths"]["/api/v1/reports"]["get"]["parameters"]}
     assert reports["offset"]["deprecated"] is True
     listed = spec["components"]["schemas"]["ReportList"]["properties"]
     assert {"next", "next_cursor"} <= set(listed)
+
+
+def test_the_plan_is_read_page_by_page_with_its_counts_over_everything(harness: ApiHarness) -> None:
+    auditor = harness.auth("auditor")
+    far = (dt.date.today() + dt.timedelta(days=365 * 40)).isoformat()
+    whole = harness.client.get(f"/api/v1/retention/plan?at={far}&limit=5000", headers=auditor).json()
+    assert len(whole["items"]) >= 5 and whole["truncated"] is False and whole["next"] is None
+    url: str | None = f"/api/v1/retention/plan?at={far}&limit=2"
+    seen: list[str] = []
+    while url is not None:
+        answer = harness.client.get(url, headers=auditor)
+        page = answer.json()
+        assert page["counts"] == whole["counts"] and len(page["items"]) <= 2
+        assert page["truncated"] is (page["next"] is not None) and page["next"] == link_of(answer)
+        seen += [i["report_id"] for i in page["items"]]
+        url = page["next"]
+    assert seen == [i["report_id"] for i in whole["items"]]

@@ -13,7 +13,16 @@ from pydantic import BaseModel, Field, model_validator
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
 from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, Once, begin, canonical, replayed
-from quitus.api.pagination import CURSOR_ERRORS, MAX_LIMIT, CursorQuery, LimitQuery, next_link, page_of
+from quitus.api.pagination import (
+    CURSOR_ERRORS,
+    MAX_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+    page_of,
+)
 from quitus.api.params import API_V1, REPORT_ID_PATTERN, HoldIdPath, ReportIdPath, StrictBody
 from quitus.api.roles import allow
 from quitus.api.routes.reports import aware
@@ -134,7 +143,13 @@ class PlanOut(BaseModel):
     counts: dict[str, int]
     """Over everything due, not only the items listed."""
     items: list[PlannedOut]
+    """In report id order, a page at a time."""
     truncated: bool
+    """More items follow this page (``next_cursor``)."""
+    next_cursor: str | None = None
+    """The ``cursor`` of the next page; ``null`` on the last page."""
+    next: str | None = None
+    """The next page's address (also in the ``Link: rel="next"`` header); ``null`` on the last."""
 
 
 class EventRequest(StrictBody):
@@ -357,34 +372,52 @@ def release_hold(
     return HoldOut.of(hold)
 
 
-@router.get("/retention/plan", name="retention_plan", responses=error_responses(INVALID_POLICIES))
+@router.get(
+    "/retention/plan", name="retention_plan", responses=error_responses(INVALID_POLICIES, CURSOR_ERRORS)
+)
 def retention_plan(
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(allow("retention_plan"))],
     context: Context,
     at: Annotated[dt.date | None, Query(description="Plan as of this date (default: today).")] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Items per page, 1 to 5000.")] = 200,
+    cursor: CursorQuery = None,
 ) -> PlanOut:
-    """What is due for disposition at a date, with action, policy and due date. Writes nothing."""
+    """What is due for disposition at a date, with action, policy and due date, a page at a
+    time (counts over everything). Writes nothing."""
     day = at or context.app.clock().today()
+    after = str(decode_cursor("plan", cursor, (str,))[0]) if cursor is not None else None
     store = context.app.store
     counts: Counter[str] = Counter()
     items: list[PlannedOut] = []
+    more = False
     for item in plan_dispositions(store, context.app.policies(), HoldService(store).active(), day):
         status = "held" if item.held_by else ("awaiting_review" if item.awaiting_review else item.action)
         counts[status] += 1
-        if len(items) < limit:
-            items.append(
-                PlannedOut(
-                    report_id=item.report_id,
-                    status=status,
-                    action=item.action,
-                    policy=item.policy_ref,
-                    due=item.due,
-                    held_by=list(item.held_by),
-                )
+        if after is not None and item.report_id <= after:
+            continue  # on an earlier page (the plan comes in report id order)
+        if len(items) == limit:
+            more = True
+            continue
+        items.append(
+            PlannedOut(
+                report_id=item.report_id,
+                status=status,
+                action=item.action,
+                policy=item.policy_ref,
+                due=item.due,
+                held_by=list(item.held_by),
             )
+        )
+    next_cursor = encode_cursor("plan", [items[-1].report_id]) if more else None
     return PlanOut(
-        at=day, counts=dict(sorted(counts.items())), items=items, truncated=sum(counts.values()) > limit
+        at=day,
+        counts=dict(sorted(counts.items())),
+        items=items,
+        truncated=more,
+        next_cursor=next_cursor,
+        next=next_link(request, response, next_cursor),
     )
 
 
