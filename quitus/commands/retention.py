@@ -64,20 +64,19 @@ def plan(
     try:
         holds = HoldService(app.store).active()
         for shown, item in enumerate(plan_dispositions(app.store, app.policies(), holds, day)):
-            status = (
-                ("HELD " + ",".join(item.held_by))
-                if item.held_by
-                else ("awaiting review" if item.awaiting_review else item.action)
-            )
-            counts[status.split()[0]] += 1
+            counts[_plan_label(item).split()[0]] += 1
             if shown < limit:
                 shown_items.append(item)
-                if not as_json:
-                    console.print(
-                        f"{item.report_id}  {status:<16} {item.policy_ref:<36} due {item.due}", soft_wrap=True
-                    )
+        numbers = app.store.numbers(item.report_id for item in shown_items)
     finally:
         app.close()
+    if not as_json:
+        for item in shown_items:
+            console.print(
+                f"{numbers.get(item.report_id, item.report_id):<14}  {_plan_label(item):<16} "
+                f"{item.policy_ref:<36} due {item.due}",
+                soft_wrap=True,
+            )
     if as_json:
         from quitus.cli_json import PlanEntry, RetentionPlan, emit  # noqa: PLC0415
 
@@ -87,6 +86,7 @@ def plan(
                 items=[
                     PlanEntry(
                         report_id=item.report_id,
+                        number=numbers.get(item.report_id),
                         status=_plan_status(item),
                         action=item.action,
                         policy_ref=item.policy_ref,
@@ -101,6 +101,12 @@ def plan(
         return
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due"
     console.print(f"plan at {day}: {summary} (dry run: nothing was changed)")
+
+
+def _plan_label(item: PlannedDisposition) -> str:
+    if item.held_by:
+        return "HELD " + ",".join(item.held_by)
+    return "awaiting review" if item.awaiting_review else item.action
 
 
 def _plan_status(item: PlannedDisposition) -> Literal["due", "held", "awaiting_review"]:
@@ -242,16 +248,18 @@ def _register_csv(rows: list[dict[str, object]]) -> str:
 
 def _register_table(rows: list[DisposedItem]) -> str:
     header = (
-        f"{'disposed at (UTC)':<20}  {'report':<29} {'action':<10} {'purpose':<15} {'policy':<36} "
+        f"{'disposed at (UTC)':<20}  {'report':<14} {'action':<10} {'purpose':<15} {'policy':<36} "
         f"{'approver':<20} {'certificate':<16} pdf"
     )
     lines = [header] + [
-        f"{r.disposed_at:%Y-%m-%d %H:%M:%S}Z  {r.report_id:<29} {r.action:<10} {r.purpose:<15} "
+        f"{r.disposed_at:%Y-%m-%d %H:%M:%S}Z  {r.number or r.report_id:<14} {r.action:<10} {r.purpose:<15} "
         f"{r.policy or '-':<36} {r.approver or '-':<20} "
         f"{(r.certificate_sha256 or 'none (older)')[:16]:<16} {'issued' if r.pdf_issued else 'not yet'}"
         for r in rows
     ]
-    lines.append(f"{len(rows)} disposed item(s); --format json for the full SHA-256 and the ledger seq")
+    lines.append(
+        f"{len(rows)} disposed item(s); --format json for the report ids, the full SHA-256 and the ledger seq"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -265,7 +273,9 @@ def _write_text(text: str, output: str | None) -> None:
 
 @retention_app.command("certificate")
 def certificate(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…) of an erased report.")],
+    reference: Annotated[
+        str, typer.Argument(help="Number (RI-2026-000123) or id (RI-…) of an erased report.")
+    ],
     output: OutputOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="The certificate's canonical JSON instead of its sealed PDF.")
@@ -279,31 +289,33 @@ def certificate(
 
     app = _open()
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         documents = disposition_documents(app.store, report_id, sealer=app.certificate_sealer())
         app.ledger.checkpoint()
     except ReportNotFoundError:
-        fail(f"no report {escape(report_id)}; `quitus reports list` shows the ids", code=ExitCode.NOT_FOUND)
+        fail(f"no report {escape(reference)}; `quitus reports list` shows the ids", code=ExitCode.NOT_FOUND)
     except CertificateError as exc:
         fail(escape(str(exc)), code=ExitCode.REJECTED)
     finally:
         app.close()
     if not documents:
         fail(
-            f"{escape(report_id)} was disposed of before certificates of disposition existed: its ledger "
+            f"{escape(shown)} was disposed of before certificates of disposition existed: its ledger "
             "entry is its certificate (`quitus proof export`)",
             code=ExitCode.REJECTED,
         )
     name = "disposition.json" if as_json else "certificat-disposition.pdf"
     data = documents[name]
-    target = output or (f"{report_id}-disposition.json" if as_json else f"{report_id}-certificat.pdf")
+    target = output or (f"{shown}-disposition.json" if as_json else f"{shown}-certificat.pdf")
     if write_or_fail(target, data):
         return
-    console.print(f"{report_id}: {name} → {escape(target)} (sha256 {hashlib.sha256(data).hexdigest()})")
+    console.print(f"{shown}: {name} → {escape(target)} (sha256 {hashlib.sha256(data).hexdigest()})")
 
 
 @retention_app.command("event")
 def record_event(
-    report_id: Annotated[str, typer.Argument(help="Report id.")],
+    reference: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id.")],
     name: Annotated[
         str, typer.Argument(help="Event name a policy waits for, e.g. contract_end, last_contact.")
     ],
@@ -321,6 +333,8 @@ def record_event(
 
     app = _open()
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         written = record_report_event(
             app.store, app.policies(), report_id, name, on.date(), clock=app.clock()
         )
@@ -330,12 +344,12 @@ def record_event(
     finally:
         app.close()
     if written.outcome == EventOutcome.ALREADY_RECORDED:
-        console.print(f"{report_id}: {name} on {on.date()} already recorded: nothing changed")
+        console.print(f"{shown}: {name} on {on.date()} already recorded: nothing changed")
     elif written.outcome == EventOutcome.CHANGED:
         entry = "" if written.replaces_seq is None else f" of ledger entry {written.replaces_seq}"
-        console.print(f"{report_id}: {name} on {on.date()} recorded (replaces {written.replaces}{entry})")
+        console.print(f"{shown}: {name} on {on.date()} recorded (replaces {written.replaces}{entry})")
     else:
-        console.print(f"{report_id}: {name} on {on.date()} recorded")
+        console.print(f"{shown}: {name} on {on.date()} recorded")
 
 
 @subject_app.command("requests")
@@ -441,7 +455,9 @@ def place(
         str,
         typer.Option(help="Why, in words (1-2000 characters; may name people: kept encrypted)."),
     ],
-    report: Annotated[list[str] | None, typer.Option("--report", help="Report id (repeatable).")] = None,
+    report: Annotated[
+        list[str] | None, typer.Option("--report", help="Report number or id (repeatable).")
+    ] = None,
     email: Annotated[str | None, typer.Option(help="Every report of the person with this e-mail.")] = None,
     phone: Annotated[str | None, typer.Option(help="… with this phone number.")] = None,
     name: Annotated[str | None, typer.Option(help="… with this name.")] = None,
@@ -475,7 +491,7 @@ def place(
             hold = service.place(
                 reason=reason,
                 scope_kind=HoldScope.REPORTS,
-                scope={"report_ids": report},
+                scope={"report_ids": [app.store.resolve(r) for r in report]},
                 allow_empty=allow_empty,
             )
         elif email or phone or name:
@@ -583,6 +599,7 @@ def review_list(as_json: JsonOption = False) -> None:
     app = _open()
     try:
         items = ReviewQueue(app.store, app.policies()).pending()
+        numbers = app.store.numbers(i.report_id for i in items)
     finally:
         app.close()
     if as_json:
@@ -590,17 +607,25 @@ def review_list(as_json: JsonOption = False) -> None:
 
         emit(
             ReviewList(
-                items=[ReviewEntry(report_id=i.report_id, due=i.due, policy_ref=i.policy_ref) for i in items]
+                items=[
+                    ReviewEntry(
+                        report_id=i.report_id,
+                        number=numbers.get(i.report_id),
+                        due=i.due,
+                        policy_ref=i.policy_ref,
+                    )
+                    for i in items
+                ]
             )
         )
         return
     for item in items:
-        console.print(f"{item.report_id}  due {item.due}  {item.policy_ref}")
+        console.print(f"{numbers.get(item.report_id, item.report_id):<14}  due {item.due}  {item.policy_ref}")
     console.print(f"{len(items)} waiting for review")
 
 
 @review_app.command("approve")
-def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
+def review_approve(reference: Annotated[str, typer.Argument(help="Report number or id.")]) -> None:
     """Approve disposition: the report is erased now, with a certificate in the ledger.
 
     Refused while a legal hold covers it, while a legal obligation keeps it, or before its due date.
@@ -610,6 +635,8 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
 
     app = _open()
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         outcome = ReviewQueue(
             app.store, app.policies(), clock=app.clock(), sealer=app.certificate_sealer()
         ).approve(report_id)
@@ -620,7 +647,7 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
         app.close()
     issued = outcome.certified is not None and report_id in outcome.certified.issued
     console.print(
-        f"{report_id}: disposed (erased); certificate of disposition "
+        f"{shown}: disposed (erased); certificate of disposition "
         + ("issued (`quitus retention certificate`)" if issued else "stored, its PDF not issued yet")
     )
     if outcome.certified is not None:
@@ -629,7 +656,7 @@ def review_approve(report_id: Annotated[str, typer.Argument()]) -> None:
 
 @review_app.command("extend")
 def review_extend(
-    report_id: Annotated[str, typer.Argument()],
+    reference: Annotated[str, typer.Argument(help="Report number or id.")],
     until: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="Keep until this date.")],
     reason: Annotated[str, typer.Option(help="Why, in words (kept encrypted; the ledger records its hash).")],
 ) -> None:
@@ -639,6 +666,8 @@ def review_extend(
 
     app = _open()
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         ReviewQueue(app.store, app.policies(), clock=app.clock()).extend(
             report_id, until.date(), reason=reason
         )
@@ -647,12 +676,12 @@ def review_extend(
         fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
-    console.print(f"{report_id}: kept until {until.date()}")
+    console.print(f"{shown}: kept until {until.date()}")
 
 
 @review_app.command("relabel")
 def review_relabel(
-    report_id: Annotated[str, typer.Argument()],
+    reference: Annotated[str, typer.Argument(help="Report number or id.")],
     policy: Annotated[str, typer.Option(help="The policy that governs it from now on (it must cover it).")],
     reason: Annotated[str, typer.Option(help="Why, in words (kept encrypted; the ledger records its hash).")],
 ) -> None:
@@ -662,13 +691,15 @@ def review_relabel(
 
     app = _open()
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         ReviewQueue(app.store, app.policies(), clock=app.clock()).relabel(report_id, policy, reason=reason)
         app.ledger.checkpoint()
     except ReviewError as exc:
         fail(str(exc), code=ExitCode.REJECTED)
     finally:
         app.close()
-    console.print(f"{report_id}: now governed by {policy}")
+    console.print(f"{shown}: now governed by {policy}")
 
 
 @subject_app.command("export")
@@ -726,7 +757,9 @@ def subject_erase(
             app.store, app.policies(), ids, clock=app.clock(), sealer=app.certificate_sealer()
         )
         app.ledger.checkpoint()
+        numbers = app.store.numbers(ids)  # an erased report keeps its number
     finally:
         app.close()
     for outcome in outcomes:
-        console.print(f"{outcome.report_id}  {outcome.result:<14} {outcome.explanation}", soft_wrap=True)
+        shown = numbers.get(outcome.report_id, outcome.report_id)
+        console.print(f"{shown:<14}  {outcome.result:<14} {outcome.explanation}", soft_wrap=True)

@@ -99,7 +99,8 @@ def test_deleting_a_hold_row_lifts_nothing_and_audit_verify_reports_it(
     assert f"legal hold {hold_id}: placed by ledger entry" in verified.stderr
     assert "row was deleted from legal_holds" in verified.stderr
     plan = quitus(home, "retention", "plan", "--at", "2070-01-01")
-    assert f"{ids[0]}  HELD {hold_id}" in plan.stdout
+    number = json.loads(quitus(home, "reports", "show", ids[0], "--json").stdout)["number"]
+    assert f"{number}  HELD {hold_id}" in plan.stdout
     assert hold_id in quitus(home, "holds", "list").stdout
     release = quitus(home, "holds", "release", hold_id)
     assert release.returncode == 1 and "audit verify" in release.stderr

@@ -3,8 +3,10 @@ every command that names a report takes its number as well as its id."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,15 @@ quitus = run_quitus
 
 @pytest.fixture(scope="module")
 def numbered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str, str]]]:
-    """An installation with two accepted reports: (id, number) of each."""
+    """An installation with four accepted reports: (id, number) of each."""
     root = tmp_path_factory.mktemp("numbers")
     home = root / "home"
     assert quitus(home, "init").returncode == 0
     inbox = root / "inbox"
     inbox.mkdir()
-    samples = generate_samples(TemplateCatalog.load(), 2, seed=5, invalid_share=0, photo_size=(96, 64))
+    samples = generate_samples(
+        TemplateCatalog.load(), 4, seed=9, invalid_share=0, unfinished_share=0, photo_size=(96, 64)
+    )
     for index, sample in enumerate(samples):
         (inbox / f"{index}.json").write_text(json.dumps(sample.payload, ensure_ascii=False), encoding="utf-8")
     ingested = quitus(home, "ingest", "--format", "jsonl", str(inbox))
@@ -53,3 +57,42 @@ def test_a_number_changed_with_sqlite3_is_named_by_audit_verify(
         with sqlite3.connect(home / "quitus.db") as connection:
             connection.execute("UPDATE reports SET number = ? WHERE id = ?", (number, report_id))
     assert quitus(home, "audit", "verify").returncode == 0
+
+
+def test_retention_commands_take_a_number_and_show_numbers(
+    numbered: tuple[Path, list[tuple[str, str]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, reports = numbered
+    (held_id, held_number), *others = reports
+    placed = quitus(home, "holds", "place", "--reason", "RG-2026-7", "--report", held_number)
+    assert placed.returncode == 0, placed.stderr
+    plan = quitus(home, "retention", "plan", "--at", "2100-01-01")
+    assert f"{held_number}  HELD" in plan.stdout
+    assert held_id not in plan.stdout  # people read numbers; the id is in --json
+    planned = json.loads(quitus(home, "retention", "plan", "--at", "2100-01-01", "--json").stdout)
+    assert {(i["report_id"], i["number"]) for i in planned["items"]} == set(reports)
+    shredded = [
+        (report_id, number)
+        for report_id, number in others
+        if quitus(home, "reports", "shred", number, "--reason", "subject_request", "--yes").returncode == 0
+    ]
+    assert shredded, "no report of the installation could be shredded"
+    erased_id, erased_number = shredded[0]
+    target = tmp_path / "c.pdf"
+    written = quitus(home, "retention", "certificate", erased_number, "-o", str(target))
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.startswith(f"{erased_number}: certificat-disposition.pdf")
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert erased_number in text and erased_id in text
+    # by default the file is named by the number
+    monkeypatch.chdir(tmp_path)
+    default = quitus(home, "retention", "certificate", erased_id)
+    assert default.returncode == 0, default.stderr
+    assert (tmp_path / f"{erased_number}-certificat.pdf").read_bytes() == target.read_bytes()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    table = quitus(home, "retention", "disposed", "--since", today).stdout
+    assert erased_number in table and erased_id not in table
+    register = json.loads(quitus(home, "retention", "disposed", "--since", today, "--format", "json").stdout)
+    assert {(r["report_id"], r["number"]) for r in register} == set(shredded)
+    unknown = quitus(home, "retention", "certificate", "RI-2026-999999")
+    assert unknown.returncode == 3 and "no report RI-2026-999999" in unknown.stderr

@@ -55,7 +55,8 @@ def test_plan_hold_run_explain(installation: tuple[Path, list[str], list[dict]])
     held = quitus(home, "holds", "place", "--reason", "RG-2026-1", "--report", ids[0])
     assert held.returncode == 0 and "placed hold-" in held.stdout
     plan = quitus(home, "retention", "plan", "--at", "2040-01-01")
-    assert f"{ids[0]}  HELD" in plan.stdout
+    number = json.loads(quitus(home, "reports", "show", ids[0], "--json").stdout)["number"]
+    assert f"{number}  HELD" in plan.stdout
     assert "dry run: nothing was changed" in plan.stdout
     # --at plans, it never executes: a run "as of 2040" is refused and points to the plan
     early = quitus(home, "retention", "run", "--at", "2040-01-01")
@@ -80,9 +81,10 @@ def test_subject_export_and_erase(installation: tuple[Path, list[str], list[dict
     assert {"subject.json", "resume.html"} <= set(package.namelist())
     (report,) = json.loads(package.read("subject.json"))["reports"]
     assert report["report_id"] == ids[0] and report["retention"]["due"] and report["purposes"]
+    number = json.loads(quitus(home, "reports", "show", ids[0], "--json").stdout)["number"]
     erased = quitus(home, "subject", "erase", "--email", email, "--yes")
     assert erased.returncode == 0
-    assert ids[0] in erased.stdout
+    assert erased.stdout.startswith(f"{number}  ")  # the number people read, kept after erasure
     assert "erased" in erased.stdout or "restricted" in erased.stdout
     nobody = quitus(home, "subject", "erase", "--email", "nobody@nowhere.example", "--yes")
     assert "no report of this person" in nobody.stdout
@@ -237,7 +239,7 @@ def test_certificates_of_disposition_and_the_register(
         ).returncode
         == 0
     )
-    assert csv_path.read_text(encoding="utf-8").splitlines()[0].startswith("report_id,disposed_at,")
+    assert csv_path.read_text(encoding="utf-8").splitlines()[0].startswith("report_id,number,disposed_at,")
     table = quitus(home, "retention", "disposed", "--since", today)
     assert f"{len(shredded)} disposed item(s)" in table.stdout
     backwards = quitus(home, "retention", "disposed", "--since", today, "--until", "2000-01-01")
