@@ -141,7 +141,7 @@ class TechnicalGuard:
             if fold(match.group("brand")) not in _NOT_BRANDS:
                 if not self.vocabulary.is_term(match.group("brand")):
                     found.append(TechnicalSpan(brand_start, brand_end, "brand"))
-                self._add_model(text, brand_end, found)
+                self._add_model(text, brand_end, found, after_equipment=True)
 
     def _add_markers(self, text: str, found: list[TechnicalSpan]) -> None:
         for match in self._marker.finditer(text):
@@ -152,8 +152,10 @@ class TechnicalGuard:
                     continue  # "code portail 1234A", "code postal 75011": not a reference; "Err 610" is one
             found.append(TechnicalSpan(match.start("ref"), match.end("ref"), "marker"))
 
-    def _add_model(self, text: str, position: int, found: list[TechnicalSpan]) -> None:
-        end = self._model_end(text, position)
+    def _add_model(
+        self, text: str, position: int, found: list[TechnicalSpan], *, after_equipment: bool = False
+    ) -> None:
+        end = self._model_end(text, position, after_equipment=after_equipment)
         if end > position:
             found.append(TechnicalSpan(position, end, "model"))
 
@@ -178,8 +180,13 @@ class TechnicalGuard:
         nouns = sorted(self.vocabulary.equipment, key=len, reverse=True)
         return "|".join(_accent_free_pattern(n) for n in nouns if n)
 
-    def _model_end(self, text: str, position: int) -> int:
-        """Where the model name written after a brand ends (``position`` if none)."""
+    def _model_end(self, text: str, position: int, *, after_equipment: bool = False) -> int:
+        """Where the model name written after a brand ends (``position`` if none).
+
+        ``after_equipment``: the brand follows an equipment noun (``poêle Flambor Club Nova``), so a
+        range word that is also a first name belongs to the model; after a brand alone it may be
+        the first name of a person whose surname is the brand (``SAUTER Mireille``).
+        """
         end = position
         tokens = list(words(text, position, min(len(text), position + 80)))
         for index, token in enumerate(tokens):
@@ -201,7 +208,9 @@ class TechnicalGuard:
                 and not value.isupper()
                 and fold(value) not in _NOT_BRANDS
                 and fold(value) not in STOP_WORDS
-                and not (is_first_name(value) and _surname_follows(tokens, index, text))
+                and not (
+                    is_first_name(value) and (not after_equipment or _surname_follows(tokens, index, text))
+                )
             ):
                 end = token.end
                 continue
@@ -224,6 +233,8 @@ class TechnicalGuard:
                 continue
             if _ADDRESS_AFTER.match(text, match.end()):
                 continue
+            if _PERSONAL_VALUE.fullmatch(match.group("model")):
+                continue  # "Zerrouki 0473166949", "Hamidi lk369br": a person and a phone or a plate
             found.append(TechnicalSpan(match.start("brand"), match.end("brand"), "brand"))
             found.append(TechnicalSpan(match.start("model"), match.end("model"), "model"))
 
@@ -379,6 +390,8 @@ _UNSEEN_MODEL: Final = re.compile(
     r"(?P<model>(?=[\w./+-]*\d)[A-Za-z0-9][\w./+-]*[\w+]|[A-Z][a-z]+[A-Z][\w-]*|(?:[A-Z]\s)?[1-9]\d{0,3}(?!\s?[,.]?\d))"
     r"(?![\w'’-])"
 )
+_PERSONAL_VALUE: Final = re.compile(r"0\d{7,}|\+\d+|[A-Za-z]{2}-?\d{3}-?[A-Za-z]{2}")
+"""Model-shaped tokens that are a phone number or a licence plate."""
 _NAME_ANCHORS: Final = frozenset({"M", "Mme", "Mlle", "Mr", "Monsieur", "Madame", "Mademoiselle", "Dr", "Me"})
 _CIVILITY_BEFORE: Final = re.compile(r"\b(?:M|Mme|Mlle|Mr|Monsieur|Madame|Mademoiselle|Dr|Me)\.?\s*$")
 _ADDRESS_AFTER: Final = re.compile(

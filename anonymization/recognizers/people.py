@@ -416,7 +416,7 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                 first = index + 1
                 if first < count and tokens[first].text == "." and folded in {"m", "mr", "mme"}:
                     first += 1
-                end = self._name_run(text, tokens, first, need_first_name=False)
+                end = self._name_run(text, tokens, first, need_first_name=False, announced=True)
                 if end is not None:
                     found.append(Entity(tokens[first].start, tokens[end - 1].end, "PERSON", 0.8))
                     index = end
@@ -439,7 +439,7 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                 )  # capitalized: the other rules
                 and _after_a_label(text, token)
             ):
-                end = self._name_run(text, tokens, index, need_first_name=False)
+                end = self._name_run(text, tokens, index, need_first_name=False, announced=True)
                 if end is not None:
                     found.append(Entity(token.start, tokens[end - 1].end, "PERSON", 0.6))
                     index = end
@@ -457,8 +457,13 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
         return found
 
     @staticmethod
-    def _name_run(text: str, tokens: tuple[Word, ...], first: int, *, need_first_name: bool) -> int | None:
-        """The end of up to three name words from ``first`` (particles inside), or ``None``."""
+    def _name_run(
+        text: str, tokens: tuple[Word, ...], first: int, *, need_first_name: bool, announced: bool = False
+    ) -> int | None:
+        """The end of up to three name words from ``first`` (particles inside), or ``None``.
+
+        ``announced``: a civility or a note header comes right before (``mme yacine masson le…``).
+        """
         if (  # "mme da silva", "m. le goff": a particle may open the name
             first + 1 < len(tokens)
             and fold(tokens[first].text) in NAME_PARTICLES
@@ -466,7 +471,9 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
             and _any_case_name_word(tokens[first + 1])
             and not need_first_name
         ):
-            return AnyCaseNameRecognizer._name_run(text, tokens, first + 1, need_first_name=False)
+            return AnyCaseNameRecognizer._name_run(
+                text, tokens, first + 1, need_first_name=False, announced=announced
+            )
         if first >= len(tokens) or not _any_case_name_word(tokens[first]):
             return None
         if tokens[first].start - tokens[first - 1].end > 2 if first > 0 else False:
@@ -491,14 +498,36 @@ class AnyCaseNameRecognizer(FrenchRecognizer):
                 break
             if not _any_case_name_word(token) or token.text[:1].islower() != lower:
                 break  # one name keeps one case: "Leroy appelle" is a name and a verb
-            # Without capitals to go by, two words are one name only when one is a first name.
-            if not (is_first_name(previous.text) or is_first_name(token.text)):
+            # Without capitals to go by, two words are one name only when one is a first name,
+            # or when a civility or a header announced a name that ends where the clause does.
+            if not (
+                is_first_name(previous.text)
+                or is_first_name(token.text)
+                or (announced and end - first == 1 and _clause_ends_after(text, tokens, position))
+            ):
                 break
             position += 1
             end = position
         if need_first_name and end - first == 1:
             return None
         return end
+
+
+_CLAUSE_WORDS: Final = frozenset({"le", "au", "tel", "du", "a", "à", "pour", "sur", "ok"})
+
+
+def _clause_ends_after(text: str, tokens: tuple[Word, ...], position: int) -> bool:
+    """Whether the clause ends after ``tokens[position]``: punctuation, a line end, a number, ``le``…"""
+    if position + 1 >= len(tokens):
+        return True
+    following = tokens[position + 1]
+    between = text[tokens[position].end : following.start]
+    return (
+        any(c in between for c in ",;:/|()\n")
+        or not following.text[:1].isalnum()
+        or following.text[:1].isdigit()
+        or fold(following.text) in _CLAUSE_WORDS
+    )
 
 
 def _capitalized_alone(text: str, token: Word) -> bool:

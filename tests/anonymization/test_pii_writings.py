@@ -228,3 +228,33 @@ def test_the_siret_of_an_agency_or_syndic_is_business_data(pii_engine: PiiEngine
 def test_the_siret_of_a_client_is_still_redacted(pii_engine: PiiEngine) -> None:
     text = "Facturation : Société Perrot, 3 rue Haute, 56000 Vannes. SIRET 732 829 320 00074."
     assert found(pii_engine, text, "FR_SIRET") == ["732 829 320 00074"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Client SAUTER Mireille, joignable le soir", "SAUTER Mireille"),
+        ("fils Benyoub 0473166949 !!", "Benyoub"),
+        ("la twingo du voisin Benyoub lk369br garee devant", "Benyoub"),
+    ],
+)
+def test_a_name_before_a_phone_or_plate_is_not_a_model(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert found(pii_engine, text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("cli: awa traore / sur 12 rue haute", "awa traore"),
+        ("interv mme yanis kerbrat le 06/02 - chaudiere", "yanis kerbrat"),
+        ("rdv 15h ndeye sarr / 48 rue de la paix", "ndeye sarr"),
+    ],
+)
+def test_a_header_or_civility_announces_a_lower_case_full_name(
+    pii_engine: PiiEngine, text: str, name: str
+) -> None:
+    assert found(pii_engine, text, "PERSON") == [name]
+
+
+def test_an_announced_name_does_not_take_the_verb_after_it(pii_engine: PiiEngine) -> None:
+    assert found(pii_engine, "mme benali appelle demain matin", "PERSON") == ["benali"]
