@@ -221,6 +221,7 @@ class PolicyExplanation(_Output):
 
     schema_version: Literal[1] = 1
     report_id: str
+    number: str | None = Field(description="Its number (RI-2026-000123); none if it was never accepted.")
     erased: bool = Field(description="True: the report is erased, no retention rule applies any more.")
     template: str | None = Field(description="equipment.intervention the policies looked at.")
     client_kind: str | None

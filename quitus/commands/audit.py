@@ -252,7 +252,7 @@ def key() -> None:
 
 @proof_app.command("export")
 def export(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    reference: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the zip ('-': standard output).")
     ],
@@ -278,7 +278,9 @@ def export(
     settings = settings_or_fail()
     vkey = ledger_verifier_key(settings)
     app = open_app(settings)
+    report_id = reference
     try:
+        report_id = app.store.resolve(reference)
         exported = export_proof(
             app.store,
             app.policies(),

@@ -172,7 +172,8 @@ def diff(
 
 @app.command("explain")
 def explain(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")], as_json: JsonOption = False
+    reference: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
+    as_json: JsonOption = False,
 ) -> None:
     """Which policies apply to a report, which one wins and why, and when it is due."""
     from quitus.wiring import open_app  # noqa: PLC0415
@@ -180,18 +181,21 @@ def explain(
 
     app_ = open_app(settings_or_fail())
     try:
+        report_id = app_.store.resolve(reference)
+        number = app_.store.get(report_id).number
         explanation = explain_retention(app_.store, app_.policies(), report_id)
     finally:
         app_.close()
     if as_json:
-        _emit_explanation(report_id, explanation)
+        _emit_explanation(report_id, number, explanation)
         return
+    shown = number or report_id
     if explanation is None:
-        console.print(f"{plain(report_id)} is erased: no retention rule applies any more")
+        console.print(f"{plain(shown)} is erased: no retention rule applies any more")
         return
     facts, decision, held = explanation.facts, explanation.decision, explanation.held_by
     console.print(
-        f"[bold]{report_id}[/] — {facts.equipment_category}.{facts.intervention_type}, "
+        f"[bold]{plain(shown)}[/] — {facts.equipment_category}.{facts.intervention_type}, "
         f"{facts.client_kind}, intervention {facts.intervention_date}"
     )
     for reason in decision.reasons:
@@ -207,13 +211,14 @@ def explain(
         console.print(f"  • [red]under legal hold {plain(', '.join(held))}[/]: never disposed while held")
 
 
-def _emit_explanation(report_id: str, explanation: RetentionExplanation | None) -> None:
+def _emit_explanation(report_id: str, number: str | None, explanation: RetentionExplanation | None) -> None:
     from quitus.cli_json import PolicyExplanation, emit  # noqa: PLC0415
 
     if explanation is None:
         emit(
             PolicyExplanation(
                 report_id=report_id,
+                number=number,
                 erased=True,
                 template=None,
                 client_kind=None,
@@ -233,6 +238,7 @@ def _emit_explanation(report_id: str, explanation: RetentionExplanation | None) 
     emit(
         PolicyExplanation(
             report_id=report_id,
+            number=number,
             erased=False,
             template=f"{facts.equipment_category}.{facts.intervention_type}"
             if facts.equipment_category
