@@ -96,3 +96,22 @@ def test_retention_commands_take_a_number_and_show_numbers(
     assert {(r["report_id"], r["number"]) for r in register} == set(shredded)
     unknown = quitus(home, "retention", "certificate", "RI-2026-999999")
     assert unknown.returncode == 3 and "no report RI-2026-999999" in unknown.stderr
+
+
+def test_explain_and_proof_export_take_a_number(
+    numbered: tuple[Path, list[tuple[str, str]]], tmp_path: Path
+) -> None:
+    home, reports = numbered
+    report_id, number = reports[-1]
+    explained = quitus(home, "policies", "explain", number)
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith(f"{number} — ") and report_id not in explained.stdout
+    as_json = json.loads(quitus(home, "policies", "explain", number, "--json").stdout)
+    assert (as_json["report_id"], as_json["number"]) == (report_id, number)
+    bundle = tmp_path / "proof.zip"
+    exported = quitus(home, "proof", "export", number, "-o", str(bundle), "--no-documents")
+    assert exported.returncode == 0, exported.stderr
+    fingerprint = exported.stdout.rsplit("--fingerprint ", 1)[1].split("`")[0]
+    verified = quitus(home, "proof", "verify", str(bundle), "--fingerprint", fingerprint, "--json")
+    assert json.loads(verified.stdout)["report_id"] == report_id, verified.stderr
+    assert quitus(home, "policies", "explain", "RI-2026-999999").returncode == 3
