@@ -12,11 +12,12 @@ install: $(STAMP)
 
 # poppler-utils (pdfsig, pdftotext) and libnss3-tools (certutil): the independent PDF
 # checker the tests use, and the NSS database that makes it trust the company CA;
-# chromium: the browser the web-page tests drive (Playwright, Debian's build).
+# chromium: the browser the web-page tests drive (Playwright, Debian's build); jq: what
+# docs/day-of-operations.sh reads quitus's --json with.
 system-deps:
 	@command -v pdfsig >/dev/null && command -v pdftotext >/dev/null && command -v certutil >/dev/null && \
-	  test -x /usr/bin/chromium || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools chromium; }
+	  command -v jq >/dev/null && test -x /usr/bin/chromium || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools chromium jq; }
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
