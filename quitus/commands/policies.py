@@ -209,6 +209,10 @@ def explain(
         console.print(f"  • active base until {decision.restricted_from}; intermediate archiving after")
     if held:
         console.print(f"  • [red]under legal hold {plain(', '.join(held))}[/]: never disposed while held")
+    for problem in explanation.tampered:
+        console.print(f"  • [red]TAMPERED[/]: {plain(problem)}", soft_wrap=True)
+    if explanation.tampered:
+        console.print("  → the disposal gate refuses it until `quitus audit verify` is clean", soft_wrap=True)
 
 
 def _emit_explanation(report_id: str, number: str | None, explanation: RetentionExplanation | None) -> None:

@@ -106,6 +106,8 @@ def plan(
 def _plan_label(item: PlannedDisposition) -> str:
     if item.held_by:
         return "HELD " + ",".join(item.held_by)
+    if item.tampered:
+        return "TAMPERED (refused: quitus audit verify)"
     return "awaiting review" if item.awaiting_review else item.action
 
 

@@ -272,6 +272,13 @@ def test_a_run_refuses_a_report_whose_dates_were_edited_and_fails_loudly(
             text("UPDATE reports SET intervention_date = '1986-01-10' WHERE id = :id"), {"id": ids[1]}
         )
     engine.dispose()
+    # the plan and the explanation say what the gate will do: refuse it, not dispose of it
+    plan = quitus(home, "retention", "plan")
+    assert plan.returncode == 0, plan.stderr
+    assert len([line for line in plan.stdout.splitlines() if "TAMPERED (refused" in line]) == 1, plan.stdout
+    assert "TAMPERED" in plan.stdout.splitlines()[-1]  # the summary counts it
+    explained = quitus(home, "policies", "explain", ids[1])
+    assert "TAMPERED" in explained.stdout and "retention facts" in explained.stdout, explained.stdout
     run = quitus(home, "retention", "run")
     assert run.returncode == 1, run.stdout
     assert f"TAMPERING FOUND: {ids[1]}: its retention facts" in " ".join(run.stderr.split())
