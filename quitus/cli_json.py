@@ -349,6 +349,7 @@ class DeliveryRun(_Output):
 
 class FollowupEntry(_Output):
     report_id: str
+    number: str | None = Field(description="Its number (RI-2026-000123); none if it was never accepted.")
     intervention_date: dt.date | None
     preferred_date: dt.date | None
     requested_at: dt.datetime

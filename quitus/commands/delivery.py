@@ -88,6 +88,7 @@ def deliver(
             portal=portal_delivery_of(settings),
         )
         app.ledger.checkpoint()
+        numbers = app.store.numbers([*result.retrying, *result.failed])
     except SmtpSetupError as exc:
         fail(f"{plain(exc)}. Nothing more was sent; run `quitus deliver` again once fixed.")
     finally:
@@ -114,9 +115,10 @@ def deliver(
         f"skipped {counts['skipped']} (no e-mail address); follow-up requests opened {counts['followups']}"
     )
     for report_id, code in sorted(result.retrying.items()):
-        console.print(f"  {plain(report_id)}  will retry  ({plain(code)})")
+        console.print(f"  {plain(numbers.get(report_id, report_id))}  will retry  ({plain(code)})")
     for report_id, code in sorted(result.failed.items()):
-        err_console.print(f"  {plain(report_id)}  [red]not delivered[/red]  ({plain(code)})")
+        shown = numbers.get(report_id, report_id)
+        err_console.print(f"  {plain(shown)}  [red]not delivered[/red]  ({plain(code)})")
     if result.failed:
         err_console.print(
             "see docs/delivery.md for the codes; once the cause is fixed: `quitus deliver --retry-failed`"
@@ -150,7 +152,7 @@ def reschedule(
 
 
 def followup_status(
-    report_id: Annotated[str, typer.Argument(help="Report id (RI-…).")],
+    reference: Annotated[str, typer.Argument(help="Report number (RI-2026-000123) or id (RI-…).")],
     status: Annotated[str, typer.Option(help="scheduled, closed, or open again.")],
 ) -> None:
     """Mark a follow-up request scheduled or closed (recorded in the audit ledger)."""
@@ -161,31 +163,34 @@ def followup_status(
         fail(f"unknown status '{plain(status)}'; one of: {', '.join(_STATUSES)}")
     app = open_app(settings_or_fail())
     try:
+        report_id = app.store.resolve(reference)
+        shown = app.store.get(report_id).shown_number
         changed = DeliveryStore(app.store).set_followup_status(
             report_id, FollowupStatus(status), now=dt.datetime.now(dt.UTC)
         )
     finally:
         app.close()
-    console.print(
-        f"{report_id}: follow-up {status}" if changed else f"{report_id}: follow-up already {status}"
-    )
+    console.print(f"{shown}: follow-up {status}" if changed else f"{shown}: follow-up already {status}")
 
 
 def _emit_followups(store: ReportStore, *, status: FollowupStatus | None) -> None:
     from quitus.cli_json import FollowupEntry, FollowupList, emit  # noqa: PLC0415
     from storage.delivery_store import DeliveryStore  # noqa: PLC0415
 
+    rows = DeliveryStore(store).followups(status)
+    numbers = store.numbers(row.report_id for row in rows)
     emit(
         FollowupList(
             followups=[
                 FollowupEntry(
                     report_id=row.report_id,
+                    number=numbers.get(row.report_id),
                     intervention_date=row.intervention_date,
                     preferred_date=row.preferred_date,
                     requested_at=row.requested_at,
                     status=row.status.value,
                 )
-                for row in DeliveryStore(store).followups(status)
+                for row in rows
             ]
         )
     )
@@ -200,6 +205,7 @@ def print_followups(
     from storage.delivery_store import DeliveryStore  # noqa: PLC0415
 
     rows = DeliveryStore(store).followups(status)
+    numbers = store.numbers(row.report_id for row in rows)
     table = Table()
     table.add_column("report", no_wrap=True)
     for column in ("intervention", "preferred date", "requested", "age"):
@@ -209,7 +215,7 @@ def print_followups(
     for row in rows:
         age = (now - row.requested_at).days
         cells = [
-            row.report_id,
+            numbers.get(row.report_id, row.report_id),
             str(row.intervention_date or "—"),
             str(row.preferred_date or "—"),
             row.requested_at.strftime("%Y-%m-%d"),
