@@ -115,3 +115,11 @@ def test_explain_and_proof_export_take_a_number(
     verified = quitus(home, "proof", "verify", str(bundle), "--fingerprint", fingerprint, "--json")
     assert json.loads(verified.stdout)["report_id"] == report_id, verified.stderr
     assert quitus(home, "policies", "explain", "RI-2026-999999").returncode == 3
+
+
+def test_a_followup_is_named_by_its_number(numbered: tuple[Path, list[tuple[str, str]]]) -> None:
+    home, _ = numbered
+    unknown = quitus(home, "reports", "followup", "RI-2026-999999", "--status", "closed")
+    assert unknown.returncode == 3 and "no report RI-2026-999999" in unknown.stderr
+    listed = json.loads(quitus(home, "reports", "reschedule", "--status", "all", "--json").stdout)
+    assert all("number" in f for f in listed["followups"])
