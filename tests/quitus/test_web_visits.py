@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from quitus.web.rendering import static_url
 from storage.access_store import Role
 from tests.api_client import ApiHarness, open_harness
 from tests.quitus.test_api_visits import CLIENT, STREET, unfinished_payload
@@ -114,8 +115,8 @@ def test_the_continuing_form_is_pre_filled_from_the_plan(planned: Planned) -> No
     prefill = json.loads(data.group(1))
     assert prefill["fields"]["client.name"] == CLIENT and prefill["fields"]["continues"] == planned.number
     assert prefill["fields"]["client.address.street"] == STREET
-    assert '<script src="/static/visit-prefill.js"></script>' in page
-    assert client.get("/static/visit-prefill.js").status_code == 200
+    assert f'<script src="{static_url("visit-prefill.js")}"></script>' in page
+    assert client.get(static_url("visit-prefill.js")).status_code == 200
     # The empty form of the same template (kept offline) has none of it.
     template = planned.harness.context.app.store.get(planned.report_id).template_id
     empty = client.get(f"/technicien/formulaire/{template}").text
