@@ -400,6 +400,11 @@ class AccessStore:
                     report_id=link.report_id,
                 )
 
+    def portal_link_token(self, link_id: str) -> str:
+        """The token of link ``link_id`` (its id and signature), as its creation gave it: an
+        API request replayed under its ``Idempotency-Key`` answers the same link again."""
+        return f"{link_id}.{self._sign(link_id)}"
+
     def _sign(self, link_id: str) -> str:
         return hmac.new(self._link_key, link_id.encode(), hashlib.sha256).hexdigest()[:32]
 
