@@ -29,6 +29,7 @@ from storage.report_store import ReportStore
 from storage.states import ReportState
 
 __all__ = [
+    "JOB_LABEL",
     "PROMETHEUS_CONTENT_TYPE",
     "JobStatusEntry",
     "OperationsSnapshot",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+JOB_LABEL = "quitus_job"
+"""The label naming a quitus job (intake, retention…): not ``job``, which Prometheus gives the scrape job."""
 _DESTROYED = "destroyed"  # storage.erasure: a disposal that destroyed the data key (not "already_destroyed")
 
 
@@ -186,14 +189,14 @@ def prometheus_text(snapshot: OperationsSnapshot) -> str:
             name,
             "gauge",
             f"{help_text} Unix time; absent when it never did.",
-            [({"job": s.job.value}, _seconds(when)) for s in jobs if (when := getattr(s, attribute))],
+            [({JOB_LABEL: s.job.value}, _seconds(when)) for s in jobs if (when := getattr(s, attribute))],
         )
     _family(
         lines,
         "quitus_job_stale",
         "gauge",
         "1 when the job has not succeeded within its allowed gap (retention: 26 h), else 0.",
-        [({"job": s.job.value}, int(s.stale)) for s in jobs if s.job in OVERDUE_AFTER],
+        [({JOB_LABEL: s.job.value}, int(s.stale)) for s in jobs if s.job in OVERDUE_AFTER],
     )
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from quitus.settings import load_settings
 from quitus.wiring import open_app
 from storage.job_runs import JobName, JobRuns
+from storage.ledger.events import LedgerEvent
+from storage.ledger.steps import LedgerStep
+from storage.ledger.store import Ledger
+from storage.ledger_outcomes import LedgerOutcomeTally
 from storage.models import utcnow
 from tests.api_client import ApiHarness, open_harness, sample_reports
 from tests.cli_runner import run_quitus
@@ -82,17 +86,17 @@ def test_metrics_show_the_last_runs_recorded_by_any_process_and_a_stale_retentio
     runs.succeeded(JobName.INTAKE, {"archive": 4}, at=recent)
     runs.succeeded(JobName.RETENTION, {"dispositions": 1}, at=recent)
     fresh = _metrics(harness)
-    assert fresh[("quitus_job_last_success_timestamp_seconds", (("job", "intake"),))] == pytest.approx(
+    assert fresh[("quitus_job_last_success_timestamp_seconds", (("quitus_job", "intake"),))] == pytest.approx(
         recent.timestamp(), abs=0.01
     )
-    assert fresh[("quitus_job_stale", (("job", "retention"),))] == 0
-    assert ("quitus_job_stale", (("job", "intake"),)) not in fresh  # intake is shown, never judged
+    assert fresh[("quitus_job_stale", (("quitus_job", "retention"),))] == 0
+    assert ("quitus_job_stale", (("quitus_job", "intake"),)) not in fresh  # intake is shown, never judged
 
     runs.succeeded(JobName.RETENTION, {"dispositions": 0}, at=utcnow() - dt.timedelta(hours=27))
     runs.failed(JobName.RETENTION, RuntimeError("nothing personal"))
     stale = _metrics(harness)
-    assert stale[("quitus_job_stale", (("job", "retention"),))] == 1
-    assert ("quitus_job_last_failure_timestamp_seconds", (("job", "retention"),)) in stale
+    assert stale[("quitus_job_stale", (("quitus_job", "retention"),))] == 1
+    assert ("quitus_job_last_failure_timestamp_seconds", (("quitus_job", "retention"),)) in stale
 
 
 def test_a_job_that_never_succeeded_is_stale_26_hours_after_the_installation_started(
@@ -151,3 +155,22 @@ def test_quitus_status_is_ok_after_a_recent_retention_run(tmp_path: Path) -> Non
     report = json.loads(shown.stdout)
     assert report["ok"] is True
     assert {job["job"]: job["stale"] for job in report["jobs"]}["retention"] is False
+
+
+def test_the_tally_counts_steps_and_outcomes_and_then_only_what_was_appended(ledger: Ledger) -> None:
+    """On SQLite and PostgreSQL (each reads the outcome from the entry's JSON its own way)."""
+    tally = LedgerOutcomeTally(ledger.database)
+    assert tally.counts() == (0, {})
+    ledger.record(
+        LedgerEvent(step=LedgerStep.RECEIVE, actor="t", outcome="captured", report_id="RI-1"),
+        LedgerEvent(step=LedgerStep.VALIDATE, actor="t", outcome="rejected", report_id="RI-1"),
+        LedgerEvent(step=LedgerStep.REDACT, actor="t", outcome="failed", report_id="RI-2"),
+    )
+    assert tally.counts() == (
+        3,
+        {("receive", "captured"): 1, ("validate", "rejected"): 1, ("redact", "failed"): 1},
+    )
+    ledger.record(LedgerEvent(step=LedgerStep.VALIDATE, actor="t", outcome="rejected", report_id="RI-3"))
+    size, counts = tally.counts()
+    assert size == 4 and counts[("validate", "rejected")] == 2
+    assert LedgerOutcomeTally(ledger.database).counts() == (size, counts)  # a fresh count agrees
