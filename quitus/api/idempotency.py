@@ -57,6 +57,7 @@ __all__ = [
 IDEMPOTENT_OPERATIONS = frozenset(
     {
         "capture_report",
+        "create_portal_link",
         "place_hold",
         "release_hold",
         "record_retention_event",

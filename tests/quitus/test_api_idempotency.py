@@ -178,3 +178,27 @@ def test_a_malformed_key_is_an_invalid_request(harness: ApiHarness, key: bytes) 
     )
     assert response.status_code == 422, response.text
     assert response.json()["problems"][0]["where"] == "header.Idempotency-Key"
+
+
+def test_a_portal_link_asked_again_with_its_key_is_the_same_link_and_one_ledger_entry(
+    harness: ApiHarness,
+) -> None:
+    report_id = new_report(harness, 75)
+    headers = keyed(harness, "compliance", "link-1")
+    path = f"/api/v1/reports/{report_id}/portal-links"
+    first = harness.client.post(path, json={"valid_days": 7}, headers=headers)
+    again = harness.client.post(path, json={"valid_days": 7}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201), first.text
+    assert again.json() == first.json() and again.headers[REPLAYED_HEADER] == "true"
+    created = [e for e in harness.ledger_events(report_id, step="portal.link") if e["outcome"] == "created"]
+    assert len(created) == 1
+    other = harness.client.post(path, json={"valid_days": 8}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    with harness.context.app.store.database.session() as session:
+        answers = [
+            r.answer
+            for r in session.scalars(select(IdempotencyKeyRecord))
+            if r.operation == "create_portal_link"
+        ]
+    token = first.json()["path"].rsplit("/", 1)[-1]
+    assert answers and token not in json.dumps(answers)  # the credential is signed again, never kept

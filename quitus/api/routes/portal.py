@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from starlette.responses import Response
 
 from quitus.api.context import ApiContext, context_of
 from quitus.api.errors import INVALID_POLICIES, REPORT_LOOKUP, ApiError, error_responses
+from quitus.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, begin, canonical, replayed
 from quitus.api.ownership import reachable_report
 from quitus.api.params import API_V1, LinkIdPath, PortalTokenPath, ReportIdPath, StrictBody
 from quitus.api.portal import PORTAL_PDF, PortalUnavailableError, open_portal_document, portal_path
@@ -51,40 +51,62 @@ class Revoked(BaseModel):
     "/reports/{report_id}/portal-links",
     name="create_portal_link",
     status_code=201,
-    responses=error_responses(REPORT_LOOKUP, INVALID_POLICIES, {409: ("invalid_state", "restricted")}),
+    responses=error_responses(
+        REPORT_LOOKUP, INVALID_POLICIES, {409: ("invalid_state", "restricted")}, IDEMPOTENCY_ERRORS
+    ),
 )
 def create_portal_link(
     report_id: ReportIdPath,
     body: PortalLinkRequest,
     principal: Annotated[Principal, Depends(allow("create_portal_link"))],
     context: Context,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> PortalLinkOut:
-    """An expiring, signed link that shows this one report to its client, without login."""
-    store = context.app.store
-    summary = reachable_report(store, principal, "create_portal_link", report_id)
-    if summary.state in (ReportState.ERASED, ReportState.REJECTED):
-        raise ApiError(
-            409,
-            "invalid_state",
-            f"report {report_id} is {summary.state.value}: there is no report to show its client",
+    """An expiring, signed link that shows this one report to its client, without login.
+
+    With an ``Idempotency-Key``, the same request again answers the same link.
+    """
+    path = request.url.path
+    with begin(context, principal, "create_portal_link", idempotency_key, canonical(path, body)) as once:
+        if once.replay is not None:
+            answer = once.replay.answer
+            token = context.access.portal_link_token(answer["link_id"])
+            expires_at = dt.datetime.fromisoformat(answer["expires_at"])
+            return replayed(response, once.replay, _link_out(context, token, expires_at))
+        store = context.app.store
+        summary = reachable_report(store, principal, "create_portal_link", report_id)
+        if summary.state in (ReportState.ERASED, ReportState.REJECTED):
+            raise ApiError(
+                409,
+                "invalid_state",
+                f"report {report_id} is {summary.state.value}: there is no report to show its client",
+            )
+        if access_restriction(store, context.app.policies(), report_id) is not None:
+            raise ApiError(
+                409,
+                "restricted",
+                f"report {report_id}'s personal data is restricted: it cannot be shown through the portal",
+            )
+        link = context.access.create_portal_link(
+            report_id, actor=principal.handle, valid_for=dt.timedelta(days=body.valid_days)
         )
-    if access_restriction(store, context.app.policies(), report_id) is not None:
-        raise ApiError(
-            409,
-            "restricted",
-            f"report {report_id}'s personal data is restricted: it cannot be shown through the portal",
-        )
-    link = context.access.create_portal_link(
-        report_id, actor=principal.handle, valid_for=dt.timedelta(days=body.valid_days)
-    )
-    path = portal_path(link.token)
+        out = _link_out(context, link.token, link.expires_at)
+        # The link's id and expiry, never its token (a credential): a replay signs the id again.
+        once.record(201, {"link_id": out.link_id, "expires_at": link.expires_at.isoformat()})
+    return out
+
+
+def _link_out(context: ApiContext, token: str, expires_at: dt.datetime) -> PortalLinkOut:
+    path = portal_path(token)
     public = context.settings.public_url
     return PortalLinkOut(
-        link_id=link.token.partition(".")[0],
+        link_id=token.partition(".")[0],
         path=path,
-        pdf_path=PORTAL_PDF.format(token=link.token),
+        pdf_path=PORTAL_PDF.format(token=token),
         url=public.rstrip("/") + path if public else None,
-        expires_at=link.expires_at,
+        expires_at=expires_at,
     )
 
 
