@@ -3,6 +3,8 @@
 * **intake** — every ``QUITUS_INTAKE_INTERVAL_MINUTES`` (default 5): the intake flow.
 * **retention** — every night at 02:00 Europe/Paris: the retention flow.
 
+Both schedules are :mod:`workflows.schedules`'s, which the Prefect deployments use too.
+
 One scheduler per installation: a second ``quitus serve`` refuses to start (a file lock
 in QUITUS_HOME, or a PostgreSQL advisory lock). Missed runs are coalesced into one
 (``coalesce``), a job never runs twice at once (``max_instances=1``), and a run missed
@@ -15,20 +17,23 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quitus.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from workflows.schedules import FlowSchedule
 
 __all__ = [
     "JOBS",
     "SchedulerLockedError",
+    "apscheduler_trigger",
     "build_scheduler",
     "run_intake_job",
     "run_retention_job",
     "single_instance",
 ]
 
-PARIS = "Europe/Paris"
 JOBS = ("quitus-intake", "quitus-retention")
 
 
@@ -60,8 +65,8 @@ def build_scheduler(settings: Settings, *, blocking: bool = True) -> Any:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # noqa: PLC0415
     from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
     from apscheduler.schedulers.blocking import BlockingScheduler  # noqa: PLC0415
-    from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
-    from apscheduler.triggers.interval import IntervalTrigger  # noqa: PLC0415
+
+    from workflows.schedules import PARIS, RETENTION_SCHEDULE, intake_schedule  # noqa: PLC0415
 
     kind = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = kind(
@@ -73,19 +78,30 @@ def build_scheduler(settings: Settings, *, blocking: bool = True) -> Any:
     )
     scheduler.add_job(
         run_intake_job,
-        IntervalTrigger(minutes=settings.intake_interval_minutes, timezone=PARIS),
+        apscheduler_trigger(intake_schedule(settings.intake_interval_minutes)),
         id=JOBS[0],
         name="intake flow",
         replace_existing=True,
     )
     scheduler.add_job(
         run_retention_job,
-        CronTrigger(hour=2, minute=0, timezone=PARIS),
+        apscheduler_trigger(RETENTION_SCHEDULE),
         id=JOBS[1],
         name="nightly retention flow",
         replace_existing=True,
     )
     return scheduler
+
+
+def apscheduler_trigger(schedule: FlowSchedule) -> Any:
+    """The APScheduler trigger of a :class:`~workflows.schedules.FlowSchedule`."""
+    from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415
+    from apscheduler.triggers.interval import IntervalTrigger  # noqa: PLC0415
+
+    if schedule.interval is not None:
+        return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=schedule.timezone)
+    assert schedule.cron is not None
+    return CronTrigger.from_crontab(schedule.cron, timezone=schedule.timezone)
 
 
 @contextmanager

@@ -17,11 +17,12 @@ Errors::
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+from workflows.schedules import PARIS, FlowSchedule
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -36,8 +37,6 @@ __all__ = [
     "prefect_server_url",
     "register_deployments",
 ]
-
-PARIS = "Europe/Paris"
 
 
 class DeploymentError(Exception):
@@ -58,28 +57,20 @@ class DeploymentSpec:
     """The flow object (its parameter schema and description are sent to the server)."""
     entrypoint: str
     """Module path a worker imports the flow by, e.g. ``quitus.prefect_entry.intake_flow``."""
-    cron: str | None = None
-    """A cron schedule, read in :attr:`timezone`."""
-    interval: dt.timedelta | None = None
-    """Or an interval schedule."""
-    timezone: str = PARIS
+    schedule: FlowSchedule
+    """When it runs (:mod:`workflows.schedules`: the same the embedded scheduler uses)."""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     """Default parameters of the runs: ids, counts and dates only."""
     concurrency_limit: int | None = None
     """At most this many runs at once (None: no limit)."""
 
     def __post_init__(self) -> None:
-        if (self.cron is None) == (self.interval is None):
-            raise ValueError(f"deployment {self.name}: give a cron schedule or an interval, not both")
         if ":" in self.entrypoint or "." not in self.entrypoint:
             raise ValueError(f"deployment {self.name}: the entrypoint is a module path (package.module.flow)")
 
     @property
     def schedule_text(self) -> str:
-        if self.cron is not None:
-            return f"cron {self.cron!r} ({self.timezone})"
-        assert self.interval is not None
-        return f"every {self.interval.total_seconds() / 60:g} min ({self.timezone})"
+        return self.schedule.describe()
 
 
 @dataclass(frozen=True)
@@ -158,18 +149,19 @@ def register_deployments(
     Registering again updates the deployments in place (same names): schedules,
     parameters and entrypoints follow the new specs.
     """
-    from prefect._internal.versioning import VersionType  # noqa: PLC0415
+    from prefect.client.schemas.objects import VersionInfo  # noqa: PLC0415
     from prefect.deployments.runner import RunnerDeployment  # noqa: PLC0415
     from prefect.schedules import Cron, Interval  # noqa: PLC0415
     from prefect.types.entrypoint import EntrypointType  # noqa: PLC0415
 
     registered = []
     for spec in specs:
-        if spec.interval is not None:
-            schedule = Interval(spec.interval, timezone=spec.timezone)
+        when = spec.schedule
+        if when.interval is not None:
+            schedule = Interval(when.interval, timezone=when.timezone)
         else:
-            assert spec.cron is not None  # one or the other: checked by DeploymentSpec
-            schedule = Cron(spec.cron, timezone=spec.timezone)
+            assert when.cron is not None  # one or the other: checked by FlowSchedule
+            schedule = Cron(when.cron, timezone=when.timezone)
         deployment = RunnerDeployment.from_flow(
             spec.flow,
             name=spec.name,
@@ -178,15 +170,17 @@ def register_deployments(
             concurrency_limit=spec.concurrency_limit,
             tags=list(tags),
             version=version,
-            # A plain version: Prefect would otherwise read git metadata (authors, branches).
-            version_type=VersionType.SIMPLE,
             work_pool_name=pool,
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
         # The flow object lives in `workflows`; a worker must import it through the module that
         # wires the services first.
         deployment.entrypoint = spec.entrypoint
-        deployment_id = deployment.apply(work_pool_name=pool)
+        # A plain version, given: Prefect would otherwise infer one from git metadata
+        # (authors, branches) of whatever folder the command runs in.
+        deployment_id = deployment.apply(
+            work_pool_name=pool, version_info=VersionInfo(type="prefect:simple", version=version)
+        )
         assert isinstance(deployment_id, UUID)  # called from sync code: not a coroutine
         registered.append(Registered(deployment.full_name, deployment_id, spec))
     return registered

@@ -10,7 +10,6 @@ The deployments carry no setting: each worker reads its own ``QUITUS_*`` environ
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -29,30 +28,26 @@ ENTRYPOINTS = {
 }
 """Module paths the workers import: ``quitus.prefect_entry`` wires the flows from the worker's settings."""
 
-RETENTION_CRON = "0 2 * * *"
-"""Every night at 02:00 Europe/Paris, as ``quitus serve`` does in embedded mode."""
-
 
 def deployment_specs(settings: Settings, *, batch_size: int, lease_minutes: int) -> list[DeploymentSpec]:
     """The intake deployment (every QUITUS_INTAKE_INTERVAL_MINUTES) and the nightly retention one."""
-    from workflows.deployments import PARIS, DeploymentSpec  # noqa: PLC0415
+    from workflows.deployments import DeploymentSpec  # noqa: PLC0415
     from workflows.flows import intake_flow, retention_flow  # noqa: PLC0415
+    from workflows.schedules import RETENTION_SCHEDULE, intake_schedule  # noqa: PLC0415
 
     return [
         DeploymentSpec(
             name="intake",
             flow=intake_flow,
             entrypoint=ENTRYPOINTS["intake"],
-            interval=dt.timedelta(minutes=settings.intake_interval_minutes),
-            timezone=PARIS,
+            schedule=intake_schedule(settings.intake_interval_minutes),
             parameters={"batch_size": batch_size, "lease_minutes": lease_minutes},
         ),
         DeploymentSpec(
             name="retention",
             flow=retention_flow,
             entrypoint=ENTRYPOINTS["retention"],
-            cron=RETENTION_CRON,
-            timezone=PARIS,
+            schedule=RETENTION_SCHEDULE,
             # Dispositions are not meant to race each other: one run at a time.
             concurrency_limit=1,
         ),
