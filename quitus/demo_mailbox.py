@@ -1,18 +1,18 @@
 """A local SMTP mailbox for ``quitus demo``: the intake flow delivers for real, to files.
 
 The demo's clients have made-up addresses at real providers; nothing may leave the
-machine. :class:`DemoMailbox` listens on 127.0.0.1 (a free port), speaks just enough
-SMTP for :mod:`smtplib` (no TLS, no login) and writes each accepted message to
-``<folder>/NNN.eml``. Not a mail server for anything else.
+machine. :class:`DemoMailbox` runs an `aiosmtpd <https://aiosmtpd.aio-libs.org>`_ server on
+127.0.0.1 (a port the system picks), with a handler that relays nothing and writes each
+accepted message to ``<folder>/NNN.eml``. Not a mail server for anything else.
 """
 
 from __future__ import annotations
 
-import socketserver
+import asyncio
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import Any
 
 __all__ = ["DemoMailbox"]
 
@@ -22,26 +22,52 @@ class DemoMailbox:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._server = _Server(folder)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-mailbox", daemon=True)
+        self._keeper = _KeepInFolder(folder)
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.Server | None = None
+        self._port: int | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, name="demo-mailbox", daemon=True)
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        if self._port is None:
+            raise RuntimeError("the demo mailbox is not open")
+        return self._port
 
     @property
     def received(self) -> int:
-        return self._server.count
+        return self._keeper.count
 
     def open(self) -> None:
+        from aiosmtpd.smtp import SMTP  # noqa: PLC0415 - only the demo needs it
+
         self.folder.mkdir(parents=True, exist_ok=True)
+
+        def session() -> SMTP:
+            return SMTP(
+                self._keeper,
+                hostname="quitus-demo",
+                ident="quitus-demo mailbox (local, nothing is relayed)",
+                enable_SMTPUTF8=True,  # accented addresses, as French clients may have
+            )
+
+        # Bound to port 0 here, before the loop runs: the port is known at once, never raced for.
+        self._server = self._loop.run_until_complete(self._loop.create_server(session, "127.0.0.1", 0))
+        self._port = int(self._server.sockets[0].getsockname()[1])
         self._thread.start()
 
     def close(self) -> None:
         if self._thread.is_alive():
-            self._server.shutdown()
+            asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
-        self._server.server_close()
+        if not self._loop.is_closed():
+            self._loop.close()
+
+    async def _stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
 
     def __enter__(self) -> DemoMailbox:
         self.open()
@@ -53,51 +79,16 @@ class DemoMailbox:
         self.close()
 
 
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
+class _KeepInFolder:
+    """An aiosmtpd handler: each message accepted is a file, nothing is relayed."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(("127.0.0.1", 0), _Session)
         self.folder = folder
         self.count = 0
-        self.lock = threading.Lock()
+        self._lock = threading.Lock()
 
-    def store(self, message: bytes) -> None:
-        with self.lock:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        with self._lock:
             self.count += 1
-            (self.folder / f"{self.count:03d}.eml").write_bytes(message)
-
-
-class _Session(socketserver.StreamRequestHandler):
-    """One SMTP session (RFC 5321, the commands smtplib sends)."""
-
-    server: _Server
-    _REPLIES: ClassVar[dict[bytes, bytes]] = {
-        b"EHLO": b"250 quitus-demo\r\n",
-        b"HELO": b"250 quitus-demo\r\n",
-        b"MAIL": b"250 OK\r\n",
-        b"RCPT": b"250 OK\r\n",
-        b"RSET": b"250 OK\r\n",
-        b"NOOP": b"250 OK\r\n",
-        b"DATA": b"354 end with <CRLF>.<CRLF>\r\n",
-        b"QUIT": b"221 bye\r\n",
-    }
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 quitus-demo mailbox (local, nothing is relayed)\r\n")
-        for line in self.rfile:
-            verb = line[:4].upper()
-            self.wfile.write(self._REPLIES.get(verb, b"502 not implemented\r\n"))
-            if verb == b"DATA":
-                self.server.store(self._message())
-                self.wfile.write(b"250 OK: kept in the demo mailbox\r\n")
-            elif verb == b"QUIT":
-                return
-
-    def _message(self) -> bytes:
-        lines = []
-        for line in self.rfile:
-            if line.rstrip(b"\r\n") == b".":
-                break
-            lines.append(line[1:] if line.startswith(b"..") else line)  # dot-unstuffing
-        return b"".join(lines)
+            (self.folder / f"{self.count:03d}.eml").write_bytes(envelope.original_content or envelope.content)
+        return "250 OK: kept in the demo mailbox"

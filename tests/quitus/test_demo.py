@@ -97,6 +97,21 @@ def test_the_demo_mailbox_keeps_each_message_as_sent(tmp_path: Path) -> None:
     assert [p.name for p in kept] == ["001.eml", "002.eml"]
     body = message_from_bytes(kept[0].read_bytes()).get_payload()
     assert body.replace("\r\n", "\n") == "Bonjour,\n.\n..ligne qui commence par deux points\nFin.\n"
+    with smtplib.SMTP() as late, pytest.raises(OSError):  # closed: nothing listens any more
+        late.connect("127.0.0.1", mailbox.port)
+
+
+def test_the_demo_mailbox_is_aiosmtpd_and_relays_nothing(tmp_path: Path) -> None:
+    """A real SMTP server (aiosmtpd), not a hand-made one: EHLO extensions, a refused
+    unknown command, and the message kept, never relayed."""
+    with DemoMailbox(tmp_path / "outbox") as mailbox, smtplib.SMTP("127.0.0.1", mailbox.port) as smtp:
+        code, _ = smtp.ehlo("tech.example")
+        assert code == 250 and smtp.has_extn("8bitmime") and smtp.has_extn("smtputf8")
+        assert smtp.docmd("VRFY", "someone")[0] == 252  # RFC 5321 §3.5.3: cannot verify, will accept
+        assert smtp.docmd("FROBNICATE")[0] == 500
+        refused = smtp.sendmail("a@demo.invalid", ["b@demo.invalid"], b"Subject: x\r\n\r\n" + "é".encode())
+        assert refused == {}
+    assert mailbox.received == 1
 
 
 def test_the_demo_refuses_a_home_that_holds_reports(tmp_path: Path) -> None:
