@@ -112,10 +112,15 @@ class IdempotencyStore:
         now = self._clock()
         key_digest = self._digest(b"key", handle.encode(), key.encode())
         request_digest = self._digest(b"request", operation.encode(), request)
-        self.purge(now)
         for _ in range(2):  # a second time when the row seen was deleted meanwhile
             try:
                 with self.database.session() as session:
+                    # Expired keys go in the same transaction (one commit per claim, not two).
+                    session.execute(
+                        delete(IdempotencyKeyRecord)
+                        .where(IdempotencyKeyRecord.expires_at <= now)
+                        .execution_options(synchronize_session=False)
+                    )
                     session.add(
                         IdempotencyKeyRecord(
                             key_digest=key_digest,
