@@ -10,13 +10,16 @@ monitoring probe can run ``quitus status`` and alert on its exit code.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import typer
 
 from quitus.cli_support import JsonOption, console, err_console, settings_or_fail
 from quitus.exit_codes import ExitCode
-from quitus.operations import OperationsSnapshot, status_report, take_snapshot
-from storage.job_runs import OVERDUE_AFTER, JobRunStatus
+
+if TYPE_CHECKING:  # imported when the command runs: `quitus --help` stays light
+    from quitus.operations import OperationsSnapshot
+    from storage.job_runs import JobRunStatus
 
 __all__ = ["status"]
 
@@ -26,6 +29,7 @@ def status(as_json: JsonOption = False) -> None:
 
     Exits 1 when a job is STALE (retention: no success for 26 h).
     """
+    from quitus.operations import status_report, take_snapshot  # noqa: PLC0415
     from quitus.wiring import open_app  # noqa: PLC0415
 
     app = open_app(settings_or_fail())
@@ -60,6 +64,8 @@ def _when(when: dt.datetime | None, now: dt.datetime) -> str:
 
 
 def _stale_sentence(status: JobRunStatus) -> str:
+    from storage.job_runs import OVERDUE_AFTER  # noqa: PLC0415
+
     allowed = int(OVERDUE_AFTER[status.job].total_seconds() // 3600)
     last = (
         f"last success {status.last_succeeded_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
