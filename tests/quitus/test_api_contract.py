@@ -284,6 +284,26 @@ def test_the_hostile_tests_answers_are_declared(harness: ApiHarness, spec: dict[
     _assert_declared_error(spec, "portal_pdf", "get", client.get(f"/api/v1/portal/{'x' * 300}/pdf"))
 
 
+def test_the_idempotency_and_cursor_errors_are_declared(harness: ApiHarness, spec: dict[str, Any]) -> None:
+    client, compliance = harness.client, harness.auth("compliance")
+    keyed = {**compliance, "Idempotency-Key": "contract-1"}
+    hold = {"reason": "R-contract", "allow_empty": True, "query": {"intervention_from": "2021-01-01"}}
+    assert client.post("/api/v1/holds", json=hold, headers=keyed).status_code == 201
+    reused = client.post("/api/v1/holds", json={**hold, "reason": "R-contract-2"}, headers=keyed)
+    _assert_declared_error(spec, "place_hold", "post", reused)
+    for path, name in (
+        ("/api/v1/reports?cursor=W10", "list_reports"),
+        ("/api/v1/reports?cursor=W10&offset=1", "list_reports"),
+        ("/api/v1/holds?cursor=W10", "list_holds"),
+        ("/api/v1/review?cursor=W10", "review_queue"),
+        ("/api/v1/retention/plan?cursor=W10", "retention_plan"),
+        ("/api/v1/retention/disposed?since=2026-01-01&cursor=W10", "disposed_register"),
+    ):
+        answer = client.get(path, headers=compliance)
+        assert answer.status_code == 422, (path, answer.text)
+        _assert_declared_error(spec, name, "get", answer)
+
+
 def test_throttled_sign_ins_answer_the_declared_429(tmp_path: Path, spec: dict[str, Any]) -> None:
     with open_harness(tmp_path / "home") as fresh:  # its own: the throttle would stop the others
         answers = [
