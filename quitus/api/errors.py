@@ -289,9 +289,12 @@ def problem_instance(scope: Mapping[str, Any]) -> str | None:
     if template is None:
         return None
     values = scope.get("path_params", {})
-    for field in getattr(getattr(route, "dependant", None), "path_params", ()):
-        if field.alias in _CREDENTIAL_PARAMETERS or field.validate(values.get(field.alias))[1]:
-            return str(template)
+    try:
+        for field in getattr(getattr(route, "dependant", None), "path_params", ()):
+            if field.alias in _CREDENTIAL_PARAMETERS or field.validate(values.get(field.alias))[1]:
+                return str(template)
+    except (AttributeError, TypeError):  # FastAPI's fields changed shape: the safe answer
+        return str(template)
     return str(scope.get("path", template))
 
 
