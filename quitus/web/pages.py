@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -49,6 +49,7 @@ from retention.planner import PlannedDisposition, plan_dispositions
 from retention.review import ReviewQueue
 from storage.access_store import PortalLinkError, Principal, Role
 from storage.errors import ReportNotFoundError
+from storage.report_numbers import is_report_number
 from storage.report_store import ReportSummary
 from storage.retention_vocabulary import HoldScope
 
@@ -338,6 +339,20 @@ def compliance(
                 planned.append(item)
     except PolicyError as exc:
         errors.append(f"Les politiques de conservation ne se chargent pas : {exc}")
+    held, reviews = holds.list(), ReviewQueue(store, policy_set).pending()
+    # People read report numbers (the id stays in the rows' data and the forms).
+    numbers = store.shown_numbers(
+        [
+            *(item.report_id for item in planned),
+            *(item.report_id for item in reviews),
+            *(
+                i
+                for hold in held
+                if hold.scope_kind == HoldScope.REPORTS
+                for i in hold.scope.get("report_ids", [])
+            ),
+        ]
+    )
     return render(
         request,
         "conformite.html",
@@ -349,8 +364,9 @@ def compliance(
             "planned": planned,
             "counts": counts,
             "total": sum(counts.values()),
-            "holds": [(hold, describe_hold(hold)) for hold in holds.list()],
-            "reviews": ReviewQueue(store, policy_set).pending(),
+            "holds": [(hold, describe_hold(hold, numbers)) for hold in held],
+            "reviews": reviews,
+            "numbers": numbers,
             "tomorrow": (dt.date.today() + dt.timedelta(days=1)).isoformat(),
         },
         context=context,
@@ -358,11 +374,14 @@ def compliance(
     )
 
 
-def describe_hold(hold: Hold) -> str:
-    """What a hold covers, in French, without personal data (a person is never named)."""
+def describe_hold(hold: Hold, numbers: Mapping[str, str] | None = None) -> str:
+    """What a hold covers, in French, without personal data (a person is never named); its
+    reports by ``numbers`` (id → what people read) when given."""
     if hold.scope_kind == HoldScope.REPORTS:
         ids: list[str] = list(hold.scope.get("report_ids", []))
-        shown = ", ".join(ids[:5]) + (f" et {len(ids) - 5} autre(s)" if len(ids) > 5 else "")
+        shown = ", ".join((numbers or {}).get(i, i) for i in ids[:5]) + (
+            f" et {len(ids) - 5} autre(s)" if len(ids) > 5 else ""
+        )
         return f"{len(ids)} rapport(s) : {shown}"
     if hold.scope_kind == HoldScope.SUBJECT:
         return "tous les rapports d'une personne"
@@ -450,11 +469,13 @@ def portal(request: Request, token: str, context: Context) -> HTMLResponse:
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _report_or_none(context: ApiContext, report_id: str, principal: Principal) -> ReportSummary | None:
-    """The report, or None when the id is malformed, unknown or not ``principal``'s to see."""
-    if not REPORT_ID.fullmatch(report_id):
+def _report_or_none(context: ApiContext, reference: str, principal: Principal) -> ReportSummary | None:
+    """The report ``reference`` names (its id or its number), or None when it is malformed,
+    unknown or not ``principal``'s to see (the same answer for all three)."""
+    if not (REPORT_ID.fullmatch(reference) or is_report_number(reference)):
         return None
     try:
+        report_id = context.app.store.resolve(reference)
         return reachable_report(context.app.store, principal, "report_status", report_id)
     except ReportNotFoundError:
         return None
