@@ -144,6 +144,15 @@ class IbanRecognizer(FrenchRecognizer):
         upper = match.group(1).isupper()
         if match.group(2) and not (upper or context):
             return None  # "de 12 …": a spaced country code needs capitals or an IBAN word
+        valid = self._valid_end(text, match, expected)
+        if valid is not None:
+            return Entity(match.start(), valid, "IBAN_CODE", 0.95)
+        return self._mistyped(text, match, expected, context, upper)
+
+    def _mistyped(
+        self, text: str, match: re.Match[str], expected: int, context: bool, upper: bool
+    ) -> Entity | None:
+        """An IBAN whose key fails: its shape, and a context word or its layout, must say it is one."""
         groups = self._groups(text, match.end(), upper, expected + self._SLACK - 4)
         ends = [match.end(), *(end for _, end in groups)]
         lengths = [len(re.sub(r"[^0-9A-Za-z]", "", text[match.start() : end])) for end in ends]
@@ -161,6 +170,22 @@ class IbanRecognizer(FrenchRecognizer):
         if context and abs(lengths[-1] - expected) <= self._SLACK:
             return Entity(match.start(), ends[-1], "IBAN_CODE", 0.5)  # a character dropped or doubled
         return None
+
+    def _valid_end(self, text: str, match: re.Match[str], expected: int) -> int | None:
+        """The end of an IBAN whose key holds, whatever its groups hold (``347C KWPH CWS6``), or ``None``."""
+        index, count = match.end(), 4
+        while count < expected:
+            group = self._GROUP.match(text, index)
+            if group is None:
+                gap = self._GAP.match(text, index)
+                if gap is None:
+                    return None
+                index = gap.end()
+                continue
+            count += len(group.group())
+            index = group.end()
+        compact = re.sub(r"[^0-9A-Za-z]", "", text[match.start() : index])
+        return index if count == expected and iban_is_valid(compact) else None
 
     def _groups(self, text: str, start: int, upper: bool, limit: int) -> list[tuple[int, int]]:
         """The groups of characters after the check digits, up to ``limit`` characters in all."""

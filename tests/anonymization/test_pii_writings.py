@@ -258,3 +258,11 @@ def test_a_header_or_civility_announces_a_lower_case_full_name(
 
 def test_an_announced_name_does_not_take_the_verb_after_it(pii_engine: PiiEngine) -> None:
     assert found(pii_engine, "mme benali appelle demain matin", "PERSON") == ["benali"]
+
+
+@pytest.mark.parametrize(
+    "iban",
+    ["FR33 2004 1000 QRST KWPH NPWX K42", "FR3320041000QRSTKWPHNPWXK42", "fr33 2004 1000 qrst kwph npwx k42"],
+)
+def test_a_valid_iban_with_many_letters(pii_engine: PiiEngine, iban: str) -> None:
+    assert found(pii_engine, f"virement depuis {iban} reçu", "IBAN_CODE") == [iban]
