@@ -51,3 +51,30 @@ def test_the_status_page_opens_by_number_for_its_technician_only(client: TestCli
     sign_in(client, other)
     # another technician's report by its number: the same answer as an unknown number
     assert client.get(f"/technicien/rapports/{number}").status_code == 404
+
+
+def test_the_api_finds_a_report_by_number_with_the_same_role_checks(client: TestClient, home: Home) -> None:
+    number = _number(home)
+    own = {"Authorization": f"Bearer {home.tokens['tech-001']}"}
+    by_number = client.get(f"/api/v1/reports/{number}", headers=own)
+    assert by_number.status_code == 200, by_number.text
+    assert by_number.json()["id"] == home.report_id and by_number.json()["number"] == number
+    assert client.get(f"/api/v1/reports/{home.report_id}", headers=own).json() == by_number.json()
+    opened = open_app(home.settings)
+    try:
+        AccessStore(opened.store).add_user("tech-003", Role.TECHNICIAN, actor="test")
+        stranger = {
+            "Authorization": f"Bearer {AccessStore(opened.store).create_token('tech-003', actor='test')[1]}"
+        }
+    finally:
+        opened.close()
+    others = client.get(f"/api/v1/reports/{number}", headers=stranger)
+    unknown = client.get("/api/v1/reports/RI-2026-999999", headers=stranger)
+    assert others.status_code == unknown.status_code == 404
+    assert others.json()["code"] == unknown.json()["code"] == "report_not_found"
+    # the same answer, but for the path it echoes: nothing says the number exists
+    assert {k: v for k, v in others.json().items() if k != "instance"} == {
+        k: v for k, v in unknown.json().items() if k != "instance"
+    }
+    assert home.report_id not in others.text
+    assert client.get(f"/api/v1/reports/{number}").status_code == 401
