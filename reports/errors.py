@@ -5,7 +5,8 @@ Hierarchy::
     ReportsError                 base of every error raised by ``reports``
     ├── CaptureError             a submission could not be read (bad JSON, bad photo, bad form)
     ├── TemplateError            a template file is invalid or a template is unknown
-    └── FormError                a blank form could not be generated
+    ├── FormError                a blank form could not be generated
+    └── EquipmentImportError     an equipment CSV file could not be read (line and column said)
 
 Messages say what was wrong, where (field path or file and line) and what to do.
 They never quote a submitted value: submitted values may be personal data.
@@ -13,7 +14,7 @@ They never quote a submitted value: submitted values may be personal data.
 
 from __future__ import annotations
 
-__all__ = ["CaptureError", "FormError", "ReportsError", "TemplateError"]
+__all__ = ["CaptureError", "EquipmentImportError", "FormError", "ReportsError", "TemplateError"]
 
 
 class ReportsError(Exception):
@@ -46,3 +47,8 @@ class TemplateError(ReportsError):
 
 class FormError(ReportsError):
     """A blank form could not be generated."""
+
+
+class EquipmentImportError(ReportsError):
+    """An equipment import file (``quitus equipment import``) could not be read: the message
+    names the line and the column, never the value."""

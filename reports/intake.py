@@ -36,6 +36,7 @@ from reports.capture.limits import CaptureLimits
 from reports.capture.pdf_budget import format_bytes
 from reports.capture.photos import PhotoLimits, sanitize_image
 from reports.company import with_company
+from reports.equipment_history import record_equipment
 from reports.errors import CaptureError
 from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_error
 from reports.schema import Attachment, Company, InterventionReport, SubmissionId
@@ -421,6 +422,8 @@ class Intake:
         if not problems:
             # The planned visit this report continues is done (a follow-up: reports.visit_plan).
             record_continuation(self.store, report, report_id)
+            # Its unit's history gains a line (reports.equipment_history).
+            record_equipment(self.store, report, report_id)
         return CaptureOutcome(summary, receipt, problems)
 
 

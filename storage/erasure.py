@@ -10,7 +10,8 @@ the journals that dead or failed calls left behind (:func:`finish_interrupted_de
 deleting the files of those of their reports that the database says are erased.
 
 What else an erased report leaves goes in the same transaction: its blind-index entries and
-its planned follow-up visits (:mod:`storage.visits`, whose plans its key encrypted).
+its planned follow-up visits (:mod:`storage.visits`, whose plans its key encrypted), and its
+lines in the equipment histories (:mod:`storage.equipment`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import is_one_of
+from storage.equipment import delete_interventions_of
 from storage.ledger.events import LedgerEvent
 from storage.ledger.steps import LedgerStep
 from storage.models import ReportRecord, SubjectIndexRecord, utcnow
@@ -84,6 +86,8 @@ def shred_reports(
                 session.execute(delete(SubjectIndexRecord).where(indexed))
                 # Their planned visits' plans were under these keys: the rows go with them.
                 delete_visits_of(session, erased, store.database.dialect)
+                # And their lines in the equipment histories (storage.equipment).
+                delete_interventions_of(session, erased, store.database.dialect)
                 events = [
                     _certificate(store, request, destroyed=request.report_id in destroyed_now)
                     for request in first_requests.values()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from anonymization.errors import DetectionFailedError
+from reports.equipment_history import history_lines, history_of
 from reports.errors import ReportsError
 from reports.pdf import FREE_TEXT_PLACEHOLDER, load_seal, render_report, seal_pdf
 from reports.schema import InterventionReport, personal_data_fields
@@ -356,8 +357,15 @@ class Pipeline:
         shown = self.store.get(report_id).shown_number
         logo_sha256 = report.company.logo_sha256
         logo = self.logo_reader(logo_sha256) if logo_sha256 and self.logo_reader else None
+        history = self._equipment_history(report, report_id)
         full = render_report(
-            report, template, report_id=shown, images=images, company=report.company, logo=logo
+            report,
+            template,
+            report_id=shown,
+            images=images,
+            company=report.company,
+            logo=logo,
+            equipment_history=history,
         )
         anonymous = render_report(
             report,
@@ -368,8 +376,19 @@ class Pipeline:
             logo=logo,
             variant="redacted",
             redact_text=lambda text: free_texts.get(text, FREE_TEXT_PLACEHOLDER),
+            equipment_history=history,
         )
         return full, anonymous
+
+    def _equipment_history(self, report: InterventionReport, report_id: str) -> list[str]:
+        """The unit's interventions before this one, as the PDF prints them (no personal data)."""
+        earlier = [
+            item
+            for item in history_of(self.store, report.equipment, excluding=report_id)
+            if item.day <= report.intervention_date
+        ]
+        titles = {template.id: template.title for template in self.catalog}
+        return history_lines(earlier, titles)
 
     def _advance(
         self,

@@ -24,7 +24,7 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from reports.pdf.errors import PdfRenderError
@@ -54,6 +54,7 @@ def render_report(
     variant: Variant = "full",
     redact_text: Callable[[str], str] | None = None,
     logo: bytes | None = None,
+    equipment_history: Sequence[str] = (),
 ) -> bytes:
     """The report as an A4 PDF, in French; the PDF bytes.
 
@@ -72,6 +73,8 @@ def render_report(
             (PII detection); without it, free text is replaced by ``[TEXTE LIBRE RETIRÉ]``.
         logo: the company's logo (PNG, checked by :func:`storage.company_logo.check_logo`),
             printed at the left of the header.
+        equipment_history: the unit's earlier interventions, in French (no personal data:
+            :func:`reports.equipment_history.history_lines`), printed under the equipment.
 
     Raises:
         PdfRenderError: ``report_id_invalid``, ``template_mismatch``, ``image_missing``,
@@ -114,7 +117,7 @@ def render_report(
         company_lines=company_lines(company),
         company_logo=logo,
     )
-    return build_pdf(report_flowables(shown, template, pictures), info)
+    return build_pdf(report_flowables(shown, template, pictures, equipment_history), info)
 
 
 def _pictures(report: InterventionReport, images: Mapping[str, bytes]) -> ReportPictures:

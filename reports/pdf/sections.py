@@ -59,13 +59,16 @@ PART_UNITS = {"m2": "m²"}
 
 
 def report_flowables(
-    report: InterventionReport, template: Template, pictures: ReportPictures
+    report: InterventionReport,
+    template: Template,
+    pictures: ReportPictures,
+    equipment_history: Sequence[str] = (),
 ) -> list[Flowable]:
     """Every section of the report, in reading order, ending with the signatures."""
     flowables: list[Flowable] = [*_title(report, template, redacted=pictures.redacted)]
     flowables += _client_and_site(report)
     flowables += _request(report)
-    flowables += _equipment(report)
+    flowables += _equipment(report, equipment_history)
     flowables += _intervention(report, template)
     flowables += _checklist(report, template)
     flowables += _measurements(report, template)
@@ -165,9 +168,10 @@ def _request(report: InterventionReport) -> list[Flowable]:
     ]
 
 
-def _equipment(report: InterventionReport) -> list[Flowable]:
+def _equipment(report: InterventionReport, history: Sequence[str] = ()) -> list[Flowable]:
     equipment = report.equipment
     category = EQUIPMENT_CATEGORIES.get(equipment.category, equipment.category.replace("_", " ").capitalize())
+    earlier = [paragraph(line, "small") for line in history]
     return [
         SectionTitle("Équipement"),
         pairs(
@@ -179,6 +183,7 @@ def _equipment(report: InterventionReport) -> list[Flowable]:
                 ("Année d'installation", str(equipment.installed_year) if equipment.installed_year else None),
             ]
         ),
+        *earlier,
     ]
 
 

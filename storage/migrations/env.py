@@ -6,6 +6,7 @@ from alembic import context
 
 import storage.access_store
 import storage.delivery_store
+import storage.equipment
 import storage.visits  # noqa: F401 - their tables are on the same metadata
 from storage.models import Base
 

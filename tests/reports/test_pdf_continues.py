@@ -37,3 +37,11 @@ def test_anything_else_is_refused(value: str) -> None:
     assert not is_report_number(value)
     with pytest.raises(ValidationError):
         InterventionReport.model_validate({**SAMPLES[TEMPLATE].payload, "continues": value})
+
+
+@pytest.mark.parametrize("variant", ["full", "redacted"])
+def test_the_pdf_prints_the_units_earlier_interventions(tmp_path: Path, variant: str) -> None:
+    report, template = report_of(TEMPLATE)
+    line = "Dernière intervention : 12/01/2026, Entretien annuel chaudière gaz, terminée (RI-2026-000123)"
+    pdf = render(report, template, variant=variant, equipment_history=[line])
+    assert line in flat(pdftotext(pdf, tmp_path))

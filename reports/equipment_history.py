@@ -1,0 +1,147 @@
+"""Equipment and its history: registered from accepted reports, imported from CSV, shown to
+the technician and printed in the PDF (*Dernière intervention sur cet équipement : …*).
+
+A unit is identified by its serial number with its category, brand and model
+(:class:`storage.equipment.EquipmentKey`); a report without a serial number names no unit.
+:func:`record_equipment` is called when a report is accepted; :func:`history_of` gives the
+unit's earlier accepted reports; :func:`history_lines` says them in French, as the PDF and
+the pages print them. :func:`read_equipment_csv` reads an import file strictly: the columns
+are the technical ones only — an owner or an address is refused, it belongs in a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from reports.errors import EquipmentImportError
+from reports.schema import Equipment, InterventionReport
+from storage.equipment import EquipmentIntervention, EquipmentKey, EquipmentStore
+from storage.report_store import ReportStore
+
+__all__ = [
+    "CSV_COLUMNS",
+    "MAX_CSV_ROWS",
+    "EquipmentRow",
+    "history_lines",
+    "history_of",
+    "key_of",
+    "read_equipment_csv",
+    "record_equipment",
+]
+
+CSV_COLUMNS: Final = ("category", "brand", "model", "serial_number", "installed_year")
+MAX_CSV_ROWS: Final = 50_000
+OUTCOME_LABELS: Final = {"completed": "terminée", "unfinished": "non terminée"}
+
+
+def key_of(equipment: Equipment) -> EquipmentKey | None:
+    """The unit a report's equipment names, or None without a serial number."""
+    if not equipment.serial_number:
+        return None
+    return EquipmentKey(equipment.category, equipment.brand, equipment.model, equipment.serial_number)
+
+
+def record_equipment(store: ReportStore, report: InterventionReport, report_id: str) -> str | None:
+    """Register the accepted report in its unit's history (the unit too if new); its id."""
+    key = key_of(report.equipment)
+    template_id = f"{report.equipment.category}.{report.intervention_type}"
+    if key is None:
+        return None
+    return EquipmentStore(store).record_intervention(
+        key,
+        installed_year=report.equipment.installed_year,
+        report_id=report_id,
+        day=report.intervention_date,
+        template_id=template_id,
+        outcome=report.outcome.status,
+    )
+
+
+def history_of(
+    store: ReportStore, equipment: Equipment, *, excluding: str | None = None
+) -> list[EquipmentIntervention]:
+    """The unit's accepted reports, most recent first, without ``excluding`` (the report at hand)."""
+    key = key_of(equipment)
+    if key is None:
+        return []
+    return [item for item in EquipmentStore(store).history(key) if item.report_id != excluding]
+
+
+def history_lines(
+    history: Sequence[EquipmentIntervention], titles: dict[str, str], *, limit: int = 3
+) -> list[str]:
+    """``Dernière intervention : 12/01/2026, Entretien annuel chaudière gaz, terminée (RI-2026-000123)``…"""
+    lines = []
+    for position, item in enumerate(history[:limit]):
+        what = titles.get(item.template_id, item.template_id)
+        first = "Dernière intervention" if position == 0 else "Intervention"
+        number = f" ({item.number})" if item.number else ""
+        outcome = OUTCOME_LABELS.get(item.outcome, item.outcome)
+        lines.append(f"{first} : {item.day.strftime('%d/%m/%Y')}, {what}, {outcome}{number}")
+    return lines
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EquipmentRow(BaseModel):
+    """One line of an import file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: Slug
+    brand: Text
+    model: Text
+    serial_number: Text
+    installed_year: int | None = Field(default=None, ge=1950, le=2100)
+
+    def key(self) -> EquipmentKey:
+        return EquipmentKey(self.category, self.brand, self.model, self.serial_number)
+
+
+def read_equipment_csv(data: bytes, *, source: str = "equipment.csv") -> list[EquipmentRow]:
+    """The rows of an import file (UTF-8, ``,`` or ``;``, a header line of :data:`CSV_COLUMNS`).
+
+    Raises :class:`~reports.errors.EquipmentImportError` naming the line and the column, never
+    quoting a value.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EquipmentImportError(f"{source}: not UTF-8 text; save it as CSV UTF-8") from exc
+    first_line = text.partition("\n")[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [name.strip() for name in reader.fieldnames or []]
+    # Positions, not names: a file without its header line would otherwise be quoted.
+    unknown = [str(n) for n, name in enumerate(header, start=1) if name not in CSV_COLUMNS]
+    if unknown:
+        raise EquipmentImportError(
+            f"{source}: line 1: column(s) {', '.join(unknown)} are not equipment columns; the header "
+            f"is {','.join(CSV_COLUMNS)} (an owner or an address is not equipment data: reports bring it)"
+        )
+    missing = [name for name in CSV_COLUMNS[:4] if name not in header]
+    if missing:
+        raise EquipmentImportError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
+    rows: list[EquipmentRow] = []
+    for line, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_CSV_ROWS:
+            raise EquipmentImportError(f"{source}: more than {MAX_CSV_ROWS} rows; split the file")
+        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(values.values()):
+            continue
+        if not values.get("installed_year"):
+            values.pop("installed_year", None)
+        try:
+            rows.append(EquipmentRow.model_validate(values))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            column = ".".join(str(p) for p in error["loc"]) or "?"
+            raise EquipmentImportError(f"{source}: line {line}, column {column}: {error['msg']}") from None
+    return rows
