@@ -97,7 +97,7 @@ def _report_section(report: Mapping[str, Any]) -> str:
     content = report.get("content")
     source = report.get("source") or {}
     day = source.get("intervention_date")
-    title = f"Rapport {_e(report['report_id'])}"
+    title = f"Rapport {_e(report.get('number') or report['report_id'])}"
     if day:
         title += f" — intervention du {french_long_date(dt.date.fromisoformat(day))}"
     parts = [f"<section><h2>{title}</h2>"]

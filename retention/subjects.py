@@ -227,6 +227,7 @@ def export_subject(
             report = contents.get(report_id)
             entry: dict[str, Any] = {
                 "report_id": report_id,
+                "number": summary.number,  # the reference on the person's copy of the report
                 "state": summary.state.value,
                 "restricted": summary.restriction_reason is not None,
                 "content": None,
