@@ -341,8 +341,13 @@ _ANY_CASE_CIVILITIES: Final = frozenset(
     {"mme", "mmes", "mlle", "mr", "m.", "monsieur", "madame", "mademoiselle", "mr.", "mme.", "dr", "docteur"}
 )
 _LOWER_CASE_CUES: Final = frozenset(
-    {"chez", "famille", "voisin", "voisine", "locataire", "proprietaire", "gardien", "gardienne", "nom"}
-)
+    {
+        "chez", "famille", "voisin", "voisine", "locataire", "proprietaire", "gardien", "gardienne", "nom",
+        # relatives, who hold the keys or open the door
+        "fils", "fille", "gendre", "belle-fille", "soeur", "frere", "neveu", "niece", "cousin", "cousine",
+        "epoux", "epouse", "mari", "belle-mere", "beau-pere", "beau-frere", "belle-soeur",
+    }
+)  # fmt: skip
 _NAME_WORD: Final = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")
 _SHORT_LABEL_CUE: Final = re.compile(
     rf"(?:^|[\s>*/.-])(?:cli|clt|{typo_tolerant('interv')}|rdv\s+(?:a\s+)?\d{{1,2}}(?:[:h]\d{{2}}|h))\s*[:/-]?\s*$"

@@ -266,3 +266,15 @@ def test_an_announced_name_does_not_take_the_verb_after_it(pii_engine: PiiEngine
 )
 def test_a_valid_iban_with_many_letters(pii_engine: PiiEngine, iban: str) -> None:
     assert found(pii_engine, f"virement depuis {iban} reçu", "IBAN_CODE") == [iban]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("si absent, fils benyoub au 06 12 34 56 78", "benyoub"),
+        ("cles chez la belle-soeur kerbrat", "kerbrat"),
+        ("le gendre traore a ouvert", "traore"),
+    ],
+)
+def test_a_relative_word_announces_a_lower_case_name(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert found(pii_engine, text, "PERSON") == [name]
