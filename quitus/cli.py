@@ -18,6 +18,7 @@ from quitus.commands import (
     audit,
     company,
     delivery,
+    equipment,
     flows,
     forms,
     ingest,
@@ -95,6 +96,7 @@ app.add_typer(retention.subject_app, name="subject")
 app.add_typer(access.users_app, name="users")
 app.add_typer(access.tokens_app, name="tokens")
 app.add_typer(visits.app, name="visits")
+app.add_typer(equipment.app, name="equipment")
 app.command("ingest")(ingest.ingest_command)
 app.command("process")(pdf.process)
 app.command("run")(flows.run_flow)
