@@ -26,6 +26,7 @@ from quitus.api.context import ApiContext, context_of
 from quitus.api.routes.visits import reachable_visit
 from quitus.web.pages import page_user
 from quitus.web.rendering import CHANNEL_LABELS, CHECKLIST_LABELS, PAGE_ROLES, render
+from reports.equipment_history import history_lines, history_of
 from reports.errors import TemplateError
 from reports.mail import french_long_date
 from reports.visit_plan import VisitPlan, form_prefill, read_visit_plan
@@ -161,6 +162,7 @@ def visit_page(request: Request, visit_id: str, context: Context, principal: Tec
             "checklist_labels": CHECKLIST_LABELS,
             "item_labels": _item_labels(context, visit.template_id),
             "planned": visit.status == VisitStatus.PLANNED,
+            "equipment_history": _equipment_history(context, plan),
         },
         context=context,
         principal=principal,
@@ -192,6 +194,7 @@ def visit_form(request: Request, visit_id: str, context: Context, principal: Tec
             "plan": plan,
             "previous_date": _french_date(plan.previous_date),
             "item_labels": {item.id: item.label for item in template.checklist},
+            "equipment_history": _equipment_history(context, plan),
             "prefill": {
                 "fields": form_prefill(plan),
                 "carried_over": [
@@ -219,6 +222,12 @@ def _visit_and_plan(
         return None
     context.app.ledger.checkpoint()
     return visit, plan
+
+
+def _equipment_history(context: ApiContext, plan: VisitPlan) -> list[str]:
+    """The unit's accepted reports, in French (technical data only: storage.equipment)."""
+    titles = {template.id: template.title for template in context.app.catalog}
+    return history_lines(history_of(context.app.store, plan.equipment), titles)
 
 
 def _item_labels(context: ApiContext, template_id: str) -> dict[str, str]:

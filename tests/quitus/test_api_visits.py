@@ -43,6 +43,7 @@ def unfinished_payload(seed: int = 3) -> dict[str, Any]:
     payload["client"].pop("company_name", None)
     payload["client"]["address"]["street"] = STREET
     payload["tags"] = []
+    payload["equipment"]["serial_number"] = "SN-VISIT-0001"
     recent = sample_reports(1)[0].payload["arrival"][:10]
     day = payload["arrival"][:10]
     return json.loads(json.dumps(payload).replace(f'"{day}T', f'"{recent}T'))
@@ -147,10 +148,12 @@ def test_a_completed_report_or_an_unknown_one_is_not_planned(harness: ApiHarness
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "report_not_found"
 
 
-def test_erasing_the_client_leaves_nothing_in_visits(harness: ApiHarness) -> None:
+def test_erasing_the_client_leaves_nothing_in_visits_or_equipment(harness: ApiHarness) -> None:
     report_id, number = _accepted_unfinished(harness)
     visit_id = _plan(harness, number, note="Digicode 1234B").json()["visit"]["id"]
     app = harness.context.app
+    with app.database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM equipment_interventions")).scalar() == 1
 
     # Subject access first: the answer names the visit planned for the person.
     export = harness.client.post(
@@ -176,6 +179,9 @@ def test_erasing_the_client_leaves_nothing_in_visits(harness: ApiHarness) -> Non
     assert gone.status_code == 404
     with app.database.session() as session:
         assert session.execute(text("SELECT count(*) FROM planned_visits")).scalar() == 0
+        # Nor in the equipment register: the unit was known from this report only.
+        assert session.execute(text("SELECT count(*) FROM equipment_interventions")).scalar() == 0
+        assert session.execute(text("SELECT count(*) FROM equipment")).scalar() == 0
     # The plan's file went with the report's blobs.
     assert not (harness.settings.blob_dir / report_id).exists()
     # Nothing of the client anywhere in the database file, the blob store or the ledger.

@@ -101,6 +101,9 @@ def test_opening_the_visit_shows_its_plan_and_records_the_read(planned: Planned)
     assert CLIENT in page and STREET in page
     assert f"Suite de l'intervention {planned.number}" in html.unescape(re.sub(r"<[^>]+>", "", page))
     assert f'href="/technicien/visites/{planned.visit_id}/rapport"' in page
+    # The unit's history (the unfinished report itself, when it names a serial number).
+    history = re.search(r'<dd id="equipment-history">(.*?)</dd>', page, flags=re.S)
+    assert history and planned.number in history.group(1) and "non terminée" in history.group(1)
     reads = planned.harness.ledger_events(planned.report_id, "read")
     assert len(reads) == before + 1 and reads[-1]["actor"] == "technician-1"
 
