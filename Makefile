@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 DEMO_REPORTS ?= 40
 
-.PHONY: install system-deps demo test lint typecheck pytest bench clean
+.PHONY: install lock system-deps demo test lint typecheck pytest bench clean
 
 install: $(STAMP)
 
@@ -19,11 +19,23 @@ system-deps:
 	  command -v jq >/dev/null && test -x /usr/bin/chromium || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libnss3-tools chromium jq; }
 
-$(STAMP): pyproject.toml
+# Every dependency at the version requirements.lock pins (all of them, transitive ones
+# included: --no-deps installs exactly that list, nothing resolved anew), then quitus itself.
+# `make lock` updates the lock: docs/operations.md, "Updating dependencies".
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-resolve requirements.lock from pyproject.toml: the versions already locked are kept when
+# they still fit (UPGRADE=1: the newest that fit; UPGRADE_PACKAGE=name: that one only).
+# requirements-overrides.txt lifts a dependency's upper bound quitus knows to be too tight.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --override requirements-overrides.txt --custom-compile-command 'make lock' \
+	  $(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE)) \
+	  -o requirements.lock
 
 demo: install
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
