@@ -128,6 +128,7 @@ def plan_followup(
     report_id = store.resolve(reference)
     summary = store.get(report_id)
     shown = summary.shown_number
+    _refuse_restricted(summary.restriction_reason, shown)
     if summary.outcome != "unfinished":
         raise VisitError(
             f"report {shown} is not an unfinished intervention: only those are followed up by a visit"
@@ -162,6 +163,8 @@ def read_visit_plan(store: ReportStore, visit_id: str) -> VisitPlan:
     """Decrypt a visit's plan for ``store.actor`` and record the read in the ledger."""
     visits = VisitStore(store)
     visit = visits.get(visit_id)
+    continued = store.get(visit.continues_report_id)
+    _refuse_restricted(continued.restriction_reason, continued.shown_number)
     plan = VisitPlan.model_validate_json(visits.read_plan(visit_id))
     store.ledger.record(
         LedgerEvent(
@@ -192,6 +195,16 @@ def record_continuation(store: ReportStore, report: InterventionReport, report_i
         if visits.mark_continued(visit.id, report_id):
             return visit.id
     return None
+
+
+def _refuse_restricted(reason: str | None, shown: str) -> None:
+    # A restricted report (Art. 18: kept for a legal obligation or a hold, not processed any
+    # more) is not read to plan a visit, nor its plan read afterwards.
+    if reason is not None:
+        raise VisitError(
+            f"report {shown} is restricted ({reason}): its data is no longer processed, so no visit "
+            "continues it; the compliance office lifts the restriction if it must"
+        )
 
 
 def form_prefill(plan: VisitPlan) -> dict[str, str]:

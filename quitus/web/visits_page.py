@@ -32,7 +32,7 @@ from reports.mail import french_long_date
 from reports.visit_plan import VisitPlan, form_prefill, read_visit_plan
 from storage.access_store import Principal
 from storage.errors import ReportNotFoundError
-from storage.visits import VisitNotFoundError, VisitRow, VisitSlot, VisitStatus, VisitStore
+from storage.visits import VisitError, VisitNotFoundError, VisitRow, VisitSlot, VisitStatus, VisitStore
 
 __all__ = ["SLOT_LABELS", "router", "week_of"]
 
@@ -218,7 +218,8 @@ def _visit_and_plan(
     try:
         visit = reachable_visit(context, principal, visit_id)
         plan = read_visit_plan(context.store_for(principal), visit.id)
-    except (VisitNotFoundError, ReportNotFoundError):
+    except (VisitNotFoundError, ReportNotFoundError, VisitError):
+        # Unknown, not theirs, or its report restricted since: nothing of it is shown.
         return None
     context.app.ledger.checkpoint()
     return visit, plan

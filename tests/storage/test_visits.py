@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from reports.intake import Intake, Submission
 from reports.samples import generate_samples
@@ -24,7 +24,7 @@ from storage.erasure import ShredRequest, shred_reports
 from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
-from storage.models import BlobRecord
+from storage.models import BlobRecord, ReportRecord
 from storage.report_store import ReportStore
 from storage.visits import PlannedVisitRecord, VisitError, VisitSlot, VisitStatus, VisitStore
 
@@ -206,3 +206,19 @@ def test_the_report_that_continues_a_visit_marks_it_done_once_accepted(
     other = _payload(unfinished=False, seed=9) | {"continues": "RI-2099-000001", "submission_id": "suite-2"}
     _accepted(intake, other)
     assert len(_entries(store, LedgerStep.VISIT_CONTINUE)) == 1
+
+
+def test_a_restricted_report_is_not_planned_and_its_plan_not_read(
+    store: ReportStore, unfinished: str
+) -> None:
+    visit = plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])
+    with store.database.session() as session:
+        session.execute(
+            update(ReportRecord).where(ReportRecord.id == unfinished).values(restriction_reason="legal_hold")
+        )
+    with pytest.raises(VisitError, match="restricted") as refused:
+        read_visit_plan(store, visit.id)
+    assert CLIENT not in str(refused.value)
+    VisitStore(store).cancel(visit.id, reason="replanned")
+    with pytest.raises(VisitError, match="restricted"):
+        plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])

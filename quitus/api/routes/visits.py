@@ -138,7 +138,10 @@ def show_visit(
 ) -> VisitDetailOut:
     """A visit and its plan (personal data: the read is recorded in the ledger, naming the reader)."""
     visit = _reachable(context, principal, visit_id)
-    plan = read_visit_plan(context.store_for(principal), visit.id)
+    try:
+        plan = read_visit_plan(context.store_for(principal), visit.id)
+    except VisitError as exc:
+        raise ApiError(409, "visit_refused", str(exc)) from exc
     context.app.ledger.checkpoint()
     return VisitDetailOut(
         visit=VisitEntry.of(visit),
