@@ -29,7 +29,9 @@ __all__ = [
     "HoldList",
     "IssueEntry",
     "LedgerVerification",
+    "PolicyChange",
     "PolicyDetail",
+    "PolicyDiff",
     "PolicyEntry",
     "PolicyExplanation",
     "PolicyList",
@@ -246,6 +248,21 @@ class PolicyValidation(_Output):
     problems: list[str] = Field(description="Each problem with its file and line.")
 
 
+class PolicyChange(_Output):
+    policy_id: str
+    change: Literal["added", "removed", "edited"]
+    old_ref: str | None = Field(description="id@version in force; none for an added policy.")
+    new_ref: str | None = Field(description="id@version proposed; none for a removed policy.")
+    diff: str | None = Field(description="Unified diff of the file, for an edited policy.")
+
+
+class PolicyDiff(_Output):
+    """``quitus policies diff --json``: what the proposed folder would change. Writes nothing."""
+
+    schema_version: Literal[1] = 1
+    changes: list[PolicyChange]
+
+
 class PolicyDetail(_Output):
     """``quitus policies show --json``."""
 
@@ -421,6 +438,7 @@ JSON_OUTPUTS: dict[str, type[_Output]] = {
     "policies explain": PolicyExplanation,
     "policies validate": PolicyValidation,
     "policies show": PolicyDetail,
+    "policies diff": PolicyDiff,
     "templates list": TemplateList,
     "templates show": TemplateDetail,
     "audit verify": LedgerVerification,

@@ -12,6 +12,9 @@ from quitus.cli_support import JsonOption, console, fail, plain, settings_or_fai
 from quitus.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from policies.loading import LoadedPolicy
     from retention.explain import RetentionExplanation
 
 __all__ = ["app"]
@@ -140,6 +143,7 @@ def diff(
     directory: Annotated[
         Path, typer.Argument(help="A folder of proposed policy files to compare with those in force.")
     ],
+    as_json: JsonOption = False,
 ) -> None:
     """What would change: policies added, removed, edited (with a unified diff)."""
     from policies.loading import load_policies  # noqa: PLC0415
@@ -151,6 +155,9 @@ def diff(
         proposed = {p.policy.id: p for p in load_policies([directory], known_kinds=app_.catalog.kinds)}
     finally:
         app_.close()
+    if as_json:
+        _emit_diff(current, proposed)
+        return
     changes = 0
     for policy_id in sorted(current.keys() | proposed.keys()):
         old, new = current.get(policy_id), proposed.get(policy_id)
@@ -168,6 +175,33 @@ def diff(
             )
             console.print("\n".join(lines), markup=False, highlight=False)
     console.print(f"{changes} change(s)")
+
+
+def _emit_diff(current: Mapping[str, LoadedPolicy], proposed: Mapping[str, LoadedPolicy]) -> None:
+    from quitus.cli_json import PolicyChange, PolicyDiff, emit  # noqa: PLC0415
+
+    changes = []
+    for policy_id in sorted(current.keys() | proposed.keys()):
+        old, new = current.get(policy_id), proposed.get(policy_id)
+        if old is not None and new is not None and old.version == new.version:
+            continue
+        text = None
+        if old is not None and new is not None:
+            text = "\n".join(
+                difflib.unified_diff(
+                    old.text.splitlines(), new.text.splitlines(), str(old.path), str(new.path), lineterm=""
+                )
+            )
+        changes.append(
+            PolicyChange(
+                policy_id=policy_id,
+                change="added" if old is None else "removed" if new is None else "edited",
+                old_ref=None if old is None else old.ref,
+                new_ref=None if new is None else new.ref,
+                diff=text,
+            )
+        )
+    emit(PolicyDiff(changes=changes))
 
 
 @app.command("explain")

@@ -112,6 +112,24 @@ def test_policies_validate_show_explain(installation: tuple[Path, list[str]], tm
     assert missing.returncode == ExitCode.NOT_FOUND and missing.stdout == ""
 
 
+def test_policies_diff(installation: tuple[Path, list[str]], tmp_path: Path) -> None:
+    home, _ids = installation
+    in_force = _json(home, "policies list").policies  # type: ignore[attr-defined]
+    kept, edited = in_force[0], in_force[1]
+    proposed = tmp_path / "proposed"
+    proposed.mkdir()
+    (proposed / "kept.yaml").write_text(_json(home, "policies show", kept.id).text, encoding="utf-8")  # type: ignore[attr-defined]
+    text = _json(home, "policies show", edited.id).text  # type: ignore[attr-defined]
+    (proposed / "edited.yaml").write_text(text + "# relu par le DPO\n", encoding="utf-8")
+    diff = _json(home, "policies diff", str(proposed))
+    changes = {c.policy_id: c for c in diff.changes}  # type: ignore[attr-defined]
+    assert kept.id not in changes
+    assert changes[edited.id].change == "edited" and changes[edited.id].old_ref == edited.ref
+    assert "+# relu par le DPO" in changes[edited.id].diff
+    removed = {p.id for p in in_force} - {kept.id, edited.id}
+    assert {i for i, c in changes.items() if c.change == "removed"} == removed
+
+
 def test_templates_list_and_show(installation: tuple[Path, list[str]]) -> None:
     home, _ids = installation
     listed = _json(home, "templates list")
