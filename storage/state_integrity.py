@@ -286,6 +286,8 @@ class _Report:
     """The ``validate`` entry that accepted the report (outcome ``validated``)."""
     number: tuple[int, str] | None = None
     received: tuple[int, str] | None = None
+    captured: bool = False
+    """A ``capture`` entry parsed it at least once (before that, it has no retention facts)."""
     """(seq, time) of its first ``receive`` or ``capture``: when ``created_at`` was set."""
     """(seq, number) of the number that entry recorded (none before numbers existed)."""
 
@@ -360,6 +362,7 @@ def _read_recorded(
     restriction, number."""
     artifacts = entry.get("artifacts") or {}
     if step == LedgerStep.CAPTURE:
+        derived.captured = True
         derived.content_entry, derived.content_candidates = (seq, step), tuple(artifacts)
         digest = details.get(FACTS_DETAIL)
         derived.facts = (seq, digest) if isinstance(digest, str) else None
@@ -541,6 +544,15 @@ def _check_number(row: _Row, derived: _Report) -> list[str]:
     return []  # accepted before numbers existed: migration 0013 numbered it, no entry says how
 
 
+def _has_facts(row: _Row) -> bool:
+    """Any retention fact set (a report only received, never parsed, has none)."""
+    tags = row.tags if isinstance(row.tags, list) else str(row.tags or "[]").strip()
+    return any(
+        value is not None
+        for value in (row.template_id, row.client_kind, row.intervention_date, row.outcome, row.site_country)
+    ) or tags not in ([], "[]", "")
+
+
 def _check_received(row: _Row, derived: _Report) -> list[str]:
     """``created_at`` starts the retention clock of a report without an intervention date (a
     submission that could not be read): it must be the time its first entry recorded."""
@@ -562,7 +574,12 @@ def _check_received(row: _Row, derived: _Report) -> list[str]:
 
 def _check_facts(row: _Row, derived: _Report) -> list[str]:
     if derived.facts is None:
-        return []
+        if not derived.captured and _has_facts(row):
+            return [
+                "its retention facts (template, client kind, intervention date, outcome, tags, country) "
+                "are set, but no capture entry recorded any: edited, they would give it a policy or due date"
+            ]
+        return []  # captured before capture entries carried the digest: nothing to compare
     seq, recorded = derived.facts
     try:
         # As stored: text on SQLite (an edit may put anything there), a parsed list on PostgreSQL.

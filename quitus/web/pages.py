@@ -334,7 +334,15 @@ def compliance(
         policy_set = context.app.policies()
         policies = list(policy_set)
         for item in plan_dispositions(store, policy_set, holds.active(), day):
-            counts["held" if item.held_by else "review" if item.awaiting_review else item.action] += 1
+            counts[
+                "held"
+                if item.held_by
+                else "tampered"
+                if item.tampered
+                else "review"
+                if item.awaiting_review
+                else item.action
+            ] += 1
             if len(planned) < PLAN_ROWS_SHOWN:
                 planned.append(item)
     except PolicyError as exc:

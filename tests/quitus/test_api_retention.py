@@ -236,3 +236,27 @@ def test_certificates_of_disposition_and_the_register_of_disposed_items(harness:
         headers=auditor,
     )
     assert (backwards.status_code, backwards.json()["error"]["code"]) == (422, "invalid_period")
+
+
+def test_a_report_edited_in_the_database_is_planned_and_explained_as_tampered(
+    harness: ApiHarness, report_ids: list[str]
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import ReportRecord
+
+    with harness.context.app.store.database.session() as session:
+        session.execute(
+            update(ReportRecord)
+            .where(ReportRecord.id == report_ids[0])
+            .values(intervention_date=dt.date(1986, 1, 10))
+        )
+    auditor = harness.auth("auditor")
+    plan = harness.client.get("/api/v1/retention/plan", headers=auditor).json()
+    statuses = {i["report_id"]: i["status"] for i in plan["items"]}
+    assert statuses.get(report_ids[0]) == "tampered", plan
+    assert plan["counts"]["tampered"] == 1
+    explained = harness.client.get(f"/api/v1/reports/{report_ids[0]}/retention", headers=auditor).json()
+    assert any("retention facts" in p for p in explained["tampered"]), explained
+    other = harness.client.get(f"/api/v1/reports/{report_ids[1]}/retention", headers=auditor).json()
+    assert other["tampered"] == []

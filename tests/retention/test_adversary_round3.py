@@ -207,7 +207,8 @@ def test_truncating_a_review_extension_from_the_ledger_does_not_let_approve_eras
     home, ids = _home(tmp_path, REVIEW, ["2024-06-01"])
     report = ids[0]
     assert quitus(home, "retention", "run").returncode == 0
-    assert report in quitus(home, "review", "list").stdout
+    listed = json.loads(quitus(home, "review", "list", "--json").stdout)
+    assert report in json.dumps(listed), listed
     size_before = _head(home)
     extended = quitus(home, "review", "extend", report, "--until", "2027-06-01", "--reason", "keep")
     assert extended.returncode == 0, extended.stderr

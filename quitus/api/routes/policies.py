@@ -105,6 +105,9 @@ class RetentionExplanationOut(BaseModel):
     obligation_until: dt.date | None = None
     held_by: list[str] = []
     reasons: list[str] = []
+    tampered: list[str] = []
+    """What its decision rests on and differs from the ledger (ids and sequence numbers): the
+    disposal gate refuses it until ``quitus audit verify`` is clean. Empty: nothing differs."""
 
 
 @router.get("/policies", name="list_policies", responses=error_responses(INVALID_POLICIES))
@@ -214,4 +217,5 @@ def explain(
         obligation_until=decision.obligation_until,
         held_by=list(explanation.held_by),
         reasons=list(decision.reasons),
+        tampered=list(explanation.tampered),
     )

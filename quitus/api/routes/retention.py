@@ -131,7 +131,8 @@ class HoldOut(BaseModel):
 class PlannedOut(BaseModel):
     report_id: str
     status: str
-    """``delete``, ``anonymize`` or ``review`` (what the run will do), ``held`` or ``awaiting_review``."""
+    """``delete``, ``anonymize`` or ``review`` (what the run will do), ``held``, ``awaiting_review``,
+    or ``tampered`` (its rows differ from the ledger: the run refuses it; ``quitus audit verify``)."""
     action: str
     policy: str
     due: dt.date
@@ -393,7 +394,13 @@ def retention_plan(
     items: list[PlannedOut] = []
     more = False
     for item in plan_dispositions(store, context.app.policies(), HoldService(store).active(), day):
-        status = "held" if item.held_by else ("awaiting_review" if item.awaiting_review else item.action)
+        status = (
+            "held"
+            if item.held_by
+            else "tampered"
+            if item.tampered
+            else ("awaiting_review" if item.awaiting_review else item.action)
+        )
         counts[status] += 1
         if after is not None and item.report_id <= after:
             continue  # on an earlier page (the plan comes in report id order)
