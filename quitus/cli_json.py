@@ -140,7 +140,9 @@ class PolicyList(_Output):
 class PlanEntry(_Output):
     report_id: str
     number: str | None = Field(description="Its number (RI-2026-000123); none if it was never accepted.")
-    status: Literal["due", "held", "awaiting_review"]
+    status: Literal["due", "held", "awaiting_review", "tampered"] = Field(
+        description="tampered: its rows differ from the ledger; the run refuses it (quitus audit verify)."
+    )
     action: str
     policy_ref: str
     due: dt.date
@@ -236,6 +238,9 @@ class PolicyExplanation(_Output):
     obligation_until: dt.date | None
     held_by: list[str] = Field(description="Legal holds in force on it: never disposed while held.")
     reasons: list[str]
+    tampered: list[str] = Field(
+        default=[], description="What differs from the ledger; not empty: the disposal gate refuses it."
+    )
 
 
 class PolicyValidation(_Output):

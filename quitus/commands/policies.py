@@ -291,5 +291,6 @@ def _emit_explanation(report_id: str, number: str | None, explanation: Retention
             obligation_until=decision.obligation_until,
             held_by=list(explanation.held_by),
             reasons=list(decision.reasons),
+            tampered=list(explanation.tampered),
         )
     )

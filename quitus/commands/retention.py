@@ -111,9 +111,11 @@ def _plan_label(item: PlannedDisposition) -> str:
     return "awaiting review" if item.awaiting_review else item.action
 
 
-def _plan_status(item: PlannedDisposition) -> Literal["due", "held", "awaiting_review"]:
+def _plan_status(item: PlannedDisposition) -> Literal["due", "held", "awaiting_review", "tampered"]:
     if item.held_by:
         return "held"
+    if item.tampered:
+        return "tampered"
     return "awaiting_review" if item.awaiting_review else "due"
 
 
