@@ -15,7 +15,7 @@ from typing import Final
 
 from anonymization.entities import Entity
 from anonymization.guard import TechnicalSpan
-from anonymization.recognizers.people import CIVILITIES, name_end
+from anonymization.recognizers.people import CIVILITIES, DAYS_AND_MONTHS, name_end
 from anonymization.recognizers.places import SPOKEN_NUMBER
 from anonymization.text import Word, fold, is_name_like, tokenize, words
 from anonymization.vocabulary import TechnicalVocabulary
@@ -351,6 +351,7 @@ def complete_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
         if (
             after is not None
             and (after.group("particle")[:1].isupper() or after.group("name").isupper())
+            and fold(after.group("name")) not in DAYS_AND_MONTHS  # "LE GOFF LE MARDI"
             and not any(o.start < after.end() and end < o.end for o in others)
         ):
             end = after.end()

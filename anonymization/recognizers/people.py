@@ -19,6 +19,7 @@ from anonymization.text import NAME_PARTICLES, Word, fold, is_name_like, tokeniz
 
 __all__ = [
     "CIVILITIES",
+    "DAYS_AND_MONTHS",
     "NOT_NAMES",
     "AnyCaseNameRecognizer",
     "CivilityNameRecognizer",
@@ -92,6 +93,15 @@ _DATE_OF_BIRTH: Final = re.compile(
 )
 
 
+DAYS_AND_MONTHS: Final = frozenset(
+    {
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "janvier", "fevrier",
+        "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
+    }
+)  # fmt: skip
+"""Folded days and months: never part of a name (``KERBRAT LE JEUDI``)."""
+
+
 def name_end(tokens: list[Word], index: int, text: str, max_words: int = 4) -> int | None:
     """Index past the last token of a name starting at ``tokens[index]``, or ``None``.
 
@@ -109,6 +119,8 @@ def name_end(tokens: list[Word], index: int, text: str, max_words: int = 4) -> i
             if "\n" in between or len(between) > 2 or any(c in between for c in ",;:()"):
                 break
         value = token.text
+        if fold(value) in DAYS_AND_MONTHS:
+            break  # "KERBRAT LE JEUDI": a day is never part of a name, nor the particle before it
         if (
             is_name_like(value)
             and fold(value) not in NOT_NAMES | NAME_PARTICLES

@@ -278,3 +278,14 @@ def test_a_valid_iban_with_many_letters(pii_engine: PiiEngine, iban: str) -> Non
 )
 def test_a_relative_word_announces_a_lower_case_name(pii_engine: PiiEngine, text: str, name: str) -> None:
     assert found(pii_engine, text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("INTERV MME KERBRAT LE JEUDI. 70 RUE DES ECOLES", "KERBRAT"),
+        ("RDV MME LE GOFF LE MARDI 14H", "LE GOFF"),
+    ],
+)
+def test_a_day_in_capitals_is_not_part_of_a_name(pii_engine: PiiEngine, text: str, name: str) -> None:
+    assert found(pii_engine, text, "PERSON") == [name]
