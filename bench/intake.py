@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +224,10 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, pr
         f"(first {naive_count} reports, {naive_runs} flow runs; CPU "
         f"{1000 * naive_clock.cpu / naive_count:.1f} ms/report, extrapolated to {count})",
     )
+    where = ", ".join(
+        f"{name} {1000 * clock.cpu / archived:.1f}" for name, clock in homes["direct"].stage_clocks.items()
+    )
+    row("  where (a)'s CPU goes", f"ms/archived report: {where}")
     print("\nTargets")
     speed_up = flow_clock.wall / cores_clock.wall
     row(
@@ -303,6 +307,8 @@ class Home:
     app: Any
     taken: int = 0
     """Reports the direct variant has validated so far."""
+    stage_clocks: dict[str, Clock] = field(default_factory=dict)
+    """The direct variant's time in each stage."""
 
     @classmethod
     def create(cls, home: Path, *, processes: int) -> Home:
@@ -349,14 +355,17 @@ class Home:
             ids = store.ids_in_state(ReportState.CAPTURED, limit=limit)
             if not ids:
                 break
-            for report_id in ids:
-                intake.validate(report_id)
+            with self.stage_clocks.setdefault("validate", Clock()):
+                for report_id in ids:
+                    intake.validate(report_id)
             self.taken += len(ids)
             for state, name in STAGES:
                 waiting = store.ids_in_state(state, limit=limit)
                 if waiting:
-                    getattr(pipeline, name)(waiting)
-        store.ledger.checkpoint()
+                    with self.stage_clocks.setdefault(name.value, Clock()):
+                        getattr(pipeline, name)(waiting)
+        with self.stage_clocks.setdefault("checkpoint", Clock()):
+            store.ledger.checkpoint()
 
     def pending(self) -> int:
         """Reports not yet in a final state (what another round or flow run would take)."""

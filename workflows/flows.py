@@ -6,7 +6,8 @@ Parameters and results are ids, dates and counts only — never personal data �
 result persistence is off. State lives in our database, so a flow run that dies is
 resumed by the next one: every stage picks up what is waiting in its state.
 
-Before each stage the intake flow *claims* its batch (:mod:`storage.claims`): flow runs
+Each stage of the intake flow is one task run that *claims* its batch
+(:mod:`storage.claims`), takes it through the stage and ends the claims: flow runs
 going at once — several Prefect workers, or ``quitus serve`` beside ``quitus run`` —
 take disjoint batches, and a dead run's claims lapse after their lease.
 """
@@ -83,21 +84,6 @@ def _claims(lease_minutes: int = LEASE_MINUTES) -> ReportClaims:
     return ReportClaims(services().store.database, lease=dt.timedelta(minutes=lease_minutes))
 
 
-@task(name="pending", persist_result=False)
-def pending_task(state: str, limit: int, lease_minutes: int = LEASE_MINUTES) -> list[str]:
-    """Claim up to ``limit`` reports waiting in ``state`` for this worker."""
-    claims = _claims(lease_minutes)
-    report_ids = claims.claim(ReportState(state), limit)
-    get_run_logger().info("worker %s claimed %d %s reports", claims.worker, len(report_ids), state)
-    return report_ids
-
-
-@task(name="release", persist_result=False)
-def release_task(report_ids: list[str]) -> int:
-    """End this worker's claims on a batch (those the stage moved on are already ended)."""
-    return _claims().release(report_ids)
-
-
 STAGE_TASKS = (
     (ReportState.CAPTURED, validate_task),
     (ReportState.VALIDATED, redact_task),
@@ -105,6 +91,31 @@ STAGE_TASKS = (
     (ReportState.RENDERED, seal_task),
     (ReportState.SIGNED, archive_task),
 )
+
+
+@task(name="claimed-batch", retries=2, retry_delay_seconds=[2, 10], persist_result=False)
+def claimed_batch_task(
+    stage: str, state: str, limit: int, lease_minutes: int = LEASE_MINUTES
+) -> dict[str, int]:
+    """Claim up to ``limit`` reports waiting in ``state`` for this worker, take them through
+    ``stage`` and end the claims: counts (``claimed``, ``done``, ``failed``).
+
+    One task run per stage, not three (claim, stage, release): each costs Prefect API calls.
+    """
+    claims = _claims(lease_minutes)
+    report_ids = claims.claim(ReportState(state), limit)
+    get_run_logger().info("worker %s claimed %d %s reports", claims.worker, len(report_ids), state)
+    if not report_ids:
+        return {"claimed": 0, "done": 0, "failed": 0}
+    try:
+        outcome = _STAGE_FUNCTIONS[stage](report_ids)
+    finally:
+        claims.release(report_ids)  # those the stage moved on are already ended
+    return {"claimed": len(report_ids), "done": len(outcome["done"]), "failed": len(outcome["failed"])}
+
+
+_STAGE_FUNCTIONS = {stage.name: stage.fn for _, stage in STAGE_TASKS}
+"""Each stage task's function, called inside :func:`claimed_batch_task`."""
 
 
 @flow(name="quitus-intake", persist_result=False, log_prints=False)
@@ -116,14 +127,12 @@ def intake_flow(batch_size: int = 200, lease_minutes: int = LEASE_MINUTES) -> di
     """
     counts: dict[str, int] = {}
     for state, stage in STAGE_TASKS:
-        ids = pending_task(state.value, batch_size, lease_minutes)
-        if ids:
-            try:
-                outcome = stage(ids)
-            finally:
-                release_task(ids)
-            counts[stage.name] = len(outcome["done"])
-            counts[f"{stage.name}_failed"] = len(outcome["failed"])
+        outcome = claimed_batch_task.with_options(name=stage.name)(
+            stage.name, state.value, batch_size, lease_minutes
+        )
+        if outcome["claimed"]:
+            counts[stage.name] = outcome["done"]
+            counts[f"{stage.name}_failed"] = outcome["failed"]
     if services().deliver is not None:
         for key, count in deliver_task(batch_size).items():
             counts[f"deliver_{key}"] = count
