@@ -60,15 +60,16 @@ def _home_with_reports(tmp_path: Path, count: int = 4) -> Path:
     return home
 
 
-def _wait_for_prefect_server(home: Path, process: subprocess.Popen[bytes], timeout: float) -> int:
+def _wait_for(home: Path, process: subprocess.Popen[bytes], command: bytes, timeout: float) -> int:
+    """The pid of the first process of ``home`` whose command line holds ``command``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, "quitus stopped before Prefect's server started"
-        servers = [pid for pid, cmd in _processes_of(home).items() if PREFECT_SERVER.decode() in cmd]
-        if servers:
-            return servers[0]
+        assert process.poll() is None, f"quitus stopped before {command!r} started"
+        found = [pid for pid, cmd in _processes_of(home).items() if command.decode() in cmd]
+        if found:
+            return found[0]
         time.sleep(0.2)
-    raise AssertionError(f"Prefect's server did not start within {timeout} s: {_processes_of(home)}")
+    raise AssertionError(f"{command!r} did not start within {timeout} s: {_processes_of(home)}")
 
 
 def _assert_nothing_left(home: Path, within: float = 15) -> None:
@@ -78,9 +79,11 @@ def _assert_nothing_left(home: Path, within: float = 15) -> None:
     assert left == {}, f"left behind: {left}"
 
 
-def _kill_and_check(home: Path, process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
-    server = _wait_for_prefect_server(home, process, timeout=240)
-    assert server in _processes_of(home)
+def _kill_and_check(
+    home: Path, process: subprocess.Popen[bytes], signum: signal.Signals, when: bytes = PREFECT_SERVER
+) -> None:
+    _wait_for(home, process, when, timeout=240)
+    assert any(PREFECT_SERVER.decode() in cmd for cmd in _processes_of(home).values())
     process.send_signal(signum)
     process.wait(timeout=60)
     _assert_nothing_left(home)
@@ -98,6 +101,23 @@ def test_quitus_run_killed_takes_prefects_server_with_it(tmp_path: Path, signum:
     )
     try:
         _kill_and_check(home, process, signum)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.mark.slow
+def test_quitus_run_killed_while_its_stage_pool_works_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The render and seal pool (QUITUS_INTAKE_PROCESSES): its forkserver and workers go too."""
+    home = _home_with_reports(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quitus.cli", "run", "intake"],
+        env=_env(home, QUITUS_INTAKE_PROCESSES="2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _kill_and_check(home, process, signal.SIGKILL, when=b"multiprocessing.forkserver")
     finally:
         if process.poll() is None:
             process.kill()
