@@ -82,6 +82,8 @@ ENDPOINT_ROLES: Mapping[str, frozenset[Role]] = {
     "show_visit": frozenset({_T, _P}),
     "move_visit": frozenset({_P}),
     "cancel_visit": frozenset({_P}),
+    # the equipment register (technical data only)
+    "equipment_history": frozenset({_T, _P}),
 }
 """Endpoint name → the roles it admits."""
 

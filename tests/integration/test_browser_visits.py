@@ -172,6 +172,9 @@ def test_a_follow_up_is_planned_seen_in_the_week_captured_pre_filled_and_sealed(
     assert page.input_value("#client-street") == STREET
     assert page.input_value("#continues") == number
     assert page.input_value("#equipment-brand")
+    # The unit's history, asked of the server for the serial number the form holds.
+    page.locator("#equipment-history-live", has_text=number).wait_for()
+    assert "non terminée" in page.inner_text("#equipment-history-live")
     carried = page.locator(".checklist-item.carried-over")
     assert carried.count() >= 1 and "Vase d'expansion à purger" in carried.first.inner_text()
     _top_screenshot(page, "technicien-formulaire-suite")

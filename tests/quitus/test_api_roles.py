@@ -117,6 +117,9 @@ def _requests(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "show_visit": {},
         "move_visit": {"json": {"day": "2030-01-08"}},
         "cancel_visit": {"json": {"reason": "client_request"}},
+        "equipment_history": {
+            "params": {"category": "chaudiere_gaz", "brand": "A", "model": "B", "serial": "C"}
+        },
     }
 
 

@@ -194,3 +194,32 @@ def test_erasing_the_client_leaves_nothing_in_visits_or_equipment(harness: ApiHa
     assert [e["details"]["visit"] for e in harness.ledger_events(report_id, "visit.plan")] == [visit_id]
     verified = harness.client.post("/api/v1/ledger/verify", headers=harness.auth("auditor"))
     assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
+
+
+def test_the_equipment_history_answers_technical_data_only(harness: ApiHarness) -> None:
+    _, number = _accepted_unfinished(harness)
+    unit = unfinished_payload()["equipment"]
+    params = {
+        "category": unit["category"],
+        "brand": unit["brand"],
+        "model": unit["model"],
+        "serial": unit["serial_number"],
+    }
+    answer = harness.client.get(
+        "/api/v1/equipment/history", params=params, headers=harness.auth("technician-2")
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [i["number"] for i in body["interventions"]] == [number]
+    assert body["interventions"][0]["outcome"] == "unfinished" and number in body["lines"][0]
+    assert CLIENT not in answer.text and STREET not in answer.text
+    unknown = harness.client.get(
+        "/api/v1/equipment/history", params={**params, "serial": "AUTRE-1"}, headers=harness.auth("planner")
+    )
+    assert unknown.json() == {"interventions": [], "lines": []}
+    assert (
+        harness.client.get(
+            "/api/v1/equipment/history", params=params, headers=harness.auth("auditor")
+        ).status_code
+        == 403
+    )

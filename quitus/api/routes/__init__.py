@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from quitus.api.params import API_V1
 from quitus.api.routes.audit import router as audit
+from quitus.api.routes.equipment import router as equipment
 from quitus.api.routes.policies import router as policies
 from quitus.api.routes.portal import router as portal
 from quitus.api.routes.reports import router as reports
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit,
     subjects,
     visits,
+    equipment,
 )

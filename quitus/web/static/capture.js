@@ -491,4 +491,31 @@
   }
 
   openDraft();
+
+  // -- the unit's history (GET /api/v1/equipment/history: technical data only) ------------
+
+  const historyBox = document.getElementById("equipment-history-live");
+  async function showEquipmentHistory() {
+    const values = ["equipment-brand", "equipment-model", "equipment-serial"].map(
+      (id) => document.getElementById(id).value.trim()
+    );
+    if (!historyBox || values.some((v) => !v) || !navigator.onLine) {
+      if (historyBox) historyBox.hidden = true;
+      return;
+    }
+    const query = new URLSearchParams({ category: form.dataset.category, brand: values[0], model: values[1], serial: values[2] });
+    try {
+      const answer = await fetch("/api/v1/equipment/history?" + query, { credentials: "same-origin", cache: "no-store" });
+      if (!answer.ok) { historyBox.hidden = true; return; }
+      const history = await answer.json();
+      historyBox.textContent = history.lines.length ? history.lines.join(" ; ") + "." : "Aucune intervention enregistrée sur cet équipement.";
+      historyBox.hidden = false;
+    } catch (error) {
+      historyBox.hidden = true; // offline or unreachable: the history is only a help
+    }
+  }
+  for (const id of ["equipment-brand", "equipment-model", "equipment-serial"]) {
+    document.getElementById(id).addEventListener("change", showEquipmentHistory);
+  }
+  showEquipmentHistory(); // a visit's form comes pre-filled
 })();
