@@ -66,12 +66,9 @@ def _token(home: Path, handle: str, role: str) -> str:
     return match.group(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-4 adversary: GET /visits/{id} gives the planner a restricted report's client, "
-    "phone and access code without any justification (its content answers 403 justification_required)",
-)
 def test_the_plan_of_a_restricted_report_needs_a_justification(tmp_path: Path) -> None:
+    """Found by the round-4 adversary (the planner read a restricted report's client through the
+    plan); fixed meanwhile by e33b96c (409 visit_refused): kept as its regression test."""
     home, report_id, payload = _unfinished_report(tmp_path)
     client = payload["client"]
     assert isinstance(client, dict)
@@ -111,5 +108,5 @@ def test_the_plan_of_a_restricted_report_needs_a_justification(tmp_path: Path) -
         plan = httpx.get(
             f"{api}/visits/{visit_id}", headers={"Authorization": f"Bearer {planner}"}, timeout=30
         )
-    assert plan.status_code == 403, plan.text[:300]
+    assert plan.status_code in (403, 409, 410), plan.text[:300]  # refused, whichever way
     assert client["name"] not in plan.text
