@@ -35,6 +35,7 @@ from typing import Final
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.access_store import Role, UserRecord
 from storage.blob_kinds import BlobKind
 from storage.database import is_one_of
 from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError, StorageError
@@ -183,6 +184,7 @@ class VisitStore:
         crew = _crew(technicians)
         store = self.store
         with store.database.session() as session:
+            _require_technicians(session, crew)
             report = session.get(ReportRecord, continues_report_id, with_for_update=True)
             if report is None:
                 raise ReportNotFoundError(
@@ -267,7 +269,9 @@ class VisitStore:
             if slot is not None:
                 record.slot = slot.value
             if technicians is not None:
-                record.technicians = list(_crew(technicians))
+                crew = _crew(technicians)
+                _require_technicians(session, crew)
+                record.technicians = list(crew)
             changed = (record.day, record.slot, tuple(record.technicians)) != before
             if changed:
                 record.updated_at = utcnow()
@@ -458,6 +462,27 @@ def _crew(technicians: Sequence[str]) -> tuple[str, ...]:
                 f"technician {position} is not an identifier: give theirs (tech-042), not a name"
             )
     return crew
+
+
+def _require_technicians(session: Session, crew: Sequence[str]) -> None:
+    """Each handle must be an enabled technician's account: an e-mail, a surname or a phone
+    number typed instead would otherwise sit in the signed ledger for good."""
+    known = set(
+        session.scalars(
+            select(UserRecord.handle).where(
+                UserRecord.handle.in_(list(crew)),
+                UserRecord.role == Role.TECHNICIAN.value,
+                UserRecord.disabled_at.is_(None),
+            )
+        )
+    )
+    for position, handle in enumerate(crew, start=1):
+        if handle not in known:
+            # The value is not repeated: it may be a person's name or number typed by mistake.
+            raise VisitError(
+                f"technician {position} is not an enabled technician's account: `quitus users list` shows "
+                "them (`quitus users add tech-042 --role technician` adds one)"
+            )
 
 
 def _shown(report: ReportRecord) -> str:

@@ -29,6 +29,8 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[s
     base = tmp_path_factory.mktemp("visits-cli")
     home, inbox = base / "home", base / "inbox"
     assert run_quitus(home, "init").returncode == 0
+    for handle in ("tech-001", "tech-002"):
+        assert run_quitus(home, "users", "add", handle, "--role", "technician").returncode == 0
     inbox.mkdir()
     samples = generate_samples(
         TemplateCatalog.load(), 12, seed=8, invalid_share=0, unfinished_share=0.5, photo_size=(32, 24)

@@ -20,6 +20,7 @@ from reports.intake import Intake, Submission
 from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from reports.visit_plan import CARRIED_OVER_STATUSES, form_prefill, plan_followup, read_visit_plan
+from storage.access_store import AccessStore, Role
 from storage.erasure import ShredRequest, shred_reports
 from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError
 from storage.ledger.events import decode_entry
@@ -54,6 +55,16 @@ def _accepted(intake: Intake, payload: dict[str, Any]) -> str:
     outcome = intake.ingest(Submission(json.dumps(payload).encode(), "json"))
     assert outcome.accepted, outcome
     return outcome.report.id
+
+
+@pytest.fixture(autouse=True)
+def technicians(store: ReportStore) -> None:
+    """The technicians' accounts a visit names (a planner, an auditor and a disabled one beside)."""
+    access = AccessStore(store)
+    for handle in ("tech-001", "tech-002", "tech-003", "tech-007", "tech-old"):
+        access.add_user(handle, Role.TECHNICIAN, actor="test")
+    access.add_user("planner-1", Role.PLANNER, actor="test")
+    access.disable_user("tech-old", actor="test")
 
 
 @pytest.fixture
@@ -222,3 +233,21 @@ def test_a_restricted_report_is_not_planned_and_its_plan_not_read(
     VisitStore(store).cancel(visit.id, reason="replanned")
     with pytest.raises(VisitError, match="restricted"):
         plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])
+
+
+@pytest.mark.parametrize(
+    "technician", ["jeanne.leroy@exemple.fr", "dupont", "0611223344", "planner-1", "tech-old"]
+)
+def test_a_technician_is_an_enabled_technicians_account(
+    store: ReportStore, unfinished: str, technician: str
+) -> None:
+    """An e-mail, a surname or a phone number typed as an "identifier" would sit in the signed
+    ledger for good (found by the round-4 adversary): only technicians' accounts are taken."""
+    with pytest.raises(VisitError, match="technician 2 is not an enabled technician's account") as refused:
+        plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001", technician])
+    assert technician not in str(refused.value)
+    visit = plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])
+    with pytest.raises(VisitError, match="not an enabled technician's account"):
+        VisitStore(store).move(visit.id, technicians=[technician])
+    ledger = json.dumps(_entries(store, LedgerStep.VISIT_PLAN, LedgerStep.VISIT_MOVE))
+    assert technician not in ledger
