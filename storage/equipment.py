@@ -5,21 +5,26 @@ personal (``reports.schema.Equipment``) — and is registered when a report that
 serial number is accepted, or imported from a CSV file (``quitus equipment import``). Its
 history is the list of accepted reports about it: day, template, outcome, report id. Who
 owns it and where it stands are *not* stored here: they are in those reports, encrypted
-under each report's key. So the register holds no personal data (ARCHITECTURE invariant
-1), and erasing a report removes its line from the history in the erasure's transaction
-(:func:`delete_interventions_of`); a unit whose history is then empty and that was not
+under each report's key. Nor are the brand, model and serial number kept as typed: a
+technician may type anything there (a client's name and phone, found by the round-4
+adversary), so a unit is known by a keyed digest of them (HMAC-SHA256 under the index key,
+as the blind index does), never by their text. So the register holds no typed value
+(ARCHITECTURE invariant 1), and erasing a report removes its line from the history in the
+erasure's transaction (:func:`delete_interventions_of`); a unit whose history is then empty and that was not
 imported goes with it, so nothing ties it to the person any more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.database import is_one_of
@@ -48,32 +53,24 @@ class EquipmentKey:
     model: str
     serial_number: str
 
-    def normalized(self) -> tuple[str, str, str, str]:
-        """Case and spaces do not make another unit (``ThemaPlus  F25`` is ``themaplus f25``)."""
-        return tuple(" ".join(part.split()).casefold() for part in self.astuple())  # type: ignore[return-value]
-
-    def astuple(self) -> tuple[str, str, str, str]:
-        return (self.category, self.brand, self.model, self.serial_number)
+    def digest(self, index_key: bytes) -> str:
+        """The unit's keyed digest: case and spaces do not make another unit (``ThemaPlus  F25``
+        is ``themaplus f25``)."""
+        parts = (" ".join(part.split()).casefold() for part in (self.brand, self.model, self.serial_number))
+        term = "equipment:" + self.category + "\0" + "\0".join(parts)
+        return hmac.new(index_key, term.encode(), hashlib.sha256).hexdigest()
 
 
 class EquipmentRecord(Base):
-    """A unit of equipment. Technical data only."""
+    """A unit of equipment: its category, a keyed digest of what identifies it, its year."""
 
     __tablename__ = "equipment"
-    __table_args__ = (
-        UniqueConstraint("category_key", "brand_key", "model_key", "serial_key", name="uq_equipment"),
-    )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     category: Mapped[str] = mapped_column(String(64))
-    brand: Mapped[str] = mapped_column(String(200))
-    model: Mapped[str] = mapped_column(String(200))
-    serial_number: Mapped[str] = mapped_column(String(200))
+    unit_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """HMAC-SHA256 of the category, brand, model and serial number (:meth:`EquipmentKey.digest`)."""
     installed_year: Mapped[int | None] = mapped_column(Integer)
-    category_key: Mapped[str] = mapped_column(String(64))
-    brand_key: Mapped[str] = mapped_column(String(200))
-    model_key: Mapped[str] = mapped_column(String(200))
-    serial_key: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(16))
     """``report`` (first seen in an accepted report) or ``import`` (a CSV file)."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -176,17 +173,9 @@ class EquipmentStore:
         with self.store.database.session() as session:
             return len(list(session.scalars(select(EquipmentRecord.id))))
 
-    @staticmethod
-    def _existing(session: Session, key: EquipmentKey) -> EquipmentRecord | None:
-        category, brand, model, serial = key.normalized()
-        return session.scalars(
-            select(EquipmentRecord).where(
-                EquipmentRecord.category_key == category,
-                EquipmentRecord.brand_key == brand,
-                EquipmentRecord.model_key == model,
-                EquipmentRecord.serial_key == serial,
-            )
-        ).first()
+    def _existing(self, session: Session, key: EquipmentKey) -> EquipmentRecord | None:
+        digest = key.digest(self.store.keys.index_key)
+        return session.scalars(select(EquipmentRecord).where(EquipmentRecord.unit_digest == digest)).first()
 
     def _find_or_add(
         self, session: Session, key: EquipmentKey, installed_year: int | None, source: str
@@ -196,18 +185,11 @@ class EquipmentStore:
             if found.installed_year is None and installed_year is not None:
                 found.installed_year = installed_year
             return found
-        category, brand, model, serial = key.normalized()
         record = EquipmentRecord(
             id="EQ-" + secrets.token_hex(8),
             category=key.category,
-            brand=key.brand,
-            model=key.model,
-            serial_number=key.serial_number,
+            unit_digest=key.digest(self.store.keys.index_key),
             installed_year=installed_year,
-            category_key=category,
-            brand_key=brand,
-            model_key=model,
-            serial_key=serial,
             source=source,
             created_at=utcnow(),
         )

@@ -121,3 +121,21 @@ def test_a_bad_import_file_names_the_line_and_column_never_the_value(data: bytes
     with pytest.raises(EquipmentImportError, match=re.escape(says)) as refused:
         read_equipment_csv(data)
     assert "Dupont" not in str(refused.value) and "1850" not in str(refused.value)
+
+
+def test_whatever_is_typed_in_the_equipment_fields_is_not_kept_in_clear(
+    store: ReportStore, intake: Intake
+) -> None:
+    """A client's name and phone typed in the model (found by the round-4 adversary) must not
+    reach the register: a unit is known by a keyed digest, never by its text."""
+    typed = "Naneo chez Mme Quenouille 06 11 22 33 44"
+    report = _accepted(intake, _payload(4, "2026-02-02", model=typed))
+    with store.database.session() as session:
+        rows = [
+            *session.execute(select(EquipmentRecord.__table__)),
+            *session.execute(select(EquipmentInterventionRecord.__table__)),
+        ]
+    assert rows and not any(word in repr(rows) for word in ("Quenouille", "06 11 22", "Naneo"))
+    assert [i.report_id for i in history_of(store, Equipment.model_validate({**UNIT, "model": typed}))] == [
+        report
+    ]

@@ -1,6 +1,7 @@
 """The equipment register (``equipment``) and each unit's interventions (``equipment_interventions``).
 
-Technical data only: who owns a unit and where it is stay in its reports (``storage.equipment``).
+A unit is known by a keyed digest of its brand, model and serial number, never by their text;
+who owns it and where it is stay in its reports (``storage.equipment``).
 
 Revision ID: 0017
 Revises: 0016
@@ -21,17 +22,10 @@ def upgrade() -> None:
         "equipment",
         sa.Column("id", sa.String(24), primary_key=True),
         sa.Column("category", sa.String(64), nullable=False),
-        sa.Column("brand", sa.String(200), nullable=False),
-        sa.Column("model", sa.String(200), nullable=False),
-        sa.Column("serial_number", sa.String(200), nullable=False),
+        sa.Column("unit_digest", sa.String(64), nullable=False, unique=True),
         sa.Column("installed_year", sa.Integer(), nullable=True),
-        sa.Column("category_key", sa.String(64), nullable=False),
-        sa.Column("brand_key", sa.String(200), nullable=False),
-        sa.Column("model_key", sa.String(200), nullable=False),
-        sa.Column("serial_key", sa.String(200), nullable=False),
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("category_key", "brand_key", "model_key", "serial_key", name="uq_equipment"),
     )
     op.create_table(
         "equipment_interventions",
