@@ -176,6 +176,9 @@ class RetentionRun(_Output):
     certificates_issued: int
     certificates_failed: dict[str, str] = Field(description="Report id → why its certificate was not issued.")
     tampered: dict[str, str] = Field(description="Report id → why the gate refused it as tampered.")
+    unreadable: dict[str, str] = Field(
+        default={}, description="Report id → why it could not be anonymized (its content cannot be read)."
+    )
 
 
 class HoldEntry(_Output):

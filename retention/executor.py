@@ -46,6 +46,15 @@ class RunSummary:
     tampered: dict[str, str] = field(default_factory=dict)
     """Report id → why the gate refused it as tampered (rows edited beside the ledger): ids,
     steps and sequence numbers only. A run with any is a failed run."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Report id → why it could not be anonymized (its content blob corrupted or lost): kept,
+    the rest of the run went on. A run with any is a failed run."""
+
+    @property
+    def failed(self) -> bool:
+        """Something due was refused for a reason a person must look at (tampered, unreadable)."""
+        return bool(self.tampered or self.unreadable)
+
     certificates_issued: int = 0
     """Sealed certificate PDFs issued after the batches (this run's, and any a crash left)."""
     certificates_failed: dict[str, str] = field(default_factory=dict)
@@ -123,6 +132,9 @@ def _execute_batch(
     summary.refused += len(outcome.refused)
     summary.tampered.update(
         (r.report_id, r.message) for r in outcome.refused if r.rule == DisposalRefusal.TAMPERED
+    )
+    summary.unreadable.update(
+        (r.report_id, r.message) for r in outcome.refused if r.rule == DisposalRefusal.UNREADABLE
     )
     summary.done.update(("delete", outcome.policy_of[r]) for r in outcome.deleted)
     summary.done.update(("anonymize", outcome.policy_of[r]) for r in outcome.anonymized)

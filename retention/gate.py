@@ -41,6 +41,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from policies.loading import PolicySet
 from reports.schema import InterventionReport
 from retention.certificates import CertificateSealer, IssueOutcome, build_certificates, issue_certificates
@@ -51,7 +53,7 @@ from retention.holds import HoldService
 from retention.statistics import DEFAULT_K, StatisticalDraft, draft_record, write_k_anonymous
 from storage.certificate_store import CertificateStore, NewCertificate
 from storage.erasure import ErasureTransaction, ShredRequest, shred_reports
-from storage.errors import KeyDestroyedError
+from storage.errors import BlobError, KeyDestroyedError, ReportNotFoundError
 from storage.ledger.errors import RollbackError
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
@@ -224,8 +226,17 @@ class DisposalGate:
                 outcome.certified = self.certify()
             return outcome
         anonymize = [e for e in allowed if purpose == DisposalPurpose.RETENTION and e.action == "anonymize"]
+        drafts, unreadable = self._drafts(anonymize)
+        if unreadable:  # one bad file refuses its own report only
+            outcome.refused.extend(unreadable)
+            unread = {r.report_id for r in unreadable}
+            allowed = [e for e in allowed if e.report_id not in unread]
+            anonymize = [e for e in anonymize if e.report_id not in unread]
+            if not allowed:
+                if certify:
+                    outcome.certified = self.certify()
+                return outcome
         anonymized_ids = {e.report_id for e in anonymize}
-        drafts = self._drafts(anonymize)
         step = LedgerStep.SHRED if purpose == DisposalPurpose.ERASURE_REQUEST else LedgerStep.DISPOSE
         code = reason or purpose.value
         now = dt.datetime.now(dt.UTC)
@@ -278,8 +289,10 @@ class DisposalGate:
         """Scrub destroyed keys' old bytes out of the key store (once per run: a VACUUM on PostgreSQL)."""
         self.store.keystore.scrub()
 
-    def _drafts(self, items: Sequence[EffectiveDecision]) -> list[StatisticalDraft]:
-        drafts = []
+    def _drafts(self, items: Sequence[EffectiveDecision]) -> tuple[list[StatisticalDraft], list[Refusal]]:
+        """The statistical records of the reports to anonymize, and the refusals of those whose
+        content cannot be read (they cannot be anonymized; nothing is destroyed)."""
+        drafts, unreadable = [], []
         for effective in items:
             report = self.store.get(effective.report_id)
             if report.content_blob_id is None:
@@ -290,8 +303,11 @@ class DisposalGate:
                 )
             except KeyDestroyedError:
                 continue  # a previous run destroyed the key and stopped: finish the erasure
+            except (BlobError, ReportNotFoundError, ValidationError) as exc:
+                unreadable.append(_unreadable(effective.report_id, exc))
+                continue
             drafts.append(draft_record(effective.report_id, report.template_id, content))
-        return drafts
+        return drafts, unreadable
 
     def _certificate(
         self,
@@ -329,4 +345,16 @@ def _tampered(report_id: str, problems: Sequence[str]) -> Refusal:
         f"{report_id}: {problems[0]}{more}. What its disposal would rest on is not what the "
         "ledger recorded: nothing is disposed of until `quitus audit verify` is clean (restore the "
         'database from a backup; docs/operations.md, "Tampering found")',
+    )
+
+
+def _unreadable(report_id: str, exc: Exception) -> Refusal:
+    # A BlobError names the blob and the report (ids only); a validation error is not quoted:
+    # it could carry a value of the content.
+    why = str(exc) if isinstance(exc, BlobError | ReportNotFoundError) else "its content is not a report"
+    return Refusal(
+        report_id,
+        DisposalRefusal.UNREADABLE,
+        f"{report_id}: not anonymized, its content cannot be read ({why}); nothing was destroyed. "
+        "Restore its blob from the backup (docs/operations.md) and run `quitus audit verify`",
     )

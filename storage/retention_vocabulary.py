@@ -56,6 +56,9 @@ class DisposalRefusal(StrEnum):
     AWAITING_REVIEW = "awaiting_review"
     NEEDS_REVIEW = "needs_review"
     NOT_QUEUED = "not_queued"
+    UNREADABLE = "unreadable"
+    """Its content could not be read to anonymize it (a blob file corrupted, truncated or lost):
+    kept for a person to restore or look at; the other reports of the run are disposed of."""
     TAMPERED = "tampered"
     """What the disposal would decide on differs from the ledger (a row edited by hand, an
     entry quitus did not write): nothing is disposed of until ``quitus audit verify`` is clean."""

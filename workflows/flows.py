@@ -196,6 +196,8 @@ def retention_flow() -> dict[str, int]:
     svc.store.ledger.checkpoint()
     for message in list(summary.tampered.values())[:20]:
         get_run_logger().error("TAMPERING FOUND, not disposed of: %s", message)
+    for message in list(summary.unreadable.values())[:20]:
+        get_run_logger().error("UNREADABLE, not anonymized: %s", message)
     witnessed = _witness_checkpoint()
     rows = "".join(
         f"| {action} | {policy} | {count} |\n" for (action, policy), count in sorted(summary.done.items())
@@ -203,8 +205,8 @@ def retention_flow() -> dict[str, int]:
     create_markdown_artifact(
         key="retention-summary",
         markdown=f"Retention run at {day}: {summary.total} dispositions, {summary.held} held, "
-        f"{summary.awaiting_review} awaiting review, {len(summary.tampered)} refused as tampered "
-        "(`quitus audit verify`).\n\n{witnessed}\n\n"
+        f"{summary.awaiting_review} awaiting review, {len(summary.tampered)} refused as tampered, "
+        f"{len(summary.unreadable)} unreadable (`quitus audit verify`).\n\n{witnessed}\n\n"
         f"| action | policy | reports |\n|---|---|---|\n{rows}",
         description="Dispositions per action and policy (counts only)",
     )
@@ -214,6 +216,7 @@ def retention_flow() -> dict[str, int]:
         "awaiting_review": summary.awaiting_review,
         "witness_failed": int(witnessed.startswith("**WITNESS FAILED**")),
         "tampered": len(summary.tampered),
+        "unreadable": len(summary.unreadable),
     }
 
 

@@ -56,6 +56,12 @@ def run_flow(
             "their disposal rests on differs from the ledger (see the flow's log); run `quitus audit verify`",
             soft_wrap=True,
         )
+    if counts.get("unreadable"):
+        err_console.print(
+            f"[red]UNREADABLE:[/] {counts['unreadable']} report(s) due today could not be anonymized: their "
+            "content cannot be read (see the flow's log); restore their blobs and run `quitus audit verify`",
+            soft_wrap=True,
+        )
     if counts.get("witness_failed"):
         # The dispositions are done and recorded; what failed is the independent cosignature.
         err_console.print(
@@ -63,5 +69,5 @@ def run_flow(
             "(see the flow's log); run `quitus audit checkpoint --witness` once it is reachable",
             soft_wrap=True,
         )
-    if counts.get("tampered") or counts.get("witness_failed"):
+    if counts.get("tampered") or counts.get("unreadable") or counts.get("witness_failed"):
         raise typer.Exit(ExitCode.REJECTED)

@@ -151,7 +151,7 @@ def run(
         app.close()
     if as_json:
         _emit_run(summary, clock.today())
-        raise typer.Exit(ExitCode.REJECTED if summary.tampered else ExitCode.OK)
+        raise typer.Exit(ExitCode.REJECTED if summary.failed else ExitCode.OK)
     for (action, policy), count in sorted(summary.done.items()):
         console.print(f"  {action:<10} {count:>6}  {policy}")
     console.print(
@@ -159,11 +159,12 @@ def run(
         f"{summary.awaiting_review} awaiting review; {summary.certificates_issued} certificate(s) issued"
     )
     _warn_not_issued(summary.certificates_failed)
-    if summary.tampered:
-        for message in list(summary.tampered.values())[:20]:
-            err_console.print(f"[red]TAMPERING FOUND:[/] {escape(message)}", soft_wrap=True)
-        if len(summary.tampered) > 20:
-            err_console.print(f"[red]TAMPERING FOUND:[/] … and {len(summary.tampered) - 20} more report(s)")
+    for label, found in (("TAMPERING FOUND", summary.tampered), ("UNREADABLE", summary.unreadable)):
+        for message in list(found.values())[:20]:
+            err_console.print(f"[red]{label}:[/] {escape(message)}", soft_wrap=True)
+        if len(found) > 20:
+            err_console.print(f"[red]{label}:[/] … and {len(found) - 20} more report(s)")
+    if summary.failed:
         raise typer.Exit(ExitCode.REJECTED)
 
 
@@ -183,6 +184,7 @@ def _emit_run(summary: RunSummary, day: dt.date) -> None:
             certificates_issued=summary.certificates_issued,
             certificates_failed=dict(summary.certificates_failed),
             tampered=dict(summary.tampered),
+            unreadable=dict(summary.unreadable),
         )
     )
 

@@ -303,3 +303,21 @@ def test_an_untouched_undated_report_follows_its_received_date(store: ReportStor
     store.save_capture(receipt.report_id, content=None, issues=[{"code": "invalid_json", "message": "x"}])
     outcome = _dispose(store, policies, receipt.report_id, DisposalPurpose.RETENTION)
     assert outcome.refused and outcome.refused[0].rule != DisposalRefusal.TAMPERED  # received today: not due
+
+
+def test_an_unreadable_report_is_refused_alone_and_the_others_are_disposed_of(
+    store: ReportStore, make_report: MakeReport, tmp_path: Path
+) -> None:
+    """A content blob corrupted on disk (or its file lost) cannot be anonymized into the
+    statistics: that report is refused as unreadable, named, kept for a person to look at —
+    and every other due report is disposed of as usual (one bad file never stops the run)."""
+    unreadable = make_report(kind="particulier", day=dt.date(2020, 6, 1))  # anonymized from 2023-06-01
+    honest = make_report(kind="particulier", day=dt.date(2020, 7, 1))
+    blob_id = store.get(unreadable).content_blob_id
+    [path] = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file() and p.name == blob_id]
+    path.write_bytes(path.read_bytes()[:-40] + bytes(40))
+    summary = run_retention(store, POLICIES, clock=FixedClock(TODAY))
+    assert store.get(honest).state == ReportState.ERASED
+    assert store.get(unreadable).state != ReportState.ERASED
+    assert list(summary.unreadable) == [unreadable], summary
+    assert "quitus audit verify" in summary.unreadable[unreadable]

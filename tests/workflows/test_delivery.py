@@ -324,7 +324,8 @@ def test_unfinished_interventions_are_listed_for_rescheduling(
         return out.file.getvalue()  # type: ignore[attr-defined]
 
     text = listing(FollowupStatus.OPEN, now + dt.timedelta(days=3))
-    assert unfinished in text and completed not in text
+    numbers = store.numbers([unfinished, completed])  # a person reads the number, not the id
+    assert numbers[unfinished] in text and numbers[completed] not in text
     assert payloads["unfinished"]["outcome"]["reschedule"]["preferred_date"] in text
     assert "3 d" in text and "1 open follow-up request\n" in text
     client = payloads["unfinished"]["client"]
@@ -337,7 +338,7 @@ def test_unfinished_interventions_are_listed_for_rescheduling(
 
     deliveries = DeliveryStore(store)
     assert deliveries.set_followup_status(unfinished, FollowupStatus.SCHEDULED, now=now)
-    assert unfinished not in listing(FollowupStatus.OPEN, now)
+    assert numbers[unfinished] not in listing(FollowupStatus.OPEN, now)
     assert "scheduled" in listing(None, now)
     assert [e["outcome"] for e in events(store, unfinished, "followup.update")] == ["scheduled"]
     # Registering it again (a second run) opens nothing new.

@@ -78,12 +78,13 @@ def test_flows_emit_events_for_rejections_failures_disposals_and_an_overdue_job(
     assert resource == "quitus.job.intake" and summary["counts"]["redact_failed"] == 1
 
     monkeypatch.setenv("QUITUS_SIMULATED_TODAY", "2045-01-01")
-    failed = run_quitus(home, "run", "retention")  # it reads the corrupted file and stops
-    assert failed.returncode != 0
-    ((resource, payload),) = [(r, p) for e, r, p in _events(home) if e == "quitus.job.failed"]
-    assert resource == "quitus.job.retention" and payload["error"].endswith("Error")
-    blob.write_bytes(intact)  # restored from the backup
     seen = len(_events(home))
+    refused = run_quitus(home, "run", "retention")  # the corrupted report alone is refused, loudly
+    assert refused.returncode == 1 and "UNREADABLE" in refused.stderr, refused.stderr
+    with sqlite3.connect(home / "quitus.db") as db:
+        (state,) = db.execute("SELECT state FROM reports WHERE id = ?", (corrupted,)).fetchone()
+    assert state != "erased"
+    blob.write_bytes(intact)  # restored from the backup
     assert run_quitus(home, "run", "retention").returncode == 0
     new = _events(home)[seen:]
     disposed = [(r, p) for e, r, p in new if e == "quitus.report.disposed"]
