@@ -19,6 +19,7 @@ from policies.model import Action
 from retention.effective import EffectiveDecision, apply_review_decision
 from retention.facts import BATCH_SIZE, iter_report_facts
 from retention.holds import ActiveHolds
+from storage.ledger.errors import RollbackError
 from storage.report_store import ReportStore
 from storage.retention_store import RetentionStore
 from storage.state_integrity import decision_tampering
@@ -81,6 +82,12 @@ def plan_dispositions(
     in a plan). The retention run turns it off: its disposal gate checks them again anyway.
     """
     reviews_store = RetentionStore(store)
+    rolled_back: tuple[str, ...] = ()
+    if check_tampering:
+        try:
+            store.ledger.check_not_rolled_back()
+        except RollbackError as exc:  # as the gate: nothing the ledger says can be believed
+            rolled_back = (str(exc),)
     for batch in iter_report_facts(store.database, batch_size=batch_size):
         reviews = reviews_store.reviews_between(batch[0].report_id, batch[-1].report_id)
         due: list[tuple[ReportFacts, EffectiveDecision]] = []
@@ -89,7 +96,11 @@ def plan_dispositions(
             if effective.is_due(at):
                 due.append((facts, effective))
         held = holds.held([f for f, _ in due]) if due else {}
-        tampered = decision_tampering(store, [f.report_id for f, _ in due]) if due and check_tampering else {}
+        tampered: dict[str, list[str]] = {}
+        if rolled_back:
+            tampered = {f.report_id: list(rolled_back) for f, _ in due}
+        elif due and check_tampering:
+            tampered = decision_tampering(store, [f.report_id for f, _ in due])
         for facts, effective in due:
             planned = PlannedDisposition.of(effective)
             if facts.report_id in held:

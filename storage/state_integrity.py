@@ -170,9 +170,11 @@ def _problems(store: ReportStore) -> list[str]:
 
 _DECISION_STEPS = frozenset(
     {LedgerStep.RECEIVE, LedgerStep.CAPTURE, LedgerStep.SUBJECT_REINDEX, LedgerStep.ARCHIVE}
+    | {LedgerStep.VALIDATE}
     | RETENTION_ROW_STEPS
 )
-"""The entries that record what a disposal decides on: facts, subject index, archival, events, reviews."""
+"""The entries that record what a disposal decides on: facts, subject index, archival, events,
+reviews — and the number a person names the report by (``shred RI-2026-000123``)."""
 _CAPTURED_ONLY = frozenset({ReportState.CAPTURED, ReportState.REJECTED})
 
 
@@ -249,6 +251,7 @@ def decision_tampering(store: ReportStore, report_ids: Sequence[str]) -> dict[st
             found += _check_facts(row, report)
             found += _check_received(row, report)
             found += _check_archived_at(row, report)
+            found += _check_number(row, report)
             found += _check_subjects(report, subjects[row.id])
     for report_id, found in retention_problems_of(database, ids, retention).items():
         problems.setdefault(report_id, []).extend(found)

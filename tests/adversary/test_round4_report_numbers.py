@@ -27,12 +27,6 @@ def _state(home: Path, report_id: str) -> str:
     return state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-4 adversary: after a database edit swapping two report numbers, `reports shred "
-    "RI-2026-000001` destroys the report the ledger numbered RI-2026-000002 and certifies it under the "
-    "forged number; the gate does not check the number against the validate entry",
-)
 def test_a_shred_by_number_refuses_a_number_edited_beside_the_ledger(tmp_path: Path) -> None:
     home = new_home(tmp_path)
     samples = valid_samples(2, unfinished=False, category="chaudiere_gaz")  # no legal obligation: erasable

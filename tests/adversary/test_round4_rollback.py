@@ -49,11 +49,6 @@ def test_the_run_refuses_a_rolled_back_database(tmp_path: Path) -> None:
     assert json.loads(run_quitus(home, "reports", "show", report_id, "--json").stdout)["state"] == "archived"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-4 adversary: after the database is rolled back to before a hold, `retention plan` "
-    "lists the formerly held report as due (no TAMPERED, exit 0) although the run refuses the rollback",
-)
 def test_the_plan_of_a_rolled_back_database_shows_no_report_as_simply_due(tmp_path: Path) -> None:
     home, report_id = _rolled_back_home(tmp_path)
     plan = run_quitus(home, "retention", "plan", "--json")
