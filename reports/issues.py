@@ -7,7 +7,6 @@ measurement. Each code has an English and a French message (`MESSAGES`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,7 +222,11 @@ def format_path(loc: Sequence[int | str]) -> str:
     return out
 
 
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+UNKNOWN_ID = "(unknown id)"
+"""What an issue says in place of a submitted id the template does not know (a checklist item,
+a measurement, a choice): the id itself may be anything typed, a name or a phone included."""
+UNKNOWN_FIELD = "(unknown field)"
+"""What an issue says in place of a submitted key the schema does not know."""
 
 
 def issues_from_validation_error(exc: ValidationError) -> list[ReportIssue]:
@@ -232,10 +235,12 @@ def issues_from_validation_error(exc: ValidationError) -> list[ReportIssue]:
     for error in exc.errors(include_input=False, include_url=False, include_context=False):
         loc = [p for p in error["loc"] if not _is_union_branch(p)]
         kind = error["type"]
-        if kind == "extra_forbidden" and loc and not _FIELD_NAME.fullmatch(str(loc[-1])):
-            # An unknown key is quoted back only when it looks like a misspelt field name:
-            # a key may itself be personal data (an e-mail, a name).
-            loc[-1] = "(unknown field)"
+        if kind == "extra_forbidden" and loc:
+            # A key the schema does not know is never quoted back: it may be personal data (a
+            # client's name and phone typed where a field name goes).
+            loc[-1] = UNKNOWN_FIELD
+        # The keys of ``selections`` are submitted text too.
+        loc = [UNKNOWN_ID if i and loc[i - 1] == "selections" else p for i, p in enumerate(loc)]
         path = format_path(loc)
         if kind in ("missing", "extra_forbidden"):
             found.append(issue(path, kind))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from reports.issues import ReportIssue, issue
+from reports.issues import UNKNOWN_ID, ReportIssue, issue
 from reports.readings import (
     MissingConsequence,
     ReadingVerdict,
@@ -69,9 +69,10 @@ def _check_checklist(report: InterventionReport, template: Template) -> list[Rep
     for index, item in enumerate(report.checklist):
         if template.checklist_item(item.id) is None:
             found.append(
-                issue(f"checklist[{index}].id", "checklist_unknown", item=item.id, template=template.id)
+                issue(f"checklist[{index}].id", "checklist_unknown", item=UNKNOWN_ID, template=template.id)
             )
-    found += [issue("checklist", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
+    known = [i for i in given if template.checklist_item(i) is not None]  # an unknown id is never quoted
+    found += [issue("checklist", "duplicate_entry", item=i) for i in sorted(_duplicates(known))]
     for spec in template.checklist:
         if spec.required and spec.id not in given:
             found.append(issue("checklist", "checklist_missing", item=spec.id, label=spec.label))
@@ -86,7 +87,7 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
         if spec is None:
             found.append(
                 issue(
-                    f"measurements[{index}].id", "measurement_unknown", item=measured.id, template=template.id
+                    f"measurements[{index}].id", "measurement_unknown", item=UNKNOWN_ID, template=template.id
                 )
             )
             continue
@@ -107,7 +108,8 @@ def _check_measurements(report: InterventionReport, template: Template) -> list[
         # only when the report lacks what the threshold requires.
         for missing in missing_consequences(judgement, report):
             found.append(_consequence_issue(index, spec, measured.value, missing, template))
-    found += [issue("measurements", "duplicate_entry", item=i) for i in sorted(_duplicates(given))]
+    known = [i for i in given if template.measurement(i) is not None]
+    found += [issue("measurements", "duplicate_entry", item=i) for i in sorted(_duplicates(known))]
     for spec in template.measurements:
         if spec.required and spec.id not in given and report.outcome.status == "completed":
             found.append(
@@ -150,9 +152,7 @@ def _check_selections(report: InterventionReport, template: Template) -> list[Re
         spec = template.selection(selection_id)
         if spec is None:
             found.append(
-                issue(
-                    f"selections.{selection_id}", "selection_unknown", item=selection_id, template=template.id
-                )
+                issue(f"selections.{UNKNOWN_ID}", "selection_unknown", item=UNKNOWN_ID, template=template.id)
             )
         elif value not in spec.choices:
             found.append(

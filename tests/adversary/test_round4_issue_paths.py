@@ -53,12 +53,6 @@ def _unknown_measurement(payload: dict[str, Any]) -> str:
     return NAME_KEY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-4 adversary: a submitted key or unknown id (client field, selections key, "
-    "checklist or measurement id) is quoted in the issue path/message, stored in clear in reports.issues "
-    "and printed by `reports show --json`",
-)
 @pytest.mark.parametrize(
     "inject",
     [
