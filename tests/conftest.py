@@ -126,13 +126,14 @@ def intake(store: ReportStore, catalog: TemplateCatalog) -> Intake:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Start with the long tests, so that the two xdist workers do not end on one of them.
 
-    Slow-marked tests first, then those of modules that run ``quitus`` as a real process (a
-    second or more each), then the rest; the order inside each group is kept. Every worker
-    collects the same items and sorts them the same way, as xdist requires.
+    Slow-marked and integration tests (browser, crashes, workers) first, then those of modules
+    that run ``quitus`` as a real process (a second or more each), then the rest; the order
+    inside each group is kept. Every worker collects the same items and sorts them the same
+    way, as xdist requires.
     """
 
     def weight(item: pytest.Item) -> int:
-        if item.get_closest_marker("slow") is not None:
+        if item.get_closest_marker("slow") is not None or "integration" in item.path.parts:
             return 0
         module = getattr(item, "module", None)
         return 1 if module is not None and hasattr(module, "run_quitus") else 2
