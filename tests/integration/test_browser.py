@@ -15,6 +15,7 @@ a tablet in landscape).
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import subprocess
@@ -222,7 +223,8 @@ def test_technician_compliance_auditor_and_client_in_the_browser(
     page.fill("#hold-reason", "RG-2026-118")
     page.fill("#hold-reports", report_id)
     page.click("text=Poser le gel")
-    page.locator("#holds-table", has_text=report_id).wait_for()
+    shown = json.loads(_quitus(server.home, "reports", "show", report_id, "--json").stdout)
+    page.locator("#holds-table", has_text=shown["number"]).wait_for()  # people read the number
     page.fill("#plan-date", "2040-01-01")
     page.click("text=Afficher")
     held = page.locator(f'#plan-table tr[data-report="{report_id}"]')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from reports.samples import generate_samples
@@ -41,7 +42,9 @@ def test_events_are_checked_and_their_changes_recorded(tmp_path: Path) -> None:
 
     first = quitus(home, "retention", "event", report_id, "last_contact", "--on", str(intervention))
     assert first.returncode == 0, first.stderr
-    assert f"{report_id}: last_contact on {intervention} recorded" in first.stdout
+    assert re.search(rf"^RI-\d{{4}}-\d{{6}}: last_contact on {intervention} recorded", first.stdout), (
+        first.stdout
+    )
     again = quitus(home, "retention", "event", report_id, "last_contact", "--on", str(intervention))
     assert again.returncode == 0 and "already recorded: nothing changed" in again.stdout
     moved = quitus(home, "retention", "event", report_id, "last_contact", "--on", str(today))
