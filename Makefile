@@ -48,8 +48,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# worksteal: a worker that runs out of tests takes half of the other's queue (with the default
+# "load" the queue handed out early stays with its worker, and one worker ends alone for minutes).
 pytest: install system-deps
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 test: lint typecheck pytest
 
