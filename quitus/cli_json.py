@@ -402,6 +402,11 @@ class VisitEntry(_Output):
     technicians: list[str]
     status: Literal["planned", "done", "cancelled"]
     continued_by_report_id: str | None = Field(description="The report that continued it, once accepted.")
+    tampered: list[str] = Field(
+        default_factory=list,
+        description="How its row differs from the signed ledger (ids only); when not empty, the values "
+        "above are the ledger's and the visit is refused until `quitus audit verify` is looked at.",
+    )
 
     @classmethod
     def of(cls, row: VisitRow) -> VisitEntry:
@@ -416,6 +421,7 @@ class VisitEntry(_Output):
             technicians=list(row.technicians),
             status=row.status.value,
             continued_by_report_id=row.continued_by_report_id,
+            tampered=list(row.tampered),
         )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ __all__ = [
     "NUMBER_DETAIL",
     "NUMBER_PATTERN",
     "allocate_number",
+    "counter_problems",
     "format_number",
     "is_report_number",
     "numbers_of",
@@ -90,6 +91,50 @@ def allocate_number(session: Session, moment: dt.datetime) -> str:
     if given is None:  # the row was just inserted in this transaction: cannot happen
         raise AssertionError(f"no number counter for {year}")
     return format_number(year, given)
+
+
+def counter_problems(counters: Mapping[int, int], given: Iterable[str]) -> list[str]:
+    """How the year counters and the series differ from the numbers given (``quitus audit verify``).
+
+    ``given``: every number the ledger's ``validate`` entries recorded, with those migration
+    0013 gave to reports accepted before numbers existed. Each year's series must run from 1
+    to its counter with no number missing: a counter moved on leaves a gap at the next
+    acceptance; moved back, a number already given comes again (the unique constraint then
+    refuses every acceptance).
+    """
+    series: dict[int, set[int]] = {}
+    for number in given:
+        match = NUMBER_PATTERN.fullmatch(number)
+        if match is not None:
+            series.setdefault(int(match["year"]), set()).add(int(match["seq"]))
+    problems = []
+    for year in sorted(set(counters) | set(series)):
+        counter, numbers = counters.get(year), series.get(year, set())
+        recorded = max(numbers, default=0)
+        if counter is None:
+            problems.append(
+                f"report numbers of {year}: the ledger gave up to {format_number(year, recorded)}, but "
+                "report_number_counters has no row for the year (deleted: the series would start again)"
+            )
+        elif counter != recorded:
+            said = format_number(year, recorded) if recorded else "none"
+            problems.append(
+                f"report numbers of {year}: report_number_counters says {counter} was the last given, but "
+                f"the ledger's validate entries gave up to {said} (edited: "
+                + (
+                    "the next number would leave a gap)"
+                    if counter > recorded
+                    else "a number would be given twice)"
+                )
+            )
+        missing = sorted(set(range(1, recorded + 1)) - numbers)
+        if missing:
+            first, last = format_number(year, missing[0]), format_number(year, missing[-1])
+            problems.append(
+                f"report numbers of {year}: {len(missing)} number(s) between {first} and {last} were never "
+                "given (a gap in the series: the counter was moved on beside the ledger)"
+            )
+    return problems
 
 
 def report_id_for(session: Session, reference: str) -> str | None:

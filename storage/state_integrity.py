@@ -34,6 +34,8 @@ erased reports          a ``shred``/``dispose`` entry makes a tombstone: no
                         :data:`ARCHIVED_AT_TOLERANCE`; empty without one
 ``restricted_at``,      the latest ``restrict`` entry and its reason; empty without one
 ``restriction_reason``
+``report_number_``      each year's ``last``: the last number the ``validate`` entries (and
+``counters``            migration 0013) gave that year (:func:`~storage.report_numbers.counter_problems`)
 ``number``              the number the ``validate`` entry that accepted the report recorded
                         (detail ``number``, :mod:`storage.report_numbers`); empty for a
                         report no ``validate`` entry accepted. Numbers given by migration
@@ -82,13 +84,20 @@ from storage.database import Database, is_one_of
 from storage.keystore import KeyRecord
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
-from storage.models import BlobRecord, LedgerEntryRecord, ReportRecord, SubjectIndexRecord
+from storage.models import (
+    BlobRecord,
+    LedgerEntryRecord,
+    ReportNumberCounterRecord,
+    ReportRecord,
+    SubjectIndexRecord,
+)
 from storage.report_facts import FACTS_DETAIL, facts_digest
-from storage.report_numbers import NUMBER_DETAIL
+from storage.report_numbers import NUMBER_DETAIL, counter_problems
 from storage.report_store import ReportStore
 from storage.retention_integrity import RETENTION_ROW_STEPS, check_retention_state, retention_problems_of
 from storage.states import ReportState
 from storage.subject_index import SUBJECTS_DETAIL, subjects_digest
+from storage.visit_integrity import check_visit_state
 
 __all__ = ["ARCHIVED_AT_TOLERANCE", "check_stored_state", "decision_tampering"]
 
@@ -125,10 +134,13 @@ _PRODUCES: Mapping[LedgerStep, frozenset[BlobKind]] = {
     LedgerStep.REDACT: frozenset({BlobKind.REDACTED_REPORT}),
     LedgerStep.RENDER: frozenset({BlobKind.PDF_DRAFT_FULL, BlobKind.PDF_DRAFT_REDACTED}),
     LedgerStep.SEAL: frozenset({BlobKind.PDF_FULL, BlobKind.PDF_REDACTED}),
+    LedgerStep.VISIT_PLAN: frozenset({BlobKind.VISIT_PLAN}),
 }
 """The kinds of blob each step stores (``workflows.stages``, ``ReportStore``)."""
 
-_ONE_EACH = frozenset({LedgerStep.RECEIVE, LedgerStep.REDACT, LedgerStep.RENDER, LedgerStep.SEAL})
+_ONE_EACH = frozenset(
+    {LedgerStep.RECEIVE, LedgerStep.REDACT, LedgerStep.RENDER, LedgerStep.SEAL, LedgerStep.VISIT_PLAN}
+)
 """Steps that store exactly one blob of each kind they produce (so ``latest_blob`` finds it)."""
 
 
@@ -163,6 +175,7 @@ def _problems(store: ReportStore) -> list[str]:
     problems += _check_reports(store, reports)
     problems += check_access_state(store)
     problems += check_retention_state(store)
+    problems += check_visit_state(store)
     return problems
 
 
@@ -472,6 +485,7 @@ def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]
     database = store.database
     unseen = set(reports)
     erased: dict[str, int] = {}
+    given = [derived.number[1] for derived in reports.values() if derived.number is not None]
     for rows in _report_rows(database):
         blobs = _blobs_of(database, [row.id for row in rows])
         subjects = _subjects_of(database, [row.id for row in rows])
@@ -482,6 +496,8 @@ def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]
             if derived is None:
                 problems.append(f"{where}: a row in reports that no ledger entry records (added by hand)")
                 continue
+            if derived.number is None and derived.accepted_seq is not None and row.number is not None:
+                given.append(row.number)  # numbered by migration 0013: no entry says how
             problems += [f"{where}: {p}" for p in _check_report(row, derived, blobs[row.id])]
             problems += [f"{where}: {p}" for p in _check_subjects(derived, subjects[row.id])]
             if derived.erased_seq is not None:
@@ -493,6 +509,10 @@ def _check_reports(store: ReportStore, reports: dict[str, _Report]) -> list[str]
     ]
     problems += _check_orphan_blobs(database)
     problems += _check_destroyed_keys(store, erased)
+    with database.session() as session:
+        query = select(ReportNumberCounterRecord.year, ReportNumberCounterRecord.last)
+        counters = {int(year): int(last) for year, last in session.execute(query)}
+    problems += counter_problems(counters, given)
     return problems
 
 

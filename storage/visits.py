@@ -25,12 +25,13 @@ ciphertext hash as an artifact, as a capture does for its blobs. Timestamps are 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -44,6 +45,7 @@ from storage.ledger.steps import LedgerStep
 from storage.models import Base, BlobRecord, ReportRecord, utcnow
 from storage.report_store import ReportStore
 from storage.states import ReportState
+from storage.visit_integrity import SignedVisit, visit_problems, vouched_visits
 
 __all__ = [
     "VISIT_ID_PATTERN",
@@ -55,8 +57,11 @@ __all__ = [
     "VisitSlot",
     "VisitStatus",
     "VisitStore",
+    "VisitTamperedError",
     "delete_visits_of",
 ]
+
+_T = TypeVar("_T")
 
 VISIT_ID_PATTERN: Final = r"^PV-[0-9a-f]{16}$"
 MAX_TECHNICIANS: Final = 4
@@ -87,6 +92,18 @@ class VisitError(StorageError):
 
 class VisitNotFoundError(ReportNotFoundError):
     """No such visit (or not one the caller may see)."""
+
+
+class VisitTamperedError(VisitError):
+    """The visit's row differs from its signed ledger entries: its plan is not read, nor is it
+    moved, cancelled or closed, until ``quitus audit verify`` has been looked at."""
+
+    def __init__(self, visit: VisitRow) -> None:
+        super().__init__(
+            f"visit {visit.id} differs from its signed ledger entries ({visit.tampered[0]}): it is refused "
+            "until the tampering is looked at (`quitus audit verify`, docs/operations.md, Tampering found)"
+        )
+        self.visit = visit
 
 
 class PlannedVisitRecord(Base):
@@ -129,9 +146,14 @@ class VisitRow:
     technicians: tuple[str, ...]
     status: VisitStatus
     continued_by_report_id: str | None
+    tampered: tuple[str, ...] = ()
+    """How its row differs from the signed ledger (:mod:`storage.visit_integrity`): when it
+    does, the values above are the ledger's (no technician when no entry planned it), and
+    its plan is not read."""
 
     @classmethod
-    def of(cls, row: PlannedVisitRecord, number: str | None) -> VisitRow:
+    def written(cls, row: PlannedVisitRecord, number: str | None) -> VisitRow:
+        """A row this transaction just wrote, with its ledger entry."""
         return cls(
             id=row.id,
             continues_report_id=row.continues_report_id,
@@ -142,6 +164,27 @@ class VisitRow:
             technicians=tuple(row.technicians),
             status=VisitStatus(row.status),
             continued_by_report_id=row.continued_by_report_id,
+        )
+
+    @classmethod
+    def vouched(cls, row: PlannedVisitRecord, number: str | None, signed: SignedVisit | None) -> VisitRow:
+        """The row as the ledger vouches for it (``signed``: its entries, read with the row)."""
+        kept = cls.written(row, number)
+        problems = tuple(visit_problems(row, signed))
+        if not problems:
+            return kept
+        if not isinstance(signed, SignedVisit) or signed.planned_seq is None:
+            return dataclasses.replace(kept, technicians=(), tampered=problems)
+        return dataclasses.replace(
+            kept,
+            continues_report_id=signed.report_id,
+            template_id=signed.template_id or kept.template_id,
+            day=_signed(dt.date.fromisoformat, signed.day, kept.day),
+            slot=_signed(VisitSlot, signed.slot, kept.slot),
+            technicians=signed.technicians,
+            status=_signed(VisitStatus, signed.status, kept.status),
+            continued_by_report_id=signed.continued_by,
+            tampered=problems,
         )
 
 
@@ -248,7 +291,7 @@ class VisitStore:
                     )
                 ],
             )
-            return VisitRow.of(record, report.number)
+            return VisitRow.written(record, report.number)
 
     def move(
         self,
@@ -261,6 +304,7 @@ class VisitStore:
         """Move a planned visit; returns it and whether anything changed (nothing: no entry)."""
         with self.store.database.session() as session:
             record = self._locked(session, visit_id)
+            self._refuse_tampered(session, record)
             self._require_planned(record, "moved")
             before = (record.day, record.slot, tuple(record.technicians))
             replaces = record.day
@@ -278,7 +322,7 @@ class VisitStore:
                 self.store.ledger.append(
                     session, [self._event(LedgerStep.VISIT_MOVE, record, replaces=replaces.isoformat())]
                 )
-            return VisitRow.of(record, self._number(session, record)), changed
+            return VisitRow.written(record, self._number(session, record)), changed
 
     def cancel(self, visit_id: str, *, reason: str) -> tuple[VisitRow, bool]:
         """Cancel a planned visit with a reason code; cancelling it again changes nothing."""
@@ -289,19 +333,22 @@ class VisitStore:
             )
         with self.store.database.session() as session:
             record = self._locked(session, visit_id)
+            self._refuse_tampered(session, record)
             if record.status == VisitStatus.CANCELLED.value:
-                return VisitRow.of(record, self._number(session, record)), False
+                return VisitRow.written(record, self._number(session, record)), False
             self._require_planned(record, "cancelled")
             record.status = VisitStatus.CANCELLED.value
             record.updated_at = utcnow()
             self.store.ledger.append(session, [self._event(LedgerStep.VISIT_CANCEL, record, reason=reason)])
-            return VisitRow.of(record, self._number(session, record)), True
+            return VisitRow.written(record, self._number(session, record)), True
 
     def mark_continued(self, visit_id: str, report_id: str) -> bool:
         """Record that ``report_id`` (accepted) continues this visit: it is done. False when it
-        was not planned any more (done already, cancelled)."""
+        was not planned any more (done already, cancelled). A visit whose row differs from the
+        ledger is refused (:class:`VisitTamperedError`): closing it would sign the edit."""
         with self.store.database.session() as session:
             record = self._locked(session, visit_id)
+            self._refuse_tampered(session, record)
             if record.status != VisitStatus.PLANNED.value:
                 return False
             record.status = VisitStatus.DONE.value
@@ -315,11 +362,13 @@ class VisitStore:
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, visit_id: str) -> VisitRow:
+        """The visit as its signed entries vouch for it (``tampered`` says how its row differs)."""
         with self.store.database.session() as session:
             record = session.get(PlannedVisitRecord, visit_id)
             if record is None:
                 raise VisitNotFoundError(f"no visit {visit_id}; `quitus visits list` shows them")
-            return VisitRow.of(record, self._number(session, record))
+            signed = vouched_visits(self.store, session, [record.continues_report_id])
+            return VisitRow.vouched(record, self._number(session, record), signed.get(record.id))
 
     def visits(
         self,
@@ -341,8 +390,10 @@ class VisitStore:
             query = query.where(PlannedVisitRecord.day >= since)
         if until is not None:
             query = query.where(PlannedVisitRecord.day <= until)
-        if status is not None:
-            query = query.where(PlannedVisitRecord.status == status.value)
+        # No filter on the status column: an edited status must not hide a visit from its
+        # technicians (the signed status decides, below). The days are selected on their column,
+        # so a day edited away from the range hides the visit from that week: a denial
+        # (`audit verify` names the edit), never a disclosure.
         if report_ids is not None:
             query = query.where(
                 is_one_of(
@@ -350,10 +401,18 @@ class VisitStore:
                 )
             )
         with self.store.database.session() as session:
-            rows = [VisitRow.of(record, number) for record, number in session.execute(query)]
-        if technician is not None:
-            rows = [row for row in rows if technician in row.technicians]
-        return rows
+            found = list(session.execute(query))
+            signed = vouched_visits(self.store, session, [record.continues_report_id for record, _ in found])
+            rows = [VisitRow.vouched(record, number, signed.get(record.id)) for record, number in found]
+        # What the ledger vouches for decides (an edited day, status or crew shows the signed one).
+        return [
+            row
+            for row in rows
+            if (since is None or row.day >= since)
+            and (until is None or row.day <= until)
+            and (status is None or row.status == status)
+            and (technician is None or technician in row.technicians)
+        ]
 
     def unplanned_followups(self, *, limit: int = 200) -> list[UnplannedFollowup]:
         """Accepted, unfinished reports with no visit planned or done yet, oldest first."""
@@ -377,7 +436,12 @@ class VisitStore:
             return [UnplannedFollowup(*row) for row in session.execute(query)]
 
     def read_plan(self, visit_id: str) -> bytes:
-        """The decrypted plan (JSON). The caller records the read (it names who reads)."""
+        """The decrypted plan (JSON). The caller records the read (it names who reads).
+
+        Refused (:class:`VisitTamperedError`) when the visit's row differs from its entries."""
+        visit = self.get(visit_id)
+        if visit.tampered:
+            raise VisitTamperedError(visit)
         with self.store.database.session() as session:
             record = session.get(PlannedVisitRecord, visit_id)
             if record is None:
@@ -419,6 +483,12 @@ class VisitStore:
             raise VisitNotFoundError(f"no visit {visit_id}; `quitus visits list` shows them")
         return record
 
+    def _refuse_tampered(self, session: Session, record: PlannedVisitRecord) -> None:
+        signed = vouched_visits(self.store, session, [record.continues_report_id])
+        visit = VisitRow.vouched(record, None, signed.get(record.id))
+        if visit.tampered:
+            raise VisitTamperedError(visit)
+
     @staticmethod
     def _require_planned(record: PlannedVisitRecord, verb: str) -> None:
         if record.status != VisitStatus.PLANNED.value:
@@ -447,6 +517,16 @@ def delete_visits_of(session: Session, report_ids: Sequence[str], dialect: str) 
         execution_options={"synchronize_session": False},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _signed(parse: Callable[[str], _T], value: str | None, kept: _T) -> _T:
+    """The ledger's value parsed, or the row's when the ledger's does not parse."""
+    if value is None:
+        return kept
+    try:
+        return parse(value)
+    except ValueError:
+        return kept
 
 
 def _crew(technicians: Sequence[str]) -> tuple[str, ...]:

@@ -103,7 +103,7 @@ def list_visits(
             ", ".join(row.technicians),
             row.continues_number or row.continues_report_id,
             row.template_id,
-            row.status.value,
+            "TAMPERED (refused: quitus audit verify)" if row.tampered else row.status.value,
         )
     console.print(table)
     console.print(f"{len(rows)} visit{'' if len(rows) == 1 else 's'}")

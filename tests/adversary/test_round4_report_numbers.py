@@ -49,11 +49,6 @@ def test_a_shred_by_number_refuses_a_number_edited_beside_the_ledger(tmp_path: P
     assert _state(home, first) == "archived"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-4 adversary: report_number_counters edited in the database (moved on: a gap in "
-    "the series; moved back: every acceptance fails on the unique constraint) and `audit verify` says intact",
-)
 @pytest.mark.parametrize("edit", ["last = last + 4", "last = 0"])
 def test_a_number_counter_edited_beside_the_ledger_is_reported_as_tampering(
     tmp_path: Path, edit: str

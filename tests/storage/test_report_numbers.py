@@ -26,7 +26,7 @@ from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 from storage.models import LedgerEntryRecord
-from storage.report_numbers import format_number, is_report_number
+from storage.report_numbers import counter_problems, format_number, is_report_number
 from storage.report_store import ReportStore
 from storage.states import ReportState
 
@@ -165,3 +165,16 @@ def test_what_a_person_reads_for_many_reports_and_an_erased_report_keeps_its_num
         "RI-UNKNOWN": "RI-UNKNOWN",
     }
     assert store.resolve(str(numbers[erased])) == erased
+
+
+def test_counter_problems_name_a_counter_moved_on_moved_back_or_deleted_and_a_gap() -> None:
+    given = ["RI-2026-000001", "RI-2026-000002", "RI-2025-000001"]
+    assert counter_problems({2026: 2, 2025: 1}, given) == []
+    (moved_on,) = counter_problems({2026: 6, 2025: 1}, given)
+    assert "says 6" in moved_on and "RI-2026-000002" in moved_on and "gap" in moved_on
+    (moved_back,) = counter_problems({2026: 0, 2025: 1}, given)
+    assert "twice" in moved_back
+    (deleted,) = counter_problems({2025: 1}, given)
+    assert "no row for the year" in deleted
+    (gap,) = counter_problems({2026: 6, 2025: 1}, [*given, "RI-2026-000006"])
+    assert "3 number(s) between RI-2026-000003 and RI-2026-000005" in gap

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 
 from reports.intake import Intake, Submission
 from reports.samples import generate_samples
@@ -27,7 +27,16 @@ from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
 from storage.models import BlobRecord, ReportRecord
 from storage.report_store import ReportStore
-from storage.visits import PlannedVisitRecord, VisitError, VisitSlot, VisitStatus, VisitStore
+from storage.state_integrity import check_stored_state
+from storage.visit_integrity import check_visit_state
+from storage.visits import (
+    PlannedVisitRecord,
+    VisitError,
+    VisitSlot,
+    VisitStatus,
+    VisitStore,
+    VisitTamperedError,
+)
 
 CLIENT = "Philomène Traçable-Unique"
 STREET = "17 impasse des Témoins"
@@ -251,3 +260,107 @@ def test_a_technician_is_an_enabled_technicians_account(
         VisitStore(store).move(visit.id, technicians=[technician])
     ledger = json.dumps(_entries(store, LedgerStep.VISIT_PLAN, LedgerStep.VISIT_MOVE))
     assert technician not in ledger
+
+
+# -- rows edited beside the ledger (storage.visit_integrity) -----------------------------------
+
+_EDITS: dict[str, dict[str, Any]] = {
+    "technicians": {"technicians": ["tech-002"]},
+    "day": {"day": DAY + dt.timedelta(days=3)},
+    "slot": {"slot": VisitSlot.AFTERNOON.value},
+    "status": {"status": VisitStatus.CANCELLED.value},
+    "continued_by": {"continued_by_report_id": "RI-01JZZZZZZZZZZZZZZZZZZZZZZZ"},
+    "template": {"template_id": "ascenseur.maintenance"},
+}
+
+
+def _moved_twice(store: ReportStore, unfinished: str) -> str:
+    visits = VisitStore(store)
+    visit = plan_followup(store, unfinished, day=DAY, slot=VisitSlot.MORNING, technicians=["tech-001"])
+    visits.move(visit.id, day=DAY + dt.timedelta(days=1), technicians=["tech-001", "tech-003"])
+    visits.move(visit.id, slot=VisitSlot.DAY)
+    return visit.id
+
+
+def test_a_visit_moved_by_quitus_is_what_its_entries_say(store: ReportStore, unfinished: str) -> None:
+    visit_id = _moved_twice(store, unfinished)
+    visit = VisitStore(store).get(visit_id)
+    assert visit.tampered == () and visit.technicians == ("tech-001", "tech-003")
+    assert check_visit_state(store) == []
+    VisitStore(store).cancel(visit_id, reason="replanned")
+    assert check_visit_state(store) == []
+
+
+@pytest.mark.parametrize("edit", sorted(_EDITS))
+def test_a_visit_row_edited_beside_the_ledger_is_refused_and_reported(
+    store: ReportStore, unfinished: str, edit: str
+) -> None:
+    """Found by the round-4 adversary (the crew): the signed entries decide who sees a visit and
+    when; a row that differs is tampered — its plan is not read, it is not moved, cancelled or
+    closed (which would sign the edit) — and `audit verify` names it."""
+    visit_id = _moved_twice(store, unfinished)
+    with store.database.session() as session:
+        session.execute(
+            update(PlannedVisitRecord).where(PlannedVisitRecord.id == visit_id).values(**_EDITS[edit])
+        )
+    visits = VisitStore(store)
+    shown = visits.get(visit_id)
+    assert shown.tampered, edit
+    # What a reader is shown is the signed visit, not the edited row.
+    assert shown.technicians == ("tech-001", "tech-003") and shown.day == DAY + dt.timedelta(days=1)
+    assert shown.status == VisitStatus.PLANNED and shown.slot == VisitSlot.DAY
+    assert [v.id for v in visits.visits(technician="tech-001", since=DAY)] == [visit_id]
+    assert visits.visits(technician="tech-002") == []
+    with pytest.raises(VisitTamperedError, match="audit verify") as refused:
+        read_visit_plan(store, visit_id)
+    assert CLIENT not in str(refused.value)
+    with pytest.raises(VisitTamperedError):
+        visits.move(visit_id, day=DAY)
+    with pytest.raises(VisitTamperedError):
+        visits.cancel(visit_id, reason="replanned")
+    with pytest.raises(VisitTamperedError):
+        visits.mark_continued(visit_id, "RI-01JYYYYYYYYYYYYYYYYYYYYYYY")
+    problems = check_visit_state(store)
+    assert problems and all(p.startswith(f"visit {visit_id}: ") for p in problems), problems
+    assert CLIENT not in json.dumps(problems)
+
+
+def test_a_visit_row_added_or_deleted_by_hand_is_reported(store: ReportStore, unfinished: str) -> None:
+    visit_id = _moved_twice(store, unfinished)
+    with store.database.session() as session:
+        row = session.get(PlannedVisitRecord, visit_id)
+        assert row is not None
+        forged = PlannedVisitRecord(
+            id="PV-00000000000000ff",
+            continues_report_id=unfinished,
+            template_id=row.template_id,
+            day=DAY,
+            slot=VisitSlot.DAY.value,
+            technicians=["tech-002"],
+            status=VisitStatus.PLANNED.value,
+            plan_blob_id=row.plan_blob_id,
+        )
+        session.add(forged)
+    forged_row = VisitStore(store).get("PV-00000000000000ff")
+    assert forged_row.tampered and forged_row.technicians == ()  # no one's: no entry planned it
+    assert VisitStore(store).visits(technician="tech-002") == []
+    assert any("PV-00000000000000ff" in p and "added by hand" in p for p in check_visit_state(store))
+    with store.database.session() as session:
+        session.execute(delete_visit(visit_id))
+    assert any(visit_id in p and "deleted" in p for p in check_visit_state(store))
+
+
+def delete_visit(visit_id: str) -> Any:
+    return delete(PlannedVisitRecord).where(PlannedVisitRecord.id == visit_id)
+
+
+def test_audit_verify_runs_the_visit_check(store: ReportStore, unfinished: str) -> None:
+    visit_id = _moved_twice(store, unfinished)
+    assert check_stored_state(store) == []
+    with store.database.session() as session:
+        session.execute(
+            update(PlannedVisitRecord)
+            .where(PlannedVisitRecord.id == visit_id)
+            .values(technicians=["tech-002"])
+        )
+    assert any(p.startswith(f"visit {visit_id}: its technicians") for p in check_stored_state(store))
