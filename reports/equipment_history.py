@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from reports.errors import EquipmentImportError
 from reports.schema import Equipment, InterventionReport
+from reports.technical_fields import personal_shapes
 from storage.equipment import EquipmentIntervention, EquipmentKey, EquipmentStore
 from storage.report_store import ReportStore
 
@@ -139,9 +140,18 @@ def read_equipment_csv(data: bytes, *, source: str = "equipment.csv") -> list[Eq
         if not values.get("installed_year"):
             values.pop("installed_year", None)
         try:
-            rows.append(EquipmentRow.model_validate(values))
+            row = EquipmentRow.model_validate(values)
         except ValidationError as exc:
             error = exc.errors()[0]
             column = ".".join(str(p) for p in error["loc"]) or "?"
             raise EquipmentImportError(f"{source}: line {line}, column {column}: {error['msg']}") from None
+        for column in ("brand", "model", "serial_number"):
+            shapes = personal_shapes(getattr(row, column), serial=column == "serial_number")
+            if shapes:  # the same rule as a submitted report's (reports.technical_fields)
+                raise EquipmentImportError(
+                    f"{source}: line {line}, column {column}: looks like it holds a "
+                    f"{' and a '.join(shape.english for shape in shapes)}; the register holds equipment "
+                    "data only (the value is not repeated here)"
+                )
+        rows.append(row)
     return rows

@@ -143,6 +143,13 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "la mesure « {label} » = {value} {unit} franchit le seuil {threshold} ({threshold_label}) : "
         "le point de contrôle « {required_label} » doit être {missing_fr}",
     ),
+    "technical_personal": (
+        "{item} looks like it holds a {shape_en}: it is technical data, printed in the anonymized copy "
+        "and kept in the equipment register; type the {what_en} only (the client's details go in the "
+        "client fields) and resubmit",
+        "le champ {item} semble contenir {shape_fr} : c'est une donnée technique, imprimée dans la copie "
+        "anonymisée ; saisissez uniquement {what_fr} (les coordonnées du client vont dans les champs client)",
+    ),
     "selection_missing": (
         "required choice '{item}' ({label}) is missing",
         "le choix obligatoire « {label} » est manquant",

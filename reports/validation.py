@@ -19,6 +19,7 @@ from reports.readings import (
     threshold_text,
 )
 from reports.schema import InterventionReport
+from reports.technical_fields import technical_issues
 from reports.templates import MeasurementSpec, Template, TemplateCatalog
 
 __all__ = ["find_template", "validate_report"]
@@ -56,6 +57,7 @@ def validate_report(report: InterventionReport, template: Template) -> list[Repo
         *_check_selections(report, template),
         *_check_photos(report, template),
         *_check_signatures(report, template),
+        *technical_issues(report),
     ]
 
 

@@ -127,15 +127,24 @@ def test_whatever_is_typed_in_the_equipment_fields_is_not_kept_in_clear(
     store: ReportStore, intake: Intake
 ) -> None:
     """A client's name and phone typed in the model (found by the round-4 adversary) must not
-    reach the register: a unit is known by a keyed digest, never by its text."""
-    typed = "Naneo chez Mme Quenouille 06 11 22 33 44"
-    report = _accepted(intake, _payload(4, "2026-02-02", model=typed))
+    reach the register: a unit is known by a keyed digest, never by its text. Written as a
+    phone and a civility, the report is refused (reports.technical_fields); a bare surname the
+    rule cannot tell from a model name is accepted, and stays out of the register's text."""
+    refused = intake.ingest(
+        Submission(
+            json.dumps(_payload(4, "2026-02-02", model="Naneo chez Mme Quenouille 06 11 22 33 44")).encode(),
+            "json",
+        )
+    )
+    assert not refused.accepted and [i.code for i in refused.issues] == ["technical_personal"]
+    typed = "Naneo Quenouille Eugenie"
+    report = _accepted(intake, _payload(5, "2026-02-02", model=typed))
     with store.database.session() as session:
         rows = [
             *session.execute(select(EquipmentRecord.__table__)),
             *session.execute(select(EquipmentInterventionRecord.__table__)),
         ]
-    assert rows and not any(word in repr(rows) for word in ("Quenouille", "06 11 22", "Naneo"))
+    assert rows and not any(word in repr(rows) for word in ("Quenouille", "Eugenie", "Naneo"))
     assert [i.report_id for i in history_of(store, Equipment.model_validate({**UNIT, "model": typed}))] == [
         report
     ]
