@@ -3,7 +3,7 @@ the technician and printed in the PDF (*Dernière intervention sur cet équipeme
 
 A unit is identified by its serial number with its category, brand and model
 (:class:`storage.equipment.EquipmentKey`); a report without a serial number names no unit.
-:func:`record_equipment` is called when a report is accepted; :func:`history_of` gives the
+:func:`equipment_line_of` runs in the transaction that accepts a report; :func:`history_of` gives the
 unit's earlier accepted reports; :func:`history_lines` says them in French, as the PDF and
 the pages print them. :func:`read_equipment_csv` reads an import file strictly: the columns
 are the technical ones only — an owner or an address is refused, it belongs in a report.
@@ -13,26 +13,28 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy.orm import Session
 
 from reports.errors import EquipmentImportError
 from reports.schema import Equipment, InterventionReport
 from reports.technical_fields import personal_shapes
 from storage.equipment import EquipmentIntervention, EquipmentKey, EquipmentStore
+from storage.ledger.events import LedgerEvent
 from storage.report_store import ReportStore
 
 __all__ = [
     "CSV_COLUMNS",
     "MAX_CSV_ROWS",
     "EquipmentRow",
+    "equipment_line_of",
     "history_lines",
     "history_of",
     "key_of",
     "read_equipment_csv",
-    "record_equipment",
 ]
 
 CSV_COLUMNS: Final = ("category", "brand", "model", "serial_number", "installed_year")
@@ -47,20 +49,31 @@ def key_of(equipment: Equipment) -> EquipmentKey | None:
     return EquipmentKey(equipment.category, equipment.brand, equipment.model, equipment.serial_number)
 
 
-def record_equipment(store: ReportStore, report: InterventionReport, report_id: str) -> str | None:
-    """Register the accepted report in its unit's history (the unit too if new); its id."""
+def equipment_line_of(
+    store: ReportStore, report: InterventionReport, report_id: str
+) -> Callable[[Session], list[LedgerEvent]] | None:
+    """What accepting ``report`` adds to its unit's history (the unit too if new), in the
+    acceptance's transaction (``ReportStore.transition``'s ``effects``; no ledger entry of
+    its own: the register is derived from accepted reports). None for a unit with no serial."""
     key = key_of(report.equipment)
-    template_id = f"{report.equipment.category}.{report.intervention_type}"
     if key is None:
         return None
-    return EquipmentStore(store).record_intervention(
-        key,
-        installed_year=report.equipment.installed_year,
-        report_id=report_id,
-        day=report.intervention_date,
-        template_id=template_id,
-        outcome=report.outcome.status,
-    )
+    template_id = f"{report.equipment.category}.{report.intervention_type}"
+    register = EquipmentStore(store)
+
+    def record(session: Session) -> list[LedgerEvent]:
+        register.record_intervention_in(
+            session,
+            key,
+            installed_year=report.equipment.installed_year,
+            report_id=report_id,
+            day=report.intervention_date,
+            template_id=template_id,
+            outcome=report.outcome.status,
+        )
+        return []
+
+    return record
 
 
 def history_of(

@@ -36,13 +36,13 @@ from reports.capture.limits import CaptureLimits
 from reports.capture.pdf_budget import format_bytes
 from reports.capture.photos import PhotoLimits, sanitize_image
 from reports.company import with_company
-from reports.equipment_history import record_equipment
+from reports.equipment_history import equipment_line_of
 from reports.errors import CaptureError
 from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_error
 from reports.schema import Attachment, Company, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
-from reports.visit_plan import record_continuation
+from reports.visit_plan import continuation_of
 from storage.blind_index import SubjectKind, subject_digests
 from storage.blob_kinds import BlobKind
 from storage.blobs import new_blob_id
@@ -52,7 +52,10 @@ from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore,
 from storage.states import ReportState
 
 if TYPE_CHECKING:  # pypdf is imported only when a form arrives
+    from sqlalchemy.orm import Session
+
     from reports.capture.pdf_form_read import FormReading
+    from storage.ledger.events import LedgerEvent
 
 __all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission", "file_references", "read_confined"]
 
@@ -412,19 +415,40 @@ class Intake:
         template = find_template(report, self.catalog)
         problems = [template] if isinstance(template, ReportIssue) else validate_report(report, template)
         target = ReportState.REJECTED if problems else ReportState.VALIDATED
+        # Accepted: the planned visit it continues is done (reports.visit_plan) and its unit's
+        # history gains a line (reports.equipment_history), in the acceptance's transaction.
+        effects = (
+            []
+            if problems
+            else [
+                effect
+                for effect in (
+                    continuation_of(self.store, report, report_id),
+                    equipment_line_of(self.store, report, report_id),
+                )
+                if effect is not None
+            ]
+        )
         summary = self.store.transition(
             report_id,
             target,
             issues=[p.as_dict() for p in problems],
             expected=ReportState.CAPTURED,
             step=LedgerStep.VALIDATE,
+            effects=(lambda session: [event for effect in effects for event in effect(session)])
+            if effects
+            else None,
         )
-        if not problems:
-            # The planned visit this report continues is done (a follow-up: reports.visit_plan).
-            record_continuation(self.store, report, report_id)
-            # Its unit's history gains a line (reports.equipment_history).
-            record_equipment(self.store, report, report_id)
         return CaptureOutcome(summary, receipt, problems)
+
+
+def _together(
+    effects: list[Callable[[Session], list[LedgerEvent]]],
+) -> Callable[[Session], list[LedgerEvent]]:
+    def run(session: Session) -> list[LedgerEvent]:
+        return [event for effect in effects for event in effect(session)]
+
+    return run
 
 
 def _submission_id(payload: Any) -> str | None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from reports.schema import (
     ChecklistItem,
@@ -36,15 +37,15 @@ from storage.errors import ReportNotFoundError
 from storage.ledger.events import LedgerEvent
 from storage.ledger.steps import LedgerStep
 from storage.report_store import ReportStore
-from storage.visits import VisitError, VisitRow, VisitSlot, VisitStatus, VisitStore
+from storage.visits import VisitError, VisitRow, VisitSlot, VisitStore
 
 __all__ = [
     "CARRIED_OVER_STATUSES",
     "VisitPlan",
+    "continuation_of",
     "form_prefill",
     "plan_followup",
     "read_visit_plan",
-    "record_continuation",
     "visit_plan_of",
 ]
 
@@ -178,11 +179,15 @@ def read_visit_plan(store: ReportStore, visit_id: str) -> VisitPlan:
     return plan
 
 
-def record_continuation(store: ReportStore, report: InterventionReport, report_id: str) -> str | None:
-    """Mark done the planned visit that the accepted ``report`` continues; its id, or None.
+def continuation_of(
+    store: ReportStore, report: InterventionReport, report_id: str
+) -> Callable[[Session], list[LedgerEvent]] | None:
+    """What accepting ``report`` does to the planned visit it continues, in the acceptance's
+    transaction (:meth:`storage.report_store.ReportStore.transition`'s ``effects``): that
+    visit is done. None when ``continues`` names no report we have.
 
-    Called when the report is accepted (:meth:`reports.intake.Intake.validate`). A report
-    whose ``continues`` names no report, or one with no visit planned, changes nothing.
+    Called by :meth:`reports.intake.Intake.validate`. A crash between the acceptance and the
+    visit's closing cannot leave the visit planned for good: both are one transaction.
     """
     if report.continues is None:
         return None
@@ -191,10 +196,12 @@ def record_continuation(store: ReportStore, report: InterventionReport, report_i
     except ReportNotFoundError:
         return None
     visits = VisitStore(store)
-    for visit in visits.visits(status=VisitStatus.PLANNED, report_ids=[continued]):
-        if visits.mark_continued(visit.id, report_id):
-            return visit.id
-    return None
+
+    def close(session: Session) -> list[LedgerEvent]:
+        event = visits.continue_in(session, continued, report_id)
+        return [] if event is None else [event]
+
+    return close
 
 
 def _refuse_restricted(reason: str | None, shown: str) -> None:

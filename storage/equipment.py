@@ -121,18 +121,40 @@ class EquipmentStore:
         Recording the same report again changes nothing (a report is about one unit).
         """
         with self.store.database.session() as session:
-            equipment = self._find_or_add(session, key, installed_year, CAPTURED)
-            if session.get(EquipmentInterventionRecord, report_id) is None:
-                session.add(
-                    EquipmentInterventionRecord(
-                        report_id=report_id,
-                        equipment_id=equipment.id,
-                        day=day,
-                        template_id=template_id,
-                        outcome=outcome,
-                    )
+            return self.record_intervention_in(
+                session,
+                key,
+                installed_year=installed_year,
+                report_id=report_id,
+                day=day,
+                template_id=template_id,
+                outcome=outcome,
+            )
+
+    def record_intervention_in(
+        self,
+        session: Session,
+        key: EquipmentKey,
+        *,
+        installed_year: int | None,
+        report_id: str,
+        day: dt.date,
+        template_id: str,
+        outcome: str,
+    ) -> str:
+        """:meth:`record_intervention` in the caller's transaction (the report's acceptance)."""
+        equipment = self._find_or_add(session, key, installed_year, CAPTURED)
+        if session.get(EquipmentInterventionRecord, report_id) is None:
+            session.add(
+                EquipmentInterventionRecord(
+                    report_id=report_id,
+                    equipment_id=equipment.id,
+                    day=day,
+                    template_id=template_id,
+                    outcome=outcome,
                 )
-            return equipment.id
+            )
+        return equipment.id
 
     def import_units(self, units: Sequence[tuple[EquipmentKey, int | None]]) -> tuple[int, int]:
         """Register these units (a CSV import): how many were new, how many known already."""

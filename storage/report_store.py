@@ -32,7 +32,7 @@ import copy
 import datetime as dt
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -492,9 +492,15 @@ class ReportStore:
         policy: str | None = None,
         blobs: Sequence[BlobToStore] = (),
         details: Mapping[str, str | int | list[str]] | None = None,
+        effects: Callable[[Session], Sequence[LedgerEvent]] | None = None,
     ) -> ReportSummary:
         """Move a report to ``target``, store the step's ``blobs`` (encrypted) and record
         the step in the ledger with their ciphertext hashes — all in one transaction.
+
+        ``effects``: what else the move changes, in the same transaction (an accepted report
+        closes the visit it continues and joins its unit's history): called with the session
+        once the report has moved, its events are recorded after the step's entry. A crash
+        then leaves both done or neither.
 
         ``step`` defaults to the step that leads into ``target`` (``validate`` for
         ``validated`` or ``rejected``, ``seal`` for ``signed``…).
@@ -531,7 +537,8 @@ class ReportStore:
                         artifacts=artifacts,
                         policy=policy,
                         details={**_issue_codes(issues), **(details or {}), **numbered},
-                    )
+                    ),
+                    *(effects(session) if effects is not None else ()),
                 ],
             )
             return ReportSummary.of(report)

@@ -349,15 +349,39 @@ class VisitStore:
         with self.store.database.session() as session:
             record = self._locked(session, visit_id)
             self._refuse_tampered(session, record)
-            if record.status != VisitStatus.PLANNED.value:
+            event = self._continued(record, report_id)
+            if event is None:
                 return False
-            record.status = VisitStatus.DONE.value
-            record.continued_by_report_id = report_id
-            record.updated_at = utcnow()
-            self.store.ledger.append(
-                session, [self._event(LedgerStep.VISIT_CONTINUE, record, continued_by=report_id)]
-            )
+            self.store.ledger.append(session, [event])
             return True
+
+    def continue_in(self, session: Session, continued_report_id: str, report_id: str) -> LedgerEvent | None:
+        """In the caller's transaction — the acceptance of ``report_id``, which continues
+        ``continued_report_id`` — mark done the visit planned from it; the ``visit.continue``
+        event to append with the acceptance's entry, or None (no visit planned; or one whose
+        row differs from the ledger: left as it is, for ``quitus audit verify`` to name)."""
+        records = session.scalars(
+            select(PlannedVisitRecord)
+            .where(PlannedVisitRecord.continues_report_id == continued_report_id)
+            .order_by(PlannedVisitRecord.id)
+            .with_for_update()
+        ).all()
+        signed = vouched_visits(self.store, session, [continued_report_id])
+        for record in records:
+            if VisitRow.vouched(record, None, signed.get(record.id)).tampered:
+                continue
+            event = self._continued(record, report_id)
+            if event is not None:
+                return event
+        return None
+
+    def _continued(self, record: PlannedVisitRecord, report_id: str) -> LedgerEvent | None:
+        if record.status != VisitStatus.PLANNED.value:
+            return None
+        record.status = VisitStatus.DONE.value
+        record.continued_by_report_id = report_id
+        record.updated_at = utcnow()
+        return self._event(LedgerStep.VISIT_CONTINUE, record, continued_by=report_id)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from reports.visit_plan import CARRIED_OVER_STATUSES, form_prefill, plan_followup, read_visit_plan
 from storage.access_store import AccessStore, Role
+from storage.equipment import EquipmentStore
 from storage.erasure import ShredRequest, shred_reports
 from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError
 from storage.ledger.events import decode_entry
@@ -28,6 +29,7 @@ from storage.ledger.steps import LedgerStep
 from storage.models import BlobRecord, ReportRecord
 from storage.report_store import ReportStore
 from storage.state_integrity import check_stored_state
+from storage.states import ReportState
 from storage.visit_integrity import check_visit_state
 from storage.visits import (
     PlannedVisitRecord,
@@ -364,3 +366,33 @@ def test_audit_verify_runs_the_visit_check(store: ReportStore, unfinished: str) 
             .values(technicians=["tech-002"])
         )
     assert any(p.startswith(f"visit {visit_id}: its technicians") for p in check_stored_state(store))
+
+
+def test_a_crash_while_accepting_the_continuing_report_leaves_both_or_neither(
+    store: ReportStore, intake: Intake, unfinished: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the acceptance committed, then the visit was closed in a transaction of its own;
+    a crash between them left the report validated and its visit planned for good (a retry
+    found nothing to validate). Now both are one transaction: a crash undoes both, the retry
+    does both."""
+    number = store.get(unfinished).number
+    visit = plan_followup(store, unfinished, day=DAY, slot=VisitSlot.DAY, technicians=["tech-001"])
+    follow_up = _payload(unfinished=False, seed=7) | {"continues": number, "submission_id": "suite-crash"}
+    follow_up["equipment"]["serial_number"] = "SN-CRASH-1"
+
+    def crash(*args: object, **kwargs: object) -> str:
+        raise OSError("the machine went down")
+
+    monkeypatch.setattr(EquipmentStore, "record_intervention_in", crash)
+    with pytest.raises(OSError, match="went down"):
+        intake.ingest(Submission(json.dumps(follow_up).encode(), "json"))
+    [captured] = [r for r in store.list_reports() if r.id not in (unfinished,)]
+    assert captured.state == ReportState.CAPTURED and captured.number is None
+    assert VisitStore(store).get(visit.id).status == VisitStatus.PLANNED
+    assert _entries(store, LedgerStep.VISIT_CONTINUE) == []
+    monkeypatch.undo()
+    retried = intake.validate(captured.id)
+    assert retried.accepted and retried.report.state == ReportState.VALIDATED
+    done = VisitStore(store).get(visit.id)
+    assert done.status == VisitStatus.DONE and done.continued_by_report_id == captured.id
+    assert check_stored_state(store) == []
