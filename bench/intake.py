@@ -8,7 +8,8 @@ not timed here):
   with ``QUITUS_INTAKE_PROCESSES=1`` (Prefect's ephemeral server, batches of
   ``--batch-size``), until nothing is left to do;
 * **flow, all cores**: the same with ``--processes`` (default: the CPU count) worker
-  processes rendering and sealing (:mod:`workflows.parallel`); their CPU time counts;
+  processes redacting, rendering and sealing (:mod:`workflows.parallel`); their CPU time
+  counts; the flow's process loads no PII model, each worker loads one;
 * **(a) direct**: the same stages called without Prefect, batch by batch
   (``Intake.validate``, then ``Pipeline.redact / render / seal / archive``) and the same
   final ledger checkpoint;
@@ -21,7 +22,8 @@ not timed here):
 One-time costs are excluded from the per-report figures and printed apart: Prefect's
 ephemeral server start-up (with the first, empty, flow run), the spaCy model load
 (with the PII engine built on it; every variant gets its engine built before timing)
-and the start of the worker processes (each opens the installation once).
+and the start of the worker processes (each opens the installation and loads its PII
+model once).
 The orchestration overhead is the flow's time spent outside those stage calls (Prefect's
 engine and API calls, the batch claims, the summary artifact), timed inside the flow run
 itself, as a share of (a). Timing it there, rather than subtracting two runs a minute
@@ -133,7 +135,7 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, pr
     print(f"{count} generated reports ({valid} valid, {count - valid} with a defect), seed {seed}")
     print(
         f"  {os.cpu_count()} CPUs (shared: noisy); Prefect's ephemeral server in its own process; "
-        f"the all-cores flow renders and seals in {processes} worker processes"
+        f"the all-cores flow redacts, renders and seals in {processes} worker processes"
     )
 
     homes = {
@@ -160,9 +162,9 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, pr
     in_stages = homes["flow"].prepare_flow(homes["flow"].pipeline())
     with Clock(server=startup.server_pid) as flow_clock:
         flow_runs = homes["flow"].run_flow(batch_size)
-    cores_pipeline = homes["cores"].pipeline()
+    cores_pipeline = homes["cores"].pipeline(model_here=False)  # its workers redact
     started = time.perf_counter()
-    cores_pipeline.workers.start(cores_pipeline, wait=True)
+    cores_pipeline.workers.start(cores_pipeline, wait=True, with_model=True)
     workers_start = time.perf_counter() - started
     homes["cores"].prepare_flow(cores_pipeline)
     with Clock(server=startup.server_pid, workers=cores_pipeline.workers.worker_pids) as cores_clock:
@@ -192,7 +194,7 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, pr
     row("an empty flow run afterwards", f"{1000 * startup.empty_flow:6.0f} ms")
     row(
         f"{processes} worker processes start",
-        f"{workers_start:6.2f} s  (forkserver; each opens the installation, fonts, seal once)",
+        f"{workers_start:6.2f} s  (forkserver; each opens the installation, fonts, seal, PII model once)",
     )
     row("capture before the flow (ingest)", f"{count / capture_clock.wall:6.1f} reports/s  (not timed below)")
 
@@ -277,7 +279,7 @@ def run(root: Path, count: int, naive_count: int, batch_size: int, seed: int, pr
     row(
         "peak RSS, this process",
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:6.0f} MiB  (spaCy models: "
-        f"{spacy_models()}; four homes opened)",
+        f"{spacy_models()}, shared by the one-process variants; four homes opened)",
     )
     row("peak RSS, Prefect server", f"{startup.server_peak_mib():6.0f} MiB")
     for number, facts in enumerate(workers, 1):
@@ -330,8 +332,9 @@ class Home:
         app = self.app
         return Services(store=app.store, intake=app.intake, pipeline=pipeline, policies=app.policies)
 
-    def pipeline(self, engine_class: type | None = None) -> Any:
-        """The application's pipeline with its PII engine and seal loaded (not timed)."""
+    def pipeline(self, engine_class: type | None = None, *, model_here: bool = True) -> Any:
+        """The application's pipeline with its PII engine (unless not ``model_here``: its
+        workers redact) and seal loaded (not timed)."""
         pipeline = self.app.pipeline()
         if engine_class is not None:
             from anonymization import ReportRedactor, load_vocabulary  # noqa: PLC0415
@@ -339,7 +342,8 @@ class Home:
             key = self.app.store.keys.index_key
             engine = engine_class(load_vocabulary(self.app.catalog))
             pipeline.redactor_factory = lambda: ReportRedactor(engine, pseudonym_key=key, style="placeholder")
-        pipeline.redactor()
+        if model_here:
+            pipeline.redactor()
         pipeline.seal_identity()
         return pipeline
 

@@ -7,9 +7,10 @@ encrypted outputs and records them in the ledger. A report in another state is s
 retrying will not cure is marked with the reason (ledger and issues) and does not stop
 the batch. Prefect tasks (``workflows.flows``) are thin wrappers around these methods.
 
-Render and seal work report by report; with ``processes`` above 1 that work is spread
-over worker processes (:mod:`workflows.parallel`), and this process records each outcome
-as it arrives. Redaction stays here: the PII model sees the whole batch in one pipe.
+Redact, render and seal read and compute in ``redact_some``, ``render_one`` and
+``seal_one``, which never write; with ``processes`` above 1 that work is spread over
+worker processes (:mod:`workflows.parallel`: redaction a chunk of reports per call, for
+the PII model's batching), and this process records each outcome as it arrives.
 """
 
 from __future__ import annotations
@@ -39,15 +40,14 @@ from storage.errors import (
     WrongKeyError,
 )
 from storage.ledger.steps import LedgerStep
-from storage.report_store import BlobToStore, ReportStore
+from storage.report_store import BlobToStore, ReportStore, ReportSummary
 from storage.states import ReportState
-from workflows.parallel import Documents, Failed, Outcome, StagePool, Work
+from workflows.parallel import BatchWork, Documents, Failed, Outcome, StagePool, Work
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from anonymization import ReportRedactor
-    from anonymization.redaction import RedactedReport
     from reports.pdf import SealIdentity
 
 __all__ = ["STAGES", "UNREADABLE", "Pipeline", "StageResult", "failure_issue", "record_failure"]
@@ -139,7 +139,7 @@ class Pipeline:
     logo_reader: Callable[[str], bytes] | None = None
     """The company logo of a SHA-256 (``storage.company_logo.LogoStore.get``), for the PDF header."""
     processes: int = 1
-    """How many processes render and seal (``QUITUS_INTAKE_PROCESSES``); 1: this one, no pool."""
+    """How many processes redact, render and seal (``QUITUS_INTAKE_PROCESSES``); 1: this one, no pool."""
     worker_opener: Callable[[], Pipeline] | None = None
     """Builds this pipeline again in a worker process (a module-level callable and picklable
     arguments: ``quitus.wiring.open_worker_pipeline``); needed when ``processes`` > 1."""
@@ -152,57 +152,20 @@ class Pipeline:
 
     def redact(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
-        readable: list[tuple[str, InterventionReport]] = []
-        for report_id in self._in_state(report_ids, ReportState.VALIDATED, result):
-            try:
-                readable.append((report_id, self._content(report_id)))
-            except UNREADABLE as exc:
-                self._fail(report_id, LedgerStep.REDACT, exc, result)
-        if not readable:
-            return result
-        if len(readable) > 1:  # workers open the installation while the batch is redacted here
-            self.workers.start(self)
-        for report_id, outcome in self._redacted(readable, result):
+        ready = self._in_state(report_ids, ReportState.VALIDATED, result)
+        for report_id, outcome in self.workers.batch_outcomes(self, "redact_some", ready):
+            if isinstance(outcome, Failed):
+                self._failed(report_id, LedgerStep.REDACT, outcome, result)
+                continue
             self._advance(
                 report_id,
                 ReportState.REDACTED,
                 ReportState.VALIDATED,
                 LedgerStep.REDACT,
                 result,
-                [
-                    BlobToStore(
-                        BlobKind.REDACTED_REPORT,
-                        outcome.report.model_dump_json().encode(),
-                        "application/json",
-                    )
-                ],
+                [BlobToStore(kind, data, "application/json") for kind, data in outcome.items()],
             )
         return result
-
-    def _redacted(
-        self, readable: list[tuple[str, InterventionReport]], result: StageResult
-    ) -> list[tuple[str, RedactedReport]]:
-        """The batch redacted in one pipe (the PII model is much faster so); if the analysis
-        fails inside it, each report again on its own, so that only the one it fails on is
-        marked failed (``pii_detection_failed``) and the others go on."""
-        redactor = self.redactor()
-        try:
-            outcomes = redactor.redact_reports([content for _, content in readable])
-        except DetectionFailedError as exc:
-            if len(readable) == 1:
-                self._fail(readable[0][0], LedgerStep.REDACT, exc, result)
-                return []
-        else:
-            return list(zip([report_id for report_id, _ in readable], outcomes, strict=True))
-        done = []
-        for report_id, content in readable:
-            try:
-                [outcome] = redactor.redact_reports([content])
-            except DetectionFailedError as exc:
-                self._fail(report_id, LedgerStep.REDACT, exc, result)
-                continue
-            done.append((report_id, outcome))
-        return done
 
     def render(self, report_ids: Sequence[str]) -> StageResult:
         result = StageResult()
@@ -257,6 +220,55 @@ class Pipeline:
             kind: seal_pdf(self._blob(report_id, draft), identity, tsa_url=self.tsa_url)
             for draft, kind in _SEALED.items()
         }
+
+    def redact_some(self, report_ids: Sequence[str]) -> dict[str, Outcome]:
+        """Each report's redacted JSON, or the issue that marks it: first the reports that
+        cannot be read, then those the PII analysis failed on, then the redacted ones.
+
+        The reports are redacted in one pipe (the PII model is much faster so); if the
+        analysis fails inside it, each report again on its own, so that only the one it
+        fails on is marked (``pii_detection_failed``) and the others go on.
+        """
+        outcomes: dict[str, Outcome] = {}
+        readable: list[tuple[str, InterventionReport]] = []
+        for report_id in report_ids:
+            try:
+                readable.append((report_id, self._content(report_id)))
+            except UNREADABLE as exc:
+                outcomes[report_id] = Failed(failure_issue(LedgerStep.REDACT, exc))
+        if not readable:
+            return outcomes
+        redactor = self.redactor()
+        try:
+            redacted = list(
+                zip(
+                    [report_id for report_id, _ in readable],
+                    redactor.redact_reports([content for _, content in readable]),
+                    strict=True,
+                )
+            )
+        except DetectionFailedError as exc:
+            if len(readable) == 1:
+                outcomes[readable[0][0]] = Failed(failure_issue(LedgerStep.REDACT, exc))
+                return outcomes
+            redacted = []
+            for report_id, content in readable:
+                try:
+                    [alone] = redactor.redact_reports([content])
+                except DetectionFailedError as failure:
+                    outcomes[report_id] = Failed(failure_issue(LedgerStep.REDACT, failure))
+                    continue
+                redacted.append((report_id, alone))
+        for report_id, outcome in redacted:
+            outcomes[report_id] = {BlobKind.REDACTED_REPORT: outcome.report.model_dump_json().encode()}
+        return outcomes
+
+    def run_some(self, work: BatchWork, report_ids: Sequence[str]) -> dict[str, Outcome]:
+        """``work`` on these reports (:meth:`redact_some`): each one's documents, or the issue
+        of a failure that marks it. Only a failure of a single report is caught; anything
+        else is a fault of the run and stops it."""
+        outcomes: dict[str, Outcome] = getattr(self, work)(report_ids)
+        return outcomes
 
     def run_one(self, work: Work, report_id: str) -> Outcome:
         """``work`` on one report: its documents, or the issue of a failure that marks it
@@ -325,8 +337,8 @@ class Pipeline:
                 result.skipped.append(report_id)
         return ready
 
-    def _content(self, report_id: str) -> InterventionReport:
-        summary = self.store.get(report_id)
+    def _content(self, report_id: str, summary: ReportSummary | None = None) -> InterventionReport:
+        summary = summary or self.store.get(report_id)
         assert summary.content_blob_id is not None
         return InterventionReport.model_validate_json(
             self.store.read_blob(report_id, summary.content_blob_id)
@@ -339,7 +351,8 @@ class Pipeline:
         return self.store.read_blob(report_id, blob_id)
 
     def _render_both(self, report_id: str) -> tuple[bytes, bytes]:
-        report = self._content(report_id)
+        summary = self.store.get(report_id)
+        report = self._content(report_id, summary)
         # The redacted copy is not re-validated (a placeholder is not an e-mail address):
         # its free texts are read as plain JSON and handed to the renderer text by text.
         free_texts = _free_text_pairs(
@@ -354,7 +367,7 @@ class Pipeline:
             if a.blob_id is not None
         }
         # People read the report's number (storage.report_numbers); the id stays the key.
-        shown = self.store.get(report_id).shown_number
+        shown = summary.shown_number
         logo_sha256 = report.company.logo_sha256
         logo = self.logo_reader(logo_sha256) if logo_sha256 and self.logo_reader else None
         history = self._equipment_history(report, report_id)
@@ -401,9 +414,6 @@ class Pipeline:
     ) -> None:
         self.store.transition(report_id, target, expected=expected, step=step, blobs=blobs)
         result.done.append(report_id)
-
-    def _fail(self, report_id: str, stage: LedgerStep, exc: Exception, result: StageResult) -> None:
-        record_failure(self.store, report_id, stage, exc, result)
 
     def _failed(self, report_id: str, stage: LedgerStep, failed: Failed, result: StageResult) -> None:
         self.store.record_failure(report_id, stage, failed.issue)

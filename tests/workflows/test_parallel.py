@@ -1,8 +1,9 @@
-"""Render and seal in worker processes (workflows.parallel), on a real installation.
+"""Redact, render and seal in worker processes (workflows.parallel), on a real installation.
 
-The pool's result must be the one-process result: the same states, the same drafts byte
-for byte, each step once in the ledger, sealed PDFs that verify. Workers get report ids
-and give back ciphertext; they load no PII model; they do not outlive a killed owner.
+The pool's result must be the one-process result: the same states, the same redacted JSON
+and drafts byte for byte, each step once in the ledger, sealed PDFs that verify. Workers
+get report ids and give back ciphertext; each loads its PII model once, and the process
+that owns them loads none; they do not outlive a killed owner.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from storage.blob_kinds import BlobKind
 from storage.ledger.events import decode_entry
+from storage.ledger.steps import LedgerStep
 from storage.states import ReportState
 from workflows import parallel
 from workflows.parallel import Failed
-from workflows.stages import STAGES
+from workflows.stages import STAGES, UNREADABLE, failure_issue
 
 REPORTS = 6
 STEPS = [step.value for _, step in STAGES]
@@ -64,6 +66,26 @@ def apps(tmp_path: Path, samples: list) -> Iterator[dict[int, App]]:
         app.close()
 
 
+def _redacted_json(app: App) -> list[tuple[str, object]]:
+    """Each report's redacted JSON, less what differs from one installation to another
+    (the submission's and the blobs' ids)."""
+    store = app.store
+    found = []
+    for report in store.list_reports(limit=100):
+        blob = store.latest_blob(report.id, BlobKind.REDACTED_REPORT)
+        assert blob is not None
+        found.append((report.shown_number, _without_ids(json.loads(store.read_blob(report.id, blob)))))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _without_ids(data: object) -> object:
+    if isinstance(data, dict):
+        return {k: "…" if k in {"submission_id", "blob_id"} else _without_ids(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_ids(item) for item in data]
+    return data
+
+
 def _drafts(app: App) -> list[tuple[str, str]]:
     store = app.store
     found = []
@@ -91,8 +113,12 @@ def test_two_processes_give_what_one_gives_each_step_once_and_sealed_pdfs_that_v
         for pipeline in pipelines.values():
             pipeline.close()
 
-    assert len(workers) == 2 and {w.spacy_models for w in workers} == {0}
+    # Each worker that redacted holds its one model; the process that owns them needs none.
+    assert len(workers) == 2 and {w.spacy_models for w in workers} <= {0, 1}
+    assert max(w.spacy_models for w in workers) == 1
+    assert pipelines[2]._redactor is None
     assert pipelines[1].workers.worker_pids() == []  # one process: no pool was started
+    assert _redacted_json(apps[2]) == _redacted_json(apps[1])  # the same text, whoever redacted it
     assert _drafts(apps[2]) == _drafts(apps[1])  # the same bytes, whoever rendered them
     store = apps[2].store
     ca = (tmp_path / "p2" / "home" / "company-ca.pem").read_bytes()
@@ -128,6 +154,12 @@ def test_a_report_a_worker_cannot_read_is_marked_and_the_others_go_on(apps: dict
     assert app.store.get(broken).issues[0]["code"] == "blob_unreadable"
 
 
+def _personal(samples: list) -> set[str]:
+    return {s.payload["client"]["name"] for s in samples} | {
+        s.payload["client"]["address"]["street"] for s in samples
+    }
+
+
 def test_a_worker_gets_an_id_and_gives_back_ciphertext_that_opens_to_the_drafts(
     apps: dict[int, App], samples: list
 ) -> None:
@@ -136,26 +168,81 @@ def test_a_worker_gets_an_id_and_gives_back_ciphertext_that_opens_to_the_drafts(
     [report_id, *_] = pipeline.redact(app.store.ids_in_state(ReportState.VALIDATED, limit=100)).done
     key = b"k" * 32
     parallel._initialize_worker(pipeline.worker_opener, key, os.getpid())  # as a worker does
-    kind, value = parallel._work_in_worker("render_one", report_id)
+    [(answered, kind, value)] = parallel._work_in_worker("render_one", [report_id])
 
-    assert kind == "documents"
+    assert (answered, kind) == (report_id, "documents")
     crossing = pickle.dumps((kind, value))  # what goes through the pipe
-    personal = {s.payload["client"]["name"] for s in samples} | {
-        s.payload["client"]["address"]["street"] for s in samples
-    }
-    assert [v for v in personal if v.encode() in crossing] == []
+    assert [v for v in _personal(samples) if v.encode() in crossing] == []
     assert b"%PDF" not in crossing
     opened = parallel._opened(parallel.AESGCM(key), "render_one", report_id, kind, value)
     assert opened == pipeline.render_one(report_id)
     with pytest.raises(InvalidTag):  # bound to its report: not opened as another's
         parallel._opened(parallel.AESGCM(key), "render_one", "r-other", kind, value)
-    assert parallel._work_in_worker("render_one", "r-unknown")[0] == "issue"
+    assert parallel._work_in_worker("render_one", ["r-unknown"])[0][1] == "issue"
+
+
+def test_a_worker_redacts_ids_into_ciphertext_that_opens_to_the_redacted_json_made_here(
+    apps: dict[int, App], samples: list
+) -> None:
+    app = apps[1]
+    pipeline = app.pipeline()
+    ids = app.store.ids_in_state(ReportState.VALIDATED, limit=100)
+    key = b"r" * 32
+    parallel._initialize_worker(pipeline.worker_opener, key, os.getpid())  # as a worker does
+    answers = parallel._work_in_worker("redact_some", [ids[0], "r-unknown", *ids[1:]])
+
+    crossing = pickle.dumps(answers)  # what goes through the pipe: ids, ciphertext, issues
+    assert [v for v in _personal(samples) if v.encode() in crossing] == []
+    # The unreadable one first (as redaction here records it), then the others in their order.
+    assert [(report_id, kind) for report_id, kind, _ in answers] == [
+        ("r-unknown", "issue"),
+        *[(report_id, "documents") for report_id in ids],
+    ]
+    opened = {
+        report_id: parallel._opened(parallel.AESGCM(key), "redact_some", report_id, kind, value)
+        for report_id, kind, value in answers
+    }
+    here = pipeline.redact_some(ids)  # in this process, with its own redactor
+    assert {r: opened[r] for r in ids} == here
+    assert all(set(documents) == {BlobKind.REDACTED_REPORT} for documents in here.values())  # type: ignore[arg-type]
+    with pytest.raises(UNREADABLE) as unknown:
+        app.store.get("r-unknown")
+    assert opened["r-unknown"] == Failed(failure_issue(LedgerStep.REDACT, unknown.value))
+    with pytest.raises(InvalidTag):  # bound to its work: a redacted JSON is not a draft
+        parallel._opened(parallel.AESGCM(key), "render_one", ids[0], *answers[1][1:])
 
 
 def test_failed_work_crosses_as_its_issue_alone(apps: dict[int, App]) -> None:
     outcome = apps[1].pipeline().run_one("seal_one", "r-unknown")
     assert isinstance(outcome, Failed)
     assert set(outcome.issue) == {"path", "code", "message", "message_fr"}
+
+
+@pytest.mark.slow
+def test_a_report_a_worker_cannot_read_for_redaction_is_marked_and_the_others_go_on(
+    apps: dict[int, App],
+) -> None:
+    app = apps[2]
+    pipeline = app.pipeline()
+    ids = app.store.ids_in_state(ReportState.VALIDATED, limit=100)
+    broken = ids[2]
+    content = app.store.get(broken).content_blob_id
+    next((app.settings.blob_dir).rglob(f"{content}*")).unlink()  # its content file is gone
+    try:
+        first = pipeline.redact(ids[:4])
+        facts = pipeline.workers.facts()
+        second = pipeline.redact(ids[4:])
+        again = pipeline.workers.facts()
+    finally:
+        pipeline.close()
+    assert first.failed == {broken: "blob_unreadable"}
+    assert sorted(first.done + second.done) == sorted(set(ids) - {broken})
+    assert app.store.get(broken).state == ReportState.VALIDATED
+    assert app.store.get(broken).issues[0]["code"] == "blob_unreadable"
+    # A worker loads its model at its first redaction, once: the second batch loads none.
+    assert {f.pid: f.spacy_models for f in again} == {f.pid: f.spacy_models for f in facts}
+    assert max(f.spacy_models for f in again) == 1
+    assert pipeline._redactor is None  # the process that owns the pool loaded no model
 
 
 @pytest.mark.slow
