@@ -43,6 +43,7 @@ from reports.schema import Attachment, Company, InterventionReport, SubmissionId
 from reports.templates import TemplateCatalog
 from reports.validation import find_template, validate_report
 from reports.visit_plan import continuation_of
+from storage.access_store import AccessStore
 from storage.blind_index import SubjectKind, subject_digests
 from storage.blob_kinds import BlobKind
 from storage.blobs import new_blob_id
@@ -222,6 +223,7 @@ class Intake:
             subjects=subject_digests(self.store.keys.index_key, subject_terms(report)),
             tags=report.tags,
             site_country=_site_country(report),
+            team=AccessStore(self.store).enabled_technicians([member.id for member in report.team]),
         )
         return CaptureOutcome(summary, receipt.kind, problems)
 
@@ -463,6 +465,7 @@ def _submission_id(payload: Any) -> str | None:
 def subject_terms(report: InterventionReport) -> list[tuple[SubjectKind, str]]:
     """Who a report is about, for the blind index (data-subject requests)."""
     terms: list[tuple[SubjectKind, str]] = [("name", report.client.name), ("name", report.technician.name)]
+    terms += [("name", member.name) for member in report.team]
     if report.client.company_name:
         terms.append(("name", report.client.company_name))
     if report.client.email:

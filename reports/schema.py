@@ -293,6 +293,13 @@ class InterventionReport(_Model):
         "visit), e.g. 'RI-2026-000123'; the PDF says 'suite de l'intervention RI-2026-000123'.",
     )
     technician: Technician
+    team: list[Technician] = Field(
+        default_factory=list,
+        max_length=3,
+        description="The other technicians who worked on the intervention (at most 3; `technician` "
+        "leads and signs). Their ids are their quitus handles when they have an account: the report is "
+        "then theirs too (their *Mes rapports*).",
+    )
     arrival: dt.datetime = Field(description="Arrival on site (Europe/Paris when no offset is given).")
     departure: dt.datetime = Field(description="Departure from site.")
     checklist: list[ChecklistItem] = Field(default_factory=list)

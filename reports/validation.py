@@ -58,7 +58,15 @@ def validate_report(report: InterventionReport, template: Template) -> list[Repo
         *_check_photos(report, template),
         *_check_signatures(report, template),
         *technical_issues(report),
+        *_check_team(report),
     ]
+
+
+def _check_team(report: InterventionReport) -> list[ReportIssue]:
+    """Each technician once: the lead is not in the team, nobody twice (ids are handles, not
+    personal on their own, so they may be quoted)."""
+    ids = [report.technician.id, *(member.id for member in report.team)]
+    return [issue("team", "duplicate_entry", item=i) for i in sorted(_duplicates(ids))]
 
 
 def _duplicates(ids: list[str]) -> set[str]:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -197,6 +198,23 @@ class AccessStore:
             if user.disabled_at is None:
                 user.disabled_at = utcnow()
                 self._record(session, LedgerStep.USER_DISABLE, actor, "disabled", {"user": user.id})
+
+    def enabled_technicians(self, handles: Sequence[str]) -> list[str]:
+        """Those of ``handles`` that are enabled technicians' accounts, in their order."""
+        wanted = [h for h in dict.fromkeys(handles) if h]
+        if not wanted:
+            return []
+        with self.store.database.session() as session:
+            known = set(
+                session.scalars(
+                    select(UserRecord.handle).where(
+                        UserRecord.handle.in_(wanted),
+                        UserRecord.role == Role.TECHNICIAN.value,
+                        UserRecord.disabled_at.is_(None),
+                    )
+                )
+            )
+        return [h for h in wanted if h in known]
 
     def users(self) -> list[UserRecord]:
         with self.database.session() as session:

@@ -63,7 +63,18 @@ from storage.report_numbers import NUMBER_DETAIL, allocate_number, numbers_of, r
 from storage.states import ReportState, can_transition
 from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
-__all__ = ["BlobToStore", "Receipt", "ReceiptKind", "ReportStore", "ReportSummary", "new_report_id"]
+TEAM_DETAIL = "team"
+"""The detail of a ``capture`` entry that lists the team's technician accounts."""
+
+__all__ = [
+    "TEAM_DETAIL",
+    "BlobToStore",
+    "Receipt",
+    "ReceiptKind",
+    "ReportStore",
+    "ReportSummary",
+    "new_report_id",
+]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -420,11 +431,15 @@ class ReportStore:
         subjects: Iterable[tuple[str, str]] = (),
         tags: Sequence[str] = (),
         site_country: str | None = None,
+        team: Sequence[str] = (),
     ) -> ReportSummary:
         """Store the parsed report (encrypted) and its blobs; reject when ``issues`` is not empty.
 
         The report stays ``captured`` when it could be parsed without issue. ``subjects``
-        are blind-index entries (kind, digest) for data-subject requests.
+        are blind-index entries (kind, digest) for data-subject requests. ``team``: the
+        handles of the enabled technician accounts among the report's team (the capture entry
+        records them, detail ``team``: the report is theirs too, :mod:`quitus.api.ownership`);
+        the caller checks they are accounts — anything else typed as an id may be personal.
         """
         with self.database.session() as session:
             report = self._locked(session, report_id)
@@ -475,6 +490,7 @@ class ReportStore:
                             FACTS_DETAIL: facts,
                             # A deleted row would lift a hold placed on a person: audit verify compares.
                             SUBJECTS_DETAIL: subjects_digest(indexed),
+                            **({TEAM_DETAIL: sorted(set(team))} if team else {}),
                         },
                     )
                 ],

@@ -21,7 +21,7 @@ from storage.access_store import Principal, Role
 from storage.errors import ReportNotFoundError
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import LedgerStep
-from storage.report_store import ReportStore, ReportSummary
+from storage.report_store import TEAM_DETAIL, ReportStore, ReportSummary
 
 __all__ = [
     "CORRECTS_OTHERS_REPORTS",
@@ -41,26 +41,45 @@ def capture_store(store: ReportStore, principal: Principal) -> ReportStore:
 
 
 def captured_by(store: ReportStore, report_id: str) -> set[str]:
-    """The actors who submitted (a revision of) the report."""
-    actors = set()
+    """The actors who submitted (a revision of) the report, and the technicians its latest
+    capture names in its team."""
+    actors: set[str] = set()
+    team: set[str] = set()
     for stored in store.ledger.entries_for_report(report_id):
         entry = decode_entry(stored.entry)
         if entry.get("step") == LedgerStep.RECEIVE:
             actors.add(str(entry.get("actor")))
-    return actors
+        elif entry.get("step") == LedgerStep.CAPTURE:
+            team = _team_of(entry)
+    return actors | team
+
+
+def _team_of(entry: dict[str, object]) -> set[str]:
+    details = entry.get("details")
+    named = details.get(TEAM_DETAIL) if isinstance(details, dict) else None
+    return {str(handle) for handle in named} if isinstance(named, list) else set()
 
 
 def reports_captured_by(store: ReportStore, handle: str) -> list[str]:
-    """The ids of the reports ``handle`` submitted (a revision of), oldest first.
+    """The ids of the reports ``handle`` submitted (a revision of), or whose latest capture
+    names them in its team, oldest first.
 
     Read from the ledger's ``receive`` entries, like :func:`captured_by`: the list a
     technician's *Mes rapports* page shows is the set :func:`reachable_report` admits.
     """
     found: dict[str, None] = {}
-    for stored in store.ledger.entries_with_step(LedgerStep.RECEIVE):
+    teams: dict[str, set[str]] = {}
+    for stored in store.ledger.entries_with_step(LedgerStep.RECEIVE, LedgerStep.CAPTURE):
         entry = decode_entry(stored.entry)
         report_id = entry.get("report")
-        if entry.get("actor") == handle and isinstance(report_id, str):
+        if not isinstance(report_id, str):
+            continue
+        if entry.get("step") == LedgerStep.RECEIVE and entry.get("actor") == handle:
+            found.setdefault(report_id)
+        elif entry.get("step") == LedgerStep.CAPTURE:
+            teams[report_id] = _team_of(entry)  # the latest capture's team
+    for report_id, team in teams.items():
+        if handle in team:
             found.setdefault(report_id)
     return list(found)
 

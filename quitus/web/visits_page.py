@@ -197,6 +197,7 @@ def visit_form(request: Request, visit_id: str, context: Context, principal: Tec
             "equipment_history": _equipment_history(context, plan),
             "prefill": {
                 "fields": form_prefill(plan),
+                "team": [handle for handle in visit.technicians if handle != principal.handle],
                 "carried_over": [
                     {"id": item.id, "status": CHECKLIST_LABELS[item.status], "comment": item.comment or ""}
                     for item in plan.unfinished_items

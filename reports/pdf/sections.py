@@ -196,6 +196,10 @@ def _intervention(report: InterventionReport, template: Template) -> list[Flowab
                 ("Type d'intervention", template.title),
                 ("Technicien", f"{technician.name} (matricule {technician.id})"),
                 ("Certification", technician.certification),
+                (
+                    "Équipe" if len(report.team) > 1 else "Avec",
+                    ", ".join(f"{member.name} (matricule {member.id})" for member in report.team) or None,
+                ),
                 ("Arrivée", french_datetime(report.arrival)),
                 ("Départ", french_datetime(report.departure)),
                 ("Durée sur site", duration(report.arrival, report.departure)),

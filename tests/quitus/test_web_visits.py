@@ -120,6 +120,8 @@ def test_the_continuing_form_is_pre_filled_from_the_plan(planned: Planned) -> No
     assert prefill["fields"]["client.address.street"] == STREET
     assert f'<script src="{static_url("visit-prefill.js")}"></script>' in page
     assert client.get(static_url("visit-prefill.js")).status_code == 200
+    # The team rows (several technicians per report): the visit's other technicians go there.
+    assert prefill["team"] == [] and 'id="team-2-name" data-team="name"' in page
     # The empty form of the same template (kept offline) has none of it.
     template = planned.harness.context.app.store.get(planned.report_id).template_id
     empty = client.get(f"/technicien/formulaire/{template}").text

@@ -327,8 +327,21 @@
 
   // -- building the report ---------------------------------------------------------------
 
+  function teamMembers() {
+    const members = [];
+    for (const row of form.querySelectorAll("[data-team-row]")) {
+      const id = row.querySelector('[data-team="id"]').value.trim();
+      const name = row.querySelector('[data-team="name"]').value.trim();
+      if (id || name) members.push({ id: id, name: name });
+    }
+    return members;
+  }
+
   function checkExtra() {
     const problems = [];
+    for (const member of teamMembers()) {
+      if (!member.id || !member.name) problems.push("Pour chaque technicien de l'équipe, indiquez son identifiant et son nom.");
+    }
     const completed = !unfinished.checked;
     for (const [name, entry] of Object.entries(pads)) {
       const who = name === "client_signature" ? "du client" : "du technicien";
@@ -392,6 +405,8 @@
       for (const input of row.querySelectorAll("[data-part]")) part[input.dataset.part] = input.value.trim();
       report.parts.push(part);
     }
+    const team = teamMembers();
+    if (team.length) report.team = team;
     for (const input of form.querySelectorAll("input[type=file][data-photo-kind]")) {
       for (const file of input.files) {
         report.photos.push({ kind: input.dataset.photoKind, image: { content_base64: await fileAsBase64(file) } });

@@ -28,6 +28,12 @@
     }
   }
 
+  // The visit's other technicians: their ids in the team rows (their names are typed on site).
+  (prefill.team || []).slice(0, 3).forEach((handle, index) => {
+    const input = document.getElementById("team-" + index + "-id");
+    if (input && !input.value) input.value = handle;
+  });
+
   // A professional client's company name sits in a block shown for professionals only.
   const kind = (prefill.fields || {})["client.kind"];
   const companyBlock = document.getElementById("client-company-block");
