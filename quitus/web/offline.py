@@ -6,11 +6,12 @@
 * ``/manifest.webmanifest`` and its icons (PNG drawn with Pillow when first asked for):
   the browser offers to install quitus as an app that opens on ``/technicien``;
 * ``/technicien/hors-ligne`` — the *app shell*: the URLs the service worker keeps in
-  Cache Storage (the template chooser, one form per template, the CSS and scripts under
-  the content-hashed names the pages load, :func:`quitus.web.rendering.static_url`) and
-  a version that changes when any of them does. Never an API answer, never a status page:
-  nothing a technician typed is in Cache Storage (drafts live in IndexedDB, see
-  ``static/drafts.js``);
+  Cache Storage (the template chooser, the technician's week of planned visits — ids,
+  numbers, days and slots: never a visit's plan —, one form per template, the CSS and
+  scripts under the content-hashed names the pages load,
+  :func:`quitus.web.rendering.static_url`) and a version that changes when any of them
+  does. Never an API answer, never a status page: nothing a technician typed is in Cache
+  Storage (drafts live in IndexedDB, see ``static/drafts.js``);
 * ``/technicien/session`` — whether the session still holds and the CSRF token that goes
   with it, asked just before a queued report is sent (the token in a page kept offline
   may belong to an earlier session).
@@ -50,6 +51,8 @@ SHELL_STATIC_FILES = (
     "offline.js",
 )
 """The static files the technician's pages load (all of them are kept for offline use)."""
+WEEK_URL = "/technicien/semaine"
+"""The technician's week (this week's visits): kept, so that the day's visits are known offline."""
 NAVY = (11, 31, 68)
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -132,6 +135,7 @@ def offline_shell(context: Context, principal: Technician) -> JSONResponse:
     templates = list(context.app.catalog)
     urls = [
         "/technicien",
+        WEEK_URL,  # ids, numbers, days and slots only: a visit's plan is never kept
         *(f"/technicien/formulaire/{template.id}" for template in templates),
         *(static_url(name) for name in SHELL_STATIC_FILES),  # the names the pages load
         "/static/quitus.css",  # the service worker's own offline page uses the plain name

@@ -140,12 +140,13 @@ def test_the_offline_shell_lists_every_form_and_no_report_data(
         assert f"/technicien/formulaire/{template.id}" in urls
     assert {
         "/technicien",
+        "/technicien/semaine",  # this week's visits, no plan (the plans stay online only)
         static_url("quitus.css"),
         static_url("capture.js"),
         static_url("offline.js"),
     } <= urls
     assert "/static/quitus.css" in urls  # the service worker's offline page uses the plain name
-    assert not [url for url in urls if url.startswith("/api/") or "/rapports/" in url]
+    assert not [url for url in urls if url.startswith("/api/") or "/rapports/" in url or "/visites/" in url]
     assert re.fullmatch(r"[0-9a-f]{16}", shell["version"])
     # Another technician on the same tablet: the forms name them, so they are kept again.
     client.cookies.clear()

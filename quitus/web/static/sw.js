@@ -2,7 +2,8 @@
  * a network.
  *
  * It keeps the *app shell* in Cache Storage: the URLs /technicien/hors-ligne lists (the
- * template chooser, one capture form per template, the CSS and scripts under their
+ * template chooser, the technician's week — ids, days, slots: never a visit's plan —, one
+ * capture form per template, the CSS and scripts under their
  * content-hashed names, the manifest and icons). Those pages are fetched from the network first and the copy kept is refreshed
  * at each visit; without a network, the kept copy is served. A kept page has its CSRF
  * token taken out (outbox.js asks /technicien/session for the current one).
@@ -17,7 +18,7 @@ const CACHE = "quitus-shell";
 const SHELL_URL = "/technicien/hors-ligne";
 const VERSION_KEY = "/__quitus-shell-version";
 const NETWORK_TIMEOUT_MS = 6000;
-const KEPT = [/^\/technicien$/, /^\/technicien\/formulaire\/[^/]+$/, /^\/static\/[^/]+$/, /^\/manifest\.webmanifest$/, /^\/icones\/[^/]+\.png$/];
+const KEPT = [/^\/technicien$/, /^\/technicien\/semaine$/, /^\/technicien\/formulaire\/[^/]+$/, /^\/static\/[^/]+$/, /^\/manifest\.webmanifest$/, /^\/icones\/[^/]+\.png$/];
 const CSRF_META = /<meta name="csrf-token" content="[^"]*">/g;
 const CSRF_FIELD = /<input type="hidden" name="csrf_token" value="[^"]*">/g;
 
