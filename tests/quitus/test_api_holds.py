@@ -109,3 +109,5 @@ def test_the_ledger_verification_reports_a_deleted_hold_which_still_holds(
     far = (dt.date.today() + dt.timedelta(days=365 * 40)).isoformat()
     plan = client.get(f"/api/v1/retention/plan?at={far}", headers=compliance).json()
     assert [i["held_by"] for i in plan["items"] if i["report_id"] == report_id] == [[hold["id"]]]
+    number = harness.context.app.store.get(report_id).number
+    assert [i["number"] for i in plan["items"] if i["report_id"] == report_id] == [number]

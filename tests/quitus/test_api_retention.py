@@ -124,6 +124,8 @@ def test_review_decisions_are_taken_and_recorded_by_the_officer(
     client, compliance = harness.client, harness.auth("compliance")
     queue = client.get("/api/v1/review", headers=harness.auth("auditor")).json()
     assert sorted(i["report_id"] for i in queue) == sorted(report_ids)
+    store = harness.context.app.store
+    assert all(i["number"] == store.get(i["report_id"]).number for i in queue)  # what people read
 
     past = client.post(
         f"/api/v1/review/{report_ids[1]}/extend",
@@ -136,7 +138,8 @@ def test_review_decisions_are_taken_and_recorded_by_the_officer(
         json={"until": "2099-01-01", "reason": "audit"},
         headers=compliance,
     )
-    assert extended.json() == {"report_id": report_ids[1], "decision": "extended"}
+    number = harness.context.app.store.get(report_ids[1]).number
+    assert extended.json() == {"report_id": report_ids[1], "number": number, "decision": "extended"}
 
     # A row put in the queue by hand, that no review.queue entry records, is not believed:
     # the gate refuses the approval as tampering and says what to do.

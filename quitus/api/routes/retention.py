@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
@@ -34,6 +34,7 @@ from retention.planner import plan_dispositions
 from retention.review import ReviewQueue
 from storage.access_store import Principal
 from storage.blind_index import SubjectKind, subject_digests
+from storage.report_numbers import numbers_of
 from storage.retention_vocabulary import HoldScope
 
 __all__ = ["SubjectTerms", "router"]
@@ -130,6 +131,8 @@ class HoldOut(BaseModel):
 
 class PlannedOut(BaseModel):
     report_id: str
+    number: str | None = None
+    """The report's number (``RI-2026-000123``); ``null`` if it has none."""
     status: str
     """``delete``, ``anonymize`` or ``review`` (what the run will do), ``held``, ``awaiting_review``,
     or ``tampered`` (its rows differ from the ledger: the run refuses it; ``quitus audit verify``)."""
@@ -173,6 +176,8 @@ class EventOut(BaseModel):
 
 class ReviewItemOut(BaseModel):
     report_id: str
+    number: str | None = None
+    """The report's number (``RI-2026-000123``); ``null`` if it has none."""
     policy: str
     due: dt.date
 
@@ -207,6 +212,8 @@ _REVIEW_ERRORS = error_responses(
 
 class Decided(BaseModel):
     report_id: str
+    number: str | None = None
+    """The report's number (``RI-2026-000123``); ``null`` if it has none."""
     decision: str
 
 
@@ -417,6 +424,7 @@ def retention_plan(
                 held_by=list(item.held_by),
             )
         )
+    items = _numbered(context, items)
     next_cursor = encode_cursor("plan", [items[-1].report_id]) if more else None
     return PlanOut(
         at=day,
@@ -499,7 +507,9 @@ def review_queue(
         shape=(str, str),
     )
     next_link(request, response, page.next_cursor)
-    return [ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due) for i in page.items]
+    return _numbered(
+        context, [ReviewItemOut(report_id=i.report_id, policy=i.policy_ref, due=i.due) for i in page.items]
+    )
 
 
 @router.post("/review/{report_id}/approve", name="approve_review", responses=_REVIEW_ERRORS)
@@ -577,9 +587,19 @@ def _decision(
 
 def _decided(context: ApiContext, once: Once, report_id: str, decision: str) -> Decided:
     context.app.ledger.checkpoint()
-    answer = Decided(report_id=report_id, decision=decision)
+    [answer] = _numbered(context, [Decided(report_id=report_id, decision=decision)])
     once.record(200, answer.model_dump(mode="json"))
     return answer
+
+
+_Numbered = TypeVar("_Numbered", PlannedOut, ReviewItemOut, Decided)
+
+
+def _numbered(context: ApiContext, items: list[_Numbered]) -> list[_Numbered]:
+    """The items with their reports' numbers (one query a page: storage.report_numbers)."""
+    with context.app.store.database.session() as session:
+        numbers = numbers_of(session, [item.report_id for item in items])
+    return [item.model_copy(update={"number": numbers.get(item.report_id)}) for item in items]
 
 
 class DisposedItemOut(BaseModel):
