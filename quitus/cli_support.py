@@ -71,7 +71,7 @@ def act_as(handle: str | None) -> None:
         try:
             check_actor(handle)
         except ValueError as exc:
-            fail(f"--as {handle!r}: {exc}")
+            fail(f"--as: {exc}")  # not quoted: it may be an e-mail or a phone typed by mistake
     _operator, _operator_checked = handle, False
 
 

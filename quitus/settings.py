@@ -73,6 +73,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage.identifiers import personal_identifier_kind
+
 __all__ = [
     "ACTOR_PATTERN",
     "RESERVED_ACTOR_PREFIXES",
@@ -100,6 +102,12 @@ def check_actor(actor: str) -> str:
         raise ValueError(
             "an actor is 1-64 letters, digits or ._:@/+=- (a staff identifier such as dpo-01, "
             "never a person's name: the ledger keeps it for good)"
+        )
+    shape = personal_identifier_kind(actor)
+    if shape is not None:
+        raise ValueError(
+            f"this actor looks like {shape}: name a staff identifier such as dpo-01 (the ledger keeps "
+            "it for good, and personal data never goes there)"
         )
     if actor.startswith(RESERVED_ACTOR_PREFIXES):
         reserved = " or ".join(RESERVED_ACTOR_PREFIXES)

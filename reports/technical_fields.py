@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from reports.issues import ReportIssue, issue
+from storage.identifiers import EMAIL, PHONE_BARE, PHONE_INTERNATIONAL, PHONE_SEPARATED
 
 if TYPE_CHECKING:
     from reports.schema import InterventionReport
@@ -64,10 +65,6 @@ _WHAT: Final = {
 }
 
 
-_SEPARATED_PHONE: Final = re.compile(r"(?<![\w+])(?:(?:\+|00)33[ .-]?[1-9]|0[1-9])(?:[ .-]\d{2}){4}(?!\d)")
-_INTERNATIONAL_PHONE: Final = re.compile(r"(?<![\w+])(?:\+|00)33[1-9]\d{8}(?!\d)")
-_BARE_PHONE: Final = re.compile(r"(?<!\w)0[1-9]\d{8}(?!\w)")
-_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PERSON: Final = re.compile(
     r"(?<!\w)(?:M\.|(?:Mme|Mlle|Mr|Dr)\.?|Madame|Monsieur|Mademoiselle|chez)\s+(?:les?\s+|la\s+)?[A-ZÀ-Ý][a-zà-ÿ]"
     r"|(?<!\w)(?:MME|MLLE|MADAME|MONSIEUR|CHEZ)\s+[A-ZÀ-Ý]{2,}",
@@ -119,10 +116,10 @@ def technical_issues(report: InterventionReport) -> list[ReportIssue]:
 
 
 def _shapes(value: str, *, serial: bool) -> Iterator[PersonalShape]:
-    written_as_phone = _SEPARATED_PHONE.search(value) or _INTERNATIONAL_PHONE.search(value)
-    if written_as_phone or (not serial and _BARE_PHONE.search(value)):
+    written_as_phone = PHONE_SEPARATED.search(value) or PHONE_INTERNATIONAL.search(value)
+    if written_as_phone or (not serial and PHONE_BARE.search(value)):
         yield PersonalShape.PHONE
-    if _EMAIL.search(value):
+    if EMAIL.search(value):
         yield PersonalShape.EMAIL
     if _PERSON.search(value):
         yield PersonalShape.PERSON

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.database import Database
 from storage.errors import StorageError
+from storage.identifiers import personal_identifier_kind
 from storage.ledger.events import LedgerEvent
 from storage.ledger.steps import LedgerStep
 from storage.models import Base, ReportRecord, utcnow
@@ -183,6 +184,12 @@ class AccessStore:
             raise AccessError(
                 "a handle is 3-64 lower-case letters, digits, '.', '_' or '-' (a staff identifier "
                 "such as tech-042, not a person's name)"
+            )
+        shape = personal_identifier_kind(handle)
+        if shape is not None:  # the handle names the user in visits and teams, in the ledger
+            raise AccessError(
+                f"this handle looks like {shape}: give a staff identifier such as tech-042 (the value "
+                "is not repeated here)"
             )
         with self.database.session() as session:
             if session.scalar(select(UserRecord.id).where(UserRecord.handle == handle)) is not None:

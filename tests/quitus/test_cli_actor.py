@@ -90,6 +90,9 @@ def test_quitus_actor_names_the_process_and_as_wins_over_it(
         ("x" * 65, "a staff identifier such as dpo-01"),
         ("os:root", "cannot start with os: or job:"),
         ("job:retention", "cannot start with os: or job:"),
+        ("jeanne.leroy@exemple.fr", "looks like an e-mail address"),
+        ("0611223344", "looks like a telephone number"),
+        ("+33611223344", "looks like a telephone number"),
     ],
 )
 def test_a_handle_the_ledger_cannot_hold_is_refused_before_anything_is_done(
@@ -100,6 +103,7 @@ def test_a_handle_the_ledger_cannot_hold_is_refused_before_anything_is_done(
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: --as") and said in " ".join(refused.stderr.split())
     assert "Traceback" not in refused.stderr and refused.stdout == ""
+    assert handle == "" or handle not in refused.stderr  # never quoted back
     assert app.ledger.size() == size
 
 

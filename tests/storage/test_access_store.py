@@ -95,3 +95,13 @@ def test_portal_links_are_signed_expire_and_can_be_revoked(access: AccessStore, 
     with pytest.raises(PortalLinkError) as revoked:
         access.open_portal_link(link.token)
     assert revoked.value.code == "revoked"
+
+
+@pytest.mark.parametrize("handle", ["0611223344", "jeanne.leroy@exemple.fr", "tech-0611223344"])
+def test_a_handle_that_is_a_phone_or_an_email_is_refused_without_quoting_it(
+    store: ReportStore, handle: str
+) -> None:
+    """A handle names its user in visits and teams, in the signed ledger: never a phone or e-mail."""
+    with pytest.raises(AccessError, match="looks like a|a staff identifier such as tech-042") as refused:
+        AccessStore(store).add_user(handle, Role.TECHNICIAN, actor="admin-1")
+    assert handle not in str(refused.value)
