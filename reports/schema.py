@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -26,6 +27,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from storage.identifiers import personal_identifier_kind
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -63,7 +66,19 @@ ChecklistStatus = Literal["fait", "non_fait", "non_applicable", "anomalie"]
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
+
+
+def _not_personal(value: str) -> str:
+    """An identifier stored in clear (``reports.submission_id``) is never a phone number."""
+    shape = personal_identifier_kind(value)
+    if shape is not None:
+        raise ValueError(f"looks like {shape}: use an identifier of your own, such as a new UUID")
+    return value
+
+
+SubmissionId = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,128}$"), AfterValidator(_not_personal)
+]
 ReportNumber = Annotated[str, StringConstraints(pattern=r"^RI-\d{4}-\d{6,8}$")]
 """A readable report number, spelt as ``storage.report_numbers.NUMBER_PATTERN`` says (without its
 group names, which JSON Schema does not read): an identifier, not personal data."""

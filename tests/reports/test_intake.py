@@ -322,3 +322,23 @@ def test_receive_rejects_at_once_what_is_cheap_to_see(intake: Intake, raw: bytes
     outcome = intake.receive(Submission(raw, "json"))
     assert outcome.report.state == ReportState.REJECTED
     assert code in codes(outcome)
+
+
+@pytest.mark.parametrize("submission_id", ["0611223344", "+33611223344", "06.11.22.33.44"])
+def test_a_submission_id_that_is_a_phone_number_is_refused_and_not_kept_in_clear(
+    intake: Intake, samples: list[Sample], submission_id: str
+) -> None:
+    """``reports.submission_id`` is a clear column (idempotency): a client's phone typed as the
+    sender's key would sit there for good (noticed in round 4)."""
+    from sqlalchemy import select
+
+    from storage.models import ReportRecord
+
+    payload = valid(samples) | {"submission_id": submission_id}
+    outcome = intake.ingest(as_json(payload))
+    assert not outcome.accepted
+    assert [i.path for i in outcome.issues] == ["submission_id"]
+    assert submission_id not in json.dumps([i.as_dict() for i in outcome.issues])
+    with intake.store.database.session() as session:
+        kept = session.scalars(select(ReportRecord.submission_id)).all()
+    assert submission_id not in kept
