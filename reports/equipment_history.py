@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy.orm import Session
 
 from reports.errors import EquipmentImportError
 from reports.schema import Equipment, InterventionReport
 from reports.technical_fields import personal_shapes
 from storage.equipment import EquipmentIntervention, EquipmentKey, EquipmentStore
-from storage.ledger.events import LedgerEvent
-from storage.report_store import ReportStore
+from storage.report_store import Effect, ReportStore
 
 __all__ = [
     "CSV_COLUMNS",
@@ -49,9 +47,7 @@ def key_of(equipment: Equipment) -> EquipmentKey | None:
     return EquipmentKey(equipment.category, equipment.brand, equipment.model, equipment.serial_number)
 
 
-def equipment_line_of(
-    store: ReportStore, report: InterventionReport, report_id: str
-) -> Callable[[Session], list[LedgerEvent]] | None:
+def equipment_line_of(store: ReportStore, report: InterventionReport, report_id: str) -> Effect | None:
     """What accepting ``report`` adds to its unit's history (the unit too if new), in the
     acceptance's transaction (``ReportStore.transition``'s ``effects``; no ledger entry of
     its own: the register is derived from accepted reports). None for a unit with no serial."""
@@ -59,21 +55,14 @@ def equipment_line_of(
     if key is None:
         return None
     template_id = f"{report.equipment.category}.{report.intervention_type}"
-    register = EquipmentStore(store)
-
-    def record(session: Session) -> list[LedgerEvent]:
-        register.record_intervention_in(
-            session,
-            key,
-            installed_year=report.equipment.installed_year,
-            report_id=report_id,
-            day=report.intervention_date,
-            template_id=template_id,
-            outcome=report.outcome.status,
-        )
-        return []
-
-    return record
+    return EquipmentStore(store).intervention_line(
+        key,
+        installed_year=report.equipment.installed_year,
+        report_id=report_id,
+        day=report.intervention_date,
+        template_id=template_id,
+        outcome=report.outcome.status,
+    )
 
 
 def history_of(

@@ -53,10 +53,7 @@ from storage.report_store import BlobToStore, Receipt, ReceiptKind, ReportStore,
 from storage.states import ReportState
 
 if TYPE_CHECKING:  # pypdf is imported only when a form arrives
-    from sqlalchemy.orm import Session
-
     from reports.capture.pdf_form_read import FormReading
-    from storage.ledger.events import LedgerEvent
 
 __all__ = ["CaptureOutcome", "Intake", "SourceKind", "Submission", "file_references", "read_confined"]
 
@@ -437,20 +434,9 @@ class Intake:
             issues=[p.as_dict() for p in problems],
             expected=ReportState.CAPTURED,
             step=LedgerStep.VALIDATE,
-            effects=(lambda session: [event for effect in effects for event in effect(session)])
-            if effects
-            else None,
+            effects=effects,
         )
         return CaptureOutcome(summary, receipt, problems)
-
-
-def _together(
-    effects: list[Callable[[Session], list[LedgerEvent]]],
-) -> Callable[[Session], list[LedgerEvent]]:
-    def run(session: Session) -> list[LedgerEvent]:
-        return [event for effect in effects for event in effect(session)]
-
-    return run
 
 
 def _submission_id(payload: Any) -> str | None:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from reports.schema import (
     ChecklistItem,
@@ -36,7 +35,7 @@ from storage.delivery_store import DeliveryStore, FollowupStatus
 from storage.errors import ReportNotFoundError
 from storage.ledger.events import LedgerEvent
 from storage.ledger.steps import LedgerStep
-from storage.report_store import ReportStore
+from storage.report_store import Effect, ReportStore
 from storage.visits import VisitError, VisitRow, VisitSlot, VisitStore
 
 __all__ = [
@@ -179,9 +178,7 @@ def read_visit_plan(store: ReportStore, visit_id: str) -> VisitPlan:
     return plan
 
 
-def continuation_of(
-    store: ReportStore, report: InterventionReport, report_id: str
-) -> Callable[[Session], list[LedgerEvent]] | None:
+def continuation_of(store: ReportStore, report: InterventionReport, report_id: str) -> Effect | None:
     """What accepting ``report`` does to the planned visit it continues, in the acceptance's
     transaction (:meth:`storage.report_store.ReportStore.transition`'s ``effects``): that
     visit is done. None when ``continues`` names no report we have.
@@ -195,13 +192,7 @@ def continuation_of(
         continued = store.resolve(report.continues)
     except ReportNotFoundError:
         return None
-    visits = VisitStore(store)
-
-    def close(session: Session) -> list[LedgerEvent]:
-        event = visits.continue_in(session, continued, report_id)
-        return [] if event is None else [event]
-
-    return close
+    return VisitStore(store).continuation(continued, report_id)
 
 
 def _refuse_restricted(reason: str | None, shown: str) -> None:

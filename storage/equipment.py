@@ -28,8 +28,9 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, delete, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.database import is_one_of
+from storage.ledger.events import LedgerEvent
 from storage.models import Base, ReportRecord, utcnow
-from storage.report_store import ReportStore
+from storage.report_store import Effect, ReportStore
 from storage.states import ReportState
 
 __all__ = [
@@ -130,6 +131,33 @@ class EquipmentStore:
                 template_id=template_id,
                 outcome=outcome,
             )
+
+    def intervention_line(
+        self,
+        key: EquipmentKey,
+        *,
+        installed_year: int | None,
+        report_id: str,
+        day: dt.date,
+        template_id: str,
+        outcome: str,
+    ) -> Effect:
+        """The :data:`~storage.report_store.Effect` that records the accepted report in the
+        unit's history in its acceptance's transaction (no ledger entry of its own)."""
+
+        def record(session: Session) -> list[LedgerEvent]:
+            self.record_intervention_in(
+                session,
+                key,
+                installed_year=installed_year,
+                report_id=report_id,
+                day=day,
+                template_id=template_id,
+                outcome=outcome,
+            )
+            return []
+
+        return record
 
     def record_intervention_in(
         self,

@@ -63,12 +63,17 @@ from storage.report_numbers import NUMBER_DETAIL, allocate_number, numbers_of, r
 from storage.states import ReportState, can_transition
 from storage.subject_index import SUBJECTS_DETAIL, require_current_for, subjects_digest
 
+Effect = Callable[[Session], Sequence[LedgerEvent]]
+"""A change made in another's transaction (:meth:`ReportStore.transition`): it is given the
+session, changes rows through its repository and returns the ledger events to record."""
+
 TEAM_DETAIL = "team"
 """The detail of a ``capture`` entry that lists the team's technician accounts."""
 
 __all__ = [
     "TEAM_DETAIL",
     "BlobToStore",
+    "Effect",
     "Receipt",
     "ReceiptKind",
     "ReportStore",
@@ -508,15 +513,15 @@ class ReportStore:
         policy: str | None = None,
         blobs: Sequence[BlobToStore] = (),
         details: Mapping[str, str | int | list[str]] | None = None,
-        effects: Callable[[Session], Sequence[LedgerEvent]] | None = None,
+        effects: Sequence[Effect] = (),
     ) -> ReportSummary:
         """Move a report to ``target``, store the step's ``blobs`` (encrypted) and record
         the step in the ledger with their ciphertext hashes — all in one transaction.
 
         ``effects``: what else the move changes, in the same transaction (an accepted report
-        closes the visit it continues and joins its unit's history): called with the session
-        once the report has moved, its events are recorded after the step's entry. A crash
-        then leaves both done or neither.
+        closes the visit it continues and joins its unit's history): each is called with the
+        session once the report has moved, its events recorded after the step's entry. A
+        crash then leaves both done or neither.
 
         ``step`` defaults to the step that leads into ``target`` (``validate`` for
         ``validated`` or ``rejected``, ``seal`` for ``signed``…).
@@ -554,7 +559,7 @@ class ReportStore:
                         policy=policy,
                         details={**_issue_codes(issues), **(details or {}), **numbered},
                     ),
-                    *(effects(session) if effects is not None else ()),
+                    *(event for effect in effects for event in effect(session)),
                 ],
             )
             return ReportSummary.of(report)

@@ -43,7 +43,7 @@ from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotF
 from storage.ledger.events import LedgerEvent, is_code
 from storage.ledger.steps import LedgerStep
 from storage.models import Base, BlobRecord, ReportRecord, utcnow
-from storage.report_store import ReportStore
+from storage.report_store import Effect, ReportStore
 from storage.states import ReportState
 from storage.visit_integrity import SignedVisit, visit_problems, vouched_visits
 
@@ -354,6 +354,16 @@ class VisitStore:
                 return False
             self.store.ledger.append(session, [event])
             return True
+
+    def continuation(self, continued_report_id: str, report_id: str) -> Effect:
+        """The :data:`~storage.report_store.Effect` that closes, in the acceptance of
+        ``report_id``, the visit planned from ``continued_report_id`` (:meth:`continue_in`)."""
+
+        def close(session: Session) -> list[LedgerEvent]:
+            event = self.continue_in(session, continued_report_id, report_id)
+            return [] if event is None else [event]
+
+        return close
 
     def continue_in(self, session: Session, continued_report_id: str, report_id: str) -> LedgerEvent | None:
         """In the caller's transaction — the acceptance of ``report_id``, which continues
