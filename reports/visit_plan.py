@@ -192,7 +192,8 @@ def continuation_of(store: ReportStore, report: InterventionReport, report_id: s
         continued = store.resolve(report.continues)
     except ReportNotFoundError:
         return None
-    return VisitStore(store).continuation(continued, report_id)
+    template_id = f"{report.equipment.category}.{report.intervention_type}"
+    return VisitStore(store).continuation(continued, report_id, template_id=template_id)
 
 
 def _refuse_restricted(reason: str | None, shown: str) -> None:

@@ -33,16 +33,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, delete, select
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.access_store import Role, UserRecord
 from storage.blob_kinds import BlobKind
 from storage.database import is_one_of
 from storage.errors import InvalidTransitionError, KeyDestroyedError, ReportNotFoundError, StorageError
-from storage.ledger.events import LedgerEvent, is_code
+from storage.identifiers import personal_identifier_kind
+from storage.ledger.events import LedgerEvent, decode_entry, is_code
 from storage.ledger.steps import LedgerStep
-from storage.models import Base, BlobRecord, ReportRecord, utcnow
+from storage.models import Base, BlobRecord, LedgerEntryRecord, ReportRecord, utcnow
 from storage.report_store import Effect, ReportStore
 from storage.states import ReportState
 from storage.visit_integrity import SignedVisit, visit_problems, vouched_visits
@@ -326,7 +327,7 @@ class VisitStore:
 
     def cancel(self, visit_id: str, *, reason: str) -> tuple[VisitRow, bool]:
         """Cancel a planned visit with a reason code; cancelling it again changes nothing."""
-        if not is_code(reason):
+        if not is_code(reason) or personal_identifier_kind(reason) is not None:
             raise VisitError(
                 "the reason is not a code: give one such as client_request or replanned "
                 "(letters, digits, . _ -), never free text: it goes into the ledger"
@@ -355,21 +356,30 @@ class VisitStore:
             self.store.ledger.append(session, [event])
             return True
 
-    def continuation(self, continued_report_id: str, report_id: str) -> Effect:
+    def continuation(self, continued_report_id: str, report_id: str, *, template_id: str) -> Effect:
         """The :data:`~storage.report_store.Effect` that closes, in the acceptance of
-        ``report_id``, the visit planned from ``continued_report_id`` (:meth:`continue_in`)."""
+        ``report_id`` (of ``template_id``), the visit planned from ``continued_report_id``
+        (:meth:`continue_in`)."""
 
         def close(session: Session) -> list[LedgerEvent]:
-            event = self.continue_in(session, continued_report_id, report_id)
+            event = self.continue_in(session, continued_report_id, report_id, template_id=template_id)
             return [] if event is None else [event]
 
         return close
 
-    def continue_in(self, session: Session, continued_report_id: str, report_id: str) -> LedgerEvent | None:
+    def continue_in(
+        self, session: Session, continued_report_id: str, report_id: str, *, template_id: str
+    ) -> LedgerEvent | None:
         """In the caller's transaction — the acceptance of ``report_id``, which continues
         ``continued_report_id`` — mark done the visit planned from it; the ``visit.continue``
-        event to append with the acceptance's entry, or None (no visit planned; or one whose
-        row differs from the ledger: left as it is, for ``quitus audit verify`` to name)."""
+        event to append with the acceptance's entry, or None.
+
+        A visit is closed only by a report of its template, sent by one of its technicians
+        (or by the back office: a sender who is no technician, ``quitus ingest``). Another
+        technician's report that names the number is accepted, and the visit stays planned
+        (found by the round-5 adversary). A visit whose row differs from the ledger is left as
+        it is, for ``quitus audit verify`` to name.
+        """
         records = session.scalars(
             select(PlannedVisitRecord)
             .where(PlannedVisitRecord.continues_report_id == continued_report_id)
@@ -377,8 +387,12 @@ class VisitStore:
             .with_for_update()
         ).all()
         signed = vouched_visits(self.store, session, [continued_report_id])
+        senders = _senders(session, report_id)
         for record in records:
-            if VisitRow.vouched(record, None, signed.get(record.id)).tampered:
+            visit = VisitRow.vouched(record, None, signed.get(record.id))
+            if visit.tampered or visit.template_id != template_id:
+                continue
+            if not _may_close(session, senders, visit.technicians):
                 continue
             event = self._continued(record, report_id)
             if event is not None:
@@ -551,6 +565,28 @@ def delete_visits_of(session: Session, report_ids: Sequence[str], dialect: str) 
         execution_options={"synchronize_session": False},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _senders(session: Session, report_id: str) -> set[str]:
+    """Who sent the report (the actors of its ``receive`` entries)."""
+    texts = session.scalars(
+        select(LedgerEntryRecord.entry).where(
+            LedgerEntryRecord.report_id == report_id, LedgerEntryRecord.step == LedgerStep.RECEIVE.value
+        )
+    )
+    return {str(decode_entry(text).get("actor")) for text in texts}
+
+
+def _may_close(session: Session, senders: set[str], technicians: Sequence[str]) -> bool:
+    """A visit's technician sent it, or no technician did (the back office)."""
+    if senders & set(technicians):
+        return True
+    technician_accounts = session.scalar(
+        select(func.count())
+        .select_from(UserRecord)
+        .where(UserRecord.handle.in_(sorted(senders)), UserRecord.role == Role.TECHNICIAN.value)
+    )
+    return not technician_accounts
 
 
 def _signed(parse: Callable[[str], _T], value: str | None, kept: _T) -> _T:

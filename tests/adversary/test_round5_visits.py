@@ -44,11 +44,6 @@ def _visit(home: Path, visit_id: str) -> dict[str, Any]:
     return dict(visit)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: a report by a technician who is not on the visit, of another "
-    "template, carrying `continues` closes the visit (done) and it leaves the assigned technician's week",
-)
 def test_a_technician_not_on_the_visit_cannot_close_it(tmp_path: Path) -> None:
     home, number, visit_id = _home_with_planned_visit(tmp_path)
     (other,) = [
@@ -73,11 +68,6 @@ def test_a_technician_not_on_the_visit_cannot_close_it(tmp_path: Path) -> None:
     assert visit["continued_by_report_id"] is None, visit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: `visits cancel --reason` takes any code-shaped text, so an "
-    "e-mail or a phone typed as the reason is signed into the visit.cancel ledger entry for good",
-)
 @pytest.mark.parametrize("reason", ["jean.dupont@exemple.fr", "06.12.34.56.78"])
 def test_a_cancel_reason_that_is_personal_data_never_reaches_the_ledger(tmp_path: Path, reason: str) -> None:
     home, _number, visit_id = _home_with_planned_visit(tmp_path)
