@@ -133,27 +133,44 @@ def read_equipment_csv(data: bytes, *, source: str = "equipment.csv") -> list[Eq
     if missing:
         raise EquipmentImportError(f"{source}: line 1: missing column(s) {', '.join(missing)}")
     rows: list[EquipmentRow] = []
-    for line, raw in enumerate(reader, start=2):
-        if len(rows) >= MAX_CSV_ROWS:
-            raise EquipmentImportError(f"{source}: more than {MAX_CSV_ROWS} rows; split the file")
-        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(values.values()):
-            continue
-        if not values.get("installed_year"):
-            values.pop("installed_year", None)
-        try:
-            row = EquipmentRow.model_validate(values)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            column = ".".join(str(p) for p in error["loc"]) or "?"
-            raise EquipmentImportError(f"{source}: line {line}, column {column}: {error['msg']}") from None
-        for column in ("brand", "model", "serial_number"):
-            shapes = personal_shapes(getattr(row, column), serial=column == "serial_number")
-            if shapes:  # the same rule as a submitted report's (reports.technical_fields)
-                raise EquipmentImportError(
-                    f"{source}: line {line}, column {column}: looks like it holds a "
-                    f"{' and a '.join(shape.english for shape in shapes)}; the register holds equipment "
-                    "data only (the value is not repeated here)"
-                )
-        rows.append(row)
+    try:
+        for line, raw in enumerate(reader, start=2):
+            rows += _row_of(raw, line, source, len(rows))
+    except csv.Error:
+        # A field past the csv module's limit (128 KiB), a stray NUL…: the file, not a crash.
+        raise EquipmentImportError(
+            f"{source}: line {reader.line_num}: not a CSV line quitus can read (a value over "
+            f"{csv.field_size_limit() // 1024} KiB, or a control character); the value is not repeated here"
+        ) from None
     return rows
+
+
+def _row_of(raw: dict[str | None, object], line: int, source: str, read: int) -> list[EquipmentRow]:
+    """The row of line ``line`` (none for an empty line); refused naming the line and column."""
+    if read >= MAX_CSV_ROWS:
+        raise EquipmentImportError(f"{source}: more than {MAX_CSV_ROWS} rows; split the file")
+    if None in raw:  # more values than the header has columns: an owner, a phone…
+        raise EquipmentImportError(
+            f"{source}: line {line}: more values than the header's {len(raw) - 1} columns (the header "
+            f"is {','.join(CSV_COLUMNS)}; an owner or an address is not equipment data: reports bring it)"
+        )
+    values = {str(k).strip(): str(v or "").strip() for k, v in raw.items()}
+    if not any(values.values()):
+        return []
+    if not values.get("installed_year"):
+        values.pop("installed_year", None)
+    try:
+        row = EquipmentRow.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        column = ".".join(str(p) for p in error["loc"]) or "?"
+        raise EquipmentImportError(f"{source}: line {line}, column {column}: {error['msg']}") from None
+    for column in ("brand", "model", "serial_number"):
+        shapes = personal_shapes(getattr(row, column), serial=column == "serial_number")
+        if shapes:  # the same rule as a submitted report's (reports.technical_fields)
+            raise EquipmentImportError(
+                f"{source}: line {line}, column {column}: looks like it holds a "
+                f"{' and a '.join(shape.english for shape in shapes)}; the register holds equipment "
+                "data only (the value is not repeated here)"
+            )
+    return [row]

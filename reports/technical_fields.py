@@ -62,13 +62,21 @@ _WHAT: Final = {
     "serial_number": ("serial number", "le numéro de série"),
     "reference": ("part reference", "la référence de la pièce"),
     "label": ("part's name", "la désignation de la pièce"),
+    "id": ("technician's identifier (tech-042)", "l'identifiant du technicien (tech-042)"),
 }
 
 
 _PERSON: Final = re.compile(
-    r"(?<!\w)(?:M\.|(?:Mme|Mlle|Mr|Dr)\.?|Madame|Monsieur|Mademoiselle|chez)\s+(?:les?\s+|la\s+)?[A-ZÀ-Ý][a-zà-ÿ]"
-    r"|(?<!\w)(?:MME|MLLE|MADAME|MONSIEUR|CHEZ)\s+[A-ZÀ-Ý]{2,}",
+    r"(?<!\w)(?:M\.?|(?:Mme|Mlle|Mr|Dr)\.?|Madame|Monsieur|Mademoiselle)\s+(?:les?\s+|la\s+)?[A-ZÀ-Ý][a-zà-ÿ]"
+    r"|(?<!\w)(?:MME|MLLE|MADAME|MONSIEUR)\s+[A-ZÀ-Ý]{2,}"
+    r"|(?<!\w)(?i:chez)\s+[^\W\d_]",
 )
+"""A civility (with or without its period) before a capitalized word, or ``chez`` before a
+word in any case: technical text never says so (``chez dupont``, ``M Dupont``)."""
+_PHONE_CUE: Final = re.compile(
+    r"(?<![^\W\d_])(?:t[ée]l|tel|phone|portable|mobile|gsm|fixe)\b\s*[.:/]?\s*\+?\d", re.IGNORECASE
+)
+"""A phone announced as one (``tel:0612345678``): a phone, in a serial number too."""
 
 
 def personal_shapes(value: str, *, serial: bool = False) -> list[PersonalShape]:
@@ -86,6 +94,9 @@ def technical_issues(report: InterventionReport) -> list[ReportIssue]:
         ("equipment.model", "model", report.equipment.model),
         ("equipment.serial_number", "serial_number", report.equipment.serial_number),
     ]
+    # Identifiers are printed in both PDFs ("matricule …"), the anonymized one too.
+    fields.append(("technician.id", "id", report.technician.id))
+    fields += [(f"team[{index}].id", "id", member.id) for index, member in enumerate(report.team)]
     reschedule = report.outcome.reschedule
     for name, parts in (
         ("parts", report.parts),
@@ -116,7 +127,9 @@ def technical_issues(report: InterventionReport) -> list[ReportIssue]:
 
 
 def _shapes(value: str, *, serial: bool) -> Iterator[PersonalShape]:
-    written_as_phone = PHONE_SEPARATED.search(value) or PHONE_INTERNATIONAL.search(value)
+    written_as_phone = (
+        PHONE_SEPARATED.search(value) or PHONE_INTERNATIONAL.search(value) or _PHONE_CUE.search(value)
+    )
     if written_as_phone or (not serial and PHONE_BARE.search(value)):
         yield PersonalShape.PHONE
     if EMAIL.search(value):

@@ -23,12 +23,6 @@ def _ingest_one(home: Path, payload: dict[str, object], folder: Path) -> subproc
     return run_quitus(home, "ingest", str(path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: a phone written with a `tel:` prefix, a civility without its "
-    "period (`M Dupont`) or `chez` before a lower-case surname passes the technical_personal check, and "
-    "the anonymized PDF then prints it in clear (brand, model and serial are kept by the technical guard)",
-)
 @pytest.mark.parametrize(
     ("field", "value"),
     [("serial_number", "tel:0612345678"), ("model", "M Dupont"), ("model", "chez dupont")],
@@ -46,11 +40,6 @@ def test_personal_data_in_an_equipment_field_is_refused(tmp_path: Path, field: s
     assert value not in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: a phone typed as a team member's identifier (it fits the id "
-    "pattern) is kept out of the ledger but printed in clear in the anonymized PDF (`matricule 0612345678`)",
-)
 def test_a_phone_typed_as_a_team_identifier_is_not_in_the_anonymized_pdf(tmp_path: Path) -> None:
     home = new_home(tmp_path)
     (sample,) = valid_samples(1, unfinished=False)
@@ -58,6 +47,11 @@ def test_a_phone_typed_as_a_team_identifier_is_not_in_the_anonymized_pdf(tmp_pat
     payload["team"] = [{"id": "0612345678", "name": "Zoé Leblanc"}]
     (report_id,) = ingest_payloads(home, [payload], tmp_path / "in")
     process(home)
+    shown = json.loads(run_quitus(home, "reports", "show", report_id, "--json").stdout)
+    if shown["state"] == "rejected":  # refused as a technical_personal value: nothing printed
+        assert [i["path"] for i in shown["issues"] if i["code"] == "technical_personal"] == ["team[0].id"]
+        assert "0612345678" not in json.dumps(shown)
+        return
     pdf = tmp_path / "anonymise.pdf"
     written = run_quitus(home, "reports", "pdf", report_id, "--redacted", "-o", str(pdf))
     assert written.returncode == 0, written.stdout + written.stderr

@@ -70,15 +70,15 @@ def test_the_team_makes_the_report_theirs_when_they_are_accounts_only(
     store: ReportStore, intake: Intake
 ) -> None:
     AccessStore(store).add_user("tech-002", Role.TECHNICIAN, actor="test")
-    team = [{"id": "tech-002", "name": PARTNER}, {"id": "0611223344", "name": "Jeanne Leroy"}]
+    team = [{"id": "tech-002", "name": PARTNER}, {"id": "ext-0007", "name": "Jeanne Leroy"}]
     outcome = _ingest(intake, _payload(submission_id="team-1", team=team))
     assert outcome.accepted, outcome.issues
     report_id = outcome.report.id
     assert report_id in reports_captured_by(store, "tech-002")
     assert "tech-002" in captured_by(store, report_id)
-    assert reports_captured_by(store, "0611223344") == []
+    assert reports_captured_by(store, "ext-0007") == []
     ledger = "\n".join(e.entry.decode() for e in store.ledger.entries_for_report(report_id))
-    assert "0611223344" not in ledger and PARTNER not in ledger
+    assert "ext-0007" not in ledger and PARTNER not in ledger
     (capture,) = [
         json.loads(e.entry)
         for e in store.ledger.entries_for_report(report_id)
@@ -91,3 +91,12 @@ def test_the_team_makes_the_report_theirs_when_they_are_accounts_only(
 
 def test_without_a_team_the_report_is_as_before() -> None:
     assert InterventionReport.model_validate(SAMPLES[TEMPLATE].payload).team == []
+
+
+def test_a_phone_typed_as_a_team_identifier_is_refused(intake: Intake) -> None:
+    """Ids are printed in both PDFs ("matricule …"): a phone there is refused (round-5 adversary)."""
+    outcome = _ingest(
+        intake, _payload(submission_id="team-phone", team=[{"id": "0611223344", "name": PARTNER}])
+    )
+    assert not outcome.accepted
+    assert [(i.path, i.code) for i in outcome.issues] == [("team[0].id", "technical_personal")]

@@ -102,6 +102,6 @@ def test_a_handle_that_is_a_phone_or_an_email_is_refused_without_quoting_it(
     store: ReportStore, handle: str
 ) -> None:
     """A handle names its user in visits and teams, in the signed ledger: never a phone or e-mail."""
-    with pytest.raises(AccessError, match="looks like a|a staff identifier such as tech-042") as refused:
+    with pytest.raises(AccessError, match=r"looks like a|a staff identifier such as tech-042") as refused:
         AccessStore(store).add_user(handle, Role.TECHNICIAN, actor="admin-1")
     assert handle not in str(refused.value)
