@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from reports.errors import EquipmentImportError
 from reports.schema import Equipment, InterventionReport
 from reports.technical_fields import personal_shapes
-from storage.equipment import EquipmentIntervention, EquipmentKey, EquipmentStore
+from storage.equipment import UNIT_DETAIL, EquipmentIntervention, EquipmentKey, EquipmentStore
 from storage.report_store import Effect, ReportStore
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "history_of",
     "key_of",
     "read_equipment_csv",
+    "unit_detail",
 ]
 
 CSV_COLUMNS: Final = ("category", "brand", "model", "serial_number", "installed_year")
@@ -45,6 +46,13 @@ def key_of(equipment: Equipment) -> EquipmentKey | None:
     if not equipment.serial_number:
         return None
     return EquipmentKey(equipment.category, equipment.brand, equipment.model, equipment.serial_number)
+
+
+def unit_detail(store: ReportStore, report: InterventionReport) -> dict[str, str]:
+    """What the accepting ``validate`` entry records of the report's unit (its keyed digest;
+    empty without a serial number): what ``audit verify`` checks the register against."""
+    key = key_of(report.equipment)
+    return {UNIT_DETAIL: key.digest(store.keys.index_key) if key is not None else ""}
 
 
 def equipment_line_of(store: ReportStore, report: InterventionReport, report_id: str) -> Effect | None:

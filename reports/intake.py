@@ -36,7 +36,7 @@ from reports.capture.limits import CaptureLimits
 from reports.capture.pdf_budget import format_bytes
 from reports.capture.photos import PhotoLimits, sanitize_image
 from reports.company import with_company
-from reports.equipment_history import equipment_line_of
+from reports.equipment_history import equipment_line_of, unit_detail
 from reports.errors import CaptureError
 from reports.issues import MESSAGES, ReportIssue, issue, issues_from_validation_error
 from reports.schema import Attachment, Company, InterventionReport, SubmissionId
@@ -434,6 +434,7 @@ class Intake:
             issues=[p.as_dict() for p in problems],
             expected=ReportState.CAPTURED,
             step=LedgerStep.VALIDATE,
+            details=None if problems else unit_detail(self.store, report),
             effects=effects,
         )
         return CaptureOutcome(summary, receipt, problems)

@@ -62,6 +62,12 @@ class EquipmentKey:
         return hmac.new(index_key, term.encode(), hashlib.sha256).hexdigest()
 
 
+UNIT_DETAIL: Final = "unit"
+"""The detail of the accepting ``validate`` entry that records the report's unit: its keyed
+digest (:meth:`EquipmentKey.digest`), empty without a serial number. ``audit verify``
+compares the register with it (:mod:`storage.equipment_integrity`)."""
+
+
 class EquipmentRecord(Base):
     """A unit of equipment: its category, a keyed digest of what identifies it, its year."""
 

@@ -81,6 +81,7 @@ from sqlalchemy import String, select, type_coerce
 from storage.access_integrity import check_access_state
 from storage.blob_kinds import BlobKind
 from storage.database import Database, is_one_of
+from storage.equipment_integrity import check_equipment_state
 from storage.keystore import KeyRecord
 from storage.ledger.events import decode_entry
 from storage.ledger.steps import DISPOSAL_STEPS, LedgerStep
@@ -176,6 +177,7 @@ def _problems(store: ReportStore) -> list[str]:
     problems += check_access_state(store)
     problems += check_retention_state(store)
     problems += check_visit_state(store)
+    problems += check_equipment_state(store)
     return problems
 
 

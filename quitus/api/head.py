@@ -27,6 +27,7 @@ RECORDING_READS = frozenset(
         "portal_pdf",  # portal.open
         "report_certificate",  # may issue the certificate's PDF
         "export_proof",  # the export is the bundle's last entry
+        "show_visit",  # the plan's read (client, address, access code) is recorded
     }
 )
 """``GET`` endpoints that write to the ledger: no ``HEAD`` for them."""

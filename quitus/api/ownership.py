@@ -29,7 +29,13 @@ __all__ = [
     "captured_by",
     "reachable_report",
     "reports_captured_by",
+    "sent_by",
 ]
+
+SENDER_ONLY = frozenset({"create_portal_link"})
+"""Endpoints of :data:`~quitus.api.roles.OWN_REPORTS_ONLY` that the report's sender alone
+reaches, not its team: a portal link serves the client the full sealed PDF, which a team
+member may not download (found by the round-5 adversary)."""
 
 CORRECTS_OTHERS_REPORTS: frozenset[Role] = frozenset()
 """Roles whose submissions through the API may correct a report another user sent first."""
@@ -43,6 +49,17 @@ def capture_store(store: ReportStore, principal: Principal) -> ReportStore:
 def captured_by(store: ReportStore, report_id: str) -> set[str]:
     """The actors who submitted (a revision of) the report, and the technicians its latest
     capture names in its team."""
+    actors, team = _senders_and_team(store, report_id)
+    return actors | team
+
+
+def sent_by(store: ReportStore, report_id: str) -> set[str]:
+    """The actors who submitted (a revision of) the report — not its team: what only the
+    sender may do (give the client a portal link to the full PDF) asks this."""
+    return _senders_and_team(store, report_id)[0]
+
+
+def _senders_and_team(store: ReportStore, report_id: str) -> tuple[set[str], set[str]]:
     actors: set[str] = set()
     team: set[str] = set()
     for stored in store.ledger.entries_for_report(report_id):
@@ -51,7 +68,7 @@ def captured_by(store: ReportStore, report_id: str) -> set[str]:
             actors.add(str(entry.get("actor")))
         elif entry.get("step") == LedgerStep.CAPTURE:
             team = _team_of(entry)
-    return actors | team
+    return actors, team
 
 
 def _team_of(entry: dict[str, object]) -> set[str]:
@@ -90,6 +107,7 @@ def reachable_report(
     """The report's summary when ``principal`` may reach it through ``endpoint``; else 404."""
     summary = store.get(report_id)
     restricted_roles = OWN_REPORTS_ONLY.get(endpoint, frozenset())
-    if principal.role in restricted_roles and principal.handle not in captured_by(store, report_id):
+    owners = sent_by if endpoint in SENDER_ONLY else captured_by
+    if principal.role in restricted_roles and principal.handle not in owners(store, report_id):
         raise ReportNotFoundError(f"no report {report_id} among those {principal.handle} captured")
     return summary

@@ -25,11 +25,6 @@ def _token(home: Path, handle: str) -> str:
     return match.group(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: a team member, who did not send the report and may not read its "
-    "full PDF (403), creates a portal link for it and downloads the full sealed PDF through it",
-)
 def test_a_team_member_cannot_mint_a_portal_link_to_the_full_pdf(tmp_path: Path) -> None:
     home = new_home(tmp_path)
     _token(home, "tech-001")

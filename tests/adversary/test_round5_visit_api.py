@@ -24,11 +24,6 @@ def _reads(home: Path) -> int:
     return int(count)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by round-5 adversary: HEAD /api/v1/visits/{id} answers 200 and records a `read` "
-    "(visit_plan, revealed) entry although it delivered nothing; reads that record answer HEAD with 405",
-)
 def test_head_on_a_visit_plan_records_no_read(tmp_path: Path) -> None:
     home = new_home(tmp_path)
     assert run_quitus(home, "users", "add", "tech-001", "--role", "technician").returncode == 0
