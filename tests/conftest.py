@@ -23,6 +23,13 @@ from storage.ledger.store import Ledger
 from storage.models import Base, LedgerHeadRecord
 from storage.report_store import ReportStore
 
+# Each intake worker process (QUITUS_INTAKE_PROCESSES, default: the CPU count) loads its own PII
+# model, a few seconds each: the suite's many small runs take the one-process path (what a run
+# of a few reports does anyway). The tests of the parallel stages — tests/workflows/test_parallel.py,
+# the SIGKILL tests in tests/integration (test_flow_crash.py, test_clean_processes.py) and the
+# intake bench — ask for their worker processes themselves.
+os.environ.setdefault("QUITUS_INTAKE_PROCESSES", "1")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "QUITUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -147,6 +147,8 @@ def _environment(home: Path) -> dict[str, str]:
     for name in list(env):
         if name.startswith("PREFECT_") or name == "QUITUS_DATABASE_URL":
             env.pop(name)
+    # Killed with the parallel stages running: worker processes redacting, rendering and sealing.
+    env["QUITUS_INTAKE_PROCESSES"] = "2"
     return env
 
 
