@@ -31,6 +31,9 @@ from storage.ledger.steps import LedgerStep
 from storage.ledger.store import Ledger
 from tests.cli_runner import run_quitus
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 quitus = run_quitus
 
 

@@ -19,6 +19,9 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from tests.cli_runner import free_port, run_quitus
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "docs" / "day-of-operations.sh"
 

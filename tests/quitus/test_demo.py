@@ -18,6 +18,9 @@ from reports.templates import TemplateCatalog
 from storage.ledger.steps import LedgerStep
 from tests.cli_runner import run_quitus
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 COLUMNS = ("submitted", "accepted", "rejected", "sealed", "archived", "delivered")
 
 

@@ -25,6 +25,9 @@ from storage.states import ReportState
 from tests.cli_runner import run_quitus
 from workflows.stages import Pipeline
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def samples() -> list:

@@ -19,6 +19,9 @@ from storage.job_runs import JobName, JobRuns
 from storage.models import utcnow
 from tests.cli_runner import run_quitus
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 
 def _events(home: Path) -> list[tuple[str, str, dict[str, Any]]]:
     with sqlite3.connect(home / "prefect" / "prefect.db") as prefect:

@@ -16,6 +16,9 @@ from reports.samples import generate_samples
 from reports.templates import TemplateCatalog
 from tests.cli_runner import run_quitus
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 quitus = run_quitus
 
 

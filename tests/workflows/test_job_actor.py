@@ -23,6 +23,9 @@ from tests.cli_runner import run_quitus
 from workflows.runtime import Services, configure, runs_as_job, services
 from workflows.stages import Pipeline
 
+# Among the suite's longest (tens of seconds): scheduled with the slow tests, first.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def base(
