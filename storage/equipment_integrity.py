@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_equipment_state"]
 
-_STEP_TEXT: Final = '%"step":"validate"%'
+_STEP_TEXT: Final = f'%"step":"{LedgerStep.VALIDATE.value}"%'
 
 
 def check_equipment_state(store: ReportStore) -> list[str]:
